@@ -1,0 +1,58 @@
+# edgent: the user's entry point. `make demo` sets everything up and runs the main job;
+# `make test` sets everything up and runs the test suite.
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+PREFIX     ?= /usr/local
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_ARGS ?=
+
+# Debian 12 packages the build, the tests and the demo need.
+DEB_PACKAGES := build-essential cmake ninja-build git pkg-config \
+  libcli11-dev libopencv-dev nlohmann-json3-dev libboost-dev libfmt-dev libgtest-dev \
+  libtorch-dev libonnx-dev libprotobuf-dev protobuf-compiler zlib1g-dev libzstd-dev \
+  libssl-dev dataset-fashion-mnist iproute2 gnuplot-nox
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps build test test-asan demo model install clean
+
+all: build
+
+## deps: install the Debian packages that are missing (quiet when all are present)
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' || echo $$p; \
+	  done); \
+	if [ -n "$$missing" ]; then \
+	  echo "edgent: installing Debian packages:" $$missing; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing \
+	    > /tmp/edgent-apt.log 2>&1 || { tail -n 30 /tmp/edgent-apt.log; exit 1; }; \
+	fi
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja $(CMAKE_ARGS)
+
+## build: configure and compile everything
+build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+## test: deps + build + the whole test suite
+test: build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+## test-asan: the same suite built with AddressSanitizer and UndefinedBehaviorSanitizer
+test-asan: deps
+	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DEDGENT_SANITIZE=ON \
+	  -DEDGENT_WITH_TORCH=OFF $(CMAKE_ARGS)
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
+
+## install: binaries and man pages under PREFIX
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,98 @@
+#include "cli/common_options.hpp"
+
+#include "core/error.hpp"
+#include "core/exit_code.hpp"
+#include "core/log.hpp"
+#include "core/version.hpp"
+
+#include <fmt/format.h>
+
+#include <exception>
+#include <iostream>
+#include <new>
+
+namespace edgent::cli {
+
+void setup_app(CLI::App& app, const std::string& tool, CommonOptions& common) {
+  app.name(tool);
+  app.set_version_flag("--version", version_line(tool), "Print the version and git hash, then exit");
+  app.add_flag("-v,--verbose", common.verbose, "Say more on stderr");
+  app.add_flag("--quiet", common.quiet, "Print errors only (no progress, no notes); for cron");
+  app.get_formatter()->column_width(32);
+}
+
+CLI::Option* add_output(CLI::App& app, std::string& path, const std::string& what) {
+  return app.add_option("-o,--output", path, what + " (\"-\" = standard output)")
+      ->type_name("FILE")
+      ->capture_default_str()
+      ->check(input_path());
+}
+
+const CLI::Validator& input_path() {
+  static const CLI::Validator validator(
+      [](const std::string& value) -> std::string {
+        return value.empty() ? "an empty path is not a file name" : std::string();
+      },
+      "FILE|-", "input_path");
+  return validator;
+}
+
+const CLI::Validator& positive() {
+  static const CLI::Validator validator(
+      [](const std::string& value) -> std::string {
+        double v = 0;
+        if (!CLI::detail::lexical_cast(value, v) || !(v > 0)) {
+          return "must be a number greater than 0, got '" + value + "'";
+        }
+        return {};
+      },
+      "> 0", "positive");
+  return validator;
+}
+
+CLI::Option* add_input(CLI::App& app, const std::string& flags, std::string& path,
+                       const std::string& what) {
+  return app.add_option(flags, path, what + " (\"-\" = standard input)")
+      ->type_name("FILE")
+      ->check(input_path());
+}
+
+int run_tool(const std::string& tool, const std::string& description, int argc,
+             const char* const* argv, CommonOptions& common,
+             const std::function<void(CLI::App&)>& define, const std::function<int()>& run) {
+  log::set_tool(tool);
+  CLI::App app(description);
+  try {
+    setup_app(app, tool, common);
+    define(app);
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    // --help and --version: print to stdout, exit 0.
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    log::emit("error", e.what());
+    std::cerr << "Run '" << tool << " --help' for usage.\n";
+    return to_int(ExitCode::usage);
+  } catch (const Error& e) {
+    // Cross-option validation in define() callbacks.
+    log::emit("error", e.message());
+    return to_int(e.exit_code());
+  }
+  log::set_level(common.quiet     ? log::Level::quiet
+                 : common.verbose ? log::Level::verbose
+                                  : log::Level::normal);
+  try {
+    return run();
+  } catch (const Error& e) {
+    log::emit("error", e.message());
+    return to_int(e.exit_code());
+  } catch (const std::bad_alloc&) {
+    log::emit("error", "out of memory");
+    return to_int(ExitCode::failure);
+  } catch (const std::exception& e) {
+    log::emit("error", e.what());
+    return to_int(ExitCode::failure);
+  }
+}
+
+} // namespace edgent::cli

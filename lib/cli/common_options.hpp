@@ -1,0 +1,47 @@
+#pragma once
+
+#include "core/progress.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+
+namespace edgent::cli {
+
+/// Options every tool has: -v/--verbose, --quiet (and --help, --version from make_app).
+struct CommonOptions {
+  bool verbose = false;
+  bool quiet = false;
+
+  /// Progress mode these options ask for (bar on a terminal, lines otherwise, or quiet).
+  Progress::Mode progress_mode() const { return Progress::detect_mode(quiet); }
+};
+
+/// A CLI11 app for `edgent-<tool>` with --help, --version (version and git hash),
+/// -v/--verbose and --quiet bound to @p common.
+void setup_app(CLI::App& app, const std::string& tool, CommonOptions& common);
+
+/// Adds `-o/--output FILE` ("-" = standard output), defaulting to @p path's current value.
+CLI::Option* add_output(CLI::App& app, std::string& path, const std::string& what);
+
+/// Adds an input file option that also accepts "-" for standard input. Whether the file
+/// exists is checked when it is opened, not while parsing (parsing opens no files).
+CLI::Option* add_input(CLI::App& app, const std::string& flags, std::string& path,
+                       const std::string& what);
+
+/// Validator for an input path: a non-empty path or "-".
+const CLI::Validator& input_path();
+
+/// Validator for a value > 0.
+const CLI::Validator& positive();
+
+/// Runs a tool: @p common receives the shared options, @p define adds the tool's options to the app (no I/O), @p run does the
+/// work and returns its exit code. This is the one place errors become messages
+/// (`<tool>: error: <file>: <key>: <what>`) and exit codes: usage errors 2, Error
+/// subclasses their own code, anything else 1.
+int run_tool(const std::string& tool, const std::string& description, int argc,
+             const char* const* argv, CommonOptions& common,
+             const std::function<void(CLI::App&)>& define, const std::function<int()>& run);
+
+} // namespace edgent::cli
