@@ -1,0 +1,184 @@
+#include "plan/problem_from_artifacts.hpp"
+
+#include "core/error.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace edgent::plan {
+
+namespace {
+
+constexpr double kMaxBytes = 1e12; // sizes above a terabyte are a broken artifact
+
+double feature_value(const JsonView& fit_model, const std::string& name, const JsonView& features,
+                     double flops) {
+  if (auto v = features.find(name)) {
+    return v->number();
+  }
+  if (name == "flops") {
+    return flops;
+  }
+  throw SchemaError(fmt::format("the unit has no feature '{}' that the fit uses", name),
+                    features.file(), features.path().empty() ? fit_model.path() : features.path());
+}
+
+double apply_linear(const JsonView& m, const JsonView& features, double flops) {
+  const auto names = m.at("features");
+  const auto coef = m.at("coef");
+  if (names.size() != coef.size()) {
+    m.fail("features and coef differ in length");
+  }
+  double y = m.at("intercept").number();
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    y += coef.at(i).number() * feature_value(m, names.at(i).string(), features, flops);
+  }
+  return y;
+}
+
+void check_model_sha(const Artifact& other, const std::string& model_sha, const char* what) {
+  const std::string sha = other.root().at("model_sha256").string();
+  if (sha != model_sha) {
+    throw ConfigError(fmt::format("{} belongs to another model (model_sha256 {} is not the "
+                                  "card's onnx_sha256 {})",
+                                  what, sha, model_sha),
+                      other.file, "model_sha256");
+  }
+}
+
+void check_role(const Artifact& fit, const char* role) {
+  const std::string got = fit.root().at("role").string();
+  if (got != role) {
+    throw ConfigError(fmt::format("expected a fit of role '{}', got '{}'", role, got), fit.file,
+                      "role");
+  }
+}
+
+} // namespace
+
+double predict_unit_ms(const JsonView& fit, const std::string& type, const JsonView& features,
+                       double flops) {
+  const JsonView models = fit.at("models");
+  double y = 0;
+  if (auto m = models.find(type)) {
+    y = apply_linear(*m, features, flops);
+  } else {
+    y = apply_linear(fit.at("fallback"), features, flops);
+  }
+  if (!std::isfinite(y)) {
+    fit.fail(fmt::format("prediction for a '{}' unit is not finite", type));
+  }
+  return std::max(0.0, y);
+}
+
+PlanProblem problem_from_artifacts(const Artifact& model, const Artifact* accuracy,
+                                   const Artifact& device_fit, const Artifact& edge_fit,
+                                   const std::vector<Codec>& codecs) {
+  if (codecs.empty()) {
+    throw ConfigError("the set of allowed codecs is empty", {}, "codecs");
+  }
+  const JsonView card = model.root();
+  const std::string model_sha = card.at("onnx_sha256").nonempty_string();
+  check_role(device_fit, "device");
+  check_role(edge_fit, "edge");
+  check_model_sha(device_fit, model_sha, "the device fit");
+  check_model_sha(edge_fit, model_sha, "the edge fit");
+  if (accuracy) {
+    check_model_sha(*accuracy, model_sha, "the accuracy table");
+  }
+
+  double input_elems = 1;
+  for (const JsonView& d : card.at("input").at("shape").elements()) {
+    input_elems *= static_cast<double>(d.integer(1, 1 << 20));
+  }
+  const double input_bytes = input_elems * 4;
+  if (input_bytes > kMaxBytes) {
+    card.at("input").at("shape").fail("the input tensor is implausibly large");
+  }
+
+  PlanProblem problem;
+  problem.codecs = codecs;
+  const JsonView dev = device_fit.root();
+  const JsonView edge = edge_fit.root();
+  for (const JsonView& ex : card.at("exits").elements()) {
+    ExitCosts e;
+    e.exit = static_cast<int>(ex.at("exit").integer(1, 1000));
+    if (!problem.exits.empty() && e.exit <= problem.exits.back().exit) {
+      ex.at("exit").fail("exits must be listed in ascending order");
+    }
+    const auto acc = ex.at("accuracy").optional_number();
+    if (acc && !(*acc >= 0 && *acc <= 1)) {
+      ex.at("accuracy").fail("must be in [0, 1]");
+    }
+    e.accuracy = acc;
+    const auto chain_view = ex.find("chain");
+    if (!chain_view) {
+      ex.fail("has no 'chain' (the planner needs each exit's unit chain)");
+    }
+    const auto chain = chain_view->elements();
+    if (chain.empty()) {
+      chain_view->fail("is empty");
+    }
+    if (chain.size() > 100000) {
+      chain_view->fail("has too many units");
+    }
+    e.fp32_bytes.push_back(input_bytes);
+    for (const JsonView& u : chain) {
+      const std::string type = u.at("type").nonempty_string();
+      const JsonView features = u.at("features");
+      const double flops = u.at("flops").number(0, 1e18);
+      e.device_ms.push_back(predict_unit_ms(dev, type, features, flops));
+      e.edge_ms.push_back(predict_unit_ms(edge, type, features, flops));
+      e.fp32_bytes.push_back(u.at("output_bytes").number(0, kMaxBytes));
+    }
+    const int n = static_cast<int>(chain.size());
+    if (auto cuts = ex.find("cuts")) {
+      for (const JsonView& c : cuts->elements()) {
+        const int cut = static_cast<int>(c.integer(0, n));
+        if (!e.cuts.empty() && cut <= e.cuts.back()) {
+          c.fail("cuts must be strictly ascending");
+        }
+        e.cuts.push_back(cut);
+      }
+    } else {
+      for (int c = 0; c <= n; ++c) {
+        e.cuts.push_back(c);
+      }
+    }
+    problem.exits.push_back(std::move(e));
+  }
+  if (problem.exits.empty()) {
+    card.at("exits").fail("lists no exits");
+  }
+
+  if (accuracy) {
+    const JsonView root = accuracy->root();
+    for (const JsonView& entry : root.at("entries").elements()) {
+      const int exit = static_cast<int>(entry.at("exit").integer(1, 1000));
+      const std::string codec = entry.at("codec").string();
+      auto ex = std::find_if(problem.exits.begin(), problem.exits.end(),
+                             [&](const ExitCosts& x) { return x.exit == exit; });
+      if (ex == problem.exits.end()) {
+        entry.at("exit").fail(fmt::format("the model has no exit {}", exit));
+      }
+      const int cut = static_cast<int>(entry.at("cut").integer(0, ex->units()));
+      const double a = entry.at("accuracy").number(0, 1);
+      auto k = std::find_if(codecs.begin(), codecs.end(),
+                            [&](const Codec& c) { return c.name == codec; });
+      if (k == codecs.end()) {
+        continue; // a codec not allowed in this run
+      }
+      if (ex->codec_accuracy.empty()) {
+        ex->codec_accuracy.resize((ex->units() + 1) * codecs.size());
+      }
+      ex->codec_accuracy[cut * codecs.size() + (k - codecs.begin())] = a;
+    }
+  }
+  validate(problem, model.file);
+  return problem;
+}
+
+} // namespace edgent::plan
