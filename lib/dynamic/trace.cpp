@@ -163,8 +163,9 @@ Trace parse_trace(std::string_view text, const std::string& file, double scale) 
     for (std::size_t i = 0; i + 1 < tr.t_s.size(); ++i) {
       gaps[i] = tr.t_s[i + 1] - tr.t_s[i];
     }
-    std::nth_element(gaps.begin(), gaps.begin() + gaps.size() / 2, gaps.end());
-    hold = gaps[gaps.size() / 2];
+    std::sort(gaps.begin(), gaps.end());
+    const std::size_t m = gaps.size() / 2;
+    hold = gaps.size() % 2 ? gaps[m] : (gaps[m - 1] + gaps[m]) / 2;
   }
   tr.end_s = tr.t_s.back() + hold;
   tr.sha256 = sha256_hex(text);
