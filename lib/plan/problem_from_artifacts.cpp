@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 namespace edgent::plan {
 
@@ -179,6 +180,52 @@ PlanProblem problem_from_artifacts(const Artifact& model, const Artifact* accura
   }
   validate(problem, model.file);
   return problem;
+}
+
+} // namespace edgent::plan
+
+namespace edgent::plan {
+
+std::vector<Codec> codecs_from_names(const std::vector<std::string>& names) {
+  if (names.empty()) {
+    throw ConfigError("the set of allowed codecs is empty", {}, "--codecs");
+  }
+  std::vector<Codec> out;
+  for (const std::string& name : names) {
+    for (const Codec& c : out) {
+      if (c.name == name) {
+        throw UsageError(fmt::format("codec '{}' is listed twice", name));
+      }
+    }
+    out.push_back(Codec{name, default_codec_ratio(name)});
+  }
+  return out;
+}
+
+SearchSpace space_from_orders(const std::vector<std::string>& names) {
+  if (names.empty()) {
+    throw ConfigError("the set of allowed orders is empty", {}, "--orders");
+  }
+  SearchSpace s{false, false};
+  for (const std::string& name : names) {
+    (parse_order(name) == Order::device_first ? s.device_first : s.edge_first) = true;
+  }
+  return s;
+}
+
+LoadedProblem load_problem(const ModelInputs& in) {
+  const std::vector<Codec> codecs = codecs_from_names(in.codecs);
+  const Artifact model = read_artifact(in.model, "model");
+  const Artifact device = read_artifact(in.device_fit, "fit");
+  const Artifact edge = read_artifact(in.edge_fit, "fit");
+  std::optional<Artifact> accuracy;
+  if (!in.accuracy.empty()) {
+    accuracy = read_artifact(in.accuracy, "accuracy");
+  }
+  LoadedProblem out;
+  out.problem = problem_from_artifacts(model, accuracy ? &*accuracy : nullptr, device, edge, codecs);
+  out.model_sha256 = model.root().at("onnx_sha256").string();
+  return out;
 }
 
 } // namespace edgent::plan

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/artifact.hpp"
+#include "plan/planner.hpp"
 #include "plan/problem.hpp"
 
 #include <string>
@@ -24,5 +25,35 @@ PlanProblem problem_from_artifacts(const Artifact& model, const Artifact* accura
 /// Clamped to ≥ 0. Throws SchemaError naming the fit file when a needed feature is missing.
 double predict_unit_ms(const JsonView& fit, const std::string& type, const JsonView& features,
                        double flops);
+
+} // namespace edgent::plan
+
+namespace edgent::plan {
+
+/// Paths of the artifacts a problem is built from, and the codec and order names allowed.
+struct ModelInputs {
+  std::string model;      ///< edgent.model/1
+  std::string accuracy;   ///< edgent.accuracy/1, empty = none
+  std::string device_fit; ///< edgent.fit/1 of role device
+  std::string edge_fit;   ///< edgent.fit/1 of role edge
+  std::vector<std::string> codecs{"fp32", "fp16", "int8", "fp32+zstd", "fp16+zstd", "int8+zstd"};
+  std::vector<std::string> orders{"device-first", "edge-first"};
+};
+
+/// A problem and the model it belongs to.
+struct LoadedProblem {
+  PlanProblem problem;
+  std::string model_sha256; ///< the card's onnx_sha256
+};
+
+/// Codecs for @p names with their default ratios; throws ConfigError for an empty set,
+/// UsageError for an unknown or repeated name.
+std::vector<Codec> codecs_from_names(const std::vector<std::string>& names);
+/// The search space allowing @p names; throws ConfigError for an empty set, UsageError for an
+/// unknown name.
+SearchSpace space_from_orders(const std::vector<std::string>& names);
+
+/// Reads the artifacts of @p in and builds the problem (see problem_from_artifacts).
+LoadedProblem load_problem(const ModelInputs& in);
 
 } // namespace edgent::plan

@@ -61,7 +61,7 @@ edge = fit("edge", 10.0, 2.4)
 acc = {"schema":"edgent.accuracy/1","generator":{"tool":"hand-written test fixture","version":"0","git":"none"},
   "model_sha256":sha,"samples":1000,"entries":[]}
 for e in exits:
-    for cut in e["cuts"][1:-1]:
+    for cut in e["cuts"][:-1]:
         acc["entries"].append(dict(exit=e["exit"],cut=cut,codec="int8",accuracy=round(e["accuracy"]-0.01,4)))
         acc["entries"].append(dict(exit=e["exit"],cut=cut,codec="int8+zstd",accuracy=round(e["accuracy"]-0.01,4)))
 import os
