@@ -15,6 +15,8 @@ namespace edgent::dynamic {
 
 namespace {
 
+constexpr double kMaxBins = 5e7; // about 1.6 years of 1-s bins
+
 bool parse_number(std::string_view s, double& out) {
   if (s.empty()) {
     return false;
@@ -60,7 +62,13 @@ std::vector<double> Trace::binned(double step_s) const {
     return out;
   }
   const double t0 = t_s.front();
-  const auto nbins = static_cast<std::size_t>(std::ceil(duration_s() / step_s - 1e-9));
+  const double count = std::ceil(duration_s() / step_s - 1e-9);
+  if (count > kMaxBins) {
+    throw DataError(fmt::format("the trace spans {} s: more than {} bins of {} s", duration_s(),
+                                kMaxBins, step_s),
+                    path);
+  }
+  const auto nbins = static_cast<std::size_t>(count);
   out.assign(std::max<std::size_t>(nbins, 1), 0.0);
   std::vector<double> covered(out.size(), 0.0);
   for (std::size_t i = 0; i < t_s.size(); ++i) {

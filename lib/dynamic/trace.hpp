@@ -22,7 +22,8 @@ struct Trace {
   /// Time-weighted mean bandwidth over the whole trace.
   double mean_kbps() const;
   /// Time-averaged bandwidth over consecutive bins of @p step_s seconds from the first sample
-  /// (the last bin may be partial and averages over its covered part only).
+  /// (the last bin may be partial and averages over its covered part only). Throws DataError
+  /// when that would be more than 5·10^7 bins.
   std::vector<double> binned(double step_s) const;
 };
 

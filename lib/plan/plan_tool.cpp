@@ -94,6 +94,11 @@ int run_sweep(const PlanOptions& o, const LatencyModel& model, const SearchSpace
     }
     deadlines = {o.deadline_ms};
   }
+  constexpr double kMaxCells = 1e6;
+  if (static_cast<double>(bws.size()) * static_cast<double>(deadlines.size()) > kMaxCells) {
+    throw UsageError(fmt::format("the sweep has {} x {} points; at most {} are allowed",
+                                 bws.size(), deadlines.size(), kMaxCells));
+  }
   nlohmann::json doc;
   doc["rtt_ms"] = o.rtt_ms;
   doc["edge_queue_ms"] = o.queue_ms;
@@ -198,7 +203,7 @@ int run_plan(const PlanOptions& o) {
   doc["strategy"] = strategy_name(strategy);
   doc["feasible"] = d.feasible;
   doc["deadline_ms"] = o.deadline_ms;
-  doc["bandwidth_kbps"] = kbps;
+  doc["bandwidth_kbps"] = kbps > 0 ? nlohmann::json(kbps) : nlohmann::json(); // only up/down
   doc["up_kbps"] = net.up_kbps;
   doc["down_kbps"] = net.down_kbps;
   doc["rtt_ms"] = net.rtt_ms;
