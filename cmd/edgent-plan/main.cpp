@@ -16,12 +16,16 @@ int main(int argc, char** argv) {
             ->required();
         edgent::cli::add_input(app, "--accuracy", opts.inputs.accuracy,
                                "Accuracy table (edgent.accuracy/1), optional");
-        edgent::cli::add_input(app, "--device-fit", opts.inputs.device_fit,
-                               "Device latency fit (edgent.fit/1, role device)")
-            ->required();
-        edgent::cli::add_input(app, "--edge-fit", opts.inputs.edge_fit,
-                               "Edge latency fit (edgent.fit/1, role edge)")
-            ->required();
+        auto* device_fit = edgent::cli::add_input(app, "--device-fit", opts.inputs.device_fit,
+                                                  "Device latency fit (edgent.fit/1, role device)");
+        auto* edge_fit = edgent::cli::add_input(app, "--edge-fit", opts.inputs.edge_fit,
+                                                "Edge latency fit (edgent.fit/1, role edge)");
+        edgent::cli::add_input(app, "--device-profile", opts.inputs.device_profile,
+                               "Instead of --device-fit: measured unit medians (edgent.profile/1)")
+            ->excludes(device_fit);
+        edgent::cli::add_input(app, "--edge-profile", opts.inputs.edge_profile,
+                               "Instead of --edge-fit: measured unit medians (edgent.profile/1)")
+            ->excludes(edge_fit);
         app.add_option("--bandwidth", opts.bandwidth_kbps, "Bandwidth both ways, kbit/s")
             ->check(edgent::cli::positive());
         app.add_option("--up", opts.up_kbps, "Uplink bandwidth, kbit/s (default: --bandwidth)")

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <optional>
 
 namespace edgent::plan {
@@ -40,21 +41,58 @@ double apply_linear(const JsonView& m, const JsonView& features, double flops) {
   return y;
 }
 
+bool is_profile(const Artifact& a) {
+  return a.doc.is_object() && a.doc.value("schema", "").rfind("edgent.profile/", 0) == 0;
+}
+
 void check_model_sha(const Artifact& other, const std::string& model_sha, const char* what) {
-  const std::string sha = other.root().at("model_sha256").string();
+  const bool profile = is_profile(other);
+  const JsonView holder = profile ? other.root().at("provenance") : other.root();
+  const std::string sha = holder.at("model_sha256").string();
   if (sha != model_sha) {
     throw ConfigError(fmt::format("{} belongs to another model (model_sha256 {} is not the "
                                   "card's onnx_sha256 {})",
                                   what, sha, model_sha),
-                      other.file, "model_sha256");
+                      other.file, profile ? "provenance.model_sha256" : "model_sha256");
   }
 }
+
+/// Unit latencies of one role: a fit's prediction or a profile's measured median.
+class UnitLatency {
+public:
+  explicit UnitLatency(const Artifact& a) : m_root(a.root()), m_profile(is_profile(a)) {
+    if (m_profile) {
+      for (const JsonView& u : m_root.at("units").elements()) {
+        const auto exit = u.at("exit").integer(1, 1000);
+        const auto unit = u.at("unit").integer(1, 1000000);
+        m_measured[{exit, unit}] = u.at("median_ms").number(0, 1e9);
+      }
+    }
+  }
+  double ms(int exit, int unit, const std::string& type, const JsonView& features,
+            double flops) const {
+    if (!m_profile) {
+      return predict_unit_ms(m_root, type, features, flops);
+    }
+    const auto it = m_measured.find({exit, unit});
+    if (it == m_measured.end()) {
+      m_root.at("units").fail(fmt::format("has no measurement of exit {} unit {}", exit, unit));
+    }
+    return it->second;
+  }
+
+private:
+  JsonView m_root;
+  bool m_profile;
+  std::map<std::pair<std::int64_t, std::int64_t>, double> m_measured;
+};
 
 void check_role(const Artifact& fit, const char* role) {
   const std::string got = fit.root().at("role").string();
   if (got != role) {
-    throw ConfigError(fmt::format("expected a fit of role '{}', got '{}'", role, got), fit.file,
-                      "role");
+    throw ConfigError(fmt::format("expected a {} of role '{}', got '{}'",
+                                  is_profile(fit) ? "profile" : "fit", role, got),
+                      fit.file, "role");
   }
 }
 
@@ -85,8 +123,9 @@ PlanProblem problem_from_artifacts(const Artifact& model, const Artifact* accura
   const std::string model_sha = card.at("onnx_sha256").nonempty_string();
   check_role(device_fit, "device");
   check_role(edge_fit, "edge");
-  check_model_sha(device_fit, model_sha, "the device fit");
-  check_model_sha(edge_fit, model_sha, "the edge fit");
+  check_model_sha(device_fit, model_sha,
+                  is_profile(device_fit) ? "the device profile" : "the device fit");
+  check_model_sha(edge_fit, model_sha, is_profile(edge_fit) ? "the edge profile" : "the edge fit");
   if (accuracy) {
     check_model_sha(*accuracy, model_sha, "the accuracy table");
   }
@@ -102,8 +141,8 @@ PlanProblem problem_from_artifacts(const Artifact& model, const Artifact* accura
 
   PlanProblem problem;
   problem.codecs = codecs;
-  const JsonView dev = device_fit.root();
-  const JsonView edge = edge_fit.root();
+  const UnitLatency dev(device_fit);
+  const UnitLatency edge(edge_fit);
   for (const JsonView& ex : card.at("exits").elements()) {
     ExitCosts e;
     e.exit = static_cast<int>(ex.at("exit").integer(1, 1000));
@@ -127,12 +166,14 @@ PlanProblem problem_from_artifacts(const Artifact& model, const Artifact* accura
       chain_view->fail("has too many units");
     }
     e.fp32_bytes.push_back(input_bytes);
+    int unit = 0;
     for (const JsonView& u : chain) {
+      ++unit;
       const std::string type = u.at("type").nonempty_string();
       const JsonView features = u.at("features");
       const double flops = u.at("flops").number(0, 1e18);
-      e.device_ms.push_back(predict_unit_ms(dev, type, features, flops));
-      e.edge_ms.push_back(predict_unit_ms(edge, type, features, flops));
+      e.device_ms.push_back(dev.ms(e.exit, unit, type, features, flops));
+      e.edge_ms.push_back(edge.ms(e.exit, unit, type, features, flops));
       e.fp32_bytes.push_back(u.at("output_bytes").number(0, kMaxBytes));
     }
     const int n = static_cast<int>(chain.size());
@@ -216,8 +257,15 @@ SearchSpace space_from_orders(const std::vector<std::string>& names) {
 LoadedProblem load_problem(const ModelInputs& in) {
   const std::vector<Codec> codecs = codecs_from_names(in.codecs);
   const Artifact model = read_artifact(in.model, "model");
-  const Artifact device = read_artifact(in.device_fit, "fit");
-  const Artifact edge = read_artifact(in.edge_fit, "fit");
+  const auto read_role = [](const std::string& fit, const std::string& profile,
+                            const char* role) {
+    if (fit.empty() == profile.empty()) {
+      throw UsageError(fmt::format("give exactly one of --{0}-fit and --{0}-profile", role));
+    }
+    return fit.empty() ? read_artifact(profile, "profile") : read_artifact(fit, "fit");
+  };
+  const Artifact device = read_role(in.device_fit, in.device_profile, "device");
+  const Artifact edge = read_role(in.edge_fit, in.edge_profile, "edge");
   std::optional<Artifact> accuracy;
   if (!in.accuracy.empty()) {
     accuracy = read_artifact(in.accuracy, "accuracy");

@@ -15,6 +15,8 @@ namespace edgent::plan {
 /// `chain` [{name, type, features {...}, flops, output_bytes}] and may carry `cuts` [indices]
 /// (default: every cut 0..n). Each unit's latency is the role's linear model for its type on the
 /// named features ("flops" may be taken from the unit), else the fallback, clamped to ≥ 0.
+/// @p device_fit / @p edge_fit may instead be an `edgent.profile/1` (measured-latency mode):
+/// then unit u of exit e takes the profile's `units[{exit e, unit u}].median_ms`.
 /// Throws SchemaError for bad keys and ConfigError for a fit or accuracy table of another model
 /// (sha mismatch), a fit of the wrong role, or an empty codec set.
 PlanProblem problem_from_artifacts(const Artifact& model, const Artifact* accuracy,
@@ -34,8 +36,10 @@ namespace edgent::plan {
 struct ModelInputs {
   std::string model;      ///< edgent.model/1
   std::string accuracy;   ///< edgent.accuracy/1, empty = none
-  std::string device_fit; ///< edgent.fit/1 of role device
-  std::string edge_fit;   ///< edgent.fit/1 of role edge
+  std::string device_fit; ///< edgent.fit/1 of role device (or device_profile)
+  std::string edge_fit;   ///< edgent.fit/1 of role edge (or edge_profile)
+  std::string device_profile; ///< edgent.profile/1 of role device: measured-latency mode
+  std::string edge_profile;   ///< edgent.profile/1 of role edge: measured-latency mode
   std::vector<std::string> codecs{"fp32", "fp16", "int8", "fp32+zstd", "fp16+zstd", "int8+zstd"};
   std::vector<std::string> orders{"device-first", "edge-first"};
 };

@@ -72,3 +72,47 @@ TEST(ProblemFromArtifacts, NullAccuracyMeansUnknown) {
 
 } // namespace
 } // namespace edgent::plan
+
+namespace edgent::plan {
+namespace {
+
+/// A device profile of the fixture where unit u of exit e measured e + u / 100 ms.
+Artifact fixture_profile(const Artifact& model) {
+  nlohmann::json units = nlohmann::json::array();
+  for (const auto& ex : model.doc["exits"]) {
+    const int e = ex["exit"];
+    for (std::size_t u = 1; u <= ex["chain"].size(); ++u) {
+      units.push_back({{"exit", e}, {"unit", u}, {"median_ms", e + static_cast<double>(u) / 100}});
+    }
+  }
+  Artifact a;
+  a.file = "profile.json";
+  a.doc = {{"schema", "edgent.profile/1"},
+           {"role", "device"},
+           {"provenance", {{"model_sha256", model.doc["onnx_sha256"]}}},
+           {"units", units}};
+  return a;
+}
+
+TEST(ProblemFromArtifacts, ProfilesGiveMeasuredLatencies) {
+  const Artifact model = read_artifact(kDir + "model.json", "model");
+  const Artifact edge = read_artifact(kDir + "edge_fit.json", "fit");
+  Artifact profile = fixture_profile(model);
+  const PlanProblem p = problem_from_artifacts(model, nullptr, profile, edge, default_codecs());
+  EXPECT_DOUBLE_EQ(p.exits[2].device_ms[0], 3.01);
+  EXPECT_DOUBLE_EQ(p.exits[4].device_ms[16], 5.17);
+  profile.doc["units"].erase(3);
+  EXPECT_THROW(problem_from_artifacts(model, nullptr, profile, edge, default_codecs()),
+               SchemaError);
+  profile = fixture_profile(model);
+  profile.doc["provenance"]["model_sha256"] = "other";
+  try {
+    problem_from_artifacts(model, nullptr, profile, edge, default_codecs());
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.key(), "provenance.model_sha256");
+  }
+}
+
+} // namespace
+} // namespace edgent::plan
