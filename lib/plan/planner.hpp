@@ -63,13 +63,15 @@ double reward_accuracy(const LatencyModel& model, const Decision& decision);
 /// The reward of @p decision (0 when not feasible).
 double reward_of(const LatencyModel& model, const Decision& decision, double deadline_ms);
 
-/// Scores the plan of every strategy in @p strategies with the reward and returns the best
-/// (ties to the earlier strategy); the decision of @p strategies.front() when all score 0.
+/// A strategy's decision with its reward.
 struct Scored {
   Decision decision;
   Strategy strategy = Strategy::edgent;
-  double reward = 0;
+  double reward = 0; ///< R of the decision (0 when it misses the deadline)
 };
+
+/// Scores the plan of every strategy in @p strategies with the reward and returns the best
+/// (ties to the earlier strategy); the decision of @p strategies.front() when all score 0.
 Scored best_by_reward(const LatencyModel& model, const Network& net, double deadline_ms,
                       const std::vector<Strategy>& strategies, const SearchSpace& space = {});
 
