@@ -246,6 +246,20 @@ plan::Choice choice_from_record(const plan::LatencyModel& model, const plan::Pla
   return c;
 }
 
+PlanSelector::PlanSelector(const ConfigMap& map)
+    : m_map(map), m_detector(map.settings.detector),
+      m_tracker(map.lower_bounds(), map.settings.up_margin) {
+  if (map.states.empty()) {
+    throw ConfigError("the config map has no states", {}, "states");
+  }
+}
+
+const MapState& PlanSelector::update(double kbps) {
+  m_changed = m_detector.update(kbps);
+  m_state = m_tracker.update(m_detector.estimate_kbps());
+  return current();
+}
+
 void PolicyFigures::add(const PolicyFigures& o) {
   steps += o.steps;
   misses += o.misses;
@@ -329,15 +343,13 @@ std::vector<Evaluation> evaluate(const plan::LatencyModel& model, const ConfigMa
                                                     deadline, strategies, space);
     const Used fixed_used{fixed.decision.choice, used_accuracy(model, fixed.decision.choice)};
 
-    Bocpd detector(map.settings.detector);
-    StateTracker tracker(map.lower_bounds(), map.settings.up_margin);
+    PlanSelector selector(map);
     std::vector<std::size_t> alarms;
-    std::size_t state = 0; // no measurement yet: the lowest (most conservative) state
     std::optional<plan::Choice> prev_map;
     std::optional<plan::Choice> prev_oracle;
     for (std::size_t k = 0; k < steps.size(); ++k) {
       const plan::Network net = network_at(base, steps[k]);
-      const Used& used = state_plans[state];
+      const Used& used = state_plans[selector.state_index()];
       score_step(model, used, net, deadline, ev.map, prev_map ? &*prev_map : nullptr);
       prev_map = used.choice;
 
@@ -349,10 +361,10 @@ std::vector<Evaluation> evaluate(const plan::LatencyModel& model, const ConfigMa
 
       score_step(model, fixed_used, net, deadline, ev.fixed, nullptr);
 
-      if (detector.update(steps[k])) {
+      selector.update(steps[k]);
+      if (selector.last_was_change()) {
         alarms.push_back(k);
       }
-      state = tracker.update(detector.estimate_kbps());
     }
     ev.alarms = alarms.size();
     ev.changes = cps.size();

@@ -77,6 +77,34 @@ ConfigMap config_map_from_artifact(const Artifact& art);
 /// not fit the model (unknown exit or codec, cut out of range).
 plan::Choice choice_from_record(const plan::LatencyModel& model, const plan::PlanRecord& record);
 
+/// What the device runtime runs: bandwidth samples (one per step_s, as in the map's detector
+/// settings) feed the online detector, whose estimate picks a state through the hysteresis
+/// tracker; the state's stored plan is the one to use for the next inference.
+class PlanSelector {
+public:
+  /// Starts in state 0 (the lowest bandwidth: the most conservative plan). Keeps a reference
+  /// to @p map, which must outlive the selector.
+  explicit PlanSelector(const ConfigMap& map);
+
+  /// Feeds one measured bandwidth sample (kbps) and returns the state now in force.
+  const MapState& update(double kbps);
+  /// The state in force.
+  const MapState& current() const { return m_map.states[m_state]; }
+  /// Index of the state in force.
+  std::size_t state_index() const { return m_state; }
+  /// True when the last update's sample made the detector declare a change.
+  bool last_was_change() const { return m_changed; }
+  /// The detector's current bandwidth estimate (kbps).
+  double estimate_kbps() const { return m_detector.estimate_kbps(); }
+
+private:
+  const ConfigMap& m_map;
+  Bocpd m_detector;
+  StateTracker m_tracker;
+  std::size_t m_state = 0;
+  bool m_changed = false;
+};
+
 /// Figures of one policy over a replay.
 struct PolicyFigures {
   std::size_t steps = 0;

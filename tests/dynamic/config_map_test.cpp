@@ -155,3 +155,42 @@ TEST(ConfigMap, RejectsBadSettings) {
 
 } // namespace
 } // namespace edgent::dynamic
+
+namespace edgent::dynamic {
+namespace {
+
+TEST(PlanSelector, FollowsTheBandwidthWithoutFlapping) {
+  const auto model = small_model();
+  const Trace trace = piecewise({{60, 300}, {60, 30000}}, 0.1, 5);
+  const ConfigMap map = build_config_map(model, kBase, 40, {trace}, {1.0}, MapSettings{},
+                                         plan::all_strategies());
+  PlanSelector sel(map);
+  EXPECT_EQ(sel.state_index(), 0U); // no sample yet: the most conservative state
+  std::mt19937 rng(9);
+  std::normal_distribution<double> noise(0, 0.1);
+  for (int i = 0; i < 40; ++i) {
+    sel.update(300 * std::exp(noise(rng)));
+  }
+  const std::size_t low = sel.state_index();
+  EXPECT_LE(map.states[low].lo_kbps, 300 * 1.5);
+  std::size_t changes = 0;
+  std::size_t previous = low;
+  int reached = -1;
+  for (int i = 0; i < 40; ++i) {
+    sel.update(30000 * std::exp(noise(rng)));
+    if (sel.state_index() != previous) {
+      ++changes;
+      previous = sel.state_index();
+    }
+    if (reached < 0 && sel.current().lo_kbps > 10000) {
+      reached = i;
+    }
+  }
+  EXPECT_GE(reached, 0);
+  EXPECT_LE(reached, 5); // bounded reaction time, in samples
+  EXPECT_LE(changes, 3U);
+  EXPECT_EQ(sel.current().plan.codec == "none", false); // fast link: offload
+}
+
+} // namespace
+} // namespace edgent::dynamic
