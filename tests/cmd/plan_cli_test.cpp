@@ -142,6 +142,16 @@ TEST_F(Cli, BadTraceNamesFileAndLine) {
   EXPECT_FALSE(fs::exists(path("map.json")));
 }
 
+TEST_F(Cli, TraceGivesTheBandwidthAtATime) {
+  write("t.csv", "t_s,bandwidth_kbps\n0,100\n10,50000\n");
+  ASSERT_EQ(run("edgent-plan", kModel + " --trace " + path("t.csv") + " --at 12 --deadline 40 "
+                                        "-o " + path("late.json")).code, 0);
+  EXPECT_EQ(json("late.json")["bandwidth_kbps"], 50000.0);
+  ASSERT_EQ(run("edgent-plan", kModel + " --trace " + path("t.csv") + " --at 3 --scale 2 "
+                                        "--deadline 40 -o " + path("early.json")).code, 0);
+  EXPECT_EQ(json("early.json")["bandwidth_kbps"], 200.0);
+}
+
 TEST_F(Cli, MapbuildAndEvaluate) {
   std::string csv = "t_s,bandwidth_kbps\n";
   for (int t = 0; t < 200; ++t) {
