@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
 #include <random>
 
 namespace edgent::dynamic {
@@ -123,6 +124,33 @@ TEST(StateTracker, LookupAndHysteresis) {
   EXPECT_EQ(tr.state(), 1U);
   EXPECT_EQ(tr.switches(), 2U);
   EXPECT_EQ(tr.update(1000), 3U); // a big jump goes straight up
+}
+
+} // namespace
+} // namespace edgent::dynamic
+
+namespace edgent::dynamic {
+namespace {
+
+TEST(SegmentTrace, RealSwitchingTraceSplitsIntoItsLevels) {
+  const std::string path =
+      EDGENT_SHARED_DIR "/traces/fcc_broadband/trace_207336_http---www.amazon.com.csv";
+  if (!std::filesystem::exists(path)) {
+    GTEST_SKIP() << "no shared trace " << path;
+  }
+  // This FCC trace switches between about 0.5-1.5 Mbps and 4-4.6 Mbps every few samples.
+  const Trace trace = read_trace(path);
+  const Segmentation s = segment_trace(trace, SegmentSettings{});
+  ASSERT_GE(s.segments.size(), 3U);
+  double lo = 1e18;
+  double hi = 0;
+  for (const Segment& seg : s.segments) {
+    EXPECT_GE(seg.end - seg.begin, SegmentSettings{}.min_segment);
+    lo = std::min(lo, seg.kbps());
+    hi = std::max(hi, seg.kbps());
+  }
+  EXPECT_LT(lo, 1500);
+  EXPECT_GT(hi, 3000);
 }
 
 } // namespace

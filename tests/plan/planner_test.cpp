@@ -72,6 +72,18 @@ TEST(LatencyModel, DeviceOnlyHasNoTransferAndEdgeOnlyNoDevice) {
   EXPECT_TRUE(std::isinf(m.latency(Choice{1, 0, Order::device_first, 0}, net).total_ms));
 }
 
+TEST(LatencyModel, MeasuredSizesOverrideTheCodecRatio) {
+  PlanProblem p = hand_problem();
+  p.exits[1].encoded_bytes.assign(4 * 2, std::nullopt);
+  p.exits[1].encoded_bytes[1 * 2 + 1] = 100; // cut 1, int8: measured 100 B, not 1000 B
+  const LatencyModel m(p);
+  EXPECT_DOUBLE_EQ(m.tensor_bytes(1, 1, 1), 100);
+  EXPECT_DOUBLE_EQ(m.tensor_bytes(1, 1, 0), 4000);
+  EXPECT_DOUBLE_EQ(m.tensor_bytes(1, 2, 1), 500);
+  const Breakdown b = m.latency(Choice{1, 1, Order::device_first, 1}, Network{800, 800, 0, 0});
+  EXPECT_DOUBLE_EQ(b.up_ms, 1.0); // 800 bit at 800 kbps
+}
+
 TEST(Planner, ZeroBandwidthFallsBackToDevice) {
   const LatencyModel m(hand_problem());
   const Decision d = decide(m, Network{0, 0, 0, 0}, 1000, Strategy::edgent);
