@@ -83,7 +83,8 @@ int main(int argc, char** argv) {
             ->check(edgent::cli::positive());
         evaluate = app.add_subcommand(
             "evaluate", "Replay traces through detector + map against the per-sample oracle "
-                        "and a static plan at each trace's mean bandwidth");
+                        "and a static plan at each trace's mean bandwidth (deadline, RTT, detector and "
+                        "step come from the map)");
         edgent::cli::add_input(*evaluate, "--map", opts.map, "Config map (edgent.configmap/1)")
             ->required();
       },
