@@ -1,0 +1,95 @@
+// edgent-mapbuild: segment bandwidth traces into states and store the best co-inference plan
+// per state (edgent.configmap/1); `evaluate` replays traces through detector + map.
+#include "cli/common_options.hpp"
+#include "dynamic/mapbuild_tool.hpp"
+
+int main(int argc, char** argv) {
+  edgent::cli::CommonOptions common;
+  edgent::dynamic::MapbuildOptions opts;
+  CLI::App* evaluate = nullptr;
+  return edgent::cli::run_tool(
+      "edgent-mapbuild",
+      "Build the configuration map of Edgent's dynamic mode: offline change points (PELT on "
+      "log-bandwidth) -> bandwidth states -> the highest-reward plan per state.",
+      argc, argv, common,
+      [&](CLI::App& app) {
+        auto& s = opts.settings;
+        app.fallthrough();
+        edgent::cli::add_input(app, "--model", opts.inputs.model, "Model card (edgent.model/1)")
+            ->required();
+        edgent::cli::add_input(app, "--accuracy", opts.inputs.accuracy,
+                               "Accuracy table (edgent.accuracy/1), optional");
+        auto* device_fit = edgent::cli::add_input(app, "--device-fit", opts.inputs.device_fit,
+                                                  "Device latency fit (edgent.fit/1, role device)");
+        auto* edge_fit = edgent::cli::add_input(app, "--edge-fit", opts.inputs.edge_fit,
+                                                "Edge latency fit (edgent.fit/1, role edge)");
+        edgent::cli::add_input(app, "--device-profile", opts.inputs.device_profile,
+                               "Instead of --device-fit: measured unit medians (edgent.profile/1)")
+            ->excludes(device_fit);
+        edgent::cli::add_input(app, "--edge-profile", opts.inputs.edge_profile,
+                               "Instead of --edge-fit: measured unit medians (edgent.profile/1)")
+            ->excludes(edge_fit);
+        app.add_option("--trace", opts.traces,
+                       "Trace CSV files, directories (every *.csv but index.csv) or globs")
+            ->required()
+            ->type_name("PATH");
+        app.add_option("--scale", opts.scale, "Multiply every trace's bandwidth")
+            ->capture_default_str()
+            ->check(edgent::cli::positive());
+        app.add_option("--codecs", opts.inputs.codecs,
+                       "Codecs allowed (fp32 fp16 int8, each optionally +zstd)")
+            ->capture_default_str()
+            ->delimiter(',');
+        app.add_option("--orders", opts.inputs.orders, "Orders allowed (device-first edge-first)")
+            ->capture_default_str()
+            ->delimiter(',');
+        edgent::cli::add_output(app, opts.output,
+                                "Config map (edgent.configmap/1) or evaluation (edgent.evaluation/1)");
+        app.add_option("--deadline", opts.deadline_ms, "Latency requirement, ms")
+            ->check(edgent::cli::positive());
+        app.add_option("--rtt", opts.rtt_ms, "Round-trip time, ms")
+            ->capture_default_str()
+            ->check(CLI::NonNegativeNumber);
+        app.add_option("--queue", opts.queue_ms, "Expected edge queueing, ms")
+            ->capture_default_str()
+            ->check(CLI::NonNegativeNumber);
+        app.add_option("--resolution", s.resolution,
+                       "State bin ratio: states are [r^k, r^(k+1)) kbps")
+            ->capture_default_str()
+            ->check(CLI::Range(1.01, 100.0));
+        app.add_option("--bin", s.segmentation.bin_s, "Segmentation bin, seconds")
+            ->capture_default_str()
+            ->check(edgent::cli::positive());
+        app.add_option("--penalty-k", s.segmentation.penalty_k,
+                       "PELT penalty k in k*sigma^2*ln(n)")
+            ->capture_default_str()
+            ->check(edgent::cli::positive());
+        app.add_option("--min-segment", s.segmentation.min_segment, "Minimum segment, bins")
+            ->capture_default_str()
+            ->check(CLI::Range(1, 100000));
+        app.add_option("--hazard-run", s.detector.hazard_run,
+                       "Detector: expected run length, samples")
+            ->capture_default_str()
+            ->check(CLI::Range(1.0, 1e9));
+        app.add_option("--sigma", s.detector.sigma, "Detector: noise of ln-bandwidth")
+            ->capture_default_str()
+            ->check(edgent::cli::positive());
+        app.add_option("--up-margin", s.up_margin,
+                       "Hysteresis: move up a state only this fraction above its bound")
+            ->capture_default_str()
+            ->check(CLI::NonNegativeNumber);
+        app.add_option("--step", s.step_s, "Detector sampling period (evaluate replay step), s")
+            ->capture_default_str()
+            ->check(edgent::cli::positive());
+        evaluate = app.add_subcommand(
+            "evaluate", "Replay traces through detector + map against the per-sample oracle "
+                        "and a static plan at each trace's mean bandwidth (deadline, RTT, detector and "
+                        "step come from the map)");
+        edgent::cli::add_input(*evaluate, "--map", opts.map, "Config map (edgent.configmap/1)")
+            ->required();
+      },
+      [&] {
+        return evaluate->parsed() ? edgent::dynamic::run_evaluate(opts)
+                                  : edgent::dynamic::run_mapbuild(opts);
+      });
+}

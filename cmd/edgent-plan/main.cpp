@@ -1,0 +1,79 @@
+// edgent-plan: choose the exit, cut, order and codec of one co-inference (Edgent's planner),
+// or sweep bandwidth/deadline ranges for every strategy.
+#include "cli/common_options.hpp"
+#include "plan/plan_tool.hpp"
+
+int main(int argc, char** argv) {
+  edgent::cli::CommonOptions common;
+  edgent::plan::PlanOptions opts;
+  return edgent::cli::run_tool(
+      "edgent-plan",
+      "Plan one DNN co-inference: the most accurate exit/cut/order/codec whose predicted "
+      "latency meets the deadline (exit 3 when none does: the fastest plan is written, flagged).",
+      argc, argv, common,
+      [&](CLI::App& app) {
+        edgent::cli::add_input(app, "--model", opts.inputs.model, "Model card (edgent.model/1)")
+            ->required();
+        edgent::cli::add_input(app, "--accuracy", opts.inputs.accuracy,
+                               "Accuracy table (edgent.accuracy/1), optional");
+        auto* device_fit = edgent::cli::add_input(app, "--device-fit", opts.inputs.device_fit,
+                                                  "Device latency fit (edgent.fit/1, role device)");
+        auto* edge_fit = edgent::cli::add_input(app, "--edge-fit", opts.inputs.edge_fit,
+                                                "Edge latency fit (edgent.fit/1, role edge)");
+        edgent::cli::add_input(app, "--device-profile", opts.inputs.device_profile,
+                               "Instead of --device-fit: measured unit medians (edgent.profile/1)")
+            ->excludes(device_fit);
+        edgent::cli::add_input(app, "--edge-profile", opts.inputs.edge_profile,
+                               "Instead of --edge-fit: measured unit medians (edgent.profile/1)")
+            ->excludes(edge_fit);
+        app.add_option("--bandwidth", opts.bandwidth_kbps, "Bandwidth both ways, kbit/s")
+            ->check(edgent::cli::positive());
+        app.add_option("--up", opts.up_kbps, "Uplink bandwidth, kbit/s (default: --bandwidth)")
+            ->check(edgent::cli::positive());
+        app.add_option("--down", opts.down_kbps,
+                       "Downlink bandwidth, kbit/s (default: --bandwidth)")
+            ->check(edgent::cli::positive());
+        edgent::cli::add_input(app, "--trace", opts.trace,
+                               "Bandwidth trace (CSV t_s,bandwidth_kbps); use its value at --at");
+        app.add_option("--at", opts.at_s, "Time in the trace, seconds")
+            ->capture_default_str()
+            ->check(CLI::NonNegativeNumber);
+        app.add_option("--scale", opts.scale, "Multiply the trace's bandwidth")
+            ->capture_default_str()
+            ->check(edgent::cli::positive());
+        app.add_option("--rtt", opts.rtt_ms, "Round-trip time, ms (one RTT per offload)")
+            ->capture_default_str()
+            ->check(CLI::NonNegativeNumber);
+        app.add_option("--queue", opts.queue_ms, "Expected edge queueing, ms")
+            ->capture_default_str()
+            ->check(CLI::NonNegativeNumber);
+        app.add_option("--deadline", opts.deadline_ms, "Latency requirement, ms")
+            ->check(edgent::cli::positive());
+        app.add_option("--codecs", opts.inputs.codecs,
+                       "Codecs allowed (fp32 fp16 int8, each optionally +zstd)")
+            ->capture_default_str()
+            ->delimiter(',');
+        app.add_option("--orders", opts.inputs.orders, "Orders allowed (device-first edge-first)")
+            ->capture_default_str()
+            ->delimiter(',');
+        app.add_option("--strategy", opts.strategy,
+                       "edgent, device-only, edge-only, partition-only or exit-only")
+            ->capture_default_str()
+            ->check(CLI::IsMember({"edgent", "device-only", "edge-only", "partition-only",
+                                   "exit-only"}));
+        edgent::cli::add_output(app, opts.output, "Plan (edgent.plan/1) or sweep (edgent.sweep/1)");
+        app.add_option("--sweep-bandwidth", opts.sweep_bandwidth,
+                       "Sweep bandwidth lo:hi:n kbit/s (geometric) for every strategy");
+        app.add_option("--sweep-deadline", opts.sweep_deadline,
+                       "Sweep deadline lo:hi:n ms (linear) for every strategy");
+        app.add_option("--csv", opts.csv, "Also write the sweep table as CSV")
+            ->type_name("FILE")
+            ->check(edgent::cli::input_path());
+        app.add_option("--time-decisions", opts.time_decisions,
+                       "Time N decisions and print microseconds per decision on stderr")
+            ->check(CLI::PositiveNumber)
+            ->group("");
+        app.get_option("--trace")->excludes("--bandwidth");
+      },
+      [&] { return edgent::plan::run_plan(opts); });
+}

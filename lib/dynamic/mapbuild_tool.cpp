@@ -1,0 +1,103 @@
+#include "dynamic/mapbuild_tool.hpp"
+
+#include "core/artifact.hpp"
+#include "core/error.hpp"
+#include "core/log.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <set>
+
+namespace edgent::dynamic {
+
+namespace {
+
+constexpr const char* kTool = "edgent-mapbuild";
+
+std::vector<Trace> load_traces(const MapbuildOptions& o) {
+  if (o.traces.empty()) {
+    throw UsageError("give at least one --trace");
+  }
+  std::vector<Trace> out;
+  for (const std::string& path : expand_trace_paths(o.traces)) {
+    out.push_back(read_trace(path, o.scale));
+  }
+  return out;
+}
+
+} // namespace
+
+int run_mapbuild(const MapbuildOptions& o) {
+  if (!(o.deadline_ms > 0)) {
+    throw UsageError("--deadline must be > 0 ms");
+  }
+  const plan::SearchSpace space = plan::space_from_orders(o.inputs.orders);
+  const plan::LoadedProblem loaded = plan::load_problem(o.inputs);
+  const plan::LatencyModel model(loaded.problem);
+  const auto start = std::chrono::steady_clock::now();
+  const std::vector<Trace> traces = load_traces(o);
+  const plan::Network base{0, 0, o.rtt_ms, o.queue_ms};
+  ConfigMap map = build_config_map(model, base, o.deadline_ms, traces,
+                                   std::vector<double>(traces.size(), o.scale), o.settings,
+                                   plan::all_strategies(), space);
+  map.model_sha256 = loaded.model_sha256;
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::size_t segments = 0;
+  for (const TraceRef& t : map.traces) {
+    segments += t.segments;
+  }
+  std::set<std::string> plans;
+  for (const MapState& s : map.states) {
+    plans.insert(plan::plan_to_json(s.plan).dump());
+  }
+  log::info("{} traces, {} segments -> {} bandwidth states ({} distinct plans) in {:.2f} s",
+            traces.size(), segments, map.states.size(), plans.size(), seconds);
+  for (const MapState& s : map.states) {
+    log::verbose("state [{:.0f}, {:.0f}) kbps: {} exit {} cut {} {} {} -> {:.2f} ms, reward {:.4f}",
+                 s.lo_kbps, s.hi_kbps, s.strategy, s.plan.exit, s.plan.cut,
+                 plan::order_name(s.plan.order), s.plan.codec, s.predicted.total_ms, s.reward);
+  }
+  write_artifact(o.output, config_map_to_json(map), "configmap", kTool);
+  return to_int(ExitCode::ok);
+}
+
+int run_evaluate(const MapbuildOptions& o) {
+  if (o.map.empty()) {
+    throw UsageError("evaluate needs --map");
+  }
+  const Artifact art = read_artifact(o.map, "configmap");
+  const ConfigMap map = config_map_from_artifact(art);
+  const plan::SearchSpace space = plan::space_from_orders(o.inputs.orders);
+  const plan::LoadedProblem loaded = plan::load_problem(o.inputs);
+  if (loaded.model_sha256 != map.model_sha256) {
+    throw ConfigError(fmt::format("the map was built for model {}, not {}", map.model_sha256,
+                                  loaded.model_sha256),
+                      art.file, "model_sha256");
+  }
+  const plan::LatencyModel model(loaded.problem);
+  const auto start = std::chrono::steady_clock::now();
+  const std::vector<Trace> traces = load_traces(o);
+  const std::vector<Evaluation> evals =
+      evaluate(model, map, traces, plan::all_strategies(), space);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const Evaluation& all = evals.back();
+  log::info("{} traces, {} steps of {} s, replayed in {:.2f} s", traces.size(), all.map.steps,
+            map.settings.step_s, seconds);
+  for (const auto& [name, f] : {std::pair{"map+detector", &all.map},
+                                std::pair{"oracle", &all.oracle},
+                                std::pair{"static", &all.fixed}}) {
+    log::info("{:>13}: miss rate {:.4f}, mean accuracy {:.4f}, mean reward {:.4f}, {} switches",
+              name, f->miss_rate(), f->mean_accuracy(), f->mean_reward(), f->switches);
+  }
+  log::info("map/oracle mean reward {:.4f}; detection: {} of {} offline changes, mean delay "
+            "{:.2f} s, {} alarms",
+            all.oracle.mean_reward() > 0 ? all.map.mean_reward() / all.oracle.mean_reward() : 0.0,
+            all.detected, all.changes, all.mean_delay_s(), all.alarms);
+  write_artifact(o.output, evaluation_to_json(evals, map), "evaluation", kTool);
+  return to_int(ExitCode::ok);
+}
+
+} // namespace edgent::dynamic

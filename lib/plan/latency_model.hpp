@@ -1,0 +1,69 @@
+#pragma once
+
+#include "plan/problem.hpp"
+
+#include <vector>
+
+namespace edgent::plan {
+
+/// Predicted latency of one plan, all in milliseconds. total = device + edge + up + down.
+struct Breakdown {
+  double device_ms = 0; ///< device compute
+  double edge_ms = 0;   ///< edge compute plus edge queueing (0 when nothing runs on the edge)
+  double up_ms = 0;     ///< upload: half an RTT plus encoded bytes / uplink bandwidth
+  double down_ms = 0;   ///< download: half an RTT plus bytes / downlink bandwidth
+  double total_ms = 0;  ///< the sum; +infinity when a needed link has zero bandwidth
+};
+
+/// One candidate plan: an exit, a cut of its chain, an order and a codec.
+/// Canonical forms (so that equivalent plans are counted once):
+///  - device-only is device-first at cut n with codec index -1 (nothing is transferred);
+///  - edge-only is device-first at cut 0 (the input is encoded with the codec);
+///  - edge-first uses interior cuts 0 < cut < n only (edge-first cut 0 would be device-only
+///    and cut n edge-only).
+struct Choice {
+  int exit_index = 0;  ///< index into PlanProblem::exits (not the 1-based exit number)
+  int cut = 0;         ///< units run before the cut, 0..n
+  Order order = Order::device_first;
+  int codec = -1;      ///< index into PlanProblem::codecs; -1 = no transfer (device-only)
+};
+
+/// Per-exit prefix sums for O(1) latency evaluation.
+struct PreparedExit {
+  std::vector<double> device_prefix; ///< n+1 entries: device ms of units 1..c
+  std::vector<double> edge_prefix;   ///< n+1 entries: edge ms of units 1..c
+};
+
+/// A problem with prefix sums computed once, for many decisions.
+class LatencyModel {
+public:
+  /// Validates @p problem and computes prefix sums. The problem is copied.
+  explicit LatencyModel(PlanProblem problem);
+
+  const PlanProblem& problem() const { return m_problem; }
+
+  /// Encoded bytes crossing the link for the tensor at @p cut of exit @p exit_index with @p codec.
+  double tensor_bytes(int exit_index, int cut, int codec) const;
+
+  /// The latency breakdown of @p choice under @p net.
+  /// device-first, cut c < n: device runs 1..c, uploads tensor c (cut 0 = the input) encoded
+  ///   with the codec, the edge runs c+1..n, the fp32 result (tensor n) is downloaded.
+  /// edge-first, 0 < c < n: the fp32 input is uploaded, the edge runs 1..c, the tensor at c is
+  ///   downloaded encoded with the codec, the device runs c+1..n.
+  /// device-only: device runs 1..n, no transfer, no RTT.
+  Breakdown latency(const Choice& choice, const Network& net) const;
+
+  /// Accuracy of @p choice: the (cut, codec) entry when known, else the exit's accuracy;
+  /// device-only uses the exit accuracy. Empty when unknown.
+  std::optional<double> accuracy(const Choice& choice) const;
+
+private:
+  PlanProblem m_problem;
+  std::vector<PreparedExit> m_prepared;
+  std::vector<double> m_input_bytes; // per exit: fp32 input bytes
+};
+
+/// Milliseconds to send @p bytes at @p kbps (bytes · 8 / kbps); +infinity when kbps ≤ 0 and bytes > 0.
+double transfer_ms(double bytes, double kbps);
+
+} // namespace edgent::plan

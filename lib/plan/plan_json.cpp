@@ -1,0 +1,85 @@
+#include "plan/plan_json.hpp"
+
+#include "core/error.hpp"
+
+#include <cmath>
+#include <limits>
+
+// Emitted objects:
+//   plan      {exit, cut, order "device-first"|"edge-first", codec "<name>"|"none", accuracy|null}
+//   predicted {device_ms, edge_ms, up_ms, down_ms, total_ms}   // null = infinite (no link)
+
+namespace edgent::plan {
+
+PlanRecord to_record(const LatencyModel& model, const Decision& decision) {
+  const PlanProblem& p = model.problem();
+  PlanRecord r;
+  r.exit = p.exits[decision.choice.exit_index].exit;
+  r.cut = decision.choice.cut;
+  r.order = decision.choice.order;
+  r.codec = decision.choice.codec < 0 ? "none" : p.codecs[decision.choice.codec].name;
+  r.accuracy = decision.accuracy;
+  return r;
+}
+
+nlohmann::json plan_to_json(const PlanRecord& plan) {
+  nlohmann::json j;
+  j["exit"] = plan.exit;
+  j["cut"] = plan.cut;
+  j["order"] = order_name(plan.order);
+  j["codec"] = plan.codec;
+  j["accuracy"] = plan.accuracy ? nlohmann::json(*plan.accuracy) : nlohmann::json(nullptr);
+  return j;
+}
+
+namespace {
+
+nlohmann::json ms(double v) {
+  return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+}
+
+double ms_from(const JsonView& v, const char* key) {
+  const auto x = v.at(key).optional_number();
+  return x ? *x : std::numeric_limits<double>::infinity();
+}
+
+} // namespace
+
+nlohmann::json breakdown_to_json(const Breakdown& b) {
+  return nlohmann::json{{"device_ms", ms(b.device_ms)}, {"edge_ms", ms(b.edge_ms)},
+                        {"up_ms", ms(b.up_ms)},         {"down_ms", ms(b.down_ms)},
+                        {"total_ms", ms(b.total_ms)}};
+}
+
+PlanRecord plan_from_json(const JsonView& v) {
+  PlanRecord r;
+  r.exit = static_cast<int>(v.at("exit").integer(1, 1000));
+  r.cut = static_cast<int>(v.at("cut").integer(0, 1000000));
+  const std::string order = v.at("order").string();
+  if (order == "device-first") {
+    r.order = Order::device_first;
+  } else if (order == "edge-first") {
+    r.order = Order::edge_first;
+  } else {
+    v.at("order").fail("must be \"device-first\" or \"edge-first\"");
+  }
+  r.codec = v.at("codec").nonempty_string();
+  const auto a = v.at("accuracy").optional_number();
+  if (a && !(*a >= 0 && *a <= 1)) {
+    v.at("accuracy").fail("must be in [0, 1] or null");
+  }
+  r.accuracy = a;
+  return r;
+}
+
+Breakdown breakdown_from_json(const JsonView& v) {
+  Breakdown b;
+  b.device_ms = ms_from(v, "device_ms");
+  b.edge_ms = ms_from(v, "edge_ms");
+  b.up_ms = ms_from(v, "up_ms");
+  b.down_ms = ms_from(v, "down_ms");
+  b.total_ms = ms_from(v, "total_ms");
+  return b;
+}
+
+} // namespace edgent::plan

@@ -1,0 +1,226 @@
+#include "plan/plan_tool.hpp"
+
+#include "core/artifact.hpp"
+#include "core/error.hpp"
+#include "core/file_io.hpp"
+#include "core/log.hpp"
+#include "dynamic/trace.hpp"
+#include "plan/plan_json.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <chrono>
+#include <cmath>
+
+// edgent.plan/1 as emitted here:
+//   strategy, feasible, deadline_ms, bandwidth_kbps, up_kbps, down_kbps, rtt_ms, edge_queue_ms,
+//   model_sha256, plan {exit, cut, order, codec, accuracy|null}, accuracy_known,
+//   predicted {device_ms, edge_ms, up_ms, down_ms, total_ms}, reward
+// edgent.sweep/1:
+//   rtt_ms, edge_queue_ms, model_sha256,
+//   rows [{bandwidth_kbps, deadline_ms, strategy, feasible, exit, cut, order, codec,
+//          accuracy|null, device_ms, edge_ms, up_ms, down_ms, total_ms, reward}]
+
+namespace edgent::plan {
+
+namespace {
+
+constexpr const char* kTool = "edgent-plan";
+
+bool parse_double(std::string_view s, double& out) {
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc() && end == s.data() + s.size() && std::isfinite(out);
+}
+
+Network make_network(const PlanOptions& o, double kbps) {
+  Network n;
+  n.up_kbps = o.up_kbps > 0 ? o.up_kbps : kbps;
+  n.down_kbps = o.down_kbps > 0 ? o.down_kbps : kbps;
+  n.rtt_ms = o.rtt_ms;
+  n.edge_queue_ms = o.queue_ms;
+  return n;
+}
+
+nlohmann::json row_json(const LatencyModel& model, double kbps, double deadline, Strategy s,
+                        const Decision& d) {
+  const PlanRecord r = to_record(model, d);
+  nlohmann::json row = {{"bandwidth_kbps", kbps}, {"deadline_ms", deadline},
+                        {"strategy", strategy_name(s)}, {"feasible", d.feasible},
+                        {"exit", r.exit}, {"cut", r.cut}, {"order", order_name(r.order)},
+                        {"codec", r.codec}};
+  row["accuracy"] = r.accuracy ? nlohmann::json(*r.accuracy) : nlohmann::json();
+  const nlohmann::json predicted = breakdown_to_json(d.predicted);
+  for (auto it = predicted.begin(); it != predicted.end(); ++it) {
+    row[it.key()] = it.value();
+  }
+  row["reward"] = reward_of(model, d, deadline);
+  return row;
+}
+
+std::string csv_cell(const nlohmann::json& v) {
+  if (v.is_null()) {
+    return "";
+  }
+  if (v.is_string()) {
+    return v.get<std::string>();
+  }
+  if (v.is_boolean()) {
+    return v.get<bool>() ? "1" : "0";
+  }
+  if (v.is_number_float()) {
+    return fmt::format("{:.6g}", v.get<double>());
+  }
+  return v.dump();
+}
+
+int run_sweep(const PlanOptions& o, const LatencyModel& model, const SearchSpace& space,
+              const std::string& model_sha) {
+  std::vector<double> bws;
+  if (!o.sweep_bandwidth.empty()) {
+    bws = parse_range(o.sweep_bandwidth, /*geometric=*/true, "--sweep-bandwidth");
+  } else {
+    if (!(o.bandwidth_kbps > 0)) {
+      throw UsageError("a deadline sweep needs --bandwidth");
+    }
+    bws = {o.bandwidth_kbps};
+  }
+  std::vector<double> deadlines;
+  if (!o.sweep_deadline.empty()) {
+    deadlines = parse_range(o.sweep_deadline, /*geometric=*/false, "--sweep-deadline");
+  } else {
+    if (!(o.deadline_ms > 0)) {
+      throw UsageError("a bandwidth sweep needs --deadline");
+    }
+    deadlines = {o.deadline_ms};
+  }
+  constexpr double kMaxCells = 1e6;
+  if (static_cast<double>(bws.size()) * static_cast<double>(deadlines.size()) > kMaxCells) {
+    throw UsageError(fmt::format("the sweep has {} x {} points; at most {} are allowed",
+                                 bws.size(), deadlines.size(), kMaxCells));
+  }
+  nlohmann::json doc;
+  doc["rtt_ms"] = o.rtt_ms;
+  doc["edge_queue_ms"] = o.queue_ms;
+  doc["model_sha256"] = model_sha;
+  doc["rows"] = nlohmann::json::array();
+  for (const double bw : bws) {
+    for (const double dl : deadlines) {
+      for (const Strategy s : all_strategies()) {
+        const Decision d = decide(model, make_network(o, bw), dl, s, space);
+        doc["rows"].push_back(row_json(model, bw, dl, s, d));
+      }
+    }
+  }
+  if (!o.csv.empty()) {
+    const std::vector<std::string> cols{"bandwidth_kbps", "deadline_ms", "strategy", "feasible",
+                                        "exit", "cut", "order", "codec", "accuracy", "device_ms",
+                                        "edge_ms", "up_ms", "down_ms", "total_ms", "reward"};
+    std::string text = fmt::format("{}\n", fmt::join(cols, ","));
+    for (const auto& row : doc["rows"]) {
+      std::vector<std::string> cells;
+      for (const auto& c : cols) {
+        cells.push_back(csv_cell(row[c]));
+      }
+      text += fmt::format("{}\n", fmt::join(cells, ","));
+    }
+    write_file_atomic(o.csv, text);
+  }
+  log::info("{} rows ({} bandwidths x {} deadlines x {} strategies)", doc["rows"].size(),
+            bws.size(), deadlines.size(), all_strategies().size());
+  write_artifact(o.output, std::move(doc), "sweep", kTool);
+  return to_int(ExitCode::ok);
+}
+
+} // namespace
+
+std::vector<double> parse_range(const std::string& text, bool geometric,
+                                const std::string& option) {
+  const auto a = text.find(':');
+  const auto b = a == std::string::npos ? a : text.find(':', a + 1);
+  double lo = 0;
+  double hi = 0;
+  double n = 0;
+  if (b == std::string::npos || !parse_double(std::string_view(text).substr(0, a), lo) ||
+      !parse_double(std::string_view(text).substr(a + 1, b - a - 1), hi) ||
+      !parse_double(std::string_view(text).substr(b + 1), n) || n != std::floor(n) || n < 1 ||
+      n > 100000 || !(lo > 0) || hi < lo) {
+    throw UsageError(fmt::format(
+        "{}: expected lo:hi:n with 0 < lo <= hi and a count n in 1..100000, got '{}'", option,
+        text));
+  }
+  std::vector<double> out;
+  const auto count = static_cast<int>(n);
+  for (int i = 0; i < count; ++i) {
+    const double f = count == 1 ? 0.0 : static_cast<double>(i) / (count - 1);
+    out.push_back(geometric ? lo * std::pow(hi / lo, f) : lo + (hi - lo) * f);
+  }
+  return out;
+}
+
+int run_plan(const PlanOptions& o) {
+  const bool sweep = !o.sweep_bandwidth.empty() || !o.sweep_deadline.empty();
+  if (!sweep && !(o.deadline_ms > 0)) {
+    throw UsageError("--deadline must be > 0 ms");
+  }
+  const Strategy strategy = parse_strategy(o.strategy);
+  const SearchSpace space = space_from_orders(o.inputs.orders);
+  const LoadedProblem loaded = load_problem(o.inputs);
+  const LatencyModel model(loaded.problem);
+  if (sweep) {
+    return run_sweep(o, model, space, loaded.model_sha256);
+  }
+
+  double kbps = o.bandwidth_kbps;
+  if (!o.trace.empty()) {
+    const dynamic::Trace trace = dynamic::read_trace(o.trace, o.scale);
+    kbps = trace.at(o.at_s);
+    log::verbose("{}: bandwidth at {} s: {} kbps", trace.path, o.at_s, kbps);
+  } else if (!(kbps > 0) && !(o.up_kbps > 0 && o.down_kbps > 0)) {
+    throw UsageError("give --bandwidth, --up and --down, or --trace with --at");
+  }
+  const Network net = make_network(o, kbps);
+  const Decision d = decide(model, net, o.deadline_ms, strategy, space);
+
+  if (o.time_decisions > 0) {
+    const auto start = std::chrono::steady_clock::now();
+    double sink = 0;
+    for (long i = 0; i < o.time_decisions; ++i) {
+      Network n = net;
+      n.up_kbps *= 1.0 + 1e-9 * static_cast<double>(i % 7); // defeat hoisting
+      sink += decide(model, n, o.deadline_ms, strategy, space).predicted.total_ms;
+    }
+    const double us = std::chrono::duration<double, std::micro>(
+                          std::chrono::steady_clock::now() - start)
+                          .count();
+    std::size_t ncand = candidates(model, strategy, space).size();
+    log::info("timed {} decisions over {} candidates: {:.3f} us/decision (checksum {:.3g})",
+              o.time_decisions, ncand, us / static_cast<double>(o.time_decisions), sink);
+  }
+
+  const PlanRecord record = to_record(model, d);
+  nlohmann::json doc;
+  doc["strategy"] = strategy_name(strategy);
+  doc["feasible"] = d.feasible;
+  doc["deadline_ms"] = o.deadline_ms;
+  doc["bandwidth_kbps"] = kbps > 0 ? nlohmann::json(kbps) : nlohmann::json(); // only up/down
+  doc["up_kbps"] = net.up_kbps;
+  doc["down_kbps"] = net.down_kbps;
+  doc["rtt_ms"] = net.rtt_ms;
+  doc["edge_queue_ms"] = net.edge_queue_ms;
+  doc["model_sha256"] = loaded.model_sha256;
+  doc["accuracy_known"] = model.problem().accuracy_known();
+  doc["plan"] = plan_to_json(record);
+  doc["predicted"] = breakdown_to_json(d.predicted);
+  doc["reward"] = reward_of(model, d, o.deadline_ms);
+  write_artifact(o.output, std::move(doc), "plan", kTool);
+  if (!d.feasible) {
+    log::warn("no plan meets the {} ms deadline; wrote the fastest ({:.3f} ms), flagged "
+              "infeasible",
+              o.deadline_ms, d.predicted.total_ms);
+    return to_int(ExitCode::infeasible);
+  }
+  return to_int(ExitCode::ok);
+}
+
+} // namespace edgent::plan

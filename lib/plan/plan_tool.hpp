@@ -1,0 +1,37 @@
+#pragma once
+
+#include "plan/problem_from_artifacts.hpp"
+
+#include <string>
+
+namespace edgent::plan {
+
+/// Everything edgent-plan is asked to do (filled by option parsing, which opens no files).
+struct PlanOptions {
+  ModelInputs inputs;
+  double bandwidth_kbps = 0;  ///< both directions; 0 = not given (then --trace/--at or up/down)
+  double up_kbps = 0;         ///< uplink override; 0 = bandwidth_kbps
+  double down_kbps = 0;       ///< downlink override; 0 = bandwidth_kbps
+  std::string trace;          ///< bandwidth trace; the bandwidth is its value at at_s
+  double at_s = 0;            ///< time in the trace, seconds
+  double scale = 1;           ///< multiplies the trace's bandwidth
+  double rtt_ms = 0;          ///< round-trip time
+  double queue_ms = 0;        ///< expected edge queueing
+  double deadline_ms = 0;     ///< latency requirement (> 0)
+  std::string strategy = "edgent";
+  std::string output = "-";   ///< edgent.plan/1, or edgent.sweep/1 with a sweep
+  std::string sweep_bandwidth; ///< "lo:hi:n" kbps, geometric steps; empty = none
+  std::string sweep_deadline;  ///< "lo:hi:n" ms, linear steps; empty = none
+  std::string csv;            ///< sweep table as CSV; empty = none
+  long time_decisions = 0;    ///< > 0: time this many decisions and print µs/decision
+};
+
+/// Runs edgent-plan: writes the plan (exit code 0, or 3 when infeasible: the fastest plan is
+/// still written, flagged), or with a sweep the table of every strategy's plan over the grid.
+int run_plan(const PlanOptions& options);
+
+/// Parses "lo:hi:n" (lo ≤ hi, n ≥ 1, lo > 0); @p geometric spaces the points geometrically.
+/// Throws UsageError naming @p option.
+std::vector<double> parse_range(const std::string& text, bool geometric, const std::string& option);
+
+} // namespace edgent::plan

@@ -1,0 +1,72 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+/// The planner's abstract input: per-unit predicted latencies, transfer sizes and accuracies
+/// of a branchy model, independent of how they were obtained (fits, profiles, hand-written).
+namespace edgent::plan {
+
+/// Which side runs the units before the cut (see lib/schema/ARTIFACTS.md).
+enum class Order {
+  device_first, ///< device runs 1..cut, uploads the tensor at cut, edge runs the rest
+  edge_first    ///< device uploads the input, edge runs 1..cut, device runs the rest
+};
+
+/// "device-first" / "edge-first".
+const char* order_name(Order order);
+/// Parses an order name; throws UsageError for anything else.
+Order parse_order(const std::string& name);
+
+/// A tensor codec and the size of its encoding relative to the raw fp32 tensor.
+struct Codec {
+  std::string name; ///< "fp32", "fp16", "int8", optionally "+zstd"
+  double ratio = 1; ///< encoded bytes / fp32 bytes (> 0)
+};
+
+/// The known codec names, and their default size ratios (fp16 0.5, int8 0.25; "+zstd" is an
+/// assumed further factor 0.8, to be replaced by a measured size table when one exists).
+std::vector<Codec> default_codecs();
+/// The default ratio of a known codec name; throws UsageError for an unknown name.
+double default_codec_ratio(const std::string& name);
+
+/// One exit's execution-unit chain with its costs.
+struct ExitCosts {
+  int exit = 0;                   ///< 1-based exit number
+  std::vector<double> device_ms;  ///< per unit 1..n (index 0 = unit 1), predicted device ms
+  std::vector<double> edge_ms;    ///< per unit, predicted edge compute ms
+  std::vector<double> fp32_bytes; ///< n+1 entries: raw fp32 bytes of the tensor at cut c (0 = input)
+  std::vector<int> cuts;          ///< valid cuts, ascending, each in 0..n
+  std::optional<double> accuracy; ///< exit accuracy in [0, 1]; empty = unknown
+  /// Optional lossy accuracy per (cut, codec): index cut * codecs + codec; empty = use `accuracy`.
+  std::vector<std::optional<double>> codec_accuracy;
+  /// Optional measured encoded bytes per (cut, codec), same indexing; empty = fp32 bytes × ratio.
+  std::vector<std::optional<double>> encoded_bytes;
+
+  /// Number of units n.
+  int units() const { return static_cast<int>(device_ms.size()); }
+};
+
+/// Everything one planning decision needs apart from the network.
+struct PlanProblem {
+  std::vector<Codec> codecs;   ///< codecs allowed, in preference order
+  std::vector<ExitCosts> exits; ///< ascending exit number; the last is the main exit
+  /// True when every exit has a known accuracy; otherwise accuracy is reported as unknown and
+  /// the objective becomes "deepest exit that fits, then lowest latency".
+  bool accuracy_known() const;
+};
+
+/// Network conditions.
+struct Network {
+  double up_kbps = 0;        ///< device→edge bandwidth (kbit/s, 1 kbit = 1000 bit); 0 = no link
+  double down_kbps = 0;      ///< edge→device bandwidth (kbit/s)
+  double rtt_ms = 0;         ///< round-trip time; one round trip per offloaded inference
+  double edge_queue_ms = 0;  ///< expected queueing at the edge before its compute starts
+};
+
+/// Checks a problem for consistency (sizes, non-negative finite values, valid cuts, codec
+/// ratios); throws ConfigError naming @p what.
+void validate(const PlanProblem& problem, const std::string& what = "problem");
+
+} // namespace edgent::plan

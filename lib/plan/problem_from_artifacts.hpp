@@ -1,0 +1,63 @@
+#pragma once
+
+#include "core/artifact.hpp"
+#include "plan/planner.hpp"
+#include "plan/problem.hpp"
+
+#include <string>
+#include <vector>
+
+namespace edgent::plan {
+
+/// Builds the planner's input from artifacts: the model card (`edgent.model/1`), an optional
+/// accuracy table (`edgent.accuracy/1`, nullptr = none) and the device and edge fits
+/// (`edgent.fit/1`). Until the model analysis lands, each card exit must carry
+/// `chain` [{name, type, features {...}, flops, output_bytes}] and may carry `cuts` [indices]
+/// (default: every cut 0..n). Each unit's latency is the role's linear model for its type on the
+/// named features ("flops" may be taken from the unit), else the fallback, clamped to ≥ 0.
+/// @p device_fit / @p edge_fit may instead be an `edgent.profile/1` (measured-latency mode):
+/// then unit u of exit e takes the profile's `units[{exit e, unit u}].median_ms`.
+/// Throws SchemaError for bad keys and ConfigError for a fit or accuracy table of another model
+/// (sha mismatch), a fit of the wrong role, or an empty codec set.
+PlanProblem problem_from_artifacts(const Artifact& model, const Artifact* accuracy,
+                                   const Artifact& device_fit, const Artifact& edge_fit,
+                                   const std::vector<Codec>& codecs);
+
+/// Predicted ms of one unit from a fit document: models[type] on @p features, else fallback.
+/// Clamped to ≥ 0. Throws SchemaError naming the fit file when a needed feature is missing.
+double predict_unit_ms(const JsonView& fit, const std::string& type, const JsonView& features,
+                       double flops);
+
+} // namespace edgent::plan
+
+namespace edgent::plan {
+
+/// Paths of the artifacts a problem is built from, and the codec and order names allowed.
+struct ModelInputs {
+  std::string model;      ///< edgent.model/1
+  std::string accuracy;   ///< edgent.accuracy/1, empty = none
+  std::string device_fit; ///< edgent.fit/1 of role device (or device_profile)
+  std::string edge_fit;   ///< edgent.fit/1 of role edge (or edge_profile)
+  std::string device_profile; ///< edgent.profile/1 of role device: measured-latency mode
+  std::string edge_profile;   ///< edgent.profile/1 of role edge: measured-latency mode
+  std::vector<std::string> codecs{"fp32", "fp16", "int8", "fp32+zstd", "fp16+zstd", "int8+zstd"};
+  std::vector<std::string> orders{"device-first", "edge-first"};
+};
+
+/// A problem and the model it belongs to.
+struct LoadedProblem {
+  PlanProblem problem;
+  std::string model_sha256; ///< the card's onnx_sha256
+};
+
+/// Codecs for @p names with their default ratios; throws ConfigError for an empty set,
+/// UsageError for an unknown or repeated name.
+std::vector<Codec> codecs_from_names(const std::vector<std::string>& names);
+/// The search space allowing @p names; throws ConfigError for an empty set, UsageError for an
+/// unknown name.
+SearchSpace space_from_orders(const std::vector<std::string>& names);
+
+/// Reads the artifacts of @p in and builds the problem (see problem_from_artifacts).
+LoadedProblem load_problem(const ModelInputs& in);
+
+} // namespace edgent::plan

@@ -1,0 +1,179 @@
+// Runs the real edgent-plan and edgent-mapbuild binaries on the hand-written fixture in
+// tests/data/plan: exit codes, messages, keys present.
+#include <nlohmann/json.hpp>
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kData = EDGENT_TEST_DATA_DIR "/plan/";
+const std::string kModel = " --model " + kData + "model.json --accuracy " + kData +
+                           "accuracy.json --device-fit " + kData + "device_fit.json --edge-fit " +
+                           kData + "edge_fit.json";
+
+struct Outcome {
+  int code = -1;
+  std::string err;
+};
+
+class Cli : public ::testing::Test {
+protected:
+  void SetUp() override {
+    m_dir = fs::temp_directory_path() /
+            ("edgent_plan_cli_" +
+             std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    fs::remove_all(m_dir);
+    fs::create_directories(m_dir);
+  }
+  void TearDown() override { fs::remove_all(m_dir); }
+
+  Outcome run(const std::string& tool, const std::string& args) const {
+    const std::string err = (m_dir / "stderr.txt").string();
+    const std::string cmd =
+        std::string(EDGENT_BIN_DIR) + "/" + tool + " " + args + " 2>" + err;
+    const int status = std::system(cmd.c_str());
+    Outcome r;
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    std::ifstream in(err);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    r.err = ss.str();
+    return r;
+  }
+  std::string path(const std::string& name) const { return (m_dir / name).string(); }
+  nlohmann::json json(const std::string& name) const {
+    std::ifstream in(path(name));
+    return nlohmann::json::parse(in);
+  }
+  void write(const std::string& name, const std::string& text) const {
+    std::ofstream(path(name)) << text;
+  }
+
+  fs::path m_dir;
+};
+
+TEST_F(Cli, PlanWritesAFeasiblePlan) {
+  const Outcome r = run("edgent-plan", kModel + " --bandwidth 2000 --rtt 10 --deadline 40 -o " +
+                                       path("plan.json"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = json("plan.json");
+  EXPECT_EQ(j["schema"], "edgent.plan/1");
+  EXPECT_TRUE(j["feasible"].get<bool>());
+  for (const char* k : {"exit", "cut", "order", "codec", "accuracy"}) {
+    EXPECT_TRUE(j["plan"].contains(k)) << k;
+  }
+  for (const char* k : {"device_ms", "edge_ms", "up_ms", "down_ms", "total_ms"}) {
+    EXPECT_TRUE(j["predicted"][k].is_number()) << k;
+  }
+  EXPECT_LE(j["predicted"]["total_ms"].get<double>(), 40.0);
+}
+
+TEST_F(Cli, InfeasibleExitsThreeWithTheFastestPlanFlagged) {
+  const Outcome r =
+      run("edgent-plan", kModel + " --bandwidth 100 --deadline 1 -o " + path("plan.json"));
+  EXPECT_EQ(r.code, 3) << r.err;
+  const auto j = json("plan.json");
+  EXPECT_FALSE(j["feasible"].get<bool>());
+  EXPECT_GT(j["predicted"]["total_ms"].get<double>(), 1.0);
+}
+
+TEST_F(Cli, BaselineStrategies) {
+  ASSERT_EQ(run("edgent-plan", kModel + " --bandwidth 100000 --deadline 500 --strategy "
+                                        "device-only -o " + path("d.json")).code, 0);
+  EXPECT_EQ(json("d.json")["plan"]["codec"], "none");
+  EXPECT_EQ(json("d.json")["plan"]["exit"], 5);
+  ASSERT_EQ(run("edgent-plan", kModel + " --bandwidth 100000 --deadline 500 --strategy "
+                                        "edge-only -o " + path("e.json")).code, 0);
+  EXPECT_EQ(json("e.json")["plan"]["cut"], 0);
+  EXPECT_EQ(json("e.json")["predicted"]["device_ms"], 0.0);
+}
+
+TEST_F(Cli, SweepWritesJsonAndCsv) {
+  const Outcome r = run("edgent-plan", kModel + " --rtt 10 --deadline 40 --sweep-bandwidth "
+                                            "100:100000:4 --csv " + path("s.csv") + " -o " +
+                                            path("s.json"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = json("s.json");
+  EXPECT_EQ(j["schema"], "edgent.sweep/1");
+  EXPECT_EQ(j["rows"].size(), 4U * 5U);
+  std::ifstream csv(path("s.csv"));
+  std::string header;
+  std::getline(csv, header);
+  EXPECT_EQ(header.rfind("bandwidth_kbps,deadline_ms,strategy,", 0), 0U);
+}
+
+TEST_F(Cli, BadInputsAreUsageErrors) {
+  EXPECT_EQ(run("edgent-plan", kModel + " --bandwidth 100 --deadline 0").code, 2);
+  EXPECT_EQ(run("edgent-plan", kModel + " --bandwidth 100 --deadline 10 --codecs fp64").code, 2);
+  EXPECT_EQ(run("edgent-plan", kModel + " --bandwidth 100 --deadline 10 --codecs ''").code, 2);
+  EXPECT_EQ(run("edgent-plan", kModel + " --deadline 10").code, 2);
+  // A fit from another model.
+  std::ifstream in(kData + "edge_fit.json");
+  auto fit = nlohmann::json::parse(in);
+  fit["model_sha256"] = std::string(64, '0');
+  write("fit.json", fit.dump());
+  const Outcome r = run("edgent-plan", " --model " + kData + "model.json --device-fit " + kData +
+                                       "device_fit.json --edge-fit " + path("fit.json") +
+                                       " --bandwidth 100 --deadline 10");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("fit.json: model_sha256: "), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, BadTraceNamesFileAndLine) {
+  write("bad.csv", "t_s,bandwidth_kbps\n0,100\n1,x\n");
+  const Outcome r = run("edgent-plan", kModel + " --trace " + path("bad.csv") + " --deadline 40");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("bad.csv: line 3: bandwidth_kbps 'x' is not a finite number"),
+            std::string::npos)
+      << r.err;
+  const Outcome m = run("edgent-mapbuild", kModel + " --trace " + path("bad.csv") +
+                                           " --deadline 40 -o " + path("map.json"));
+  EXPECT_EQ(m.code, 2);
+  EXPECT_NE(m.err.find("bad.csv: line 3:"), std::string::npos) << m.err;
+  EXPECT_FALSE(fs::exists(path("map.json")));
+}
+
+TEST_F(Cli, TraceGivesTheBandwidthAtATime) {
+  write("t.csv", "t_s,bandwidth_kbps\n0,100\n10,50000\n");
+  ASSERT_EQ(run("edgent-plan", kModel + " --trace " + path("t.csv") + " --at 12 --deadline 40 "
+                                        "-o " + path("late.json")).code, 0);
+  EXPECT_EQ(json("late.json")["bandwidth_kbps"], 50000.0);
+  ASSERT_EQ(run("edgent-plan", kModel + " --trace " + path("t.csv") + " --at 3 --scale 2 "
+                                        "--deadline 40 -o " + path("early.json")).code, 0);
+  EXPECT_EQ(json("early.json")["bandwidth_kbps"], 200.0);
+}
+
+TEST_F(Cli, MapbuildAndEvaluate) {
+  std::string csv = "t_s,bandwidth_kbps\n";
+  for (int t = 0; t < 200; ++t) {
+    csv += std::to_string(t) + "," + (t % 100 < 50 ? "300" : "8000") + "\n";
+  }
+  write("trace.csv", csv);
+  Outcome r = run("edgent-mapbuild", kModel + " --trace " + path("trace.csv") +
+                                     " --deadline 40 --rtt 10 -o " + path("map.json"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto map = json("map.json");
+  EXPECT_EQ(map["schema"], "edgent.configmap/1");
+  EXPECT_GE(map["states"].size(), 3U);
+  EXPECT_EQ(map["traces"][0]["sha256"].get<std::string>().size(), 64U);
+  EXPECT_NE(r.err.find("bandwidth states"), std::string::npos) << r.err;
+  r = run("edgent-mapbuild", "evaluate" + kModel + " --map " + path("map.json") + " --trace " +
+                                 path("trace.csv") + " -o " + path("eval.json"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto ev = json("eval.json");
+  EXPECT_EQ(ev["schema"], "edgent.evaluation/1");
+  for (const char* k : {"map", "oracle", "static"}) {
+    EXPECT_TRUE(ev["total"][k]["mean_reward"].is_number()) << k;
+  }
+}
+
+} // namespace

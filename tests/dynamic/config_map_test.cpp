@@ -1,0 +1,196 @@
+#include "dynamic/config_map.hpp"
+
+#include "core/error.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+namespace edgent::dynamic {
+namespace {
+
+/// Two exits; offloading wins above roughly 1 Mbps with a 40 ms deadline.
+plan::LatencyModel small_model() {
+  plan::PlanProblem p;
+  p.codecs = {{"fp32", 1.0}, {"int8", 0.25}};
+  plan::ExitCosts e1;
+  e1.exit = 1;
+  e1.device_ms = {10, 10};
+  e1.edge_ms = {2, 2};
+  e1.fp32_bytes = {4000, 20000, 40};
+  e1.cuts = {0, 1, 2};
+  e1.accuracy = 0.8;
+  plan::ExitCosts e2;
+  e2.exit = 2;
+  e2.device_ms = {10, 20, 30};
+  e2.edge_ms = {2, 4, 6};
+  e2.fp32_bytes = {4000, 20000, 8000, 40};
+  e2.cuts = {0, 1, 2, 3};
+  e2.accuracy = 0.9;
+  p.exits = {e1, e2};
+  return plan::LatencyModel(p);
+}
+
+Trace piecewise(const std::vector<std::pair<int, double>>& pieces, double noise, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<double> n(0, noise);
+  std::string csv = "t_s,bandwidth_kbps\n";
+  int t = 0;
+  for (const auto& [len, level] : pieces) {
+    for (int i = 0; i < len; ++i, ++t) {
+      csv += std::to_string(t) + "," + std::to_string(level * std::exp(n(rng))) + "\n";
+    }
+  }
+  return parse_trace(csv, "syn.csv");
+}
+
+const plan::Network kBase{0, 0, /*rtt_ms=*/5, 0};
+
+TEST(ConfigMap, StatesAreSortedCoverFromZeroAndHoldTheBestPlan) {
+  const auto model = small_model();
+  const std::vector<Trace> traces{piecewise({{60, 300}, {60, 3000}, {60, 30000}}, 0.1, 1)};
+  const ConfigMap map =
+      build_config_map(model, kBase, 40, traces, {1.0}, MapSettings{}, plan::all_strategies());
+  ASSERT_GE(map.states.size(), 4U); // [0, ..) plus one bin per level
+  EXPECT_EQ(map.states[0].lo_kbps, 0);
+  EXPECT_EQ(map.traces.at(0).segments, 3U);
+  for (std::size_t i = 0; i < map.states.size(); ++i) {
+    const MapState& s = map.states[i];
+    if (i > 0) {
+      EXPECT_GT(s.lo_kbps, map.states[i - 1].lo_kbps);
+      EXPECT_EQ(map.states[i - 1].hi_kbps, s.lo_kbps);
+    }
+    const plan::Scored best = plan::best_by_reward(
+        model, plan::Network{s.bandwidth_kbps, s.bandwidth_kbps, 5, 0}, 40,
+        plan::all_strategies());
+    EXPECT_DOUBLE_EQ(s.reward, best.reward);
+  }
+  EXPECT_TRUE(std::isinf(map.states.back().hi_kbps));
+  // At 0 kbps only the device can run: the map's lowest state is device-only.
+  EXPECT_EQ(map.states[0].plan.codec, "none");
+  EXPECT_EQ(map.lookup(0), 0U);
+  EXPECT_EQ(map.lookup(1e12), map.states.size() - 1);
+}
+
+TEST(ConfigMap, JsonRoundTrip) {
+  const auto model = small_model();
+  const std::vector<Trace> traces{piecewise({{50, 500}, {50, 5000}}, 0.1, 2)};
+  ConfigMap map =
+      build_config_map(model, kBase, 40, traces, {1.0}, MapSettings{}, plan::all_strategies());
+  map.model_sha256 = "abc";
+  Artifact art;
+  art.doc = config_map_to_json(map);
+  art.file = "map.json";
+  const ConfigMap back = config_map_from_artifact(art);
+  ASSERT_EQ(back.states.size(), map.states.size());
+  for (std::size_t i = 0; i < map.states.size(); ++i) {
+    EXPECT_DOUBLE_EQ(back.states[i].lo_kbps, map.states[i].lo_kbps);
+    EXPECT_EQ(back.states[i].plan.exit, map.states[i].plan.exit);
+    EXPECT_EQ(back.states[i].plan.cut, map.states[i].plan.cut);
+    EXPECT_EQ(back.states[i].plan.codec, map.states[i].plan.codec);
+    EXPECT_DOUBLE_EQ(back.states[i].predicted.total_ms, map.states[i].predicted.total_ms);
+  }
+  EXPECT_EQ(back.traces.at(0).sha256, traces[0].sha256);
+  EXPECT_EQ(back.settings.detector.max_run, map.settings.detector.max_run);
+  art.doc["states"][1]["lo_kbps"] = 0; // not ascending any more
+  EXPECT_THROW(config_map_from_artifact(art), SchemaError);
+}
+
+TEST(ConfigMap, ChoiceFromRecordChecksTheModel) {
+  const auto model = small_model();
+  plan::PlanRecord r{2, 1, plan::Order::device_first, "int8", 0.9};
+  const plan::Choice c = choice_from_record(model, r);
+  EXPECT_EQ(c.exit_index, 1);
+  EXPECT_EQ(c.codec, 1);
+  r.codec = "fp16";
+  EXPECT_THROW(choice_from_record(model, r), ConfigError);
+  r = {3, 0, plan::Order::device_first, "fp32", {}};
+  EXPECT_THROW(choice_from_record(model, r), ConfigError);
+  r = {2, 0, plan::Order::edge_first, "fp32", {}};
+  EXPECT_THROW(choice_from_record(model, r), ConfigError);
+  r = {2, 3, plan::Order::device_first, "none", {}};
+  EXPECT_EQ(choice_from_record(model, r).codec, -1);
+}
+
+TEST(Evaluate, MapTracksBandwidthBetterThanAStaticPlan) {
+  const auto model = small_model();
+  const Trace trace = piecewise({{100, 20000}, {80, 400}, {100, 20000}, {80, 400}}, 0.15, 3);
+  const ConfigMap map = build_config_map(model, kBase, 40, {trace}, {1.0}, MapSettings{},
+                                         plan::all_strategies());
+  const auto evals = evaluate(model, map, {trace}, plan::all_strategies());
+  ASSERT_EQ(evals.size(), 2U); // the trace and the pool
+  const Evaluation& e = evals.back();
+  EXPECT_EQ(e.map.steps, 360U);
+  EXPECT_EQ(e.oracle.misses, 0U);
+  EXPECT_LE(e.map.mean_reward(), e.oracle.mean_reward() + 1e-12);
+  EXPECT_GT(e.map.mean_reward(), 0.95 * e.oracle.mean_reward());
+  EXPECT_LT(e.map.miss_rate(), e.fixed.miss_rate());
+  EXPECT_EQ(e.changes, 3U);
+  EXPECT_EQ(e.detected, 3U);
+  EXPECT_LE(e.mean_delay_s(), 5.0);
+  EXPECT_LT(e.map.switches, 20U); // hysteresis: no flapping on noise
+}
+
+TEST(Evaluate, RejectsMapsBeyondTheModel) {
+  const auto model = small_model();
+  const Trace trace = piecewise({{30, 1000}}, 0.1, 4);
+  ConfigMap map = build_config_map(model, kBase, 40, {trace}, {1.0}, MapSettings{},
+                                   plan::all_strategies());
+  map.states[0].plan.exit = 7;
+  EXPECT_THROW(evaluate(model, map, {trace}, plan::all_strategies()), ConfigError);
+}
+
+TEST(ConfigMap, RejectsBadSettings) {
+  const auto model = small_model();
+  const Trace trace = piecewise({{30, 1000}}, 0.1, 4);
+  EXPECT_THROW(build_config_map(model, kBase, 0, {trace}, {1.0}, MapSettings{},
+                                plan::all_strategies()),
+               ConfigError);
+  MapSettings s;
+  s.resolution = 1;
+  EXPECT_THROW(build_config_map(model, kBase, 40, {trace}, {1.0}, s, plan::all_strategies()),
+               ConfigError);
+}
+
+} // namespace
+} // namespace edgent::dynamic
+
+namespace edgent::dynamic {
+namespace {
+
+TEST(PlanSelector, FollowsTheBandwidthWithoutFlapping) {
+  const auto model = small_model();
+  const Trace trace = piecewise({{60, 300}, {60, 30000}}, 0.1, 5);
+  const ConfigMap map = build_config_map(model, kBase, 40, {trace}, {1.0}, MapSettings{},
+                                         plan::all_strategies());
+  PlanSelector sel(map);
+  EXPECT_EQ(sel.state_index(), 0U); // no sample yet: the most conservative state
+  std::mt19937 rng(9);
+  std::normal_distribution<double> noise(0, 0.1);
+  for (int i = 0; i < 40; ++i) {
+    sel.update(300 * std::exp(noise(rng)));
+  }
+  const std::size_t low = sel.state_index();
+  EXPECT_LE(map.states[low].lo_kbps, 300 * 1.5);
+  std::size_t changes = 0;
+  std::size_t previous = low;
+  int reached = -1;
+  for (int i = 0; i < 40; ++i) {
+    sel.update(30000 * std::exp(noise(rng)));
+    if (sel.state_index() != previous) {
+      ++changes;
+      previous = sel.state_index();
+    }
+    if (reached < 0 && sel.current().lo_kbps > 10000) {
+      reached = i;
+    }
+  }
+  EXPECT_GE(reached, 0);
+  EXPECT_LE(reached, 5); // bounded reaction time, in samples
+  EXPECT_LE(changes, 3U);
+  EXPECT_EQ(sel.current().plan.codec == "none", false); // fast link: offload
+}
+
+} // namespace
+} // namespace edgent::dynamic
