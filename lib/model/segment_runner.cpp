@@ -23,6 +23,8 @@ SegmentRunner::SegmentRunner(std::shared_ptr<const OnnxGraph> graph, int threads
   }
 }
 
+SegmentRunner::~SegmentRunner() = default;
+
 std::vector<int> SegmentRunner::cut_shape(int exit, int cut) const {
   const ExitChain& c = chain(exit);
   if (!c.is_cut_point(cut)) {

@@ -24,6 +24,9 @@ public:
   /// when the runner is made and before each net is loaded: it bounds the threads of every
   /// net in the process, not of one net. 0 keeps OpenCV's default (all cores).
   SegmentRunner(std::shared_ptr<const OnnxGraph> graph, int threads = 0);
+  ~SegmentRunner();
+  SegmentRunner(const SegmentRunner&) = delete;
+  SegmentRunner& operator=(const SegmentRunner&) = delete;
 
   const OnnxGraph& graph() const { return *m_graph; }
   const Partition& partition() const { return m_partition; }
