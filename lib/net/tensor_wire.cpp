@@ -178,12 +178,13 @@ std::string encode_tensor(const WireTensor& tensor, CodecSpec codec, int zstd_le
   case Codec::fp32:
     std::memcpy(raw.data(), values.data(), raw.size());
     break;
-  case Codec::fp16:
-    for (std::size_t i = 0; i < n; ++i) {
-      const std::uint16_t bits = cv::float16_t(values[i]).bits();
-      std::memcpy(raw.data() + 2 * i, &bits, 2);
-    }
+  case Codec::fp16: {
+    // OpenCV's conversion uses the CPU's F16C instructions where present (round to nearest).
+    const cv::Mat src(1, static_cast<int>(n), CV_32F, const_cast<float*>(values.data()));
+    cv::Mat dst(1, static_cast<int>(n), CV_16F, raw.data());
+    src.convertTo(dst, CV_16F);
     break;
+  }
   case Codec::int8: {
     int8_params(values, scale, zero);
     // In double: 1/scale overflows float for subnormal scales.
@@ -365,13 +366,12 @@ WireTensor decode_payload(const WireHeader& h, std::string_view payload) {
   case Codec::fp32:
     std::memcpy(t.values.data(), raw.data(), raw_size);
     break;
-  case Codec::fp16:
-    for (std::size_t i = 0; i < n; ++i) {
-      std::uint16_t bits = 0;
-      std::memcpy(&bits, raw.data() + 2 * i, 2);
-      t.values[i] = static_cast<float>(cv::float16_t::fromBits(bits));
-    }
+  case Codec::fp16: {
+    const cv::Mat src(1, static_cast<int>(n), CV_16F, const_cast<char*>(raw.data()));
+    cv::Mat dst(1, static_cast<int>(n), CV_32F, t.values.data());
+    src.convertTo(dst, CV_32F);
     break;
+  }
   case Codec::int8:
     for (std::size_t i = 0; i < n; ++i) {
       const auto q = static_cast<std::int8_t>(raw[i]);
