@@ -71,7 +71,7 @@ BenchResult run_bench(model::SegmentRunner& runner, const cv::Mat& input,
         continue;
       }
       // Interleave whole and split runs so that drift in machine load hits both alike.
-      std::vector<double> whole, head, tail, split;
+      std::vector<double> whole, head, tail, split, ratio;
       for (int r = 0; r < reps + 2; ++r) {
         auto t0 = Clock::now();
         runner.run(exit, 0, n, input);
@@ -87,6 +87,7 @@ BenchResult run_bench(model::SegmentRunner& runner, const cv::Mat& input,
           head.push_back(h_ms);
           tail.push_back(t_ms);
           split.push_back(h_ms + t_ms);
+          ratio.push_back((h_ms + t_ms) / w_ms);
         }
       }
       SplitFigure f;
@@ -96,7 +97,7 @@ BenchResult run_bench(model::SegmentRunner& runner, const cv::Mat& input,
       f.head_ms = median(head);
       f.tail_ms = median(tail);
       f.split_ms = median(split);
-      f.ratio = f.whole_ms > 0 ? f.split_ms / f.whole_ms : 0;
+      f.ratio = median(ratio);
       result.split.push_back(f);
     }
   }
@@ -138,7 +139,8 @@ BenchResult run_bench(model::SegmentRunner& runner, const cv::Mat& input,
 }
 
 void print_bench(const BenchResult& r, std::ostream& out) {
-  fmt::print(out, "# split overhead: median over reps, split = head + tail back to back\n");
+  fmt::print(out, "# split overhead: medians over reps; split = head + tail back to back, right after\n"
+                 "# the whole run; ratio = median over reps of split / whole\n");
   fmt::print(out, "{:>4} {:>4} {:>10} {:>10} {:>10} {:>10} {:>7}\n", "exit", "cut", "whole_ms",
              "head_ms", "tail_ms", "split_ms", "ratio");
   std::vector<double> ratios;

@@ -19,7 +19,7 @@ struct SplitFigure {
   double head_ms = 0;    ///< median of segment (0, cut]
   double tail_ms = 0;    ///< median of segment (cut, n]
   double split_ms = 0;   ///< median of head + tail measured back to back
-  double ratio = 0;      ///< split_ms / whole_ms (target <= 1.05)
+  double ratio = 0;      ///< median over reps of (head + tail) / whole (target <= 1.05)
 };
 
 /// Encode and decode throughput of one codec over all cut tensors of all exits.

@@ -187,11 +187,20 @@ std::string encode_tensor(const WireTensor& tensor, CodecSpec codec, int zstd_le
   }
   case Codec::int8: {
     int8_params(values, scale, zero);
-    // In double: 1/scale overflows float for subnormal scales.
     const double inv = 1.0 / static_cast<double>(scale);
-    for (std::size_t i = 0; i < n; ++i) {
-      const double q = std::nearbyint(static_cast<double>(values[i]) * inv) + zero;
-      raw[i] = static_cast<char>(static_cast<std::int8_t>(std::clamp(q, -128.0, 127.0)));
+    if (inv < 1e30) {
+      const float inv_f = static_cast<float>(inv);
+      const float zero_f = static_cast<float>(zero);
+      for (std::size_t i = 0; i < n; ++i) {
+        const float q = std::nearbyint(values[i] * inv_f) + zero_f;
+        raw[i] = static_cast<char>(static_cast<std::int8_t>(std::clamp(q, -128.0f, 127.0f)));
+      }
+    } else {
+      // Tiny ranges: 1/scale would overflow float.
+      for (std::size_t i = 0; i < n; ++i) {
+        const double q = std::nearbyint(static_cast<double>(values[i]) * inv) + zero;
+        raw[i] = static_cast<char>(static_cast<std::int8_t>(std::clamp(q, -128.0, 127.0)));
+      }
     }
     break;
   }

@@ -96,6 +96,12 @@ TEST(TensorWire, Int8HandlesConstantTensors) {
   for (const float v : back) {
     EXPECT_NEAR(v, 2.5f, 2.5f / 255);
   }
+  // A subnormal range: 1/scale does not fit a float, the values still round-trip.
+  t.values = {0.0f, 1e-40f, -1e-40f, 5e-41f};
+  const auto tiny = decode_tensor(encode_tensor(t, {Codec::int8, false})).values;
+  for (std::size_t i = 0; i < tiny.size(); ++i) {
+    EXPECT_NEAR(tiny[i], t.values[i], 1e-42f);
+  }
 }
 
 TEST(TensorWire, ZstdShrinksSparseActivations) {
