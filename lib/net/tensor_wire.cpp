@@ -189,12 +189,10 @@ std::string encode_tensor(const WireTensor& tensor, CodecSpec codec, int zstd_le
     int8_params(values, scale, zero);
     const double inv = 1.0 / static_cast<double>(scale);
     if (inv < 1e30) {
-      const float inv_f = static_cast<float>(inv);
-      const float zero_f = static_cast<float>(zero);
-      for (std::size_t i = 0; i < n; ++i) {
-        const float q = std::nearbyint(values[i] * inv_f) + zero_f;
-        raw[i] = static_cast<char>(static_cast<std::int8_t>(std::clamp(q, -128.0f, 127.0f)));
-      }
+      // q = saturate(round(x / scale + zero)), vectorised by OpenCV.
+      const cv::Mat src(1, static_cast<int>(n), CV_32F, const_cast<float*>(values.data()));
+      cv::Mat dst(1, static_cast<int>(n), CV_8S, raw.data());
+      src.convertTo(dst, CV_8S, inv, zero);
     } else {
       // Tiny ranges: 1/scale would overflow float.
       for (std::size_t i = 0; i < n; ++i) {
