@@ -33,7 +33,7 @@ const CLI::Validator& input_path() {
       [](const std::string& value) -> std::string {
         return value.empty() ? "an empty path is not a file name" : std::string();
       },
-      "FILE|-", "input_path");
+      "", "input_path");
   return validator;
 }
 

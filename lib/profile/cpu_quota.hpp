@@ -1,0 +1,21 @@
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace edgent::profile {
+
+/// The CPU quota in force for this process, in CPUs (cgroup v1 cfs_quota/cfs_period or
+/// v2 cpu.max of the process's own cgroup); nothing when unlimited or unknown.
+std::optional<double> current_cpu_quota();
+
+/// Moves this process into a cgroup `edgent-<name>` limited to @p cpus CPUs (0 < cpus),
+/// on cgroup v1 (`cpu.cfs_quota_us`) or v2 (`cpu.max`), whichever the machine has.
+/// Needs root (or a delegated cgroup). Throws ConfigError with what failed and how to fix it.
+/// Returns the cgroup directory.
+std::string enter_cpu_quota(double cpus, const std::string& name);
+
+/// Moves this process back to the root cgroup and removes @p dir when empty; errors ignored.
+void leave_cpu_quota(const std::string& dir);
+
+} // namespace edgent::profile

@@ -1,0 +1,205 @@
+#include "profile/sweep.hpp"
+
+#include "core/error.hpp"
+#include "core/progress.hpp"
+#include "model/onnx_builder.hpp"
+
+#include <fmt/format.h>
+#include <opencv2/dnn.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+namespace edgent::profile {
+
+namespace {
+
+std::int64_t log_uniform(std::mt19937_64& rng, std::int64_t lo, std::int64_t hi) {
+  std::uniform_real_distribution<double> u(std::log(static_cast<double>(lo)),
+                                           std::log(static_cast<double>(hi)));
+  return std::clamp<std::int64_t>(std::llround(std::exp(u(rng))), lo, hi);
+}
+
+template <typename T> T pick(std::mt19937_64& rng, std::initializer_list<T> values) {
+  std::uniform_int_distribution<std::size_t> d(0, values.size() - 1);
+  return *(values.begin() + d(rng));
+}
+
+std::int64_t out_size(std::int64_t in, std::int64_t kernel, std::int64_t stride, std::int64_t pad) {
+  return (in + 2 * pad - kernel) / stride + 1;
+}
+
+double config_flops(const SweepConfig& c) {
+  const double in = static_cast<double>(c.c * c.h * c.w);
+  if (c.type == "conv") {
+    const std::int64_t pad = c.kernel / 2;
+    const double oh = static_cast<double>(out_size(c.h, c.kernel, c.stride, pad));
+    const double ow = static_cast<double>(out_size(c.w, c.kernel, c.stride, pad));
+    return 2.0 * oh * ow * static_cast<double>(c.filters * c.c * c.kernel * c.kernel);
+  }
+  if (c.type == "fc") {
+    return 2.0 * static_cast<double>(c.c * c.filters);
+  }
+  if (c.type == "lrn") {
+    return 5.0 * in * static_cast<double>(c.kernel);
+  }
+  if (c.type == "pool") {
+    return in * static_cast<double>(c.kernel * c.kernel) / static_cast<double>(c.stride * c.stride);
+  }
+  return in;
+}
+
+std::vector<float> random_values(std::size_t n, std::mt19937_64& rng) {
+  std::uniform_real_distribution<float> u(-0.1f, 0.1f);
+  std::vector<float> v(n);
+  for (float& x : v) {
+    x = u(rng);
+  }
+  return v;
+}
+
+} // namespace
+
+std::vector<SweepConfig> sweep_configs(const SweepOptions& options) {
+  std::mt19937_64 rng(options.seed);
+  std::vector<SweepConfig> out;
+  for (const std::string& type : options.types) {
+    const int wanted = type == "conv" ? 2 * options.points_per_type : options.points_per_type;
+    int made = 0;
+    for (int attempt = 0; made < wanted && attempt < wanted * 50; ++attempt) {
+      SweepConfig c;
+      c.type = type;
+      c.h = c.w = log_uniform(rng, 4, 224);
+      c.c = log_uniform(rng, 1, 384);
+      if (type == "conv") {
+        c.filters = log_uniform(rng, 4, 384);
+        c.kernel = pick<std::int64_t>(rng, {1, 3, 3, 5, 11});
+        c.stride = pick<std::int64_t>(rng, {1, 1, 2, 4});
+        if (c.kernel < c.stride || c.h < c.kernel) {
+          continue;
+        }
+      } else if (type == "pool") {
+        c.kernel = pick<std::int64_t>(rng, {2, 3});
+        c.stride = pick<std::int64_t>(rng, {1, 2});
+        if (c.h < c.kernel) {
+          continue;
+        }
+      } else if (type == "lrn") {
+        c.kernel = 5;
+      } else if (type == "fc") {
+        c.h = c.w = 1;
+        c.c = log_uniform(rng, 16, 16384);
+        c.filters = log_uniform(rng, 10, 4096);
+      } else if (type == "softmax") {
+        c.h = c.w = 1;
+        c.c = log_uniform(rng, 10, 10000);
+      }
+      if (static_cast<double>(c.c * c.h * c.w) > 4e6 || config_flops(c) > options.max_flops) {
+        continue;
+      }
+      out.push_back(c);
+      ++made;
+    }
+  }
+  return out;
+}
+
+std::string build_sweep_model(const SweepConfig& c, regress::Features& features, std::string& shape) {
+  std::mt19937_64 rng(static_cast<std::uint64_t>(c.c * 7919 + c.h * 31 + c.filters));
+  model::OnnxBuilder b("sweep_" + c.type);
+  const double in_size = static_cast<double>(c.c * c.h * c.w);
+  features.clear();
+  features["flops"] = config_flops(c);
+  if (c.type == "fc" || c.type == "softmax") {
+    b.input("input", {1, c.c});
+  } else {
+    b.input("input", {1, c.c, c.h, c.w});
+  }
+  std::vector<std::int64_t> out_shape;
+  if (c.type == "conv") {
+    const std::int64_t pad = c.kernel / 2;
+    const auto w = random_values(static_cast<std::size_t>(c.filters * c.c * c.kernel * c.kernel), rng);
+    const auto bias = random_values(static_cast<std::size_t>(c.filters), rng);
+    b.relu(b.conv("input", "conv", w, bias, c.c, c.filters, c.kernel, c.stride, pad), "out");
+    out_shape = {1, c.filters, out_size(c.h, c.kernel, c.stride, pad), out_size(c.w, c.kernel, c.stride, pad)};
+    features["in_size"] = in_size;
+    const double ratio = static_cast<double>(c.kernel) / static_cast<double>(c.stride);
+    features["filter_term"] = ratio * ratio * static_cast<double>(c.filters);
+    shape = fmt::format("{}x{}x{} k{} s{} f{}", c.c, c.h, c.w, c.kernel, c.stride, c.filters);
+  } else if (c.type == "relu" || c.type == "dropout" || c.type == "lrn") {
+    if (c.type == "relu") {
+      b.relu("input", "out");
+    } else if (c.type == "dropout") {
+      b.dropout("input", "out");
+    } else {
+      b.lrn("input", "out", c.kernel);
+    }
+    out_shape = {1, c.c, c.h, c.w};
+    features["in_size"] = in_size;
+    shape = fmt::format("{}x{}x{}", c.c, c.h, c.w);
+  } else if (c.type == "pool") {
+    b.max_pool("input", "out", c.kernel, c.stride);
+    out_shape = {1, c.c, out_size(c.h, c.kernel, c.stride, 0), out_size(c.w, c.kernel, c.stride, 0)};
+    features["in_size"] = in_size;
+    features["out_size"] = static_cast<double>(out_shape[1] * out_shape[2] * out_shape[3]);
+    shape = fmt::format("{}x{}x{} k{} s{}", c.c, c.h, c.w, c.kernel, c.stride);
+  } else if (c.type == "fc") {
+    const auto w = random_values(static_cast<std::size_t>(c.c * c.filters), rng);
+    const auto bias = random_values(static_cast<std::size_t>(c.filters), rng);
+    b.gemm("input", "out", w, bias, c.c, c.filters);
+    out_shape = {1, c.filters};
+    features["in_size"] = in_size;
+    features["out_size"] = static_cast<double>(c.filters);
+    shape = fmt::format("{} -> {}", c.c, c.filters);
+  } else if (c.type == "softmax") {
+    b.softmax("input", "out");
+    out_shape = {1, c.c};
+    features["in_size"] = in_size;
+    shape = fmt::format("{}", c.c);
+  } else {
+    throw ConfigError("no synthetic layer for type '" + c.type + "'");
+  }
+  b.output("out", out_shape);
+  return b.serialize();
+}
+
+std::vector<SweepPoint> run_sweep(const SweepOptions& options, Progress* progress) {
+  const std::vector<SweepConfig> configs = sweep_configs(options);
+  std::vector<SweepPoint> points;
+  std::mt19937_64 rng(options.seed);
+  for (const SweepConfig& c : configs) {
+    SweepPoint p;
+    p.type = c.type;
+    const std::string bytes = build_sweep_model(c, p.features, p.shape);
+    cv::dnn::Net net = cv::dnn::readNetFromONNX(bytes.data(), bytes.size());
+    net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
+    std::vector<int> dims = (c.type == "fc" || c.type == "softmax")
+                                ? std::vector<int>{1, static_cast<int>(c.c)}
+                                : std::vector<int>{1, static_cast<int>(c.c), static_cast<int>(c.h),
+                                                   static_cast<int>(c.w)};
+    cv::Mat input(dims, CV_32F);
+    cv::randu(input, -1.0f, 1.0f);
+    p.timing = measure(
+        [&] {
+          net.setInput(input);
+          net.forward();
+        },
+        options.warmup, options.reps);
+    points.push_back(std::move(p));
+    if (progress) {
+      progress->advance();
+    }
+  }
+  return points;
+}
+
+nlohmann::json to_json(const SweepPoint& point) {
+  nlohmann::json j = to_json(point.timing);
+  j["type"] = point.type;
+  j["shape"] = point.shape;
+  j["features"] = point.features;
+  return j;
+}
+
+} // namespace edgent::profile

@@ -1,0 +1,55 @@
+#pragma once
+
+#include "profile/timing.hpp"
+#include "regress/linear_model.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace edgent {
+class Progress;
+}
+
+namespace edgent::profile {
+
+/// One synthetic single-layer measurement.
+struct SweepPoint {
+  std::string type;             ///< conv, relu, pool, lrn, dropout, fc, softmax
+  std::string shape;            ///< human-readable configuration, e.g. "64x28x28 k3 s1 f128"
+  regress::Features features;   ///< Edgent features plus "flops"
+  TimingStats timing;
+};
+
+struct SweepOptions {
+  int points_per_type = 24;     ///< configurations per layer type (conv gets twice as many)
+  int warmup = 2;
+  int reps = 7;
+  double max_flops = 4e8;       ///< skip configurations heavier than this
+  std::uint64_t seed = 1;
+  std::vector<std::string> types{"conv", "relu", "pool", "lrn", "dropout", "fc", "softmax"};
+};
+
+/// The configurations the sweep measures: log-uniform random sizes (fixed seed) covering
+/// 28x28 grey images up to 224x224 colour images, each a single-layer ONNX model.
+/// A conv configuration is Conv followed by ReLU, as OpenCV fuses them in deployment.
+struct SweepConfig {
+  std::string type;
+  std::int64_t c = 1, h = 1, w = 1;   ///< input channels and size (fc: c = in features)
+  std::int64_t filters = 0;           ///< conv: output channels; fc: out features
+  std::int64_t kernel = 1, stride = 1;
+};
+std::vector<SweepConfig> sweep_configs(const SweepOptions& options);
+
+/// Builds the single-layer model of @p config; returns its ONNX bytes and fills its features.
+std::string build_sweep_model(const SweepConfig& config, regress::Features& features,
+                              std::string& shape);
+
+/// Measures every configuration with OpenCV DNN on the current thread settings.
+std::vector<SweepPoint> run_sweep(const SweepOptions& options, Progress* progress);
+
+nlohmann::json to_json(const SweepPoint& point);
+
+} // namespace edgent::profile

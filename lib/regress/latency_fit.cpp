@@ -1,0 +1,215 @@
+#include "regress/latency_fit.hpp"
+
+#include "core/error.hpp"
+#include "core/file_io.hpp"
+#include "core/log.hpp"
+
+#include <fmt/format.h>
+
+// edgent.fit/1:
+//   role, model_sha256, profile_sha256,
+//   models: { <type>: { features [..], coef [..], intercept, r2, mape_train,
+//                       median_ape_train, cv_mape, mape_heldout|null, median_ape_heldout|null,
+//                       n, n_heldout } },
+//   fallback: { same keys, features ["flops"] },
+//   load: { same keys, features ["model_bytes"] } | null
+
+namespace edgent::regress {
+
+namespace {
+
+const std::vector<std::string> kFlops{"flops"};
+
+Features features_of(const JsonView& v) {
+  Features f;
+  for (const std::string& key : v.keys()) {
+    f[key] = v.at(key).number();
+  }
+  return f;
+}
+
+bool has_all(const Features& f, const std::vector<std::string>& names) {
+  for (const auto& n : names) {
+    if (!f.count(n)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/// Fits @p samples on the Edgent features, adding flops when CV says it helps.
+TypeFit fit_type(const std::string& type, const std::vector<Sample>& samples,
+                 const std::vector<std::string>& base, const FitOptions& options) {
+  const std::size_t need = base.size() + 2;
+  if (samples.size() < need) {
+    throw ConfigError(fmt::format("{} samples of type '{}' are too few to fit {} (need {})",
+                                  samples.size(), type, fmt::join(base, ", "), need),
+                      {}, "sweep");
+  }
+  std::vector<std::vector<std::string>> candidates{base};
+  if (std::find(base.begin(), base.end(), "flops") == base.end()) {
+    std::vector<std::string> with_flops = base;
+    with_flops.push_back("flops");
+    bool all = samples.size() >= with_flops.size() + 2;
+    for (const Sample& s : samples) {
+      all = all && s.features.count("flops");
+    }
+    if (all) {
+      candidates.push_back(with_flops);
+    }
+  }
+  TypeFit best;
+  bool first = true;
+  for (const auto& names : candidates) {
+    const double cv = cross_validated_mape(samples, names, options.folds, options.seed);
+    if (first || cv < best.cv_mape) {
+      best.cv_mape = cv;
+      best.model = fit_linear(samples, names);
+      first = false;
+    }
+  }
+  best.train = evaluate(best.model, samples);
+  return best;
+}
+
+nlohmann::json type_fit_json(const TypeFit& f) {
+  nlohmann::json j = to_json(f.model);
+  j["r2"] = f.train.r2;
+  j["mape_train"] = f.train.mape;
+  j["median_ape_train"] = f.train.median_ape;
+  j["cv_mape"] = f.cv_mape;
+  j["n"] = f.train.n;
+  j["mape_heldout"] = f.heldout ? nlohmann::json(f.heldout->mape) : nlohmann::json();
+  j["median_ape_heldout"] = f.heldout ? nlohmann::json(f.heldout->median_ape) : nlohmann::json();
+  j["n_heldout"] = f.heldout ? f.heldout->n : 0;
+  return j;
+}
+
+TypeFit type_fit_from_json(const JsonView& v) {
+  TypeFit f;
+  f.model = linear_model_from_json(v);
+  f.train.r2 = v.at("r2").number();
+  f.train.mape = v.at("mape_train").number(0, 1e9);
+  f.train.n = static_cast<std::size_t>(v.at("n").integer(0, 1 << 30));
+  f.cv_mape = v.at("cv_mape").number(0, 1e9);
+  if (const auto h = v.find("mape_heldout"); h && !h->is_null()) {
+    FitQuality q;
+    q.mape = h->number(0, 1e9);
+    q.median_ape = v.at("median_ape_heldout").number(0, 1e9);
+    q.n = static_cast<std::size_t>(v.at("n_heldout").integer(0, 1 << 30));
+    f.heldout = q;
+  }
+  return f;
+}
+
+} // namespace
+
+const std::vector<std::string>& edgent_features(const std::string& type) {
+  static const std::map<std::string, std::vector<std::string>> table{
+      {"conv", {"in_size", "filter_term"}}, {"relu", {"in_size"}},    {"lrn", {"in_size"}},
+      {"dropout", {"in_size"}},             {"softmax", {"in_size"}}, {"pool", {"in_size", "out_size"}},
+      {"fc", {"in_size", "out_size"}},      {"load", {"model_bytes"}}};
+  static const std::vector<std::string> none;
+  const auto it = table.find(type);
+  return it == table.end() ? none : it->second;
+}
+
+double LatencyFit::predict(const std::string& type, const Features& features) const {
+  const auto it = types.find(type);
+  if (it != types.end()) {
+    return it->second.model.predict(features);
+  }
+  return fallback.model.predict(features);
+}
+
+LatencyFit fit_profile(const Artifact& profile, const FitOptions& options) {
+  const JsonView root = profile.root();
+  LatencyFit fit;
+  fit.role = root.at("role").nonempty_string();
+  fit.model_sha256 = root.at("provenance").at("model_sha256").string();
+  fit.profile_sha256 = sha256_hex(profile.doc.dump());
+
+  std::map<std::string, std::vector<Sample>> train;
+  std::map<std::string, std::vector<Sample>> heldout;
+  std::vector<Sample> all_train;  // for the FLOPs fallback
+  for (const JsonView& p : root.at("sweep").elements()) {
+    Sample s{features_of(p.at("features")), p.at("median_ms").number(0, 1e9)};
+    if (s.ms <= 0) {
+      continue;  // a zero median cannot carry a relative error
+    }
+    train[p.at("type").nonempty_string()].push_back(s);
+    all_train.push_back(s);
+  }
+  for (const JsonView& u : root.at("units").elements()) {
+    Sample s{features_of(u.at("features")), u.at("median_ms").number(0, 1e9)};
+    if (!s.features.count("flops") && u.has("flops")) {
+      s.features["flops"] = u.at("flops").number();
+    }
+    if (s.ms <= 0) {
+      continue;
+    }
+    auto& dest = options.include_units ? train : heldout;
+    dest[u.at("type").nonempty_string()].push_back(s);
+    if (options.include_units) {
+      all_train.push_back(s);
+    }
+  }
+  fit.fallback = fit_type("fallback", all_train, kFlops, options);
+  for (const auto& [type, samples] : train) {
+    const auto& names = edgent_features(type);
+    if (names.empty() || !has_all(samples.front().features, names)) {
+      continue;  // no Edgent model for this type: the FLOPs fallback covers it
+    }
+    fit.types[type] = fit_type(type, samples, names, options);
+  }
+  for (const auto& [type, samples] : heldout) {
+    if (!fit.types.count(type)) {
+      log::warn("{}: no regression for unit type '{}': using the FLOPs-based fallback", profile.file,
+                type);
+      continue;
+    }
+    fit.types[type].heldout = evaluate(fit.types[type].model, samples);
+  }
+  if (const auto load = root.find("load")) {
+    std::vector<Sample> samples;
+    for (const JsonView& l : load->elements()) {
+      samples.push_back({{{"model_bytes", l.at("model_bytes").number(0, 1e12)}}, l.at("median_ms").number(0, 1e9)});
+    }
+    if (samples.size() >= 3) {
+      fit.load = fit_type("load", samples, edgent_features("load"), options);
+    }
+  }
+  return fit;
+}
+
+nlohmann::json to_json(const LatencyFit& fit) {
+  nlohmann::json models = nlohmann::json::object();
+  for (const auto& [type, f] : fit.types) {
+    models[type] = type_fit_json(f);
+  }
+  return nlohmann::json{{"role", fit.role},
+                        {"model_sha256", fit.model_sha256},
+                        {"profile_sha256", fit.profile_sha256},
+                        {"models", models},
+                        {"fallback", type_fit_json(fit.fallback)},
+                        {"load", fit.load ? type_fit_json(*fit.load) : nlohmann::json()}};
+}
+
+LatencyFit latency_fit_from_artifact(const Artifact& artifact) {
+  const JsonView root = artifact.root();
+  LatencyFit fit;
+  fit.role = root.at("role").nonempty_string();
+  fit.model_sha256 = root.at("model_sha256").string();
+  fit.profile_sha256 = root.at("profile_sha256").string();
+  const JsonView models = root.at("models");
+  for (const std::string& type : models.keys()) {
+    fit.types[type] = type_fit_from_json(models.at(type));
+  }
+  fit.fallback = type_fit_from_json(root.at("fallback"));
+  if (const auto load = root.find("load"); load && !load->is_null()) {
+    fit.load = type_fit_from_json(*load);
+  }
+  return fit;
+}
+
+} // namespace edgent::regress

@@ -1,0 +1,57 @@
+#pragma once
+
+#include "core/artifact.hpp"
+#include "regress/linear_model.hpp"
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace edgent::regress {
+
+/// The Edgent regression features of a layer type: conv {in_size, filter_term};
+/// relu, lrn, dropout, softmax {in_size}; pool, fc {in_size, out_size}; load {model_bytes}.
+/// Empty for types without a model of their own (they use the FLOPs fallback).
+const std::vector<std::string>& edgent_features(const std::string& type);
+
+/// One fitted latency model with its quality figures.
+struct TypeFit {
+  LinearModel model;
+  FitQuality train;
+  double cv_mape = 0;                  ///< cross-validated MAPE on the training samples
+  std::optional<FitQuality> heldout;   ///< on the model's own units, when held out
+};
+
+/// Fitted latency models for one role (device, edge, ...): edgent.fit/1.
+struct LatencyFit {
+  std::string role;
+  std::string model_sha256;
+  std::string profile_sha256;
+  std::map<std::string, TypeFit> types;  ///< per layer type
+  TypeFit fallback;                       ///< FLOPs-based, for types without a model
+  std::optional<TypeFit> load;            ///< model loading time on model_bytes
+
+  /// Predicted ms of a unit of @p type with @p features (fallback on "flops" for unknown
+  /// types), never negative.
+  double predict(const std::string& type, const Features& features) const;
+  /// True when @p type has its own model (otherwise predict() uses the fallback).
+  bool has_type(const std::string& type) const { return types.count(type) > 0; }
+};
+
+struct FitOptions {
+  bool include_units = false;  ///< also train on the model's units (then nothing is held out)
+  int folds = 5;
+  std::uint64_t seed = 1;
+};
+
+/// Fits every layer type found in a profile (edgent.profile/1): the synthetic sweep is the
+/// training set, the model's units are held out and report the held-out error. Per type the
+/// Edgent features are used, plus "flops" when that lowers the cross-validated error.
+/// Throws ConfigError naming the type when a type has too few samples.
+LatencyFit fit_profile(const Artifact& profile, const FitOptions& options);
+
+nlohmann::json to_json(const LatencyFit& fit);
+LatencyFit latency_fit_from_artifact(const Artifact& artifact);
+
+} // namespace edgent::regress

@@ -1,0 +1,134 @@
+#include "core/file_io.hpp"
+
+#include "core/artifact.hpp"
+#include "core/error.hpp"
+
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace edgent {
+namespace {
+
+namespace fs = std::filesystem;
+
+class FileIoTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    m_dir = fs::temp_directory_path() /
+            ("edgent-fileio-" + std::to_string(::getpid()) + "-" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(m_dir);
+  }
+  void TearDown() override {
+    fs::permissions(m_dir, fs::perms::owner_all, fs::perm_options::add);
+    fs::remove_all(m_dir);
+  }
+  std::string path(const std::string& name) const { return (m_dir / name).string(); }
+  std::size_t file_count() const {
+    return static_cast<std::size_t>(std::distance(fs::directory_iterator(m_dir), fs::directory_iterator()));
+  }
+  fs::path m_dir;
+};
+
+TEST_F(FileIoTest, AtomicWriteReplacesContent) {
+  write_file_atomic(path("a.json"), "old\n");
+  write_file_atomic(path("a.json"), "new\n");
+  EXPECT_EQ(read_file(path("a.json")), "new\n");
+  EXPECT_EQ(file_count(), 1u) << "no temporary file may be left behind";
+}
+
+TEST_F(FileIoTest, WriterKilledMidWriteLeavesOldFileIntact) {
+  const std::string target = path("profile.json");
+  write_artifact(target, nlohmann::json{{"role", "device"}}, "profile", "edgent-profile");
+  const std::string before = read_file(target);
+
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    // The child starts rewriting the artifact and is killed before it can commit.
+    AtomicFile file(target);
+    file.write("{\"schema\": \"edgent.profile/1\", \"role\": ");
+    ::kill(::getpid(), SIGKILL);
+    ::_exit(0);  // not reached
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  ASSERT_EQ(WTERMSIG(status), SIGKILL);
+
+  EXPECT_EQ(read_file(target), before);
+  EXPECT_NO_THROW(read_artifact(target, "profile"));
+}
+
+TEST_F(FileIoTest, UncommittedWriteIsDiscarded) {
+  write_file_atomic(path("x"), "kept");
+  {
+    AtomicFile file(path("x"));
+    file.write("discarded");
+    EXPECT_TRUE(fs::exists(file.temp_path()));
+  }
+  EXPECT_EQ(read_file(path("x")), "kept");
+  EXPECT_EQ(file_count(), 1u);
+}
+
+TEST_F(FileIoTest, CommittedFileGetsUmaskPermissions) {
+  const mode_t old = ::umask(022);
+  write_file_atomic(path("perm"), "x");
+  ::umask(old);
+  struct stat st {};
+  ASSERT_EQ(::stat(path("perm").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0644u);
+}
+
+TEST_F(FileIoTest, UnwritableDirectoryIsAnIoErrorNamingTheFile) {
+  if (::geteuid() == 0) {
+    // Root ignores directory permissions; use a path under a regular file instead.
+    write_file_atomic(path("plain"), "x");
+    EXPECT_THROW(write_file_atomic(path("plain") + "/out.json", "y"), IoError);
+    return;
+  }
+  fs::create_directories(m_dir / "ro");
+  fs::permissions(m_dir / "ro", fs::perms::owner_read | fs::perms::owner_exec);
+  try {
+    write_file_atomic(path("ro/out.json"), "y");
+    FAIL();
+  } catch (const IoError& e) {
+    EXPECT_EQ(e.file(), path("ro/out.json"));
+  }
+}
+
+TEST_F(FileIoTest, ReadErrorsNameTheFile) {
+  try {
+    read_file(path("missing.json"));
+    FAIL();
+  } catch (const IoError& e) {
+    EXPECT_EQ(e.file(), path("missing.json"));
+    EXPECT_NE(e.message().find("cannot open"), std::string::npos);
+    EXPECT_EQ(e.exit_code(), ExitCode::failure);
+  }
+  EXPECT_THROW(read_file(m_dir.string()), IoError);
+}
+
+TEST(FileIo, DashMeansStandardStreams) {
+  EXPECT_EQ(display_name("-"), "<stdin>");
+  EXPECT_EQ(display_name("-", /*output=*/true), "<stdout>");
+  EXPECT_EQ(display_name("a.json"), "a.json");
+  testing::internal::CaptureStdout();
+  write_file_atomic("-", "to stdout");
+  EXPECT_EQ(testing::internal::GetCapturedStdout(), "to stdout");
+}
+
+TEST(FileIo, Sha256OfKnownVectors) {
+  EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+} // namespace
+} // namespace edgent

@@ -1,0 +1,110 @@
+#include "regress/latency_fit.hpp"
+
+#include "core/error.hpp"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+namespace edgent::regress {
+namespace {
+
+/// conv latency = 0.02 + 1e-6 in_size + 2e-4 filter_term (+ noise); relu = 0.001 + 5e-7 in_size.
+nlohmann::json synthetic_profile(int sweep_per_type, bool with_units) {
+  std::mt19937_64 rng(5);
+  std::uniform_real_distribution<double> in(1e3, 1e6);
+  std::uniform_real_distribution<double> ft(10, 5000);
+  nlohmann::json sweep = nlohmann::json::array();
+  for (int i = 0; i < sweep_per_type; ++i) {
+    const double a = in(rng);
+    const double b = ft(rng);
+    sweep.push_back({{"type", "conv"},
+                     {"features", {{"in_size", a}, {"filter_term", b}, {"flops", a * b}}},
+                     {"median_ms", 0.02 + 1e-6 * a + 2e-4 * b}});
+    sweep.push_back({{"type", "relu"}, {"features", {{"in_size", a}, {"flops", a}}}, {"median_ms", 0.001 + 5e-7 * a}});
+  }
+  nlohmann::json units = nlohmann::json::array();
+  if (with_units) {
+    // Units 10 % slower than the sweep law: the held-out error must show exactly that.
+    units.push_back({{"type", "conv"},
+                     {"features", {{"in_size", 784.0 * 64}, {"filter_term", 9.0 * 128}, {"flops", 1e7}}},
+                     {"median_ms", 1.1 * (0.02 + 1e-6 * 784 * 64 + 2e-4 * 9 * 128)}});
+    units.push_back({{"type", "gather"}, {"features", {{"flops", 1e5}}}, {"median_ms", 0.01}});
+  }
+  nlohmann::json load = nlohmann::json::array();
+  for (double bytes : {1e5, 1e6, 4e6, 8e6}) {
+    load.push_back({{"model_bytes", bytes}, {"median_ms", 0.5 + bytes * 1e-6}});
+  }
+  return {{"schema", "edgent.profile/1"},
+          {"role", "device"},
+          {"provenance", {{"model_sha256", "m0"}}},
+          {"sweep", sweep},
+          {"units", units},
+          {"load", load}};
+}
+
+Artifact as_artifact(const nlohmann::json& doc) {
+  return parse_artifact(doc.dump(), "p.json", "profile");
+}
+
+TEST(LatencyFit, RecoversSweepLawAndHoldsOutUnits) {
+  const LatencyFit fit = fit_profile(as_artifact(synthetic_profile(20, true)), {});
+  ASSERT_TRUE(fit.has_type("conv"));
+  const TypeFit& conv = fit.types.at("conv");
+  EXPECT_LT(conv.train.mape, 1e-6);
+  EXPECT_EQ(conv.train.n, 20u) << "units must not be in the training set";
+  ASSERT_TRUE(conv.heldout.has_value());
+  EXPECT_EQ(conv.heldout->n, 1u);
+  EXPECT_NEAR(conv.heldout->mape, 0.1 / 1.1, 1e-6);
+  EXPECT_NEAR(fit.predict("relu", {{"in_size", 1e5}, {"flops", 1e5}}), 0.001 + 0.05, 1e-6);
+  EXPECT_EQ(fit.role, "device");
+  EXPECT_EQ(fit.model_sha256, "m0");
+  ASSERT_TRUE(fit.load.has_value());
+  EXPECT_NEAR(fit.load->model.predict({{"model_bytes", 2e6}}), 2.5, 1e-6);
+}
+
+TEST(LatencyFit, IncludingUnitsMovesThemIntoTraining) {
+  FitOptions o;
+  o.include_units = true;
+  const LatencyFit fit = fit_profile(as_artifact(synthetic_profile(20, true)), o);
+  EXPECT_EQ(fit.types.at("conv").train.n, 21u);
+  EXPECT_FALSE(fit.types.at("conv").heldout.has_value());
+}
+
+TEST(LatencyFit, UnknownTypesUseTheFlopsFallback) {
+  const LatencyFit fit = fit_profile(as_artifact(synthetic_profile(20, true)), {});
+  EXPECT_FALSE(fit.has_type("gather"));
+  EXPECT_GE(fit.predict("gather", {{"flops", 1e5}}), 0.0);
+  EXPECT_EQ(fit.fallback.model.names, std::vector<std::string>{"flops"});
+}
+
+TEST(LatencyFit, TooFewSamplesIsAClearError) {
+  try {
+    fit_profile(as_artifact(synthetic_profile(3, false)), {});
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(e.message().find("too few"), std::string::npos) << e.message();
+  }
+}
+
+TEST(LatencyFit, ArtifactRoundTrip) {
+  const LatencyFit fit = fit_profile(as_artifact(synthetic_profile(20, true)), {});
+  nlohmann::json doc = to_json(fit);
+  doc["schema"] = "edgent.fit/1";
+  const LatencyFit back = latency_fit_from_artifact(parse_artifact(doc.dump(), "f.json", "fit"));
+  EXPECT_EQ(back.types.size(), fit.types.size());
+  const Features x{{"in_size", 5e4}, {"filter_term", 300}, {"flops", 1.5e7}};
+  EXPECT_DOUBLE_EQ(back.predict("conv", x), fit.predict("conv", x));
+  EXPECT_TRUE(back.types.at("conv").heldout.has_value());
+  EXPECT_TRUE(back.load.has_value());
+  doc["models"]["conv"].erase("coef");
+  try {
+    latency_fit_from_artifact(parse_artifact(doc.dump(), "f.json", "fit"));
+    FAIL();
+  } catch (const SchemaError& e) {
+    EXPECT_EQ(e.key(), "models.conv.coef");
+  }
+}
+
+} // namespace
+} // namespace edgent::regress
