@@ -100,7 +100,10 @@ void OnnxGraph::index() {
   }
 
   try {
-    onnx::shape_inference::InferShapes(m_model);
+    // Data propagation infers Reshape targets computed from Shape (PyTorch-style flatten).
+    const onnx::ShapeInferenceOptions options(/*check_type_val=*/false, /*strict_mode_val=*/0,
+                                              /*data_prop_val=*/true);
+    onnx::shape_inference::InferShapes(m_model, onnx::OpSchemaRegistry::Instance(), options);
   } catch (const std::exception& e) {
     throw ModelError(std::string("shape inference failed: ") + e.what(), m_file);
   }
@@ -176,6 +179,11 @@ void OnnxGraph::index() {
         }
         m_consumers[in].push_back(index);
         dependent = dependent || depends_on_input(in);
+      }
+      // A shape is static (batch 1, all dims inferred): Shape/Size outputs are constants, so
+      // a PyTorch-style flatten (Shape, Gather, Concat, Reshape) does not block cuts.
+      if (node.op_type() == "Shape" || node.op_type() == "Size") {
+        dependent = false;
       }
       m_node_input_dependent.push_back(dependent);
       for (const auto& out : node.output()) {

@@ -56,7 +56,8 @@ public:
   bool is_initializer(const std::string& tensor) const;
   /// The initializer @p tensor, or nullptr.
   const onnx::TensorProto* initializer(const std::string& tensor) const;
-  /// Whether @p tensor depends on the graph input (false for weights and constant subgraphs).
+  /// Whether @p tensor depends on the graph input's values (false for weights, constant
+  /// subgraphs and Shape/Size outputs, shapes being static).
   bool depends_on_input(const std::string& tensor) const;
   /// Whether node @p index depends on the graph input through any of its inputs.
   bool node_depends_on_input(int index) const;

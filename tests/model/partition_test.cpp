@@ -3,6 +3,7 @@
 #include "core/error.hpp"
 #include "model/onnx_graph.hpp"
 #include "model/reference_models.hpp"
+#include "model/segment_runner.hpp"
 
 #include <gtest/gtest.h>
 
@@ -210,6 +211,74 @@ TEST(Partition, ConstantSubgraphsTravelWithTheirSegment) {
   const onnx::ModelProto m = extract_segment(*g, c, 1, 2);
   EXPECT_EQ(m.graph().node_size(), 3);  // Constant, Reshape, Gemm
   EXPECT_NO_THROW(check_onnx(m));
+}
+/// x.view(x.size(0), -1) as PyTorch exports it: Shape, Gather, Unsqueeze, Concat, Reshape, Gemm.
+OnnxBuilder torch_flatten(std::int64_t opset) {
+  OnnxBuilder b("torch_flatten", opset);
+  b.input("input", {1, 4, 2, 2});
+  b.relu("input", "r");
+  b.node("Shape", {"r"}, {"shape"});
+  onnx::TensorProto zero;
+  zero.set_name("zero");
+  zero.set_data_type(onnx::TensorProto::INT64);
+  zero.add_int64_data(0);
+  *b.model().mutable_graph()->add_initializer() = zero;
+  onnx::TensorProto minus_one;
+  minus_one.set_name("minus_one");
+  minus_one.set_data_type(onnx::TensorProto::INT64);
+  minus_one.add_dims(1);
+  minus_one.add_int64_data(-1);
+  *b.model().mutable_graph()->add_initializer() = minus_one;
+  b.node("Gather", {"shape", "zero"}, {"batch"}, {OnnxAttr::i("axis", 0)});
+  if (opset >= 13) {
+    onnx::TensorProto axes;
+    axes.set_name("axes");
+    axes.set_data_type(onnx::TensorProto::INT64);
+    axes.add_dims(1);
+    axes.add_int64_data(0);
+    *b.model().mutable_graph()->add_initializer() = axes;
+    b.node("Unsqueeze", {"batch", "axes"}, {"batch1"});
+  } else {
+    b.node("Unsqueeze", {"batch"}, {"batch1"}, {OnnxAttr::ints("axes", {0})});
+  }
+  b.node("Concat", {"batch1", "minus_one"}, {"new_shape"}, {OnnxAttr::i("axis", 0)});
+  b.node("Reshape", {"r", "new_shape"}, {"flat"});
+  const std::vector<float> w(16 * 3, 0.25f);
+  const std::vector<float> bias(3, 0.5f);
+  b.gemm("flat", "exit1", w, bias, 16, 3);
+  b.output("exit1", {1, 3});
+  b.check();
+  return b;
+}
+
+TEST(Partition, PyTorchStyleFlattenFoldsIntoTheFcUnit) {
+  // Shape outputs are static; from opset 15 ONNX propagates them into the Reshape target.
+  const auto g = load(torch_flatten(15));
+  const Partition p = analyse(*g);
+  const ExitChain& c = p.exits[0];
+  EXPECT_EQ(types(c), (std::vector<std::string>{"relu", "fc"}));
+  EXPECT_EQ(c.cut_points(), (std::vector<int>{0, 1, 2}));
+  const onnx::ModelProto tail = extract_segment(*g, c, 1, 2);
+  EXPECT_EQ(tail.graph().node_size(), 6);  // the shape nodes travel with the Reshape
+  EXPECT_NO_THROW(check_onnx(tail));
+  // And OpenCV runs both halves: relu(x) summed with weight 0.25 plus 0.5.
+  SegmentRunner runner(g, 1);
+  cv::Mat x(std::vector<int>{1, 4, 2, 2}, CV_32F, cv::Scalar(1.0f));
+  x.ptr<float>()[0] = -3.0f;
+  const cv::Mat out = runner.run(1, 1, 2, runner.run(1, 0, 1, x));
+  ASSERT_EQ(out.total(), 3u);
+  EXPECT_NEAR(out.ptr<float>()[0], 15 * 0.25f + 0.5f, 1e-5);
+}
+
+TEST(Partition, UninferableShapesAreAClearModelError) {
+  // Before opset 15 ONNX's shape inference cannot follow Shape into Reshape.
+  try {
+    analyse(*load(torch_flatten(11)));
+    FAIL() << "expected a ModelError";
+  } catch (const ModelError& e) {
+    EXPECT_NE(e.message().find("'flat'"), std::string::npos) << e.message();
+    EXPECT_NE(e.message().find("torch_flatten.onnx"), std::string::npos) << e.message();
+  }
 }
 
 } // namespace
