@@ -421,8 +421,7 @@ Partition analyse(const OnnxGraph& graph) {
   return p;
 }
 
-onnx::ModelProto extract_segment(const OnnxGraph& graph, const ExitChain& chain, int from,
-                                 int to) {
+void check_segment(const ExitChain& chain, int from, int to) {
   if (from < 0 || to > chain.size() || from >= to) {
     throw ConfigError(fmt::format("exit {}: segment ({}, {}] is not a range of units 1..{}",
                                   chain.exit, from, to, chain.size()),
@@ -436,6 +435,11 @@ onnx::ModelProto extract_segment(const OnnxGraph& graph, const ExitChain& chain,
                         {}, "cut");
     }
   }
+}
+
+onnx::ModelProto extract_segment(const OnnxGraph& graph, const ExitChain& chain, int from,
+                                 int to) {
+  check_segment(chain, from, to);
   const auto& nodes = graph.nodes();
   const std::string& in_tensor = chain.cut_tensor[static_cast<std::size_t>(from)];
   const std::string& out_tensor = chain.cut_tensor[static_cast<std::size_t>(to)];

@@ -67,6 +67,9 @@ struct Partition {
 /// passes through it). Throws ModelError when a shape on the path is unknown.
 Partition analyse(const OnnxGraph& graph);
 
+/// Throws ConfigError (key "cut") unless 0 <= from < to <= n and both are cut points.
+void check_segment(const ExitChain& chain, int from, int to);
+
 /// The sub-graph of exit @p exit's units (from, to] as a standalone ONNX model: its input is
 /// the tensor at cut @p from with the inferred shape written in, its output the tensor at cut
 /// @p to, with only the initializers it uses. Throws ConfigError when 0 <= from < to <= n does

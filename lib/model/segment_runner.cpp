@@ -36,10 +36,7 @@ std::vector<int> SegmentRunner::cut_shape(int exit, int cut) const {
 
 SegmentRunner::Entry& SegmentRunner::entry(int exit, int from, int to) {
   const ExitChain& c = chain(exit);
-  // Validates the range and the cut points.
-  if (from < 0 || to > c.size() || from >= to || !c.is_cut_point(from) || !c.is_cut_point(to)) {
-    onnx::ModelProto unused = extract_segment(*m_graph, c, from, to);  // throws the message
-  }
+  check_segment(c, from, to);
   const auto key = std::make_pair(c.cut_tensor[static_cast<std::size_t>(from)],
                                   c.cut_tensor[static_cast<std::size_t>(to)]);
   std::lock_guard<std::mutex> lock(m_mutex);

@@ -7,6 +7,7 @@
 #include <opencv2/dnn.hpp>
 
 #include <random>
+#include <thread>
 
 namespace edgent::model {
 namespace {
@@ -78,6 +79,36 @@ TEST(SegmentRunner, CachesSegmentsSharedBetweenExits) {
   runner.prepare(1, 3, 6);
   EXPECT_EQ(runner.cached(), 2u);
   EXPECT_GT(runner.segment_bytes(1, 0, 3), 0u);
+}
+
+TEST(SegmentRunner, ConcurrentRunsGiveTheSerialResults) {
+  SegmentRunner runner(OnnxGraph::from_bytes(branchy_alexnet(5).serialize(), "m.onnx"), 1);
+  const cv::Mat input = random_input(runner.cut_shape(1, 0), 7);
+  std::vector<cv::Mat> expected;
+  for (int exit = 1; exit <= 5; ++exit) {
+    expected.push_back(runner.run_exit(exit, input));
+  }
+  std::vector<double> worst(8, 0.0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 5; ++i) {
+        const int exit = 1 + (t + i) % 5;
+        const int cut = exit == 1 ? 3 : 4;  // shared trunk segments, separate tails
+        const cv::Mat out = runner.run(exit, cut, runner.chain(exit).size(),
+                                       runner.run(exit, 0, cut, input));
+        worst[static_cast<std::size_t>(t)] =
+            std::max(worst[static_cast<std::size_t>(t)],
+                     max_abs_diff(out, expected[static_cast<std::size_t>(exit - 1)]));
+      }
+    });
+  }
+  for (auto& th : threads) {
+    th.join();
+  }
+  for (const double w : worst) {
+    EXPECT_LE(w, 1e-5);
+  }
 }
 
 TEST(SegmentRunner, RejectsBadCutsAndInputs) {
