@@ -78,6 +78,9 @@ int run(const EvalOptions& o) {
   const auto graph = model::OnnxGraph::from_file(o.onnx);
   model::SegmentRunner runner(graph, o.threads);
   const LabelledSet set = load_set(o, runner.cut_shape(1, 0), o.limit);
+  if (set.images.empty()) {
+    throw DataError("the test set holds no images", o.images);
+  }
   Progress::Options po;
   po.mode = o.progress;
   Progress progress("accuracy", set.images.size(), po);

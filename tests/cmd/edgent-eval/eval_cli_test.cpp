@@ -68,6 +68,14 @@ TEST(EdgentEvalCli, WritesTheAccuracyTable) {
                 (dir.path / "none.gz").string() + " --idx-labels x -o " + out),
             1);
   EXPECT_EQ(run("-o " + out), 2);
+  // An empty test set is refused rather than written as a table of nulls.
+  write_gz(dir.path / "empty.gz", be32(0x803) + be32(0) + be32(28) + be32(28));
+  write_gz(dir.path / "empty_lab.gz", be32(0x801) + be32(0));
+  EXPECT_EQ(run("--onnx " + (dir.path / "m.onnx").string() + " --idx-images " +
+                (dir.path / "empty.gz").string() + " --idx-labels " +
+                (dir.path / "empty_lab.gz").string() + " -o " + (dir.path / "e.json").string()),
+            1);
+  EXPECT_FALSE(fs::exists(dir.path / "e.json"));
 }
 
 } // namespace
