@@ -1,0 +1,112 @@
+#include "eval/accuracy.hpp"
+
+#include "core/error.hpp"
+#include "net/tensor_mat.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+
+// edgent.accuracy/1, as written by edgent-eval:
+//
+//   schema, generator
+//   model_sha256   hex SHA-256 of the ONNX file
+//   samples        number of test images measured
+//   entries [{exit, cut, codec, accuracy}]   accuracy = top-1 fraction in [0, 1]
+
+namespace edgent::eval {
+
+int argmax(const cv::Mat& scores) {
+  const float* p = scores.ptr<float>();
+  int best = 0;
+  for (int i = 1; i < static_cast<int>(scores.total()); ++i) {
+    if (p[i] > p[best]) {
+      best = i;
+    }
+  }
+  return best;
+}
+
+std::vector<AccuracyEntry> accuracy_table(model::SegmentRunner& runner, const LabelledSet& data,
+                                          const AccuracyOptions& options) {
+  if (data.images.size() != data.labels.size()) {
+    throw DataError(fmt::format("{} images but {} labels", data.images.size(),
+                                data.labels.size()));
+  }
+  std::vector<int> exits = options.exits;
+  if (exits.empty()) {
+    for (const auto& c : runner.partition().exits) {
+      exits.push_back(c.exit);
+    }
+  }
+  // Base codecs to measure; +zstd variants share their base's decoded tensor.
+  std::vector<net::Codec> bases;
+  for (const auto c : options.codecs) {
+    if (std::find(bases.begin(), bases.end(), c.base) == bases.end()) {
+      bases.push_back(c.base);
+    }
+  }
+  // correct[(exit, cut, base)]
+  std::map<std::tuple<int, int, net::Codec>, int> correct;
+  for (std::size_t s = 0; s < data.images.size(); ++s) {
+    const int label = data.labels[s];
+    if (label < 0) {
+      throw DataError(fmt::format("label {} of sample {} is negative", label, s), {}, "labels");
+    }
+    for (const int exit : exits) {
+      const model::ExitChain& chain = runner.chain(exit);
+      const int n = chain.size();
+      cv::Mat at_cut = data.images[s];
+      int prev = 0;
+      for (const int cut : chain.cut_points()) {
+        if (cut > prev) {
+          at_cut = runner.run(exit, prev, cut, at_cut);
+          prev = cut;
+        }
+        for (const net::Codec base : bases) {
+          const cv::Mat received = net::round_trip(at_cut, {base, false});
+          const cv::Mat out = cut == n ? received : runner.run(exit, cut, n, received);
+          if (argmax(out) == label) {
+            ++correct[{exit, cut, base}];
+          }
+        }
+      }
+    }
+    if (options.progress) {
+      options.progress(s + 1);
+    }
+  }
+  std::vector<AccuracyEntry> entries;
+  const int samples = static_cast<int>(data.images.size());
+  for (const int exit : exits) {
+    for (const int cut : runner.chain(exit).cut_points()) {
+      for (const auto codec : options.codecs) {
+        AccuracyEntry e;
+        e.exit = exit;
+        e.cut = cut;
+        e.codec = net::codec_name(codec);
+        e.samples = samples;
+        e.correct = correct[{exit, cut, codec.base}];
+        e.accuracy = samples == 0 ? 0.0 : static_cast<double>(e.correct) / samples;
+        entries.push_back(std::move(e));
+      }
+    }
+  }
+  return entries;
+}
+
+nlohmann::json accuracy_json(const std::string& model_sha256, std::size_t samples,
+                             const std::vector<AccuracyEntry>& entries) {
+  nlohmann::json doc;
+  doc["model_sha256"] = model_sha256;
+  doc["samples"] = samples;
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& e : entries) {
+    list.push_back({{"exit", e.exit}, {"cut", e.cut}, {"codec", e.codec},
+                    {"accuracy", samples == 0 ? nlohmann::json(nullptr) : nlohmann::json(e.accuracy)}});
+  }
+  doc["entries"] = std::move(list);
+  return doc;
+}
+
+} // namespace edgent::eval

@@ -1,0 +1,52 @@
+#pragma once
+
+#include "model/segment_runner.hpp"
+#include "net/tensor_wire.hpp"
+
+#include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace edgent::eval {
+
+/// Labelled inputs, each a float32 blob with the model's input shape (already normalised).
+struct LabelledSet {
+  std::vector<cv::Mat> images;
+  std::vector<int> labels;  ///< class index per image
+};
+
+/// Top-1 accuracy of one (exit, cut, codec): the device runs units 1..cut, the tensor at the
+/// cut travels with the codec, the rest runs on the received tensor.
+struct AccuracyEntry {
+  int exit = 0;
+  int cut = 0;
+  std::string codec;
+  double accuracy = 0;  ///< fraction in [0, 1]
+  int correct = 0;
+  int samples = 0;
+};
+
+struct AccuracyOptions {
+  std::vector<net::CodecSpec> codecs = net::all_codecs();
+  std::vector<int> exits;                        ///< empty = every exit
+  std::function<void(std::size_t done)> progress; ///< called after each sample (may be empty)
+};
+
+/// Measures top-1 accuracy on @p data for every exit, every cut point 0..n of it and every
+/// codec. A codec with +zstd decodes to exactly the bytes of its base codec (zstd is
+/// lossless), so it is measured once per base codec and reported for both. Throws
+/// DataError when images and labels differ in number or a label is negative.
+std::vector<AccuracyEntry> accuracy_table(model::SegmentRunner& runner, const LabelledSet& data,
+                                          const AccuracyOptions& options);
+
+/// The edgent.accuracy/1 body (without schema/generator) for @p entries.
+nlohmann::json accuracy_json(const std::string& model_sha256, std::size_t samples,
+                             const std::vector<AccuracyEntry>& entries);
+
+/// Index of the largest value of @p scores (the first on ties).
+int argmax(const cv::Mat& scores);
+
+} // namespace edgent::eval

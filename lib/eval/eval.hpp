@@ -1,0 +1,32 @@
+#pragma once
+
+#include "core/progress.hpp"
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace edgent::eval {
+
+/// What edgent-eval does (filled by its main, no I/O while parsing).
+struct EvalOptions {
+  std::string onnx;                 ///< model; empty with --bench = built-in branchy AlexNet
+  std::string images;               ///< gzipped IDX test images
+  std::string labels;               ///< gzipped IDX test labels
+  std::size_t limit = 1000;         ///< test samples to use, 0 = all
+  double scale = 1.0 / 255.0;       ///< x = (pixel * scale - mean) / std
+  std::vector<double> mean{0.0};
+  std::vector<double> std{1.0};
+  std::vector<std::string> codecs;  ///< empty = all six
+  int threads = 1;                  ///< OpenCV threads (process-wide), 0 = OpenCV default
+  std::string output = "accuracy.json";
+  bool bench = false;               ///< print benchmark figures instead of the accuracy table
+  int reps = 20;                    ///< benchmark repetitions
+  Progress::Mode progress = Progress::Mode::lines;
+};
+
+/// Runs edgent-eval: writes the edgent.accuracy/1 table, or with bench prints split
+/// overhead, codec throughput and bytes on the wire to stdout. Returns the exit code.
+int run(const EvalOptions& options);
+
+} // namespace edgent::eval
