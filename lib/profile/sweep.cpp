@@ -105,6 +105,40 @@ std::vector<SweepConfig> sweep_configs(const SweepOptions& options) {
   return out;
 }
 
+std::vector<SweepConfig> around(const std::vector<SweepConfig>& anchors, int per_anchor,
+                                std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> factor(std::log(0.5), std::log(2.0));
+  const auto scale = [&](std::int64_t v, std::int64_t lo) {
+    return std::max<std::int64_t>(lo, std::llround(static_cast<double>(v) * std::exp(factor(rng))));
+  };
+  const auto same = [](const SweepConfig& a, const SweepConfig& b) {
+    return a.type == b.type && a.c == b.c && a.h == b.h && a.w == b.w && a.filters == b.filters &&
+           a.kernel == b.kernel && a.stride == b.stride;
+  };
+  std::vector<SweepConfig> out;
+  for (const SweepConfig& anchor : anchors) {
+    for (int made = 0, attempt = 0; made < per_anchor && attempt < per_anchor * 20; ++attempt) {
+      SweepConfig c = anchor;
+      c.c = scale(anchor.c, 1);
+      if (c.type != "fc" && c.type != "softmax") {
+        c.h = scale(anchor.h, std::max<std::int64_t>(1, anchor.kernel));
+        c.w = c.h * anchor.w / std::max<std::int64_t>(1, anchor.h);
+        c.w = std::max(c.w, std::max<std::int64_t>(1, anchor.kernel));
+      }
+      if (c.type == "conv" || c.type == "fc") {
+        c.filters = scale(anchor.filters, 1);
+      }
+      if (same(c, anchor)) {
+        continue;
+      }
+      out.push_back(c);
+      ++made;
+    }
+  }
+  return out;
+}
+
 std::string build_sweep_model(const SweepConfig& c, regress::Features& features, std::string& shape) {
   std::mt19937_64 rng(static_cast<std::uint64_t>(c.c * 7919 + c.h * 31 + c.filters));
   model::OnnxBuilder b("sweep_" + c.type);

@@ -43,6 +43,12 @@ struct SweepConfig {
 };
 std::vector<SweepConfig> sweep_configs(const SweepOptions& options);
 
+/// Configurations around given ones ("anchors", e.g. a model's own layers): @p per_anchor
+/// variants of each with channels, size and filters scaled by random factors in [1/2, 2]
+/// (fixed seed). The anchors themselves are never included, so a model's units stay held out.
+std::vector<SweepConfig> around(const std::vector<SweepConfig>& anchors, int per_anchor,
+                                std::uint64_t seed);
+
 /// Builds the single-layer model of @p config; returns its ONNX bytes and fills its features.
 std::string build_sweep_model(const SweepConfig& config, regress::Features& features,
                               std::string& shape);

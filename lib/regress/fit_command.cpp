@@ -16,7 +16,7 @@ namespace edgent::regress {
 std::pair<double, double> write_prediction_report(const Artifact& profile, const LatencyFit& fit,
                                                   std::ostream& out) {
   const JsonView root = profile.root();
-  std::map<std::int64_t, double> chain_predicted;
+  std::map<std::int64_t, std::vector<double>> chain_units;
   std::vector<double> unit_ape;
   fmt::print(out, "{:>4} {:>4}  {:<28} {:<8} {:>10} {:>10} {:>7}\n", "exit", "unit", "name", "type",
              "measured", "predicted", "error");
@@ -32,7 +32,7 @@ std::pair<double, double> write_prediction_report(const Artifact& profile, const
     const double measured = u.at("median_ms").number();
     const double predicted = fit.predict(type, f);
     const std::int64_t exit = u.at("exit").integer();
-    chain_predicted[exit] += predicted;
+    chain_units[exit].push_back(predicted);
     const double ape = measured > 0 ? std::fabs(predicted - measured) / measured : 0.0;
     unit_ape.push_back(ape);
     fmt::print(out, "{:>4} {:>4}  {:<28} {:<8} {:>8.4f}ms {:>8.4f}ms {:>6.1f}%{}\n", exit,
@@ -44,7 +44,7 @@ std::pair<double, double> write_prediction_report(const Artifact& profile, const
   for (const JsonView& e : root.at("exits").elements()) {
     const std::int64_t exit = e.at("exit").integer();
     const double measured = e.at("median_ms").number();
-    const double predicted = chain_predicted[exit];
+    const double predicted = fit.segment_ms(chain_units[exit]);
     const double err = measured > 0 ? std::fabs(predicted - measured) / measured : 0.0;
     worst_chain = std::max(worst_chain, err);
     fmt::print(out, "{:>4}  {:>10.4f}ms {:>10.4f}ms {:>6.1f}%\n", exit, measured, predicted, 100 * err);

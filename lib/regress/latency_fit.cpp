@@ -12,7 +12,8 @@
 //                       median_ape_train, cv_mape, mape_heldout|null, median_ape_heldout|null,
 //                       n, n_heldout } },
 //   fallback: { same keys, features ["flops"] },
-//   load: { same keys, features ["model_bytes"] } | null
+//   load: { same keys, features ["model_bytes"] } | null,
+//   net_overhead_ms
 
 namespace edgent::regress {
 
@@ -122,6 +123,19 @@ double LatencyFit::predict(const std::string& type, const Features& features) co
   return fallback.model.predict(features);
 }
 
+double LatencyFit::segment_ms(const std::vector<double>& unit_ms) const {
+  if (unit_ms.empty()) {
+    return 0;
+  }
+  double sum = 0;
+  double largest = 0;
+  for (const double ms : unit_ms) {
+    sum += ms;
+    largest = std::max(largest, ms);
+  }
+  return std::max(largest, sum - static_cast<double>(unit_ms.size() - 1) * net_overhead_ms);
+}
+
 LatencyFit fit_profile(const Artifact& profile, const FitOptions& options) {
   const JsonView root = profile.root();
   LatencyFit fit;
@@ -170,6 +184,9 @@ LatencyFit fit_profile(const Artifact& profile, const FitOptions& options) {
     }
     fit.types[type].heldout = evaluate(fit.types[type].model, samples);
   }
+  if (const auto overhead = root.find("net_overhead")) {
+    fit.net_overhead_ms = overhead->at("median_ms").number(0, 1e6);
+  }
   if (const auto load = root.find("load")) {
     std::vector<Sample> samples;
     for (const JsonView& l : load->elements()) {
@@ -192,7 +209,8 @@ nlohmann::json to_json(const LatencyFit& fit) {
                         {"profile_sha256", fit.profile_sha256},
                         {"models", models},
                         {"fallback", type_fit_json(fit.fallback)},
-                        {"load", fit.load ? type_fit_json(*fit.load) : nlohmann::json()}};
+                        {"load", fit.load ? type_fit_json(*fit.load) : nlohmann::json()},
+                        {"net_overhead_ms", fit.net_overhead_ms}};
 }
 
 LatencyFit latency_fit_from_artifact(const Artifact& artifact) {
@@ -208,6 +226,9 @@ LatencyFit latency_fit_from_artifact(const Artifact& artifact) {
   fit.fallback = type_fit_from_json(root.at("fallback"));
   if (const auto load = root.find("load"); load && !load->is_null()) {
     fit.load = type_fit_from_json(*load);
+  }
+  if (const auto overhead = root.find("net_overhead_ms")) {
+    fit.net_overhead_ms = overhead->number(0, 1e6);
   }
   return fit;
 }

@@ -31,10 +31,14 @@ struct LatencyFit {
   std::map<std::string, TypeFit> types;  ///< per layer type
   TypeFit fallback;                       ///< FLOPs-based, for types without a model
   std::optional<TypeFit> load;            ///< model loading time on model_bytes
+  double net_overhead_ms = 0;             ///< cost of running one more net (measured)
 
   /// Predicted ms of a unit of @p type with @p features (fallback on "flops" for unknown
   /// types), never negative.
   double predict(const std::string& type, const Features& features) const;
+  /// Predicted ms of several units run as one net, from their separate predictions: each
+  /// unit was measured as a net of its own, so all but one per-net overhead is removed.
+  double segment_ms(const std::vector<double>& unit_ms) const;
   /// True when @p type has its own model (otherwise predict() uses the fallback).
   bool has_type(const std::string& type) const { return types.count(type) > 0; }
 };

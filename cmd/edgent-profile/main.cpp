@@ -1,0 +1,53 @@
+// edgent-profile: measured unit, exit, loading and single-layer latencies on this machine.
+#include "cli/common_options.hpp"
+#include "profile/profiler.hpp"
+
+int main(int argc, char** argv) {
+  edgent::cli::CommonOptions common;
+  edgent::profile::ProfileOptions opts;
+  std::string older;
+  double quota = 0;
+  bool no_sweep = false;
+  return edgent::cli::run_tool(
+      "edgent-profile",
+      "Measure a model's execution units, whole-model forward per exit, loading time and a "
+      "synthetic single-layer sweep on this machine, for one role (device, edge, ...)",
+      argc, argv, common,
+      [&](CLI::App& app) {
+        edgent::cli::add_input(app, "-m,--model", opts.model, "ONNX model or model card (edgent.model/1)")
+            ->required();
+        app.add_option("--role", opts.role, "Role label recorded in the profile")->capture_default_str();
+        edgent::cli::add_output(app, opts.output, "Profile (edgent.profile/1)");
+        app.add_option("--warmup", opts.warmup, "Untimed runs before each measurement")
+            ->capture_default_str()->check(CLI::Range(0, 1000));
+        app.add_option("--reps", opts.reps, "Timed runs per measurement (all samples are kept)")
+            ->capture_default_str()->check(CLI::Range(1, 100000));
+        app.add_option("--threads", opts.threads, "OpenCV threads")
+            ->capture_default_str()->check(CLI::Range(1, 1024));
+        app.add_option("--cpu-quota", quota,
+                       "Run under a cgroup CPU quota of this many CPUs (e.g. 0.25) to emulate a "
+                       "slow device; needs root")
+            ->check(edgent::cli::positive());
+        app.add_option("--sweep-points", opts.sweep_options.points_per_type,
+                       "Synthetic configurations per layer type (conv gets twice as many)")
+            ->capture_default_str()->check(CLI::Range(3, 10000));
+        app.add_option("--sweep-reps", opts.sweep_options.reps, "Timed runs per sweep configuration")
+            ->capture_default_str()->check(CLI::Range(1, 10000));
+        app.add_option("--anchor-points", opts.anchor_points,
+                       "Sweep variants around each distinct layer configuration of the model")
+            ->capture_default_str()->check(CLI::Range(0, 1000));
+        app.add_flag("--no-sweep", no_sweep, "Skip the synthetic sweep (the profile cannot be fitted then)");
+        app.add_option("--if-older-than", older,
+                       "Only re-profile when the output is older than this (90s, 30m, 12h, 7d); for cron");
+        app.callback([&] {
+          if (quota > 0) {
+            opts.cpu_quota = quota;
+          }
+          opts.sweep = !no_sweep;
+          if (!older.empty()) {
+            opts.if_older_than_s = edgent::profile::parse_duration_s(older);
+          }
+        });
+      },
+      [&] { return edgent::profile::run_profile_command(opts, static_cast<int>(common.progress_mode())); });
+}

@@ -1,0 +1,41 @@
+#pragma once
+
+#include "profile/sweep.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+
+namespace edgent::profile {
+
+/// What edgent-profile measures and how.
+struct ProfileOptions {
+  std::string model;                  ///< ONNX file or model card (edgent.model/1)
+  std::string role = "device";        ///< any label: device, edge, ...
+  std::string output = "-";           ///< edgent.profile/1 ("-" = stdout)
+  int warmup = 3;
+  int reps = 15;
+  int threads = 1;                    ///< OpenCV threads
+  std::optional<double> cpu_quota;    ///< CPUs (0.5 = half a core); needs root
+  bool sweep = true;                  ///< run the synthetic single-layer sweep
+  SweepOptions sweep_options;
+  int anchor_points = 6;              ///< sweep variants around each distinct unit configuration
+  std::optional<double> if_older_than_s;  ///< skip when the output is younger than this
+};
+
+/// Measures the model's units (one segment net per unit, as deployed; a block that cannot be
+/// cut inside is measured whole), the whole forward to each exit, model loading, the cost of
+/// one extra net, and the synthetic sweep. Returns the edgent.profile/1 body (without
+/// schema/generator). @p progress_mode is Progress::Mode as int.
+nlohmann::json run_profile(const ProfileOptions& options, int progress_mode);
+
+/// Runs edgent-profile end to end: quota, measurement, atomic write; honours
+/// if_older_than_s. Returns the exit code.
+int run_profile_command(const ProfileOptions& options, int progress_mode);
+
+/// Parses a duration such as "90s", "30m", "12h", "7d" (a bare number is seconds).
+/// Throws UsageError.
+double parse_duration_s(const std::string& text);
+
+} // namespace edgent::profile

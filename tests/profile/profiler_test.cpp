@@ -1,0 +1,133 @@
+#include "profile/profiler.hpp"
+
+#include "core/artifact.hpp"
+#include "core/error.hpp"
+#include "core/file_io.hpp"
+#include "core/progress.hpp"
+#include "model/onnx_graph.hpp"
+#include "model/partition.hpp"
+#include "model/reference_models.hpp"
+#include "profile/anchors.hpp"
+#include "regress/latency_fit.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <set>
+
+namespace edgent::profile {
+namespace {
+
+namespace fs = std::filesystem;
+
+class ProfilerTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    m_dir = fs::temp_directory_path() / ("edgent-profiler-" + std::to_string(::getpid()));
+    fs::create_directories(m_dir);
+    m_model = (m_dir / "branchy.onnx").string();
+    write_file_atomic(m_model, model::branchy_alexnet(3).serialize());
+  }
+  void TearDown() override { fs::remove_all(m_dir); }
+
+  /// A CI-sized profile: few repetitions, a small sweep.
+  ProfileOptions small_options() const {
+    ProfileOptions o;
+    o.model = m_model;
+    o.output = (m_dir / "profile.json").string();
+    o.warmup = 1;
+    o.reps = 3;
+    o.sweep_options.points_per_type = 6;
+    o.sweep_options.reps = 2;
+    o.sweep_options.max_flops = 5e7;
+    o.anchor_points = 2;
+    return o;
+  }
+
+  fs::path m_dir;
+  std::string m_model;
+};
+
+TEST_F(ProfilerTest, CiSizedProfileRunsEndToEndIntoAFit) {
+  const ProfileOptions o = small_options();
+  ASSERT_EQ(run_profile_command(o, static_cast<int>(Progress::Mode::quiet)), 0);
+  const Artifact profile = read_artifact(o.output, "profile");
+  const JsonView root = profile.root();
+  EXPECT_EQ(root.at("role").string(), "device");
+  EXPECT_EQ(root.at("provenance").at("model_sha256").string(), sha256_file(m_model));
+  EXPECT_EQ(root.at("exits").size(), 5u);
+
+  const auto graph = model::OnnxGraph::from_file(m_model);
+  const model::Partition part = model::analyse(*graph);
+  std::size_t units = 0;
+  for (const auto& chain : part.exits) {
+    units += static_cast<std::size_t>(chain.size());  // a chain model: every unit is a cut
+  }
+  ASSERT_EQ(root.at("units").size(), units);
+  for (const JsonView& u : root.at("units").elements()) {
+    EXPECT_EQ(u.at("samples_ms").size(), 3u) << "raw samples are kept";
+    EXPECT_GE(u.at("p95_ms").number(), u.at("median_ms").number());
+    EXPECT_TRUE(u.at("features").has("flops"));
+  }
+  std::set<std::string> sweep_types;
+  for (const JsonView& p : root.at("sweep").elements()) {
+    sweep_types.insert(p.at("type").string());
+  }
+  EXPECT_TRUE(sweep_types.count("conv") && sweep_types.count("fc") && sweep_types.count("lrn"));
+
+  const regress::LatencyFit fit = regress::fit_profile(profile, {});
+  EXPECT_EQ(fit.role, "device");
+  ASSERT_TRUE(fit.has_type("conv"));
+  ASSERT_TRUE(fit.types.at("conv").heldout.has_value()) << "the model's conv units are held out";
+  // Held out means exactly the sweep is the training set.
+  std::size_t sweep_convs = 0;
+  for (const JsonView& p : root.at("sweep").elements()) {
+    sweep_convs += p.at("type").string() == "conv" && p.at("median_ms").number() > 0;
+  }
+  EXPECT_EQ(fit.types.at("conv").train.n, sweep_convs);
+}
+
+TEST_F(ProfilerTest, IfOlderThanKeepsAFreshProfile) {
+  ProfileOptions o = small_options();
+  write_file_atomic(o.output, "keep me");
+  o.if_older_than_s = 3600;
+  ASSERT_EQ(run_profile_command(o, static_cast<int>(Progress::Mode::quiet)), 0);
+  EXPECT_EQ(read_file(o.output), "keep me");
+}
+
+TEST_F(ProfilerTest, MissingModelIsAnIoError) {
+  ProfileOptions o = small_options();
+  o.model = (m_dir / "nope.onnx").string();
+  EXPECT_THROW(run_profile_command(o, static_cast<int>(Progress::Mode::quiet)), IoError);
+  EXPECT_FALSE(fs::exists(o.output));
+}
+
+TEST_F(ProfilerTest, AnchorsAreTheModelsLayersAndVariantsExcludeThem) {
+  const auto graph = model::OnnxGraph::from_file(m_model);
+  const auto anchors = unit_configs(*graph, model::analyse(*graph));
+  ASSERT_FALSE(anchors.empty());
+  bool first_conv = false;
+  for (const SweepConfig& c : anchors) {
+    first_conv = first_conv || (c.type == "conv" && c.c == 1 && c.h == 28);
+  }
+  EXPECT_TRUE(first_conv);
+  for (const SweepConfig& v : around(anchors, 3, 9)) {
+    for (const SweepConfig& a : anchors) {
+      EXPECT_FALSE(v.type == a.type && v.c == a.c && v.h == a.h && v.w == a.w &&
+                   v.filters == a.filters && v.kernel == a.kernel && v.stride == a.stride);
+    }
+  }
+}
+
+TEST(Duration, ParsesUnitsAndRejectsNonsense) {
+  EXPECT_DOUBLE_EQ(parse_duration_s("90"), 90);
+  EXPECT_DOUBLE_EQ(parse_duration_s("30m"), 1800);
+  EXPECT_DOUBLE_EQ(parse_duration_s("12h"), 43200);
+  EXPECT_DOUBLE_EQ(parse_duration_s("7d"), 604800);
+  EXPECT_THROW(parse_duration_s("soon"), UsageError);
+  EXPECT_THROW(parse_duration_s("5y"), UsageError);
+  EXPECT_THROW(parse_duration_s("-3s"), UsageError);
+}
+
+} // namespace
+} // namespace edgent::profile
