@@ -1,11 +1,15 @@
 #include "plan/problem_from_artifacts.hpp"
 
 #include "core/error.hpp"
+#include "model/onnx_graph.hpp"
+#include "model/partition.hpp"
+#include "regress/latency_fit.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <limits>
 #include <map>
 #include <optional>
@@ -15,31 +19,6 @@ namespace edgent::plan {
 namespace {
 
 constexpr double kMaxBytes = 1e12; // sizes above a terabyte are a broken artifact
-
-double feature_value(const JsonView& fit_model, const std::string& name, const JsonView& features,
-                     double flops) {
-  if (auto v = features.find(name)) {
-    return v->number();
-  }
-  if (name == "flops") {
-    return flops;
-  }
-  throw SchemaError(fmt::format("the unit has no feature '{}' that the fit uses", name),
-                    features.file(), features.path().empty() ? fit_model.path() : features.path());
-}
-
-double apply_linear(const JsonView& m, const JsonView& features, double flops) {
-  const auto names = m.at("features");
-  const auto coef = m.at("coef");
-  if (names.size() != coef.size()) {
-    m.fail("features and coef differ in length");
-  }
-  double y = m.at("intercept").number();
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    y += coef.at(i).number() * feature_value(m, names.at(i).string(), features, flops);
-  }
-  return y;
-}
 
 bool is_profile(const Artifact& a) {
   return a.doc.is_object() && a.doc.value("schema", "").rfind("edgent.profile/", 0) == 0;
@@ -61,7 +40,9 @@ void check_model_sha(const Artifact& other, const std::string& model_sha, const 
 class UnitLatency {
 public:
   explicit UnitLatency(const Artifact& a) : m_root(a.root()), m_profile(is_profile(a)) {
-    if (m_profile) {
+    if (!m_profile) {
+      m_fit = regress::latency_fit_from_artifact(a);
+    } else {
       for (const JsonView& u : m_root.at("units").elements()) {
         const auto exit = u.at("exit").integer(1, 1000);
         const auto unit = u.at("unit").integer(1, 1000000);
@@ -69,10 +50,9 @@ public:
       }
     }
   }
-  double ms(int exit, int unit, const std::string& type, const JsonView& features,
-            double flops) const {
+  double ms(int exit, int unit, const std::string& type, const regress::Features& features) const {
     if (!m_profile) {
-      return predict_unit_ms(m_root, type, features, flops);
+      return m_fit.predict(type, features);
     }
     const auto it = m_measured.find({exit, unit});
     if (it == m_measured.end()) {
@@ -84,8 +64,101 @@ public:
 private:
   JsonView m_root;
   bool m_profile;
+  regress::LatencyFit m_fit;
   std::map<std::pair<std::int64_t, std::int64_t>, double> m_measured;
 };
+
+/// One unit as the planner needs it.
+struct ChainUnit {
+  std::string type;
+  regress::Features features;  ///< Edgent features plus "flops"
+  double output_bytes = 0;
+};
+
+/// One exit's units and valid cuts.
+struct ChainCosts {
+  std::vector<ChainUnit> units;
+  std::vector<int> cuts;
+};
+
+/// A chain written into a hand-made card (exits[].chain and optional exits[].cuts), for models
+/// described without an ONNX file (test fixtures, what-if studies).
+ChainCosts chain_from_card(const JsonView& ex) {
+  ChainCosts out;
+  const JsonView chain_view = ex.at("chain");
+  const auto chain = chain_view.elements();
+  if (chain.empty()) {
+    chain_view.fail("is empty");
+  }
+  if (chain.size() > 100000) {
+    chain_view.fail("has too many units");
+  }
+  for (const JsonView& u : chain) {
+    ChainUnit cu;
+    cu.type = u.at("type").nonempty_string();
+    const JsonView features = u.at("features");
+    for (const std::string& key : features.keys()) {
+      cu.features[key] = features.at(key).number();
+    }
+    if (!cu.features.count("flops")) {
+      cu.features["flops"] = u.at("flops").number(0, 1e18);
+    }
+    cu.output_bytes = u.at("output_bytes").number(0, kMaxBytes);
+    out.units.push_back(std::move(cu));
+  }
+  const int n = static_cast<int>(chain.size());
+  if (auto cuts = ex.find("cuts")) {
+    for (const JsonView& c : cuts->elements()) {
+      const int cut = static_cast<int>(c.integer(0, n));
+      if (!out.cuts.empty() && cut <= out.cuts.back()) {
+        c.fail("cuts must be strictly ascending");
+      }
+      out.cuts.push_back(cut);
+    }
+  } else {
+    for (int c = 0; c <= n; ++c) {
+      out.cuts.push_back(c);
+    }
+  }
+  return out;
+}
+
+/// Every exit's chain: from the model analysis of the card's ONNX file, or, when the card's
+/// exits carry a hand-written `chain`, from the card.
+std::vector<ChainCosts> exit_chains(const Artifact& model, const JsonView& card) {
+  std::vector<ChainCosts> out;
+  const auto exits = card.at("exits").elements();
+  if (!exits.empty() && exits.front().has("chain")) {
+    for (const JsonView& ex : exits) {
+      out.push_back(chain_from_card(ex));
+    }
+    return out;
+  }
+  const std::filesystem::path onnx = card.at("onnx").nonempty_string();
+  const std::filesystem::path path =
+      onnx.is_absolute() ? onnx : std::filesystem::path(model.file).parent_path() / onnx;
+  const auto graph = model::OnnxGraph::from_file(path.string());
+  if (graph->sha256() != card.at("onnx_sha256").string()) {
+    throw ConfigError(fmt::format("{} has sha256 {}, the card says {}: regenerate the card with "
+                                  "edgent-train or fix onnx_sha256",
+                                  path.string(), graph->sha256(), card.at("onnx_sha256").string()),
+                      model.file, "onnx_sha256");
+  }
+  for (const model::ExitChain& chain : model::analyse(*graph).exits) {
+    ChainCosts c;
+    for (const model::Unit& unit : chain.units) {
+      ChainUnit cu;
+      cu.type = std::string(model::unit_type_name(unit.type));
+      cu.features = regress::Features(unit.features.begin(), unit.features.end());
+      cu.features["flops"] = unit.flops;
+      cu.output_bytes = static_cast<double>(unit.output_bytes);
+      c.units.push_back(std::move(cu));
+    }
+    c.cuts = chain.cut_points();
+    out.push_back(std::move(c));
+  }
+  return out;
+}
 
 void check_role(const Artifact& fit, const char* role) {
   const std::string got = fit.root().at("role").string();
@@ -97,21 +170,6 @@ void check_role(const Artifact& fit, const char* role) {
 }
 
 } // namespace
-
-double predict_unit_ms(const JsonView& fit, const std::string& type, const JsonView& features,
-                       double flops) {
-  const JsonView models = fit.at("models");
-  double y = 0;
-  if (auto m = models.find(type)) {
-    y = apply_linear(*m, features, flops);
-  } else {
-    y = apply_linear(fit.at("fallback"), features, flops);
-  }
-  if (!std::isfinite(y)) {
-    fit.fail(fmt::format("prediction for a '{}' unit is not finite", type));
-  }
-  return std::max(0.0, y);
-}
 
 PlanProblem problem_from_artifacts(const Artifact& model, const Artifact* accuracy,
                                    const Artifact& device_fit, const Artifact& edge_fit,
@@ -139,6 +197,7 @@ PlanProblem problem_from_artifacts(const Artifact& model, const Artifact* accura
     card.at("input").at("shape").fail("the input tensor is implausibly large");
   }
 
+  const std::vector<ChainCosts> chains = exit_chains(model, card);
   PlanProblem problem;
   problem.codecs = codecs;
   const UnitLatency dev(device_fit);
@@ -154,46 +213,27 @@ PlanProblem problem_from_artifacts(const Artifact& model, const Artifact* accura
       ex.at("accuracy").fail("must be in [0, 1]");
     }
     e.accuracy = acc;
-    const auto chain_view = ex.find("chain");
-    if (!chain_view) {
-      ex.fail("has no 'chain' (the planner needs each exit's unit chain)");
+    const std::size_t index = problem.exits.size();
+    if (chains.size() <= index) {
+      ex.fail(fmt::format("the model has {} exits, the card lists more", chains.size()));
     }
-    const auto chain = chain_view->elements();
-    if (chain.empty()) {
-      chain_view->fail("is empty");
-    }
-    if (chain.size() > 100000) {
-      chain_view->fail("has too many units");
-    }
+    const ChainCosts& chain = chains[index];
     e.fp32_bytes.push_back(input_bytes);
-    int unit = 0;
-    for (const JsonView& u : chain) {
-      ++unit;
-      const std::string type = u.at("type").nonempty_string();
-      const JsonView features = u.at("features");
-      const double flops = u.at("flops").number(0, 1e18);
-      e.device_ms.push_back(dev.ms(e.exit, unit, type, features, flops));
-      e.edge_ms.push_back(edge.ms(e.exit, unit, type, features, flops));
-      e.fp32_bytes.push_back(u.at("output_bytes").number(0, kMaxBytes));
+    for (std::size_t u = 0; u < chain.units.size(); ++u) {
+      const ChainUnit& cu = chain.units[u];
+      e.device_ms.push_back(dev.ms(e.exit, static_cast<int>(u + 1), cu.type, cu.features));
+      e.edge_ms.push_back(edge.ms(e.exit, static_cast<int>(u + 1), cu.type, cu.features));
+      e.fp32_bytes.push_back(cu.output_bytes);
     }
-    const int n = static_cast<int>(chain.size());
-    if (auto cuts = ex.find("cuts")) {
-      for (const JsonView& c : cuts->elements()) {
-        const int cut = static_cast<int>(c.integer(0, n));
-        if (!e.cuts.empty() && cut <= e.cuts.back()) {
-          c.fail("cuts must be strictly ascending");
-        }
-        e.cuts.push_back(cut);
-      }
-    } else {
-      for (int c = 0; c <= n; ++c) {
-        e.cuts.push_back(c);
-      }
-    }
+    e.cuts = chain.cuts;
     problem.exits.push_back(std::move(e));
   }
   if (problem.exits.empty()) {
     card.at("exits").fail("lists no exits");
+  }
+  if (problem.exits.size() != chains.size()) {
+    card.at("exits").fail(fmt::format("lists {} exits, the model has {}", problem.exits.size(),
+                                      chains.size()));
   }
 
   if (accuracy) {

@@ -92,7 +92,9 @@ TypeFit type_fit_from_json(const JsonView& v) {
   f.train.r2 = v.at("r2").number();
   f.train.mape = v.at("mape_train").number(0, 1e9);
   f.train.n = static_cast<std::size_t>(v.at("n").integer(0, 1 << 30));
-  f.cv_mape = v.at("cv_mape").number(0, 1e9);
+  if (const auto cv = v.find("cv_mape"); cv && !cv->is_null()) {
+    f.cv_mape = cv->number(0, 1e9);
+  }
   if (const auto h = v.find("mape_heldout"); h && !h->is_null()) {
     FitQuality q;
     q.mape = h->number(0, 1e9);
