@@ -50,6 +50,11 @@ test-asan: deps
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
 
+## model: train the default branchy AlexNet into models/ (seeded; run time in models/README.md)
+model: build
+	$(BUILD)/cmd/edgent-train --data /usr/share/datasets/fashion-mnist --epochs 5 --seed 1 \
+	  --threads 1 -o models/branchy-alexnet-fmnist.json
+
 ## install: binaries and man pages under PREFIX
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)

@@ -43,7 +43,7 @@ int main(int argc, char** argv) {
             ->delimiter(',')
             ->expected(5)
             ->capture_default_str();
-        app.add_flag("!--no-flip", opts.flip, "Do not flip training images horizontally");
+        app.add_flag("--flip,!--no-flip", opts.flip, "Flip training images horizontally at random");
         app.add_option("--seed", opts.seed, "Random seed (weights, shuffling, flips)")
             ->capture_default_str();
         app.add_option("--threads", opts.threads, "Torch and OpenCV threads")

@@ -15,16 +15,16 @@ namespace edgent::train {
 struct TrainOptions {
   std::string data_dir = data::kFashionMnistDir;  ///< dataset directory
   std::string dataset = "fashion-mnist";          ///< fashion-mnist | cifar10
-  int epochs = 6;
+  int epochs = 5;
   int batch_size = 128;
   double lr = 1e-3;                 ///< peak learning rate (cosine decay to 0 over the run)
   std::string optimizer = "adam";   ///< adam | sgd
   double momentum = 0.9;            ///< sgd only
   double weight_decay = 0.0;
   std::vector<double> loss_weights{0.5, 0.5, 0.5, 0.5, 1.0};  ///< one per exit, >= 0
-  bool flip = true;                 ///< random horizontal flips while training
+  bool flip = false;                ///< random horizontal flips while training
   std::int64_t seed = 1;
-  int threads = 2;                  ///< torch and OpenCV intra-op threads
+  int threads = 1;                  ///< torch and OpenCV intra-op threads (1: OpenMP spins badly on a shared machine)
   std::size_t train_limit = 0;      ///< first N training images only (0 = all)
   std::size_t test_limit = 0;       ///< first N test images only (0 = all)
   bool arch_only = false;           ///< export random weights, no data, accuracy null
