@@ -35,6 +35,9 @@ struct Sizes {
 };
 
 std::int64_t out_side(std::int64_t in, int kernel, int stride, int pad) {
+  if (in + 2 * pad < kernel) {
+    return 0;  // the window does not fit once: no output
+  }
   return (in + 2 * pad - kernel) / stride + 1;
 }
 
