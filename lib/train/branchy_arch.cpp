@@ -142,8 +142,13 @@ BranchyArch branchy_alexnet(const Shape& input, int classes) {
 namespace {
 
 void place_layer(const LayerSpec& spec, int branch, int classes, std::string input, Shape in,
-                 std::vector<PlacedLayer>& out) {
+                 bool in_flat, std::vector<PlacedLayer>& out) {
   PlacedLayer p;
+  p.flat = in_flat || spec.type == LayerType::flatten || spec.type == LayerType::fc;
+  if (in_flat && (spec.type == LayerType::conv || spec.type == LayerType::max_pool ||
+                  spec.type == LayerType::lrn)) {
+    throw ConfigError(fmt::format("layer {} needs a feature map, not a flat vector", spec.name));
+  }
   p.spec = &spec;
   p.branch = branch;
   p.input = std::move(input);
@@ -199,9 +204,10 @@ std::vector<PlacedLayer> place(const BranchyArch& arch, const Shape& input) {
   std::vector<PlacedLayer> graph;
   std::string tensor = "input";
   Shape shape = input;
+  bool flat = false;
   const int last_exit = arch.exits();
   for (std::size_t i = 0; i < arch.trunk.size(); ++i) {
-    place_layer(arch.trunk[i], 0, arch.classes, tensor, shape, graph);
+    place_layer(arch.trunk[i], 0, arch.classes, tensor, shape, flat, graph);
     // Trunk layer i runs for every exit whose branch hangs on layer >= i, and the last exit.
     for (int k = 1; k < last_exit; ++k) {
       if (arch.branch_after[k - 1] > i) {
@@ -214,21 +220,24 @@ std::vector<PlacedLayer> place(const BranchyArch& arch, const Shape& input) {
     }
     tensor = graph.back().output;
     shape = graph.back().out;
+    flat = graph.back().flat;
     for (int k = 1; k < last_exit; ++k) {
       if (arch.branch_after[k - 1] != i + 1) {
         continue;
       }
       std::string btensor = tensor;
       Shape bshape = shape;
+      bool bflat = flat;
       const auto& layers = arch.branches[k - 1];
       for (std::size_t j = 0; j < layers.size(); ++j) {
-        place_layer(layers[j], k, arch.classes, btensor, bshape, graph);
+        place_layer(layers[j], k, arch.classes, btensor, bshape, bflat, graph);
         graph.back().exits = {k};
         if (j + 1 == layers.size()) {
           graph.back().output = fmt::format("exit{}", k);
         }
         btensor = graph.back().output;
         bshape = graph.back().out;
+        bflat = graph.back().flat;
       }
     }
   }

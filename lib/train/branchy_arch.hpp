@@ -71,6 +71,7 @@ struct PlacedLayer {
   std::int64_t flops = 0;      ///< see above
   std::int64_t params = 0;     ///< weights + biases
   std::vector<int> exits;      ///< exits whose path runs this layer (ascending)
+  bool flat = false;           ///< the output is a 2-D [N, features] tensor (after flatten)
 };
 
 /// The graph of @p arch at @p input in ONNX node order: the trunk, each branch right after

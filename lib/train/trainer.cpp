@@ -215,15 +215,8 @@ void fill_structure(model::ModelCard& card, const BranchyNetImpl& net) {
     u.flops = l.flops;
     u.params = l.params;
     u.exits = l.exits;
-    u.output_shape = l.out.h == 1 && l.out.w == 1 && (l.spec->type == LayerType::fc ||
-                                                      l.spec->type == LayerType::flatten ||
-                                                      l.spec->type == LayerType::dropout ||
-                                                      l.spec->type == LayerType::relu) &&
-                             l.in.h == 1 && l.in.w == 1
-                         ? std::vector<std::int64_t>{1, l.out.c}
-                     : l.spec->type == LayerType::flatten || l.spec->type == LayerType::fc
-                         ? std::vector<std::int64_t>{1, l.out.c}
-                         : std::vector<std::int64_t>{1, l.out.c, l.out.h, l.out.w};
+    u.output_shape = l.flat ? std::vector<std::int64_t>{1, l.out.c}
+                            : std::vector<std::int64_t>{1, l.out.c, l.out.h, l.out.w};
     card.units.push_back(std::move(u));
   }
 }

@@ -46,6 +46,16 @@ TEST(BranchyArch, EveryExitEndsInItsNamedClassifier) {
     }
   }
   EXPECT_EQ(outputs, 5);
+  for (const auto& l : graph) {
+    const bool after_flatten = l.spec->name == "drop6" || l.spec->name == "relu6" ||
+                               l.spec->name == "fc6" || l.spec->type == LayerType::flatten;
+    if (after_flatten) {
+      EXPECT_TRUE(l.flat) << l.spec->name;
+    }
+    if (l.spec->type == LayerType::conv || l.spec->type == LayerType::max_pool) {
+      EXPECT_FALSE(l.flat) << l.spec->name;
+    }
+  }
   // Each layer reads a tensor written before it.
   std::set<std::string> seen{"input"};
   for (const auto& l : graph) {
