@@ -367,7 +367,7 @@ int run_train(const TrainOptions& o) {
             test.size(), input.c, input.h, input.w, o.data_dir);
 
   BranchyNet net(branchy_alexnet(input, static_cast<int>(train.classes.size())), input);
-  log::info("branchy-alexnet: {:.1f} MFLOP to exit 5, {:.2f} M parameters; {} threads",
+  log::info("branchy-alexnet: {:.1f} MFLOP to exit 5, {:.2f} M parameters; {} thread(s)",
             static_cast<double>(exit_flops(net->graph(), kExits)) / 1e6,
             static_cast<double>(exit_params(net->graph(), kExits)) / 1e6, o.threads);
 
