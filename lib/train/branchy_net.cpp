@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstring>
 #include <span>
 
@@ -96,13 +97,19 @@ std::span<const float> values(const torch::Tensor& t) {
 
 } // namespace
 
-onnx::ModelProto export_onnx(BranchyNetImpl& net) {
+onnx::ModelProto export_onnx(BranchyNetImpl& net, int only_exit) {
   torch::NoGradGuard no_grad;
   const Shape in = net.input_shape();
+  if (only_exit < 0 || only_exit > net.arch().exits()) {
+    throw std::out_of_range(fmt::format("exit {} of {}", only_exit, net.arch().exits()));
+  }
   model::OnnxBuilder b(net.arch().name);
   b.input("input", {1, in.c, in.h, in.w});
   for (const PlacedLayer& l : net.graph()) {
     const LayerSpec& s = *l.spec;
+    if (only_exit != 0 && std::find(l.exits.begin(), l.exits.end(), only_exit) == l.exits.end()) {
+      continue;
+    }
     switch (s.type) {
     case LayerType::conv: {
       auto& conv = net.conv(s.name);
@@ -137,7 +144,9 @@ onnx::ModelProto export_onnx(BranchyNetImpl& net) {
     }
   }
   for (int k = 1; k <= net.arch().exits(); ++k) {
-    b.output(fmt::format("exit{}", k), {1, net.arch().classes});
+    if (only_exit == 0 || only_exit == k) {
+      b.output(fmt::format("exit{}", k), {1, net.arch().classes});
+    }
   }
   b.check();
   return b.model();

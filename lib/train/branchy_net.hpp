@@ -47,7 +47,9 @@ TORCH_MODULE(BranchyNet);
 
 /// Emits @p net (eval-mode semantics) as ONNX opset 11 through OnnxBuilder: input `input`
 /// [1,C,H,W] float NCHW, outputs `exit1`..`exit<n>` [1, classes]; runs onnx::checker.
-onnx::ModelProto export_onnx(BranchyNetImpl& net);
+/// With @p only_exit k > 0 the model holds just the nodes on exit k's path and the one
+/// output `exit<k>` (OpenCV 4.6 runs every node of a graph whatever output is asked for).
+onnx::ModelProto export_onnx(BranchyNetImpl& net, int only_exit = 0);
 
 /// Copies the weights of an exported model back into @p net (same architecture); throws
 /// ModelError naming @p file when an initializer is missing or has the wrong shape.

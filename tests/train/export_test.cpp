@@ -56,6 +56,29 @@ TEST(Export, OpenCvAgreesWithLibtorchOnEveryExit) {
   }
 }
 
+TEST(Export, SingleExitModelHoldsOnlyThatPath) {
+  torch::manual_seed(9);
+  const Shape in{1, 28, 28};
+  BranchyNet net(branchy_alexnet(in), in);
+  net->eval();
+  const onnx::ModelProto m = export_onnx(*net, 2);
+  ASSERT_EQ(m.graph().output_size(), 1);
+  EXPECT_EQ(m.graph().output(0).name(), "exit2");
+  for (const auto& node : m.graph().node()) {
+    EXPECT_EQ(node.name().find("b1_"), std::string::npos) << node.name();
+    EXPECT_EQ(node.name().find("conv3"), std::string::npos) << node.name();
+  }
+  const std::string bytes = bytes_of(m);
+  cv::dnn::Net cv = cv::dnn::readNetFromONNX(bytes.data(), bytes.size());
+  torch::NoGradGuard no_grad;
+  const torch::Tensor x = torch::randn({1, 1, 28, 28});
+  cv.setInput(cv::Mat(std::vector<int>{1, 1, 28, 28}, CV_32F, x.data_ptr<float>()));
+  cv::Mat out = cv.forward("exit2");
+  const torch::Tensor got = torch::from_blob(out.ptr<float>(), {1, 10});
+  EXPECT_LE((got - net->forward_exit(x, 2)).abs().max().item<float>(), 1e-4f);
+  EXPECT_THROW(export_onnx(*net, 6), std::out_of_range);
+}
+
 TEST(Export, WeightsReloadFromTheOnnxFile) {
   torch::manual_seed(7);
   const Shape in{1, 28, 28};
