@@ -286,7 +286,7 @@ int run_arch_only(const TrainOptions& o) {
   card.arch_only = true;
   card.seed = o.seed;
   write_outputs(paths, bytes, card);
-  log::info("arch-only: random weights, every exit's accuracy is null; {} MFLOP to exit {}",
+  log::info("arch-only: random weights, every exit's accuracy is null; {:.1f} MFLOP to exit {}",
             static_cast<double>(card.exits.back().flops) / 1e6, kExits);
   return 0;
 }
