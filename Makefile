@@ -61,6 +61,11 @@ fuzz-smoke: deps
 	$(FUZZ_BUILD)/tests/wire_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -rss_limit_mb=1024 \
 	  $(FUZZ_BUILD)/corpus/wire tests/fuzz/corpus/wire
 
+## model: train the default branchy AlexNet into models/ (seeded; run time in models/README.md)
+model: build
+	$(BUILD)/cmd/edgent-train --data /usr/share/datasets/fashion-mnist --epochs 5 --seed 1 \
+	  --threads 1 -o models/branchy-alexnet-fmnist.json
+
 ## install: binaries and man pages under PREFIX
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
