@@ -307,7 +307,18 @@ void HttpClient::Impl::exchange(HttpResult& result, http::verb verb, std::string
   http::response_parser<http::string_body> parser;
   parser.body_limit(options.max_response_bytes);
   beast::error_code ec;
-  http::read(stream, buffer, parser, ec);
+  // Beast 1.74 does not apply a response parser's body limit to Content-Length, so the
+  // header is read first and checked here, before any body is stored.
+  http::read_header(stream, buffer, parser, ec);
+  if (!ec && parser.content_length() && *parser.content_length() > options.max_response_bytes) {
+    ec = http::error::body_limit;
+  }
+  if (!ec && !parser.is_done()) {
+    http::read(stream, buffer, parser, ec);
+  }
+  if (!ec && parser.get().body().size() > options.max_response_bytes) {
+    ec = http::error::body_limit;
+  }
   const auto done = Clock::now();
 
   result.send_ms = ms_between(start, sent);
