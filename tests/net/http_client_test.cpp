@@ -70,11 +70,11 @@ TEST(HttpClient, SlowResponseTimesOutAndTheNextRequestSucceeds) {
   options.timeout = 200ms;
   HttpClient client(options);
   const auto start = std::chrono::steady_clock::now();
-  const auto slow = client.post("/v1/infer", "sleep:800");
+  const auto slow = client.post("/v1/infer", "sleep:1500");
   const auto took = std::chrono::steady_clock::now() - start;
   EXPECT_EQ(slow.outcome, Outcome::timeout) << slow.error;
   EXPECT_GE(took, 190ms);
-  EXPECT_LT(took, 700ms);
+  EXPECT_LT(took, 1000ms);
   const auto next = client.post("/v1/infer", "echo:ok");
   ASSERT_TRUE(next.ok()) << next.error;
   EXPECT_FALSE(next.reused);
@@ -112,7 +112,8 @@ TEST(HttpClient, LargeBodiesRoundTrip) {
   limited.max_response_bytes = 1000;
   HttpClient small(limited);
   const auto over = small.post("/v1/infer", "download:5000");
-  EXPECT_EQ(over.outcome, Outcome::broken) << over.status << " " << over.body.size() << " " << over.bytes_down;
+  EXPECT_EQ(over.outcome, Outcome::broken);
+  EXPECT_NE(over.error.find("body limit"), std::string::npos) << over.error;
   EXPECT_TRUE(small.post("/v1/infer", "download:500").ok());
 }
 

@@ -218,7 +218,7 @@ TEST(HttpServer, BeyondMaxInflightIs503WithRetryAfter) {
 TEST(HttpServer, SlowClientIsClosedAfterTheReadTimeoutAndBlocksNoOne) {
   ScriptedHandler handler;
   ServerOptions options;
-  options.read_timeout = 400ms;
+  options.read_timeout = 1000ms;
   RunningServer server(handler, options);
   RawSocket slow(server.port());
   slow.send("POST /v1/infer HTTP/1.1\r\nHost: x\r\nContent-Le");
@@ -227,12 +227,13 @@ TEST(HttpServer, SlowClientIsClosedAfterTheReadTimeoutAndBlocksNoOne) {
   for (int i = 0; i < 5; ++i) {
     expect_good_request(client);
   }
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 300ms);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 600ms)
+      << "others are served while the slow client's header is incomplete";
   std::string answer;
-  EXPECT_TRUE(slow.read_until_closed(answer, 3s)) << "the slow connection is closed";
+  EXPECT_TRUE(slow.read_until_closed(answer, 5s)) << "the slow connection is closed";
   const auto closed_after = std::chrono::steady_clock::now() - start;
-  EXPECT_GE(closed_after, 300ms);
-  EXPECT_LT(closed_after, 2s);
+  EXPECT_GE(closed_after, 900ms);
+  EXPECT_LT(closed_after, 3s);
   expect_good_request(client);
 }
 
@@ -310,7 +311,7 @@ TEST(HttpServer, WorkersServeConcurrently) {
   for (int i = 0; i < 4; ++i) {
     results.push_back(std::async(std::launch::async, [&] {
       HttpClient c(server.client_options());
-      return c.post("/v1/infer", "sleep:200");
+      return c.post("/v1/infer", "sleep:400");
     }));
   }
   std::set<std::string> workers;
@@ -320,7 +321,7 @@ TEST(HttpServer, WorkersServeConcurrently) {
     workers.insert(r.header("X-Test-Worker").value_or("?"));
   }
   EXPECT_EQ(workers.size(), 4u);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 700ms);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1200ms) << "one at a time would take 1.6 s";
 }
 
 TEST(HttpStatusFor, MapsErrorKinds) {
