@@ -11,6 +11,7 @@
 #include <openssl/crypto.h>
 
 #include <atomic>
+#include <charconv>
 #include <condition_variable>
 #include <csignal>
 #include <deque>
@@ -123,7 +124,7 @@ private:
   bool m_stopping = false;
 };
 
-enum class Route { health, model, metrics, infer };
+enum class Route { health, model, metrics, infer, probe };
 
 struct RouteEntry {
   std::string_view path;
@@ -136,6 +137,7 @@ constexpr RouteEntry kRoutes[] = {
     {"/v1/model", http::verb::get, Route::model},
     {"/metrics", http::verb::get, Route::metrics},
     {"/v1/infer", http::verb::post, Route::infer},
+    {"/v1/probe", http::verb::post, Route::probe},
 };
 
 } // namespace
@@ -303,6 +305,8 @@ private:
       return send(200, m_server.metrics.render(), "text/plain; version=0.0.4");
     case Route::infer:
       return infer(std::move(req));
+    case Route::probe:
+      return probe(req);
     }
   }
 
@@ -322,6 +326,23 @@ private:
     // Compare digests, so the time taken depends on neither the token's content nor its length.
     const std::string digest = sha256_hex(value.substr(kBearer.size()));
     return CRYPTO_memcmp(digest.data(), m_server.token_digest.data(), digest.size()) == 0;
+  }
+
+  /// Bandwidth probe: the body is dropped and X-Edgent-Probe-Reply-Bytes bytes come back.
+  void probe(const http::request<http::string_body>& req) {
+    std::size_t reply = 0;
+    const auto it = req.find("X-Edgent-Probe-Reply-Bytes");
+    if (it != req.end()) {
+      const std::string_view value(it->value().data(), it->value().size());
+      const auto [end, err] = std::from_chars(value.data(), value.data() + value.size(), reply);
+      if (err != std::errc{} || end != value.data() + value.size() ||
+          reply > m_server.options.max_body) {
+        return send_error(400, fmt::format("X-Edgent-Probe-Reply-Bytes must be a number of "
+                                           "bytes up to {}, got '{}'",
+                                           m_server.options.max_body, value));
+      }
+    }
+    send(200, std::string(reply, '\0'), "application/octet-stream");
   }
 
   void infer(http::request<http::string_body> req) {

@@ -100,7 +100,9 @@ std::string read_token_file(const std::string& path);
 
 /// The edge's asynchronous HTTP/1.1 server (keep-alive) with these routes:
 /// `POST /v1/infer` (body to the handler; the answer carries X-Edgent-Queue-Ms and
-/// X-Edgent-Compute-Ms), `GET /v1/health`, `GET /v1/model`, `GET /metrics` (Prometheus text).
+/// X-Edgent-Compute-Ms), `POST /v1/probe` (bandwidth probe: body dropped, answered with
+/// X-Edgent-Probe-Reply-Bytes zero bytes), `GET /v1/health`, `GET /v1/model`,
+/// `GET /metrics` (Prometheus text).
 /// Errors are JSON bodies `{"error": "...", "status": N}`: 400 malformed request, 401 missing or
 /// wrong token, 404 unknown path, 405 wrong method, 409 X-Edgent-Model-Sha256 differs from the
 /// served model, 413 body over max_body, 422 unservable request, 503 over max_inflight.

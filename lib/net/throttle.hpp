@@ -54,7 +54,7 @@ public:
   using Clock = std::chrono::steady_clock;
 
   TokenBucket(std::shared_ptr<const RateSchedule> schedule, Clock::time_point origin,
-              std::size_t min_capacity_bytes, double burst_s = 0.01);
+              std::size_t min_capacity_bytes, double burst_s = 0.002);
 
   /// Takes @p bytes, sleeping until the bucket holds them. Returns false, taking nothing, if
   /// that would be after @p deadline.

@@ -61,11 +61,23 @@ TEST(HttpServer, EveryRouteAnswers) {
   EXPECT_GT(infer.bytes_down, 5u);
   EXPECT_GE(infer.total_ms, infer.first_byte_ms);
 
+  const auto probe = client.post("/v1/probe", std::string(5000, 'p'), "application/octet-stream",
+                                 {{"X-Edgent-Probe-Reply-Bytes", "3000"}});
+  ASSERT_TRUE(probe.ok()) << probe.error;
+  EXPECT_EQ(probe.body.size(), 3000u);
+  const auto bad_probe = client.post("/v1/probe", "", "application/octet-stream",
+                                     {{"X-Edgent-Probe-Reply-Bytes", "12x"}});
+  EXPECT_EQ(bad_probe.status, 400u);
+  error_of(bad_probe);
+  const auto huge_probe = client.post("/v1/probe", "", "application/octet-stream",
+                                      {{"X-Edgent-Probe-Reply-Bytes", "99999999999999"}});
+  EXPECT_EQ(huge_probe.status, 400u) << "replies are bounded by max_body";
+
   const auto metrics = client.get("/metrics");
   ASSERT_TRUE(metrics.ok()) << metrics.error;
-  EXPECT_NE(metrics.body.find("edgent_requests_total{status=\"200\"} 3"), std::string::npos)
+  EXPECT_NE(metrics.body.find("edgent_requests_total{status=\"200\"} 4"), std::string::npos)
       << metrics.body;
-  EXPECT_NE(metrics.body.find("edgent_request_duration_seconds_count 3"), std::string::npos);
+  EXPECT_NE(metrics.body.find("edgent_request_duration_seconds_count 6"), std::string::npos);
   EXPECT_NE(metrics.body.find("edgent_inflight_requests 0"), std::string::npos);
   EXPECT_NE(metrics.body.find("edgent_open_connections 1"), std::string::npos);
   EXPECT_NE(metrics.body.find("edgent_received_bytes_total "), std::string::npos);
@@ -164,6 +176,7 @@ TEST(HttpServer, TokenIsRequiredExceptForHealth) {
 
   HttpClient anonymous(server.client_options());
   EXPECT_TRUE(anonymous.get("/v1/health").ok());
+  EXPECT_EQ(anonymous.post("/v1/probe", "").status, 401u);
   for (const auto* target : {"/v1/model", "/metrics"}) {
     const auto r = anonymous.get(target);
     EXPECT_EQ(r.status, 401u) << target;
