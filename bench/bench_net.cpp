@@ -144,20 +144,24 @@ int main(int argc, char** argv) {
   const std::vector<TracePoint> trace = {{0, 8000}, {0.6, 16000}, {1.2, 4000}};
   for (const bool upload : {true, false}) {
     auto throttled = client_options;
+    const auto made = Clock::now(); // the throttle's origin, within microseconds
     throttled.throttle = std::make_shared<Throttle>(trace);
     HttpClient client(throttled);
     const std::size_t bytes = 2'050'000;
     const auto start = Clock::now();
     const auto r = upload ? client.post("/v1/infer", "upload:" + std::string(bytes, 'u'))
                           : client.post("/v1/infer", fmt::format("download:{}", bytes));
-    const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
     if (!r.ok()) {
       fmt::print(stderr, "throttled request failed: {}\n", r.error);
       return 1;
     }
+    // Uplink from the start of sending, downlink from its first byte.
+    const double from_s = std::chrono::duration<double>(start - made).count() +
+                          (upload ? 0.0 : r.first_byte_ms / 1000.0);
+    const double elapsed = (r.total_ms - (upload ? 0.0 : r.first_byte_ms)) / 1000.0;
     const std::size_t moved = upload ? r.bytes_up : r.bytes_down;
     const double expected =
-        throttled.throttle->schedule().time_to_carry(0, static_cast<double>(moved));
+        throttled.throttle->schedule().time_to_carry(from_s, static_cast<double>(moved)) - from_s;
     const double achieved_kbps = static_cast<double>(moved) * 8 / 1000.0 / elapsed;
     const double target_kbps = static_cast<double>(moved) * 8 / 1000.0 / expected;
     fmt::print("throttle: {} {} B in {:.3f} s: achieved {:.0f} kbit/s, trace {:.0f} kbit/s "

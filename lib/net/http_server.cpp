@@ -174,7 +174,10 @@ struct ServerCore {
   std::string token_digest;
 
   asio::io_context ioc;
-  tcp::acceptor acceptor{ioc};
+  // Accepting, draining and signals run on one strand, so that with several I/O threads the
+  // acceptor is never touched by two at once.
+  asio::strand<asio::io_context::executor_type> control{asio::make_strand(ioc)};
+  tcp::acceptor acceptor{control};
   std::optional<asio::signal_set> signals;
   ServerMetrics metrics;
   WorkerPool pool;
@@ -589,11 +592,11 @@ void HttpServer::start() {
   impl.port = impl.acceptor.local_endpoint().port();
   if (impl.options.handle_signals) {
     impl.signals.emplace(impl.ioc, SIGINT, SIGTERM);
-    impl.signals->async_wait([&impl](beast::error_code e, int) {
+    impl.signals->async_wait(asio::bind_executor(impl.control, [&impl](beast::error_code e, int) {
       if (!e) {
         impl.begin_drain();
       }
-    });
+    }));
   }
   impl.accept();
   const std::string addr = address.is_v6() ? fmt::format("[{}]", impl.options.bind)
@@ -622,7 +625,7 @@ void HttpServer::run() {
 }
 
 void HttpServer::stop() {
-  asio::post(m_impl->ioc, [impl = m_impl.get()] { impl->begin_drain(); });
+  asio::post(m_impl->control, [impl = m_impl.get()] { impl->begin_drain(); });
 }
 
 std::string HttpServer::metrics_text() const { return m_impl->metrics.render(); }

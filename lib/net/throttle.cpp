@@ -119,9 +119,15 @@ void TokenBucket::refill(double now_s) {
   if (now_s <= m_last_s) {
     return;
   }
-  m_tokens += m_schedule->bytes_between(m_last_s, now_s);
+  const double accrued = m_schedule->bytes_between(m_last_s, now_s);
   const double capacity = std::max(m_min_capacity, m_schedule->bytes_per_s(now_s) * m_burst_s);
-  m_tokens = std::min(m_tokens, capacity);
+  // A taker that was paced and comes back within kContinue_s is a transfer in progress (late
+  // because its thread was not scheduled, not because it had nothing to send): it may bank
+  // up to kContinue_s of the rate to catch up, so CPU contention does not slow the link down.
+  const bool continuing = m_paced && now_s - m_last_s <= kContinue_s;
+  m_paced = continuing;
+  const double catch_up = continuing ? m_schedule->bytes_per_s(now_s) * kContinue_s : 0.0;
+  m_tokens = std::min(m_tokens + accrued, capacity + catch_up);
   m_last_s = now_s;
 }
 
@@ -144,6 +150,7 @@ bool TokenBucket::acquire(std::size_t bytes, Clock::time_point deadline) {
   std::this_thread::sleep_until(ready);
   m_tokens = 0.0;
   m_last_s = ready_s;
+  m_paced = true;
   return true;
 }
 

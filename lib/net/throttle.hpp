@@ -47,8 +47,9 @@ private:
 
 /// A token bucket whose fill rate follows a RateSchedule in wall-clock time from @p origin.
 /// Takers may go into debt and then wait, so a steady stream of takes achieves exactly the
-/// schedule's rate; an idle bucket holds at most `burst_s` seconds of the current rate
-/// (and at least one chunk). Thread-safe; takers are served one at a time.
+/// schedule's rate, also when the taking thread runs late (up to kContinue_s) on a busy CPU;
+/// an idle bucket holds at most `burst_s` seconds of the current rate (and at least
+/// @p min_capacity_bytes). Thread-safe; takers are served one at a time.
 class TokenBucket {
 public:
   using Clock = std::chrono::steady_clock;
@@ -69,8 +70,10 @@ private:
   double m_min_capacity;
   double m_burst_s;
   std::mutex m_mutex;
+  static constexpr double kContinue_s = 0.2;
   double m_tokens = 0.0; // bytes; negative = debt
   double m_last_s = 0.0;
+  bool m_paced = false; // the last take had to wait: a transfer is in progress
 };
 
 /// This client's emulated link: one bucket for the uplink, one for the downlink, both following

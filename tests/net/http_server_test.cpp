@@ -318,6 +318,7 @@ TEST(HttpServer, WorkersServeConcurrently) {
   ScriptedHandler handler;
   ServerOptions options;
   options.threads = 4;
+  options.io_threads = 2;
   RunningServer server(handler, options);
   const auto start = std::chrono::steady_clock::now();
   std::vector<std::future<HttpResult>> results;

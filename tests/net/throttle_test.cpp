@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <iostream>
+#include <thread>
 
 namespace edgent::net {
 namespace {
@@ -74,6 +75,26 @@ TEST(TokenBucket, PacesTakesAndHonoursTheDeadline) {
   EXPECT_LT(Clock::now() - before, std::chrono::milliseconds(20)) << "fails without waiting";
 }
 
+TEST(TokenBucket, ALateTransferCatchesUpButAnIdleOneDoesNotBurst) {
+  auto schedule = std::make_shared<const RateSchedule>(std::vector<TracePoint>{{0, 8000}});
+  const auto origin = Clock::now();
+  TokenBucket bucket(schedule, origin, 1000);
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(bucket.acquire(10000)); // 100 kB at 1 MB/s: 0.1 s
+    if (i == 2) {
+      // The taking thread is descheduled mid-transfer: the link carried on meanwhile.
+      std::this_thread::sleep_for(std::chrono::milliseconds(60));
+    }
+  }
+  const double took = std::chrono::duration<double>(Clock::now() - origin).count();
+  EXPECT_LT(took, 0.14) << "without catching up this takes 0.16 s";
+  std::this_thread::sleep_for(std::chrono::milliseconds(300)); // idle: no longer a transfer
+  const auto before = Clock::now();
+  ASSERT_TRUE(bucket.acquire(10000));
+  EXPECT_GE(Clock::now() - before, std::chrono::milliseconds(7))
+      << "an idle bucket holds at most max(1000 B, 2 ms) of tokens";
+}
+
 /// Sends or receives @p bytes through a throttle following @p trace over loopback and
 /// returns the achieved rate over the rate the trace predicts, printing both.
 double achieved_over_target(bool upload, std::size_t bytes, const std::vector<TracePoint>& trace) {
@@ -83,16 +104,22 @@ double achieved_over_target(bool upload, std::size_t bytes, const std::vector<Tr
   options.timeout = std::chrono::seconds(20);
   HttpClient client(options);
   EXPECT_TRUE(client.get("/v1/health").ok()); // connect outside the measurement
+  const auto made = Clock::now(); // the throttle's origin, within microseconds
   options.throttle = std::make_shared<Throttle>(trace);
   HttpClient throttled(options);
   const auto throttle = options.throttle;
   const auto start = Clock::now();
   const auto r = upload ? throttled.post("/v1/infer", std::string(bytes, 'u'))
                         : throttled.post("/v1/infer", "download:" + std::to_string(bytes));
-  const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   EXPECT_TRUE(r.ok()) << r.error;
+  // The uplink is measured from the start of sending, the downlink from its first byte (the
+  // server's own delay before answering is not the link's).
+  const double from_s = std::chrono::duration<double>(start - made).count() +
+                        (upload ? 0.0 : r.first_byte_ms / 1000.0);
+  const double elapsed = (r.total_ms - (upload ? 0.0 : r.first_byte_ms)) / 1000.0;
   const std::size_t moved = upload ? r.bytes_up : r.bytes_down;
-  const double expected = throttle->schedule().time_to_carry(0.0, static_cast<double>(moved));
+  const double expected =
+      throttle->schedule().time_to_carry(from_s, static_cast<double>(moved)) - from_s;
   const double achieved_kbps = static_cast<double>(moved) * 8.0 / 1000.0 / elapsed;
   const double target_kbps = static_cast<double>(moved) * 8.0 / 1000.0 / expected;
   std::cout << (upload ? "uplink" : "downlink") << ": " << moved << " bytes in " << elapsed
