@@ -105,7 +105,8 @@ std::string read_token_file(const std::string& path);
 /// `GET /metrics` (Prometheus text).
 /// Errors are JSON bodies `{"error": "...", "status": N}`: 400 malformed request, 401 missing or
 /// wrong token, 404 unknown path, 405 wrong method, 409 X-Edgent-Model-Sha256 differs from the
-/// served model, 413 body over max_body, 422 unservable request, 503 over max_inflight.
+/// served model, 413 body over max_body, 422 unservable request, 431 header over 16 KiB,
+/// 503 over max_inflight. Requests that cannot be parsed are answered, then the connection closes.
 class HttpServer {
 public:
   /// Keeps a reference to @p handler, which must outlive the server.
