@@ -146,6 +146,14 @@ TEST(HttpServer, MalformedRequestIs400AndOthersAreUnaffected) {
   EXPECT_NE(answer.find("\"status\":400"), std::string::npos) << answer;
   HttpClient client(server.client_options());
   expect_good_request(client);
+
+  RawSocket huge(server.port());
+  huge.send("GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'b') +
+            "\r\n\r\n");
+  std::string huge_answer;
+  EXPECT_TRUE(huge.read_until_closed(huge_answer, 3s));
+  EXPECT_TRUE(huge_answer.starts_with("HTTP/1.1 431")) << huge_answer.substr(0, 200);
+  expect_good_request(client);
 }
 
 TEST(HttpServer, WrongModelIs409) {
