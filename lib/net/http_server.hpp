@@ -109,14 +109,15 @@ std::string read_token_file(const std::string& path);
 /// 503 over max_inflight. Requests that cannot be parsed are answered, then the connection closes.
 class HttpServer {
 public:
-  /// Keeps a reference to @p handler, which must outlive the server.
+  /// Keeps a reference to @p handler, which must outlive the server. Destroy the server only
+  /// after run() has returned (or if it never ran).
   HttpServer(InferHandler& handler, ServerOptions options);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  /// Binds and listens, then reports `listening on ADDR:PORT` on stderr (and writes the
-  /// port file). Throws ConfigError on a bad address and NetError when it cannot bind.
+  /// Binds and listens, writes the port file, then reports `listening on ADDR:PORT` on
+  /// stderr (unless quiet). Throws ConfigError on a bad address and NetError when it cannot bind.
   void start();
   /// The bound port (after start()).
   std::uint16_t port() const;
