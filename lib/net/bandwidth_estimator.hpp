@@ -1,0 +1,62 @@
+#pragma once
+
+#include <cstddef>
+#include <deque>
+#include <optional>
+
+namespace edgent::net {
+
+/// Settings of a BandwidthEstimator.
+struct BandwidthEstimatorOptions {
+  /// Transfers smaller than this (bytes up + down) only inform the RTT.
+  std::size_t min_bulk_bytes = 16 * 1024;
+  /// A transfer informs the bandwidth only if its time beyond the RTT is at least this
+  /// fraction of the RTT (otherwise timing noise dominates).
+  double min_excess_of_rtt = 0.5;
+  /// Recent samples kept for the RTT (minimum) and for the bandwidth (median).
+  std::size_t rtt_window = 16;
+  std::size_t bandwidth_window = 8;
+  /// The bandwidth estimate is stale (needs_probe()) this long after its newest sample, s.
+  double stale_s = 5.0;
+  /// Bounds of the suggested probe size, bytes.
+  std::size_t min_probe_bytes = 64 * 1024;
+  std::size_t max_probe_bytes = 4 * 1024 * 1024;
+};
+
+/// Estimates round-trip time and bandwidth from timed transfers, keeping the two apart:
+/// a transfer of b bytes taking t ms is modelled as t = RTT + 8 b / bandwidth. The RTT is the
+/// minimum time of recent transfers (small ones set it), the bandwidth the median of
+/// 8 b / (t - RTT) over recent transfers big enough to measure it. Not thread-safe.
+class BandwidthEstimator {
+public:
+  explicit BandwidthEstimator(BandwidthEstimatorOptions options = {});
+
+  /// Records a transfer of @p bytes (up + down, headers included) that took @p network_ms
+  /// on the wire (the request's total time minus the server's queue and compute time),
+  /// finished at @p now_s on the caller's monotonic clock (seconds). Ignores samples with
+  /// a negative or non-finite time.
+  void add(std::size_t bytes, double network_ms, double now_s);
+
+  /// Round-trip time in ms, or nullopt before any sample.
+  std::optional<double> rtt_ms() const;
+  /// Bandwidth in kbit/s (1 kbit = 1000 bit), or nullopt before any bulk sample.
+  std::optional<double> bandwidth_kbps() const;
+  /// True when there is no bandwidth estimate or its newest sample is older than stale_s
+  /// at @p now_s: small transfers alone cannot measure bandwidth, so the caller should probe.
+  bool needs_probe(double now_s) const;
+  /// Size of a probe transfer, bytes: about 8 RTTs' worth at the current estimate, within
+  /// [min_probe_bytes, max_probe_bytes] (min_probe_bytes without an estimate).
+  std::size_t probe_bytes() const;
+
+private:
+  struct Sample {
+    std::size_t bytes;
+    double ms;
+  };
+  BandwidthEstimatorOptions m_options;
+  std::deque<Sample> m_recent;  // for the RTT
+  std::deque<double> m_rates;   // kbit/s of recent bulk transfers
+  std::optional<double> m_last_bulk_s;
+};
+
+} // namespace edgent::net

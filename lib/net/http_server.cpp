@@ -1,0 +1,633 @@
+#include "net/http_server.hpp"
+
+#include "core/file_io.hpp"
+#include "core/log.hpp"
+#include "net/server_metrics.hpp"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <fmt/format.h>
+#include <openssl/crypto.h>
+
+#include <atomic>
+#include <charconv>
+#include <condition_variable>
+#include <csignal>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+namespace edgent::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+HttpError::HttpError(unsigned status, std::string what)
+    : Error(std::move(what)), m_status(status) {}
+
+unsigned http_status_for(const std::exception& e) {
+  if (const auto* h = dynamic_cast<const HttpError*>(&e)) {
+    return h->status();
+  }
+  if (dynamic_cast<const DataError*>(&e) || dynamic_cast<const SchemaError*>(&e)) {
+    return 400;
+  }
+  if (dynamic_cast<const ConfigError*>(&e)) {
+    return 422;
+  }
+  return 500;
+}
+
+std::string read_token_file(const std::string& path) {
+  std::string token = read_file(path);
+  const auto first = token.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) {
+    throw ConfigError("token file is empty", display_name(path));
+  }
+  const auto last = token.find_last_not_of(" \t\r\n");
+  return token.substr(first, last - first + 1);
+}
+
+namespace {
+
+double ms_between(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+std::string error_body(unsigned status, std::string_view what) {
+  return nlohmann::json{{"error", what}, {"status", status}}.dump() + "\n";
+}
+
+/// Fixed threads taking jobs from a queue; each job is told its worker index.
+class WorkerPool {
+public:
+  using Job = std::function<void(unsigned worker)>;
+
+  void start(unsigned threads) {
+    for (unsigned i = 0; i < threads; ++i) {
+      m_threads.emplace_back([this, i] { loop(i); });
+    }
+  }
+  void post(Job job) {
+    {
+      const std::lock_guard lock(m_mutex);
+      m_jobs.push_back(std::move(job));
+    }
+    m_cv.notify_one();
+  }
+  /// Finishes the queued jobs, then joins the threads.
+  void stop() {
+    {
+      const std::lock_guard lock(m_mutex);
+      m_stopping = true;
+    }
+    m_cv.notify_all();
+    for (auto& t : m_threads) {
+      t.join();
+    }
+    m_threads.clear();
+  }
+  ~WorkerPool() {
+    if (!m_threads.empty()) {
+      stop();
+    }
+  }
+
+private:
+  void loop(unsigned worker) {
+    for (;;) {
+      Job job;
+      {
+        std::unique_lock lock(m_mutex);
+        m_cv.wait(lock, [this] { return m_stopping || !m_jobs.empty(); });
+        if (m_jobs.empty()) {
+          return;
+        }
+        job = std::move(m_jobs.front());
+        m_jobs.pop_front();
+      }
+      job(worker);
+    }
+  }
+
+  std::mutex m_mutex;
+  std::condition_variable m_cv;
+  std::deque<Job> m_jobs;
+  std::vector<std::thread> m_threads;
+  bool m_stopping = false;
+};
+
+enum class Route { health, model, metrics, infer, probe };
+
+struct RouteEntry {
+  std::string_view path;
+  http::verb method;
+  Route route;
+};
+
+constexpr RouteEntry kRoutes[] = {
+    {"/v1/health", http::verb::get, Route::health},
+    {"/v1/model", http::verb::get, Route::model},
+    {"/metrics", http::verb::get, Route::metrics},
+    {"/v1/infer", http::verb::post, Route::infer},
+    {"/v1/probe", http::verb::post, Route::probe},
+};
+
+} // namespace
+
+class ServerSession;
+
+namespace detail {
+struct ServerCore {
+  ServerCore(InferHandler& h, ServerOptions o) : handler(h), options(std::move(o)) {
+    if (options.threads == 0 || options.io_threads == 0) {
+      throw ConfigError("threads must be at least 1", {}, "threads");
+    }
+    if (options.max_inflight == 0) {
+      throw ConfigError("must be at least 1", {}, "max-inflight");
+    }
+    model = handler.model_info();
+    if (model.is_object() && model.contains("sha256") && model["sha256"].is_string()) {
+      model_sha256 = model["sha256"].get<std::string>();
+    }
+    if (!options.token.empty()) {
+      token_digest = sha256_hex(options.token);
+    }
+  }
+
+  void accept();
+  void begin_drain();
+  void register_session(ServerSession* s, const std::shared_ptr<ServerSession>& p);
+  void unregister_session(ServerSession* s);
+
+  InferHandler& handler;
+  ServerOptions options;
+  nlohmann::json model;
+  std::string model_sha256;
+  std::string token_digest;
+
+  asio::io_context ioc;
+  // Accepting, draining and signals run on one strand, so that with several I/O threads the
+  // acceptor is never touched by two at once.
+  asio::strand<asio::io_context::executor_type> control{asio::make_strand(ioc)};
+  tcp::acceptor acceptor{control};
+  std::optional<asio::signal_set> signals;
+  ServerMetrics metrics;
+  WorkerPool pool;
+  std::atomic<std::size_t> inflight{0};
+  std::atomic<bool> draining{false};
+  std::uint16_t port = 0;
+
+  std::mutex sessions_mutex;
+  std::map<ServerSession*, std::weak_ptr<ServerSession>> sessions;
+};
+} // namespace detail
+
+/// One client connection: reads requests, answers them in order, one at a time.
+class ServerSession : public std::enable_shared_from_this<ServerSession> {
+public:
+  ServerSession(tcp::socket socket, detail::ServerCore& server)
+      : m_stream(std::move(socket)), m_server(server) {
+    m_server.metrics.add_connections(1);
+  }
+  ~ServerSession() {
+    m_server.metrics.add_connections(-1);
+    m_server.unregister_session(this);
+  }
+
+  void start() {
+    m_server.register_session(this, shared_from_this());
+    asio::dispatch(m_stream.get_executor(), [self = shared_from_this()] { self->read(); });
+  }
+
+  /// Closes the connection unless a request is being answered (called on drain).
+  void close_if_idle() {
+    asio::post(m_stream.get_executor(), [self = shared_from_this()] {
+      if (!self->m_busy) {
+        beast::error_code ec;
+        self->m_stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+        self->m_stream.socket().close(ec);
+      }
+    });
+  }
+
+private:
+  void read() {
+    if (m_server.draining) {
+      close();
+      return;
+    }
+    m_parser.emplace();
+    m_parser->body_limit(m_server.options.max_body);
+    m_parser->header_limit(16 * 1024);
+    m_stream.expires_after(m_server.options.read_timeout);
+    http::async_read(m_stream, m_buffer, *m_parser,
+                     [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                       self->on_read(ec, n);
+                     });
+  }
+
+  void on_read(beast::error_code ec, std::size_t bytes) {
+    m_read_done = Clock::now();
+    m_bytes_in = bytes;
+    if (ec == http::error::body_limit) {
+      fail(413, fmt::format("request body is larger than the limit of {} bytes",
+                            m_server.options.max_body));
+      return;
+    }
+    if (ec == http::error::header_limit) {
+      fail(431, "request header is too large");
+      return;
+    }
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+        ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
+        ec == asio::error::eof || ec == asio::error::bad_descriptor) {
+      close();
+      return;
+    }
+    if (ec) {
+      if (ec.category() == make_error_code(http::error::bad_target).category()) {
+        fail(400, fmt::format("malformed HTTP request: {}", ec.message()));
+      } else {
+        close();
+      }
+      return;
+    }
+    handle(m_parser->release());
+  }
+
+  void handle(http::request<http::string_body> req) {
+    m_busy = true;
+    m_keep_alive = req.keep_alive();
+    std::string_view target(req.target().data(), req.target().size());
+    target = target.substr(0, target.find('?'));
+    const RouteEntry* entry = nullptr;
+    bool path_known = false;
+    for (const auto& r : kRoutes) {
+      if (r.path == target) {
+        path_known = true;
+        if (r.method == req.method()) {
+          entry = &r;
+        }
+      }
+    }
+    if (!path_known) {
+      return send_error(404, fmt::format("no route {}", target));
+    }
+    if (!entry) {
+      for (const auto& r : kRoutes) {
+        if (r.path == target) {
+          const auto method = http::to_string(r.method);
+          m_allow.assign(method.data(), method.size());
+        }
+      }
+      return send_error(405, fmt::format("{} is not allowed on {}",
+                                         std::string_view(req.method_string().data(),
+                                                          req.method_string().size()),
+                                         target));
+    }
+    if (entry->route != Route::health && !authorized(req)) {
+      return send_error(401, "missing or wrong bearer token");
+    }
+    switch (entry->route) {
+    case Route::health:
+      return send(200, nlohmann::json{{"status", m_server.draining ? "draining" : "ok"},
+                                      {"inflight", m_server.inflight.load()}}
+                               .dump() + "\n",
+                  "application/json");
+    case Route::model:
+      return send(200, m_server.model.dump() + "\n", "application/json");
+    case Route::metrics:
+      return send(200, m_server.metrics.render(), "text/plain; version=0.0.4");
+    case Route::infer:
+      return infer(std::move(req));
+    case Route::probe:
+      return probe(req);
+    }
+  }
+
+  bool authorized(const http::request<http::string_body>& req) const {
+    if (m_server.token_digest.empty()) {
+      return true;
+    }
+    const auto it = req.find(http::field::authorization);
+    if (it == req.end()) {
+      return false;
+    }
+    const std::string_view value(it->value().data(), it->value().size());
+    constexpr std::string_view kBearer = "Bearer ";
+    if (value.size() < kBearer.size() || value.substr(0, kBearer.size()) != kBearer) {
+      return false;
+    }
+    // Compare digests, so the time taken depends on neither the token's content nor its length.
+    const std::string digest = sha256_hex(value.substr(kBearer.size()));
+    return CRYPTO_memcmp(digest.data(), m_server.token_digest.data(), digest.size()) == 0;
+  }
+
+  /// Bandwidth probe: the body is dropped and X-Edgent-Probe-Reply-Bytes bytes come back.
+  void probe(const http::request<http::string_body>& req) {
+    std::size_t reply = 0;
+    const auto it = req.find("X-Edgent-Probe-Reply-Bytes");
+    if (it != req.end()) {
+      const std::string_view value(it->value().data(), it->value().size());
+      const auto [end, err] = std::from_chars(value.data(), value.data() + value.size(), reply);
+      if (err != std::errc{} || end != value.data() + value.size() ||
+          reply > m_server.options.max_body) {
+        return send_error(400, fmt::format("X-Edgent-Probe-Reply-Bytes must be a number of "
+                                           "bytes up to {}, got '{}'",
+                                           m_server.options.max_body, value));
+      }
+    }
+    send(200, std::string(reply, '\0'), "application/octet-stream");
+  }
+
+  void infer(http::request<http::string_body> req) {
+    const auto sha = req.find("X-Edgent-Model-Sha256");
+    if (sha != req.end() && !m_server.model_sha256.empty() &&
+        std::string_view(sha->value().data(), sha->value().size()) != m_server.model_sha256) {
+      return send_error(409, fmt::format("the device's model ({}) is not the served model ({})",
+                                         std::string_view(sha->value().data(), sha->value().size()),
+                                         m_server.model_sha256));
+    }
+    if (m_server.inflight.fetch_add(1) >= m_server.options.max_inflight) {
+      m_server.inflight.fetch_sub(1);
+      m_retry_after = true;
+      return send_error(503, fmt::format("busy: {} requests in flight",
+                                         m_server.options.max_inflight));
+    }
+    m_server.metrics.add_inflight(1);
+    m_stream.expires_never();
+    auto body = std::make_shared<std::string>(std::move(req.body()));
+    const auto queued = Clock::now();
+    m_server.pool.post([self = shared_from_this(), body, queued,
+                        guard = asio::make_work_guard(m_server.ioc)](unsigned worker) {
+      const auto started = Clock::now();
+      RequestInfo info{worker, ms_between(queued, started)};
+      unsigned status = 200;
+      InferReply reply;
+      try {
+        reply = self->m_server.handler.infer(*body, info);
+      } catch (const std::exception& e) {
+        status = http_status_for(e);
+        const auto* err = dynamic_cast<const Error*>(&e);
+        reply = InferReply{error_body(status, err ? err->message() : e.what()), "application/json",
+                           {}};
+      } catch (...) {
+        status = 500;
+        reply = InferReply{error_body(status, "unknown failure"), "application/json", {}};
+      }
+      const double compute_ms = ms_between(started, Clock::now());
+      self->m_server.inflight.fetch_sub(1);
+      self->m_server.metrics.add_inflight(-1);
+      asio::post(self->m_stream.get_executor(),
+                 [self, status, reply = std::move(reply), queue_ms = info.queue_ms,
+                  compute_ms]() mutable {
+                   reply.headers.emplace_back("X-Edgent-Queue-Ms", fmt::format("{:.3f}", queue_ms));
+                   reply.headers.emplace_back("X-Edgent-Compute-Ms",
+                                              fmt::format("{:.3f}", compute_ms));
+                   self->send(status, std::move(reply.body), reply.content_type, reply.headers);
+                 });
+    });
+  }
+
+  void send_error(unsigned status, std::string what) {
+    send(status, error_body(status, what), "application/json");
+  }
+
+  /// Answers a request that could not be read; the connection is closed afterwards.
+  void fail(unsigned status, std::string what) {
+    m_busy = true;
+    m_keep_alive = false;
+    m_read_done = Clock::now();
+    send_error(status, std::move(what));
+  }
+
+  void send(unsigned status, std::string body, std::string_view content_type,
+            const std::vector<std::pair<std::string, std::string>>& headers = {}) {
+    m_response.emplace(static_cast<http::status>(status), 11);
+    auto& res = *m_response;
+    res.set(http::field::server, "edgent");
+    res.set(http::field::content_type,
+            beast::string_view(content_type.data(), content_type.size()));
+    if (!m_allow.empty()) {
+      res.set(http::field::allow, m_allow);
+      m_allow.clear();
+    }
+    if (m_retry_after) {
+      res.set(http::field::retry_after, "1");
+      m_retry_after = false;
+    }
+    if (status == 401) {
+      res.set(http::field::www_authenticate, "Bearer");
+    }
+    for (const auto& [name, value] : headers) {
+      res.set(name, value);
+    }
+    res.body() = std::move(body);
+    res.keep_alive(m_keep_alive && !m_server.draining);
+    res.prepare_payload();
+    m_status = status;
+    m_stream.expires_after(m_server.options.write_timeout);
+    http::async_write(m_stream, res,
+                      [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                        self->on_write(ec, n);
+                      });
+  }
+
+  void on_write(beast::error_code ec, std::size_t bytes) {
+    m_server.metrics.record(m_status, std::chrono::duration<double>(Clock::now() - m_read_done).count(),
+                            m_bytes_in, bytes);
+    const bool keep = m_response->keep_alive();
+    m_response.reset();
+    m_busy = false;
+    if (ec) {
+      close();
+      return;
+    }
+    if (!m_keep_alive) {
+      linger();
+      return;
+    }
+    if (!keep) {
+      close();
+      return;
+    }
+    read();
+  }
+
+  /// After an error that ends the connection: stop sending, then read and drop what the
+  /// client still sends (briefly), so it sees our answer rather than a reset.
+  void linger() {
+    beast::error_code ec;
+    m_stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    m_stream.expires_after(std::min<std::chrono::milliseconds>(m_server.options.read_timeout,
+                                                               std::chrono::seconds(2)));
+    m_discard.resize(64 * 1024);
+    m_stream.async_read_some(asio::buffer(m_discard),
+                             [self = shared_from_this()](beast::error_code e, std::size_t) {
+                               if (e) {
+                                 self->close();
+                               } else {
+                                 self->linger_more();
+                               }
+                             });
+  }
+  void linger_more() {
+    m_stream.async_read_some(asio::buffer(m_discard),
+                             [self = shared_from_this()](beast::error_code e, std::size_t) {
+                               if (e) {
+                                 self->close();
+                               } else {
+                                 self->linger_more();
+                               }
+                             });
+  }
+
+  void close() {
+    beast::error_code ec;
+    m_stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+    m_stream.socket().close(ec);
+  }
+
+  beast::tcp_stream m_stream;
+  detail::ServerCore& m_server;
+  beast::flat_buffer m_buffer;
+  std::optional<http::request_parser<http::string_body>> m_parser;
+  std::optional<http::response<http::string_body>> m_response;
+  std::vector<char> m_discard;
+  std::string m_allow;
+  Clock::time_point m_read_done = Clock::now();
+  std::size_t m_bytes_in = 0;
+  unsigned m_status = 0;
+  bool m_keep_alive = true;
+  bool m_retry_after = false;
+  bool m_busy = false;
+};
+
+void detail::ServerCore::register_session(ServerSession* s, const std::shared_ptr<ServerSession>& p) {
+  const std::lock_guard lock(sessions_mutex);
+  sessions[s] = p;
+}
+
+void detail::ServerCore::unregister_session(ServerSession* s) {
+  const std::lock_guard lock(sessions_mutex);
+  sessions.erase(s);
+}
+
+void detail::ServerCore::accept() {
+  acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || !acceptor.is_open()) {
+      return;
+    }
+    if (ec) {
+      log::warn("accept failed: {}", ec.message());
+    } else if (draining) {
+      beast::error_code ignored;
+      socket.close(ignored);
+    } else {
+      std::make_shared<ServerSession>(std::move(socket), *this)->start();
+    }
+    accept();
+  });
+}
+
+void detail::ServerCore::begin_drain() {
+  if (draining.exchange(true)) {
+    return;
+  }
+  log::info("draining: no new connections, finishing {} request(s) in flight", inflight.load());
+  beast::error_code ec;
+  acceptor.close(ec);
+  if (signals) {
+    signals->cancel(ec);
+  }
+  std::vector<std::shared_ptr<ServerSession>> live;
+  {
+    const std::lock_guard lock(sessions_mutex);
+    for (auto& [ptr, weak] : sessions) {
+      if (auto s = weak.lock()) {
+        live.push_back(std::move(s));
+      }
+    }
+  }
+  for (auto& s : live) {
+    s->close_if_idle();
+  }
+}
+
+HttpServer::HttpServer(InferHandler& handler, ServerOptions options)
+    : m_impl(std::make_unique<detail::ServerCore>(handler, std::move(options))) {}
+
+HttpServer::~HttpServer() = default;
+
+void HttpServer::start() {
+  auto& impl = *m_impl;
+  beast::error_code ec;
+  const auto address = asio::ip::make_address(impl.options.bind, ec);
+  if (ec) {
+    throw ConfigError(fmt::format("not an IP address: '{}'", impl.options.bind), {}, "bind");
+  }
+  const tcp::endpoint endpoint(address, impl.options.port);
+  const std::string where = fmt::format("{}:{}", impl.options.bind, impl.options.port);
+  impl.acceptor.open(endpoint.protocol(), ec);
+  if (!ec) {
+    impl.acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  }
+  if (!ec) {
+    impl.acceptor.bind(endpoint, ec);
+  }
+  if (!ec) {
+    impl.acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  }
+  if (ec) {
+    throw NetError(fmt::format("cannot listen on {}: {}", where, ec.message()));
+  }
+  impl.port = impl.acceptor.local_endpoint().port();
+  if (impl.options.handle_signals) {
+    impl.signals.emplace(impl.ioc, SIGINT, SIGTERM);
+    impl.signals->async_wait(asio::bind_executor(impl.control, [&impl](beast::error_code e, int) {
+      if (!e) {
+        impl.begin_drain();
+      }
+    }));
+  }
+  impl.accept();
+  const std::string addr = address.is_v6() ? fmt::format("[{}]", impl.options.bind)
+                                           : impl.options.bind;
+  if (!impl.options.port_file.empty()) {
+    write_file_atomic(impl.options.port_file, fmt::format("{}\n", impl.port));
+  }
+  log::info("listening on {}:{}", addr, impl.port);
+}
+
+std::uint16_t HttpServer::port() const { return m_impl->port; }
+
+void HttpServer::run() {
+  auto& impl = *m_impl;
+  impl.pool.start(impl.options.threads);
+  std::vector<std::thread> io;
+  for (unsigned i = 1; i < impl.options.io_threads; ++i) {
+    io.emplace_back([&impl] { impl.ioc.run(); });
+  }
+  impl.ioc.run();
+  for (auto& t : io) {
+    t.join();
+  }
+  impl.pool.stop();
+  log::info("drained, stopped");
+}
+
+void HttpServer::stop() {
+  asio::post(m_impl->control, [impl = m_impl.get()] { impl->begin_drain(); });
+}
+
+std::string HttpServer::metrics_text() const { return m_impl->metrics.render(); }
+
+} // namespace edgent::net

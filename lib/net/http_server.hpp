@@ -1,0 +1,136 @@
+#pragma once
+
+#include "core/error.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace edgent::net {
+
+/// An error a handler throws to answer with a particular HTTP status (4xx or 5xx); the
+/// response body is `{"error": what, "status": status}`.
+class HttpError : public Error {
+public:
+  HttpError(unsigned status, std::string what);
+  unsigned status() const { return m_status; }
+
+private:
+  unsigned m_status;
+};
+
+/// The HTTP status the server answers when a handler throws @p e:
+/// HttpError its own; DataError and SchemaError 400 (malformed request, e.g. a bad wire
+/// header or a tensor of the wrong shape for the cut); ConfigError 422 (well-formed but not
+/// servable: unknown exit, invalid cut or codec); anything else 500.
+unsigned http_status_for(const std::exception& e);
+
+/// What the server passes to a handler with each inference request.
+struct RequestInfo {
+  /// Index of the worker thread running the request, 0..threads-1. The server never runs
+  /// two requests on the same worker at once, so per-worker caches need no lock.
+  unsigned worker = 0;
+  /// Time the request waited for a worker, ms.
+  double queue_ms = 0.0;
+};
+
+/// A handler's answer to one inference request.
+struct InferReply {
+  std::string body;
+  std::string content_type = "application/octet-stream";
+  /// Extra response headers.
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+/// What the edge server runs: the server owns sockets, limits and routing, the handler
+/// the computation. infer() is called concurrently from different workers.
+class InferHandler {
+public:
+  virtual ~InferHandler() = default;
+  /// Runs one request body (tensor wire format) and returns the response body. Throws an
+  /// edgent::Error (mapped by http_status_for) for a request it cannot serve.
+  virtual InferReply infer(std::string_view body, const RequestInfo& info) = 0;
+  /// The model served, answered on GET /v1/model; called once when the server is made.
+  /// A string "sha256" in it is compared with a request's X-Edgent-Model-Sha256 header.
+  virtual nlohmann::json model_info() const = 0;
+};
+
+namespace detail {
+struct ServerCore;
+}
+
+/// Settings of an HttpServer.
+struct ServerOptions {
+  /// Address to bind (IPv4 or IPv6 literal).
+  std::string bind = "127.0.0.1";
+  /// Port to bind; 0 picks a free one (see HttpServer::port()).
+  std::uint16_t port = 0;
+  /// Worker threads running handler calls.
+  unsigned threads = 1;
+  /// Threads running socket I/O.
+  unsigned io_threads = 1;
+  /// Largest request body accepted, bytes (413 beyond it).
+  std::size_t max_body = 64 * 1024 * 1024;
+  /// Inference requests queued or running at once (503 with Retry-After beyond it).
+  std::size_t max_inflight = 64;
+  /// A whole request (or the wait for the next one on a kept-alive connection) must arrive
+  /// within this time, or the connection is closed.
+  std::chrono::milliseconds read_timeout{30000};
+  /// A whole response must be written within this time, or the connection is closed.
+  std::chrono::milliseconds write_timeout{30000};
+  /// Bearer token every route but /v1/health requires; empty = no authentication.
+  std::string token;
+  /// File to write the bound port to (atomically), empty = none.
+  std::string port_file;
+  /// Drain gracefully on SIGINT and SIGTERM (for the tool; tests call stop()).
+  bool handle_signals = false;
+};
+
+/// Reads a bearer token from @p path: the file's content without surrounding whitespace.
+/// Throws IoError if unreadable and ConfigError if empty.
+std::string read_token_file(const std::string& path);
+
+/// The edge's asynchronous HTTP/1.1 server (keep-alive) with these routes:
+/// `POST /v1/infer` (body to the handler; the answer carries X-Edgent-Queue-Ms and
+/// X-Edgent-Compute-Ms), `POST /v1/probe` (bandwidth probe: body dropped, answered with
+/// X-Edgent-Probe-Reply-Bytes zero bytes), `GET /v1/health`, `GET /v1/model`,
+/// `GET /metrics` (Prometheus text).
+/// Errors are JSON bodies `{"error": "...", "status": N}`: 400 malformed request, 401 missing or
+/// wrong token, 404 unknown path, 405 wrong method, 409 X-Edgent-Model-Sha256 differs from the
+/// served model, 413 body over max_body, 422 unservable request, 431 header over 16 KiB,
+/// 503 over max_inflight. Requests that cannot be parsed are answered, then the connection closes.
+class HttpServer {
+public:
+  /// Keeps a reference to @p handler, which must outlive the server. Destroy the server only
+  /// after run() has returned (or if it never ran).
+  HttpServer(InferHandler& handler, ServerOptions options);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  /// Binds and listens, writes the port file, then reports `listening on ADDR:PORT` on
+  /// stderr (unless quiet). Throws ConfigError on a bad address and NetError when it cannot bind.
+  void start();
+  /// The bound port (after start()).
+  std::uint16_t port() const;
+  /// Serves until stop() (or a signal, with handle_signals) and the drain complete: no new
+  /// connections, in-flight requests answered, idle connections closed. Call after start().
+  void run();
+  /// Begins a graceful drain; thread-safe, returns at once.
+  void stop();
+  /// The metrics as served on /metrics.
+  std::string metrics_text() const;
+
+private:
+  std::unique_ptr<detail::ServerCore> m_impl;
+};
+
+} // namespace edgent::net

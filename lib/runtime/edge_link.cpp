@@ -1,0 +1,112 @@
+#include "runtime/edge_link.hpp"
+
+#include "core/error.hpp"
+#include "core/log.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <charconv>
+#include <cmath>
+
+namespace edgent::runtime {
+
+namespace {
+
+/// A non-negative number of ms from a response header, 0 when absent or malformed.
+double header_ms(const net::HttpResult& r, std::string_view name) {
+  const auto value = r.header(name);
+  if (!value) {
+    return 0.0;
+  }
+  double ms = 0.0;
+  const auto [end, err] = std::from_chars(value->data(), value->data() + value->size(), ms);
+  return err == std::errc{} && std::isfinite(ms) && ms >= 0.0 ? ms : 0.0;
+}
+
+/// The "error" of a JSON error body, or the body itself when it is not one.
+std::string error_text(const net::HttpResult& r) {
+  const auto j = nlohmann::json::parse(r.body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_object() && j.contains("error") && j["error"].is_string()) {
+    return j["error"].get<std::string>();
+  }
+  return r.body.substr(0, 200);
+}
+
+} // namespace
+
+EdgeLink::EdgeLink(EdgeLinkOptions options)
+    : m_options(std::move(options)), m_client(m_options.client),
+      m_estimator(m_options.estimator), m_origin(std::chrono::steady_clock::now()) {}
+
+double EdgeLink::now_s() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - m_origin).count();
+}
+
+void EdgeLink::record(const net::HttpResult& r, double server_ms) {
+  if (r.outcome == net::Outcome::ok || r.outcome == net::Outcome::http_status) {
+    m_estimator.add(r.bytes_up + r.bytes_down, std::max(r.total_ms - server_ms, 0.0), now_s());
+  }
+}
+
+net::HttpResult EdgeLink::check_model() {
+  auto r = m_client.get("/v1/model");
+  record(r, 0.0);
+  if (!r.ok()) {
+    return r;
+  }
+  const auto j = nlohmann::json::parse(r.body, nullptr, /*allow_exceptions=*/false);
+  const std::string where = fmt::format("{}:{}", m_options.client.host, m_options.client.port);
+  if (!j.is_object() || !j.contains("sha256") || !j["sha256"].is_string()) {
+    throw NetError("the edge's /v1/model answer has no model sha256", where, "sha256");
+  }
+  const auto edge = j["sha256"].get<std::string>();
+  if (!m_options.model_sha256.empty() && edge != m_options.model_sha256) {
+    throw ConfigError(fmt::format("the edge serves model {} but this device has model {}", edge,
+                                  m_options.model_sha256),
+                      where, "sha256");
+  }
+  return r;
+}
+
+EdgeReply EdgeLink::infer(std::string_view wire_body) {
+  EdgeReply reply;
+  std::vector<std::pair<std::string, std::string>> headers;
+  if (!m_options.model_sha256.empty()) {
+    headers.emplace_back("X-Edgent-Model-Sha256", m_options.model_sha256);
+  }
+  reply.http = m_client.post("/v1/infer", wire_body, "application/octet-stream", headers);
+  reply.queue_ms = header_ms(reply.http, "X-Edgent-Queue-Ms");
+  reply.compute_ms = header_ms(reply.http, "X-Edgent-Compute-Ms");
+  reply.network_ms = std::max(reply.http.total_ms - reply.queue_ms - reply.compute_ms, 0.0);
+  record(reply.http, reply.queue_ms + reply.compute_ms);
+  if (reply.http.outcome == net::Outcome::http_status) {
+    const std::string why = error_text(reply.http);
+    if (reply.http.status == 409) {
+      throw ConfigError(why, fmt::format("{}:{}", m_options.client.host, m_options.client.port),
+                        "sha256");
+    }
+    reply.http.error += ": " + why;
+  }
+  reply.fallback = !reply.http.ok();
+  return reply;
+}
+
+bool EdgeLink::probe(std::size_t bytes) {
+  const auto r = m_client.post("/v1/probe", std::string(bytes, '\0'), "application/octet-stream",
+                               {{"X-Edgent-Probe-Reply-Bytes", std::to_string(bytes)}});
+  record(r, 0.0);
+  if (!r.ok()) {
+    log::verbose("bandwidth probe failed: {}", r.error);
+  }
+  return r.ok();
+}
+
+bool EdgeLink::probe_if_stale() {
+  if (!m_estimator.needs_probe(now_s())) {
+    return false;
+  }
+  return probe(m_estimator.probe_bytes());
+}
+
+} // namespace edgent::runtime

@@ -1,0 +1,70 @@
+#pragma once
+
+#include "net/bandwidth_estimator.hpp"
+#include "net/http_client.hpp"
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+namespace edgent::runtime {
+
+/// Settings of an EdgeLink.
+struct EdgeLinkOptions {
+  net::ClientOptions client;
+  net::BandwidthEstimatorOptions estimator;
+  /// SHA-256 of the device's model; sent with every request and compared with the edge's.
+  std::string model_sha256;
+};
+
+/// The edge's answer to one offloaded segment, or why the device must finish it itself.
+struct EdgeReply {
+  net::HttpResult http;
+  /// Edge-reported time waiting for a worker and running the segment, ms (0 without them).
+  double queue_ms = 0.0;
+  double compute_ms = 0.0;
+  /// Time on the wire: total minus queue and compute, ms.
+  double network_ms = 0.0;
+  /// True when the caller must finish the request on the device: edge unreachable, timeout,
+  /// broken connection, or an error status (the reason is in http.error and, for a
+  /// status, the JSON error body).
+  bool fallback = false;
+
+  bool ok() const { return !fallback; }
+};
+
+/// The device's transport to the edge: keep-alive requests with timeouts and reconnection
+/// backoff (net::HttpClient), a model check, and bandwidth/RTT estimation from every
+/// transfer with a probe when the estimate is stale. Not thread-safe.
+class EdgeLink {
+public:
+  explicit EdgeLink(EdgeLinkOptions options);
+
+  /// Asks the edge for its model (GET /v1/model). Returns the result (not ok when the edge is
+  /// unreachable); throws ConfigError when the edge serves a different model than
+  /// model_sha256, naming both.
+  net::HttpResult check_model();
+  /// Sends one tensor-wire body to POST /v1/infer and records the transfer in the estimator.
+  /// Throws ConfigError if the edge refuses the model (409); every other failure is a value
+  /// with fallback set.
+  EdgeReply infer(std::string_view wire_body);
+  /// Sends a bandwidth probe (POST /v1/probe, probe_bytes() up and down) if the estimate
+  /// needs one. Returns true when a probe was sent and succeeded.
+  bool probe_if_stale();
+  /// Sends a probe of @p bytes up and @p bytes down now; returns whether it succeeded.
+  bool probe(std::size_t bytes);
+
+  const net::BandwidthEstimator& estimator() const { return m_estimator; }
+  /// Seconds since the link was made (the estimator's clock).
+  double now_s() const;
+
+private:
+  void record(const net::HttpResult& r, double server_ms);
+
+  EdgeLinkOptions m_options;
+  net::HttpClient m_client;
+  net::BandwidthEstimator m_estimator;
+  std::chrono::steady_clock::time_point m_origin;
+};
+
+} // namespace edgent::runtime

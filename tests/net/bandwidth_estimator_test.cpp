@@ -1,0 +1,80 @@
+#include "net/bandwidth_estimator.hpp"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+namespace edgent::net {
+namespace {
+
+/// Time of a transfer of @p bytes on a link with @p rtt_ms and @p kbps.
+double link_ms(std::size_t bytes, double rtt_ms, double kbps) {
+  return rtt_ms + static_cast<double>(bytes) * 8.0 / kbps;
+}
+
+TEST(BandwidthEstimator, EmptyNeedsAProbe) {
+  BandwidthEstimator e;
+  EXPECT_FALSE(e.rtt_ms());
+  EXPECT_FALSE(e.bandwidth_kbps());
+  EXPECT_TRUE(e.needs_probe(0.0));
+  EXPECT_EQ(e.probe_bytes(), BandwidthEstimatorOptions{}.min_probe_bytes);
+}
+
+TEST(BandwidthEstimator, SmallTransfersGiveTheRttButNotTheBandwidth) {
+  BandwidthEstimator e;
+  for (int i = 0; i < 20; ++i) {
+    e.add(600, link_ms(600, 20.0, 5000.0), i * 0.1);
+  }
+  ASSERT_TRUE(e.rtt_ms());
+  EXPECT_NEAR(*e.rtt_ms(), 20.96, 1e-9);
+  EXPECT_FALSE(e.bandwidth_kbps()) << "small transfers cannot measure bandwidth";
+  EXPECT_TRUE(e.needs_probe(2.0));
+}
+
+TEST(BandwidthEstimator, SeparatesRttFromBandwidthUnderNoise) {
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<double> jitter(0.0, 3.0);
+  BandwidthEstimator e;
+  double t = 0.0;
+  for (int i = 0; i < 40; ++i) {
+    const std::size_t bytes = i % 2 == 0 ? 200 : 400000;
+    e.add(bytes, link_ms(bytes, 30.0, 8000.0) + jitter(rng), t += 0.2);
+  }
+  ASSERT_TRUE(e.rtt_ms() && e.bandwidth_kbps());
+  EXPECT_NEAR(*e.rtt_ms(), 30.2, 0.5);
+  EXPECT_NEAR(*e.bandwidth_kbps(), 8000.0, 8000.0 * 0.02);
+  EXPECT_FALSE(e.needs_probe(t + 1.0));
+  EXPECT_TRUE(e.needs_probe(t + 6.0)) << "stale after stale_s";
+  // 8 RTTs at 8000 kbit/s = 8 bit/ms * 30 ms * 8 / 8 bit per byte ≈ 240 kB.
+  EXPECT_NEAR(static_cast<double>(e.probe_bytes()), 8000.0 * 30.2, 8000.0 * 2.0);
+}
+
+TEST(BandwidthEstimator, FollowsABandwidthChange) {
+  BandwidthEstimator e;
+  double t = 0.0;
+  e.add(100, link_ms(100, 10.0, 20000.0), t);
+  for (int i = 0; i < 8; ++i) {
+    e.add(500000, link_ms(500000, 10.0, 20000.0), t += 0.5);
+  }
+  EXPECT_NEAR(*e.bandwidth_kbps(), 20000.0, 200.0);
+  for (int i = 0; i < 5; ++i) {
+    e.add(500000, link_ms(500000, 10.0, 2000.0), t += 0.5);
+  }
+  EXPECT_NEAR(*e.bandwidth_kbps(), 2000.0, 20.0) << "the median follows within half a window";
+}
+
+TEST(BandwidthEstimator, IgnoresBadSamplesAndTransfersDominatedByRtt) {
+  BandwidthEstimator e;
+  e.add(100, -1.0, 0.0);
+  e.add(100, std::nan(""), 0.0);
+  EXPECT_FALSE(e.rtt_ms());
+  e.add(100, 50.0, 0.0);
+  e.add(20000, 55.0, 0.1); // 5 ms beyond a 50 ms RTT: noise, not a measurement
+  EXPECT_FALSE(e.bandwidth_kbps());
+  e.add(20000, 100.0, 0.2);
+  ASSERT_TRUE(e.bandwidth_kbps());
+  EXPECT_NEAR(*e.bandwidth_kbps(), 20000.0 * 8.0 / 50.0, 1e-9);
+}
+
+} // namespace
+} // namespace edgent::net

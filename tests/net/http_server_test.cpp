@@ -1,0 +1,359 @@
+#include "net/http_server.hpp"
+
+#include "core/file_io.hpp"
+#include "net/http_client.hpp"
+#include "raw_socket.hpp"
+#include "test_server.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <csignal>
+#include <filesystem>
+#include <future>
+#include <regex>
+#include <thread>
+
+namespace edgent::net {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::RawSocket;
+using testing::RunningServer;
+using testing::ScriptedHandler;
+
+/// The JSON error body of a failed request, checked to have the documented shape.
+nlohmann::json error_of(const HttpResult& r) {
+  EXPECT_EQ(r.header("Content-Type").value_or(""), "application/json");
+  const auto j = nlohmann::json::parse(r.body);
+  EXPECT_EQ(j.at("status").get<unsigned>(), r.status);
+  EXPECT_TRUE(j.at("error").is_string());
+  return j;
+}
+
+void expect_good_request(HttpClient& client) {
+  const auto r = client.post("/v1/infer", "echo:fine");
+  ASSERT_TRUE(r.ok()) << r.error;
+  EXPECT_EQ(r.body, "fine");
+}
+
+TEST(HttpServer, EveryRouteAnswers) {
+  ScriptedHandler handler;
+  RunningServer server(handler, {});
+  HttpClient client(server.client_options());
+
+  const auto health = client.get("/v1/health");
+  ASSERT_TRUE(health.ok()) << health.error;
+  EXPECT_EQ(nlohmann::json::parse(health.body).at("status"), "ok");
+
+  const auto model = client.get("/v1/model");
+  ASSERT_TRUE(model.ok()) << model.error;
+  EXPECT_EQ(nlohmann::json::parse(model.body).at("units"), 7);
+
+  const auto infer = client.post("/v1/infer", "echo:hello");
+  ASSERT_TRUE(infer.ok()) << infer.error;
+  EXPECT_EQ(infer.body, "hello");
+  EXPECT_EQ(infer.header("Content-Type").value_or(""), "application/octet-stream");
+  EXPECT_GE(std::stod(infer.header("X-Edgent-Queue-Ms").value_or("-1")), 0.0);
+  EXPECT_GE(std::stod(infer.header("X-Edgent-Compute-Ms").value_or("-1")), 0.0);
+  EXPECT_TRUE(infer.reused) << "keep-alive: the connection of the first request is reused";
+  EXPECT_GT(infer.bytes_up, 10u);
+  EXPECT_GT(infer.bytes_down, 5u);
+  EXPECT_GE(infer.total_ms, infer.first_byte_ms);
+
+  const auto probe = client.post("/v1/probe", std::string(5000, 'p'), "application/octet-stream",
+                                 {{"X-Edgent-Probe-Reply-Bytes", "3000"}});
+  ASSERT_TRUE(probe.ok()) << probe.error;
+  EXPECT_EQ(probe.body.size(), 3000u);
+  const auto bad_probe = client.post("/v1/probe", "", "application/octet-stream",
+                                     {{"X-Edgent-Probe-Reply-Bytes", "12x"}});
+  EXPECT_EQ(bad_probe.status, 400u);
+  error_of(bad_probe);
+  const auto huge_probe = client.post("/v1/probe", "", "application/octet-stream",
+                                      {{"X-Edgent-Probe-Reply-Bytes", "99999999999999"}});
+  EXPECT_EQ(huge_probe.status, 400u) << "replies are bounded by max_body";
+
+  const auto metrics = client.get("/metrics");
+  ASSERT_TRUE(metrics.ok()) << metrics.error;
+  EXPECT_NE(metrics.body.find("edgent_requests_total{status=\"200\"} 4"), std::string::npos)
+      << metrics.body;
+  EXPECT_NE(metrics.body.find("edgent_request_duration_seconds_count 6"), std::string::npos);
+  EXPECT_NE(metrics.body.find("edgent_inflight_requests 0"), std::string::npos);
+  EXPECT_NE(metrics.body.find("edgent_open_connections 1"), std::string::npos);
+  EXPECT_NE(metrics.body.find("edgent_received_bytes_total "), std::string::npos);
+  EXPECT_EQ(server.server().metrics_text().find("# TYPE edgent_requests_total counter"),
+            metrics.body.find("# TYPE edgent_requests_total counter"));
+}
+
+TEST(HttpServer, HandlerErrorsMapToStatusesAndTheNextRequestSucceeds) {
+  ScriptedHandler handler;
+  RunningServer server(handler, {});
+  HttpClient client(server.client_options());
+  const std::pair<std::string, unsigned> cases[] = {
+      {"data-error", 400}, {"config-error", 422}, {"model-error", 500}, {"http:418", 418}};
+  for (const auto& [body, status] : cases) {
+    const auto r = client.post("/v1/infer", body);
+    EXPECT_EQ(r.outcome, Outcome::http_status) << body;
+    EXPECT_EQ(r.status, status) << body;
+    const auto error = error_of(r);
+    if (body == "data-error") {
+      EXPECT_EQ(error.at("error"), "magic: bad wire header");
+    }
+    expect_good_request(client);
+  }
+}
+
+TEST(HttpServer, UnknownPathIs404AndWrongMethodIs405) {
+  ScriptedHandler handler;
+  RunningServer server(handler, {});
+  HttpClient client(server.client_options());
+  const auto missing = client.get("/v1/nothing");
+  EXPECT_EQ(missing.status, 404u);
+  error_of(missing);
+  expect_good_request(client);
+  const auto wrong = client.get("/v1/infer");
+  EXPECT_EQ(wrong.status, 405u);
+  EXPECT_EQ(wrong.header("Allow").value_or(""), "POST");
+  error_of(wrong);
+  expect_good_request(client);
+  EXPECT_EQ(handler.calls.load(), 2);
+}
+
+TEST(HttpServer, OversizedBodyIs413AndTheServerKeepsServing) {
+  ScriptedHandler handler;
+  ServerOptions options;
+  options.max_body = 1000;
+  RunningServer server(handler, options);
+  HttpClient client(server.client_options());
+  const auto exact = client.post("/v1/infer", std::string(1000, 'x'));
+  ASSERT_TRUE(exact.ok()) << exact.error;
+  EXPECT_EQ(exact.body, "1000");
+  const auto big = client.post("/v1/infer", std::string(200000, 'x'));
+  EXPECT_EQ(big.status, 413u) << big.error;
+  error_of(big);
+  expect_good_request(client);
+  EXPECT_EQ(handler.calls.load(), 2);
+}
+
+TEST(HttpServer, MalformedRequestIs400AndOthersAreUnaffected) {
+  ScriptedHandler handler;
+  RunningServer server(handler, {});
+  RawSocket raw(server.port());
+  raw.send("GET /v1/health HTTP/1.1\r\nHost: x\r\nContent-Length: banana\r\n\r\n");
+  std::string answer;
+  EXPECT_TRUE(raw.read_until_closed(answer, 3s));
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 400")) << answer;
+  EXPECT_NE(answer.find("\"status\":400"), std::string::npos) << answer;
+  HttpClient client(server.client_options());
+  expect_good_request(client);
+
+  RawSocket huge(server.port());
+  huge.send("GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'b') +
+            "\r\n\r\n");
+  std::string huge_answer;
+  EXPECT_TRUE(huge.read_until_closed(huge_answer, 3s));
+  EXPECT_TRUE(huge_answer.starts_with("HTTP/1.1 431")) << huge_answer.substr(0, 200);
+  expect_good_request(client);
+}
+
+TEST(HttpServer, WrongModelIs409) {
+  ScriptedHandler handler;
+  RunningServer server(handler, {});
+  HttpClient client(server.client_options());
+  const auto wrong = client.post("/v1/infer", "echo:x", "application/octet-stream",
+                                 {{"X-Edgent-Model-Sha256", std::string(64, 'b')}});
+  EXPECT_EQ(wrong.status, 409u);
+  EXPECT_NE(error_of(wrong).at("error").get<std::string>().find("not the served model"),
+            std::string::npos);
+  const auto right = client.post("/v1/infer", "echo:x", "application/octet-stream",
+                                 {{"X-Edgent-Model-Sha256", std::string(64, 'a')}});
+  EXPECT_TRUE(right.ok()) << right.error;
+  EXPECT_EQ(handler.calls.load(), 1);
+}
+
+TEST(HttpServer, TokenIsRequiredExceptForHealth) {
+  ScriptedHandler handler;
+  const auto dir = std::filesystem::temp_directory_path() / "edgent_token_test";
+  std::filesystem::create_directories(dir);
+  const auto token_file = (dir / "token").string();
+  write_file_atomic(token_file, "  s3cret-token\n");
+  ServerOptions options;
+  options.token = read_token_file(token_file);
+  EXPECT_EQ(options.token, "s3cret-token");
+  RunningServer server(handler, options);
+
+  HttpClient anonymous(server.client_options());
+  EXPECT_TRUE(anonymous.get("/v1/health").ok());
+  EXPECT_EQ(anonymous.post("/v1/probe", "").status, 401u);
+  for (const auto* target : {"/v1/model", "/metrics"}) {
+    const auto r = anonymous.get(target);
+    EXPECT_EQ(r.status, 401u) << target;
+    EXPECT_EQ(r.header("WWW-Authenticate").value_or(""), "Bearer");
+  }
+  EXPECT_EQ(anonymous.post("/v1/infer", "echo:x").status, 401u);
+
+  auto wrong_options = server.client_options();
+  wrong_options.token = "s3cret-tokem";
+  HttpClient wrong(wrong_options);
+  const auto denied = wrong.post("/v1/infer", "echo:x");
+  EXPECT_EQ(denied.status, 401u);
+  error_of(denied);
+
+  auto good_options = server.client_options();
+  good_options.token = "s3cret-token";
+  HttpClient good(good_options);
+  expect_good_request(good);
+  EXPECT_TRUE(good.get("/v1/model").ok());
+  EXPECT_EQ(handler.calls.load(), 1);
+
+  write_file_atomic(token_file, " \n");
+  EXPECT_THROW(read_token_file(token_file), ConfigError);
+  EXPECT_THROW(read_token_file((dir / "missing").string()), IoError);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(HttpServer, BeyondMaxInflightIs503WithRetryAfter) {
+  ScriptedHandler handler;
+  ServerOptions options;
+  options.threads = 1;
+  options.max_inflight = 1;
+  RunningServer server(handler, options);
+  auto blocked = std::async(std::launch::async, [&] {
+    HttpClient c(server.client_options());
+    return c.post("/v1/infer", "block");
+  });
+  handler.wait_blocked(1);
+  HttpClient client(server.client_options());
+  const auto busy = client.post("/v1/infer", "echo:x");
+  EXPECT_EQ(busy.status, 503u);
+  EXPECT_EQ(busy.header("Retry-After").value_or(""), "1");
+  error_of(busy);
+  EXPECT_TRUE(client.get("/v1/health").ok()) << "health is answered while workers are busy";
+  handler.release();
+  const auto first = blocked.get();
+  EXPECT_TRUE(first.ok()) << first.error;
+  EXPECT_EQ(first.body, "released");
+  expect_good_request(client);
+}
+
+TEST(HttpServer, SlowClientIsClosedAfterTheReadTimeoutAndBlocksNoOne) {
+  ScriptedHandler handler;
+  ServerOptions options;
+  options.read_timeout = 1000ms;
+  RunningServer server(handler, options);
+  RawSocket slow(server.port());
+  slow.send("POST /v1/infer HTTP/1.1\r\nHost: x\r\nContent-Le");
+  const auto start = std::chrono::steady_clock::now();
+  HttpClient client(server.client_options());
+  for (int i = 0; i < 5; ++i) {
+    expect_good_request(client);
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 600ms)
+      << "others are served while the slow client's header is incomplete";
+  std::string answer;
+  EXPECT_TRUE(slow.read_until_closed(answer, 5s)) << "the slow connection is closed";
+  const auto closed_after = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(closed_after, 900ms);
+  EXPECT_LT(closed_after, 3s);
+  expect_good_request(client);
+}
+
+TEST(HttpServer, IdleKeepAliveConnectionIsClosedAndTheClientReconnects) {
+  ScriptedHandler handler;
+  ServerOptions options;
+  options.read_timeout = 200ms;
+  RunningServer server(handler, options);
+  HttpClient client(server.client_options());
+  expect_good_request(client);
+  std::this_thread::sleep_for(400ms);
+  const auto r = client.post("/v1/infer", "echo:again");
+  ASSERT_TRUE(r.ok()) << r.error;
+  EXPECT_FALSE(r.reused) << "the stale connection was replaced";
+}
+
+TEST(HttpServer, SigtermDrainsGracefully) {
+  ScriptedHandler handler;
+  ServerOptions options;
+  options.handle_signals = true;
+  options.read_timeout = 20s; // draining must not wait for idle connections to time out
+  RunningServer server(handler, options);
+  HttpClient idle(server.client_options());
+  ASSERT_TRUE(idle.get("/v1/health").ok());
+  auto in_flight = std::async(std::launch::async, [&] {
+    HttpClient c(server.client_options());
+    return c.post("/v1/infer", "sleep:400");
+  });
+  while (handler.calls.load() == 0) {
+    std::this_thread::sleep_for(5ms);
+  }
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_EQ(::kill(::getpid(), SIGTERM), 0);
+  const auto r = in_flight.get();
+  EXPECT_TRUE(r.ok()) << "the in-flight request is answered: " << r.error;
+  EXPECT_EQ(r.body, "slept");
+  server.join();
+  EXPECT_TRUE(server.done());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
+  HttpClient late(server.client_options());
+  const auto refused = late.get("/v1/health");
+  EXPECT_EQ(refused.outcome, Outcome::unreachable) << "no longer accepting";
+}
+
+TEST(HttpServer, PortFileAndBindErrors) {
+  ScriptedHandler handler;
+  const auto port_file =
+      (std::filesystem::temp_directory_path() / "edgent_port_file_test").string();
+  ServerOptions options;
+  options.port_file = port_file;
+  RunningServer server(handler, options);
+  EXPECT_EQ(read_file(port_file), std::to_string(server.port()) + "\n");
+  std::filesystem::remove(port_file);
+
+  ServerOptions taken;
+  taken.port = server.port();
+  HttpServer second(handler, taken);
+  EXPECT_THROW(second.start(), NetError);
+  ServerOptions bad;
+  bad.bind = "not-an-address";
+  HttpServer third(handler, bad);
+  EXPECT_THROW(third.start(), ConfigError);
+  ServerOptions no_threads;
+  no_threads.threads = 0;
+  EXPECT_THROW(HttpServer(handler, no_threads), ConfigError);
+}
+
+TEST(HttpServer, WorkersServeConcurrently) {
+  ScriptedHandler handler;
+  ServerOptions options;
+  options.threads = 4;
+  options.io_threads = 2;
+  RunningServer server(handler, options);
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<std::future<HttpResult>> results;
+  for (int i = 0; i < 4; ++i) {
+    results.push_back(std::async(std::launch::async, [&] {
+      HttpClient c(server.client_options());
+      return c.post("/v1/infer", "sleep:400");
+    }));
+  }
+  std::set<std::string> workers;
+  for (auto& f : results) {
+    const auto r = f.get();
+    ASSERT_TRUE(r.ok()) << r.error;
+    workers.insert(r.header("X-Test-Worker").value_or("?"));
+  }
+  EXPECT_EQ(workers.size(), 4u);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1200ms) << "one at a time would take 1.6 s";
+}
+
+TEST(HttpStatusFor, MapsErrorKinds) {
+  EXPECT_EQ(http_status_for(DataError("x")), 400u);
+  EXPECT_EQ(http_status_for(SchemaError("x")), 400u);
+  EXPECT_EQ(http_status_for(ConfigError("x")), 422u);
+  EXPECT_EQ(http_status_for(ModelError("x")), 500u);
+  EXPECT_EQ(http_status_for(std::runtime_error("x")), 500u);
+  EXPECT_EQ(http_status_for(HttpError(409, "x")), 409u);
+}
+
+} // namespace
+} // namespace edgent::net

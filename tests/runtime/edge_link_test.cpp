@@ -1,0 +1,93 @@
+#include "runtime/edge_link.hpp"
+
+#include "core/error.hpp"
+#include "../net/test_server.hpp"
+
+#include <gtest/gtest.h>
+
+#include <iostream>
+#include <optional>
+
+namespace edgent::runtime {
+namespace {
+
+using net::testing::RunningServer;
+using net::testing::ScriptedHandler;
+
+const std::string kModel(64, 'a'); // the scripted handler's model
+
+EdgeLinkOptions link_options(const RunningServer& server, std::string model = kModel) {
+  EdgeLinkOptions o;
+  o.client = server.client_options();
+  o.model_sha256 = std::move(model);
+  return o;
+}
+
+TEST(EdgeLink, ChecksTheModelAndRunsSegments) {
+  ScriptedHandler handler;
+  RunningServer server(handler, {});
+  EdgeLink link(link_options(server));
+  EXPECT_TRUE(link.check_model().ok());
+  const auto r = link.infer("sleep:30");
+  ASSERT_TRUE(r.ok()) << r.http.error;
+  EXPECT_EQ(r.http.body, "slept");
+  EXPECT_GE(r.compute_ms, 29.0);
+  EXPECT_LT(r.network_ms, r.http.total_ms - 29.0);
+  EXPECT_TRUE(link.estimator().rtt_ms().has_value());
+  EXPECT_LT(*link.estimator().rtt_ms(), 25.0) << "server compute time is not network time";
+}
+
+TEST(EdgeLink, RefusesADifferentModel) {
+  ScriptedHandler handler;
+  RunningServer server(handler, {});
+  EdgeLink link(link_options(server, std::string(64, 'b')));
+  try {
+    link.check_model();
+    FAIL() << "a different model was accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(e.message().find("the edge serves model aaaa"), std::string::npos) << e.message();
+  }
+  EXPECT_THROW(link.infer("echo:x"), ConfigError) << "the edge answers 409";
+  EXPECT_EQ(handler.calls.load(), 0);
+}
+
+TEST(EdgeLink, FailuresAreFallbacksWithAReason) {
+  ScriptedHandler handler;
+  std::optional<RunningServer> server;
+  server.emplace(handler, net::ServerOptions{});
+  EdgeLink link(link_options(*server));
+  const auto busy = link.infer("http:503");
+  EXPECT_TRUE(busy.fallback);
+  EXPECT_EQ(busy.http.status, 503u);
+  const auto bad = link.infer("data-error");
+  EXPECT_TRUE(bad.fallback);
+  EXPECT_NE(bad.http.error.find("HTTP 400: magic: bad wire header"), std::string::npos)
+      << bad.http.error;
+  EXPECT_TRUE(link.infer("echo:y").ok());
+  server.reset();
+  const auto gone = link.infer("echo:z");
+  EXPECT_TRUE(gone.fallback);
+  EXPECT_EQ(gone.http.outcome, net::Outcome::unreachable) << gone.http.error;
+}
+
+TEST(EdgeLink, ProbesWhenStaleAndMeasuresTheThrottledBandwidth) {
+  ScriptedHandler handler;
+  RunningServer server(handler, {});
+  auto options = link_options(server);
+  options.client.throttle = std::make_shared<net::Throttle>(std::vector<net::TracePoint>{{0, 8000}});
+  EdgeLink link(options);
+  ASSERT_TRUE(link.check_model().ok());
+  ASSERT_TRUE(link.infer("echo:small").ok());
+  EXPECT_FALSE(link.estimator().bandwidth_kbps()) << "small transfers cannot measure it";
+  EXPECT_TRUE(link.estimator().needs_probe(link.now_s()));
+  ASSERT_TRUE(link.probe_if_stale());
+  ASSERT_TRUE(link.estimator().bandwidth_kbps());
+  const double kbps = *link.estimator().bandwidth_kbps();
+  std::cout << "probe estimate " << kbps << " kbit/s on an 8000 kbit/s throttle, rtt "
+            << *link.estimator().rtt_ms() << " ms\n";
+  EXPECT_NEAR(kbps, 8000.0, 8000.0 * 0.15);
+  EXPECT_FALSE(link.probe_if_stale()) << "fresh estimate, no probe";
+}
+
+} // namespace
+} // namespace edgent::runtime
