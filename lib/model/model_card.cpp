@@ -8,6 +8,7 @@
 #include <cctype>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 
 // edgent.model/1, written by edgent-train:
 //   {
@@ -266,6 +267,18 @@ std::string onnx_path(const ModelCard& card, const std::string& card_path) {
     return onnx.string();
   }
   return (std::filesystem::path(card_path).parent_path() / onnx).string();
+}
+
+std::string resolve_model_onnx(const std::string& model_or_card) {
+  std::ifstream in(model_or_card, std::ios::binary);
+  if (!in) {
+    throw IoError("cannot open", model_or_card);
+  }
+  // A card is JSON (an object); ONNX protobuf never starts with '{'.
+  if (in.peek() == '{') {
+    return onnx_path(read_model_card(model_or_card), model_or_card);
+  }
+  return model_or_card;
 }
 
 } // namespace edgent::model

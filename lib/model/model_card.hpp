@@ -102,4 +102,8 @@ void write_model_card(const std::string& path, const ModelCard& card, const std:
 /// directory).
 std::string onnx_path(const ModelCard& card, const std::string& card_path);
 
+/// The ONNX file a tool's `--model` names: the file itself when it is ONNX, or the `onnx` of
+/// the model card it is (read and validated). Throws IoError when unreadable.
+std::string resolve_model_onnx(const std::string& model_or_card);
+
 } // namespace edgent::model

@@ -10,7 +10,9 @@
 #include <fmt/format.h>
 #include <openssl/crypto.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <charconv>
 #include <condition_variable>
 #include <csignal>
@@ -365,11 +367,20 @@ private:
     m_server.metrics.add_inflight(1);
     m_stream.expires_never();
     auto body = std::make_shared<std::string>(std::move(req.body()));
+    auto edgent_headers = std::make_shared<std::map<std::string, std::string>>();
+    for (const auto& field : req) {
+      std::string name(field.name_string().data(), field.name_string().size());
+      std::transform(name.begin(), name.end(), name.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      if (name.rfind("x-edgent-", 0) == 0) {
+        (*edgent_headers)[name] = std::string(field.value().data(), field.value().size());
+      }
+    }
     const auto queued = Clock::now();
-    m_server.pool.post([self = shared_from_this(), body, queued,
+    m_server.pool.post([self = shared_from_this(), body, edgent_headers, queued,
                         guard = asio::make_work_guard(m_server.ioc)](unsigned worker) {
       const auto started = Clock::now();
-      RequestInfo info{worker, ms_between(queued, started)};
+      RequestInfo info{worker, ms_between(queued, started), std::move(*edgent_headers)};
       unsigned status = 200;
       InferReply reply;
       try {

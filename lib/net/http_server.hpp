@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <exception>
 #include <memory>
+#include <map>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -40,6 +41,14 @@ struct RequestInfo {
   unsigned worker = 0;
   /// Time the request waited for a worker, ms.
   double queue_ms = 0.0;
+  /// The request's `X-Edgent-*` headers, names lowercased (e.g. "x-edgent-run-to").
+  std::map<std::string, std::string> headers;
+
+  /// The value of header @p lowercase_name, or nullptr.
+  const std::string* header(const std::string& lowercase_name) const {
+    const auto it = headers.find(lowercase_name);
+    return it == headers.end() ? nullptr : &it->second;
+  }
 };
 
 /// A handler's answer to one inference request.

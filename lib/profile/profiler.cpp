@@ -5,6 +5,7 @@
 #include "core/file_io.hpp"
 #include "core/log.hpp"
 #include "core/progress.hpp"
+#include "model/model_card.hpp"
 #include "model/onnx_graph.hpp"
 #include "model/partition.hpp"
 #include "model/segment_runner.hpp"
@@ -43,17 +44,6 @@ cv::Mat random_blob(const std::vector<int>& shape, std::uint64_t seed) {
   cv::RNG rng(seed);
   rng.fill(m, cv::RNG::UNIFORM, 0.0f, 1.0f);
   return m;
-}
-
-/// Resolves --model: an ONNX file, or a model card whose "onnx" key names one beside it.
-std::string onnx_path_of(const std::string& model) {
-  const std::string bytes = read_file(model);
-  if (!bytes.empty() && bytes.front() == '{') {
-    const Artifact card = parse_artifact(bytes, model, "model");
-    const fs::path onnx = card.root().at("onnx").nonempty_string();
-    return (onnx.is_absolute() ? onnx : fs::path(model).parent_path() / onnx).string();
-  }
-  return model;
 }
 
 std::vector<int> blob_shape(const std::vector<std::int64_t>& dims) {
@@ -104,7 +94,7 @@ double parse_duration_s(const std::string& text) {
 }
 
 nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
-  const std::string onnx_path = onnx_path_of(options.model);
+  const std::string onnx_path = model::resolve_model_onnx(options.model);
   const auto graph = model::OnnxGraph::from_file(onnx_path);
   model::SegmentRunner runner(graph, options.threads);
   const model::Partition& part = runner.partition();

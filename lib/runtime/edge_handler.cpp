@@ -1,0 +1,87 @@
+#include "runtime/edge_handler.hpp"
+
+#include "core/error.hpp"
+#include "net/tensor_mat.hpp"
+#include "net/tensor_wire.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+
+namespace edgent::runtime {
+
+namespace {
+
+int parse_cut_header(const std::string& value) {
+  int cut = -1;
+  const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), cut);
+  if (ec != std::errc() || end != value.data() + value.size() || cut < 0) {
+    throw DataError(fmt::format("must be a cut number, got '{}'", value), {}, "X-Edgent-Run-To");
+  }
+  return cut;
+}
+
+} // namespace
+
+EdgeHandler::EdgeHandler(std::shared_ptr<const model::OnnxGraph> graph, unsigned workers,
+                         int threads)
+    : m_graph(std::move(graph)) {
+  for (unsigned i = 0; i < std::max(1u, workers); ++i) {
+    m_runners.push_back(std::make_unique<model::SegmentRunner>(m_graph, threads));
+  }
+}
+
+net::InferReply EdgeHandler::infer(std::string_view body, const net::RequestInfo& info) {
+  model::SegmentRunner& runner = *m_runners.at(info.worker % m_runners.size());
+  net::WireTensor in;
+  try {
+    in = net::decode_tensor(body);
+  } catch (const Error& e) {
+    // Whatever the decoder refuses is a malformed request (400), not a server failure.
+    throw DataError(e.detail(), "request body", e.key());
+  }
+  const model::ExitChain& chain = runner.chain(in.exit);
+  int to = chain.size();
+  if (const std::string* run_to = info.header("x-edgent-run-to")) {
+    to = parse_cut_header(*run_to);
+  }
+  model::check_segment(chain, in.cut, to);
+  net::CodecSpec reply_codec = net::parse_codec("fp32");
+  if (const std::string* codec = info.header("x-edgent-reply-codec")) {
+    reply_codec = net::parse_codec(*codec);
+  }
+  const std::vector<int> want = runner.cut_shape(in.exit, in.cut);
+  std::size_t want_elems = 1;
+  for (const int d : want) {
+    want_elems *= static_cast<std::size_t>(d);
+  }
+  if (in.values.size() != want_elems) {
+    throw DataError(fmt::format("exit {} cut {} takes {} values, the request holds {}", in.exit,
+                                in.cut, want_elems, in.values.size()),
+                    "request body", "dims");
+  }
+  const cv::Mat out = runner.run(in.exit, in.cut, to, net::to_mat(in));
+  net::InferReply reply;
+  reply.body = net::encode_tensor(
+      net::to_wire(out, in.request_id, in.exit, static_cast<std::uint16_t>(to)), reply_codec);
+  return reply;
+}
+
+nlohmann::json EdgeHandler::model_info() const {
+  const model::SegmentRunner& runner = *m_runners.front();
+  nlohmann::json exits = nlohmann::json::array();
+  for (const model::ExitChain& chain : runner.partition().exits) {
+    nlohmann::json units = nlohmann::json::array();
+    for (const model::Unit& u : chain.units) {
+      units.push_back({{"name", u.name}, {"type", std::string(model::unit_type_name(u.type))}});
+    }
+    exits.push_back({{"exit", chain.exit}, {"output", chain.output}, {"units", units},
+                     {"cuts", chain.cut_points()}});
+  }
+  return {{"sha256", m_graph->sha256()},
+          {"file", m_graph->file()},
+          {"input", {{"name", m_graph->input_name()}, {"shape", m_graph->require_shape(m_graph->input_name())}}},
+          {"exits", exits}};
+}
+
+} // namespace edgent::runtime
