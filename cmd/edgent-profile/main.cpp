@@ -36,6 +36,11 @@ int main(int argc, char** argv) {
         app.add_option("--anchor-points", opts.anchor_points,
                        "Sweep variants around each distinct layer configuration of the model")
             ->capture_default_str()->check(CLI::Range(0, 1000));
+        app.add_option("--sweep-max-flops", opts.sweep_options.max_flops,
+                       "Heaviest synthetic layer, FLOPs (default: 4x the model's largest unit, "
+                       "from 2e7 up to 4e8)")
+            ->check(edgent::cli::positive())
+            ->each([&](const std::string&) { opts.sweep_options.max_flops_set = true; });
         app.add_flag("--no-sweep", no_sweep, "Skip the synthetic sweep (the profile cannot be fitted then)");
         app.add_option("--if-older-than", older,
                        "Only re-profile when the output is older than this (90s, 30m, 12h, 7d); for cron");

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -20,7 +21,10 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char* kV2Root = "/sys/fs/cgroup";
-constexpr long kPeriodUs = 100000;
+/// The quota is 1 ms of CPU per period of 1 ms / cpus: short periods spread the throttling
+/// evenly, so that a few-millisecond inference is slowed as on a slower CPU instead of running
+/// at full speed and then stalling for most of a long period.
+constexpr long kQuotaUs = 1000;
 
 /// The cgroup v1 mount of the cpu controller, or empty.
 std::string v1_cpu_mount() {
@@ -93,41 +97,60 @@ void write_value(const fs::path& file, const std::string& value) {
 
 } // namespace
 
-std::optional<double> current_cpu_quota() {
-  if (const std::string mount = v1_cpu_mount(); !mount.empty()) {
-    const fs::path dir = fs::path(mount) / fs::path(own_cgroup(false)).relative_path();
-    try {
+namespace {
+
+/// {quota, period} in µs of this process's cgroup, when a quota is in force.
+std::optional<std::pair<long, long>> quota_and_period() {
+  try {
+    if (const std::string mount = v1_cpu_mount(); !mount.empty()) {
+      const fs::path dir = fs::path(mount) / fs::path(own_cgroup(false)).relative_path();
       const long quota = std::stol(read_first_line(dir / "cpu.cfs_quota_us"));
       const long period = std::stol(read_first_line(dir / "cpu.cfs_period_us"));
       if (quota > 0 && period > 0) {
-        return static_cast<double>(quota) / static_cast<double>(period);
+        return std::make_pair(quota, period);
       }
-    } catch (const std::exception&) {
-      // Unreadable cgroup files: report no quota.
+      return std::nullopt;
     }
-    return std::nullopt;
-  }
-  if (v2_available()) {
-    const fs::path dir = fs::path(kV2Root) / fs::path(own_cgroup(true)).relative_path();
-    std::istringstream in(read_first_line(dir / "cpu.max"));
-    std::string quota;
-    long period = 0;
-    if (in >> quota >> period && quota != "max" && period > 0) {
-      try {
-        return static_cast<double>(std::stol(quota)) / static_cast<double>(period);
-      } catch (const std::exception&) {
-        return std::nullopt;
+    if (v2_available()) {
+      const fs::path dir = fs::path(kV2Root) / fs::path(own_cgroup(true)).relative_path();
+      std::istringstream in(read_first_line(dir / "cpu.max"));
+      std::string quota;
+      long period = 0;
+      if (in >> quota >> period && quota != "max" && period > 0) {
+        return std::make_pair(std::stol(quota), period);
       }
     }
+  } catch (const std::exception&) {
+    // Unreadable or malformed cgroup files: report no quota.
   }
   return std::nullopt;
+}
+
+} // namespace
+
+std::optional<double> current_cpu_quota() {
+  const auto qp = quota_and_period();
+  if (!qp) {
+    return std::nullopt;
+  }
+  return static_cast<double>(qp->first) / static_cast<double>(qp->second);
+}
+
+std::optional<double> current_quota_period_ms() {
+  const auto qp = quota_and_period();
+  if (!qp) {
+    return std::nullopt;
+  }
+  return static_cast<double>(qp->second) / 1000.0;
 }
 
 std::string enter_cpu_quota(double cpus, const std::string& name) {
   if (!(cpus > 0) || !std::isfinite(cpus)) {
     throw ConfigError(fmt::format("must be a number of CPUs > 0, got {}", cpus), {}, "--cpu-quota");
   }
-  const long quota = std::max(1000L, std::lround(cpus * static_cast<double>(kPeriodUs)));
+  // cgroups accept periods and quotas from 1 ms to 1 s.
+  const long period = std::clamp(std::lround(static_cast<double>(kQuotaUs) / cpus), 1000L, 1000000L);
+  const long quota = std::max(1000L, std::lround(cpus * static_cast<double>(period)));
   const std::string group = "edgent-" + name;
   std::error_code ec;
   if (const std::string mount = v1_cpu_mount(); !mount.empty()) {
@@ -138,7 +161,7 @@ std::string enter_cpu_quota(double cpus, const std::string& name) {
                                     ::geteuid() != 0 ? " (a CPU quota needs root)" : ""),
                         {}, "--cpu-quota");
     }
-    write_value(dir / "cpu.cfs_period_us", std::to_string(kPeriodUs));
+    write_value(dir / "cpu.cfs_period_us", std::to_string(period));
     write_value(dir / "cpu.cfs_quota_us", std::to_string(quota));
     write_value(dir / "cgroup.procs", std::to_string(::getpid()));
     return dir.string();
@@ -151,7 +174,7 @@ std::string enter_cpu_quota(double cpus, const std::string& name) {
                                     ::geteuid() != 0 ? " (a CPU quota needs root)" : ""),
                         {}, "--cpu-quota");
     }
-    write_value(dir / "cpu.max", fmt::format("{} {}", quota, kPeriodUs));
+    write_value(dir / "cpu.max", fmt::format("{} {}", quota, period));
     write_value(dir / "cgroup.procs", std::to_string(::getpid()));
     return dir.string();
   }

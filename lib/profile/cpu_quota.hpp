@@ -12,8 +12,12 @@ std::optional<double> current_cpu_quota();
 /// Moves this process into a cgroup `edgent-<name>` limited to @p cpus CPUs (0 < cpus),
 /// on cgroup v1 (`cpu.cfs_quota_us`) or v2 (`cpu.max`), whichever the machine has.
 /// Needs root (or a delegated cgroup). Throws ConfigError with what failed and how to fix it.
-/// Returns the cgroup directory.
+/// The quota is enforced in short periods (1 ms of CPU every 1/cpus ms). Returns the cgroup
+/// directory.
 std::string enter_cpu_quota(double cpus, const std::string& name);
+
+/// The enforcement period of the quota in force, in ms; nothing when unlimited or unknown.
+std::optional<double> current_quota_period_ms();
 
 /// Moves this process back to the root cgroup and removes @p dir when empty; errors ignored.
 void leave_cpu_quota(const std::string& dir);

@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 #include <opencv2/dnn.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 
@@ -24,14 +25,16 @@
 
 // edgent.profile/1 (see lib/schema/ARTIFACTS.md):
 //   role, provenance {host, cpu_model, cores, threads, cpu_quota|null, opencv, model_sha256, time},
-//   model {file, sha256, bytes}, settings {warmup, reps, threads, sweep_points_per_type},
+//   model {file, sha256, bytes},
+//   settings {warmup, min_sample_ms, reps, threads, sweep_points_per_type},
 //   units [{exit, unit, units [first, last], name, type, features {..}, flops, params,
 //           output_bytes, samples_ms, median_ms, p95_ms}],
 //   exits [{exit, units, samples_ms, median_ms, p95_ms,        // the exit's chain as one net
 //           whole_net_median_ms}],                            // whole model forwarded to the exit
 //   net_overhead {samples_ms, median_ms, p95_ms},              // one extra (trivial) net
 //   load [{what, model_bytes, samples_ms, median_ms, p95_ms}],
-//   sweep [{type, shape, features {..}, samples_ms, median_ms, p95_ms}]
+//   sweep [{type, shape, features {..}, near_model, samples_ms, median_ms, p95_ms}]
+//     near_model: a variant of one of the model's own layer configurations
 
 namespace edgent::profile {
 
@@ -100,18 +103,35 @@ nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
   const model::Partition& part = runner.partition();
 
   std::vector<SweepConfig> sweep_configs_list;
+  std::size_t broad_points = 0;  // sweep_configs_list[broad_points..] are near the model
   if (options.sweep) {
-    sweep_configs_list = sweep_configs(options.sweep_options);
+    // The broad sweep covers layers up to four times the model's largest unit (at least
+    // 20 MFLOP): wide enough to fit its regressions, without timing layers it never runs.
+    SweepOptions sweep = options.sweep_options;
+    if (!sweep.max_flops_set) {
+      double largest = 0;
+      for (const auto& chain : part.exits) {
+        for (const auto& unit : chain.units) {
+          largest = std::max(largest, unit.flops);
+        }
+      }
+      sweep.max_flops = std::clamp(4 * largest, 2e7, sweep.max_flops);
+    }
+    sweep_configs_list = sweep_configs(sweep);
     // Variants around the model's own layer configurations, so that the regressions are
     // accurate where the model lives; the units themselves stay out of the training set.
     const auto anchored = around(unit_configs(*graph, part), options.anchor_points,
                                  options.sweep_options.seed + 1);
+    broad_points = sweep_configs_list.size();
     sweep_configs_list.insert(sweep_configs_list.end(), anchored.begin(), anchored.end());
   }
   std::size_t steps = 1 + sweep_configs_list.size() + part.exits.size();
   for (const auto& chain : part.exits) {
     steps += chain.cut_points().size();  // segments between cut points + one load
   }
+  const auto period_ms = current_quota_period_ms();
+  const double min_sample =
+      options.min_sample_ms.value_or(period_ms ? std::max(1.0, 5 * *period_ms) : 1.0);
   Progress::Options popts;
   popts.mode = static_cast<Progress::Mode>(progress_mode);
   Progress progress("edgent-profile " + options.role, steps, popts);
@@ -126,7 +146,7 @@ nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
       runner.prepare(chain.exit, from, to);
       const cv::Mat input = random_blob(runner.cut_shape(chain.exit, from), 7);
       const TimingStats t = measure([&] { runner.run(chain.exit, from, to, input); },
-                                    options.warmup, options.reps);
+                                    options.warmup, options.reps, min_sample);
       const model::Unit& first = chain.units[static_cast<std::size_t>(from)];
       const model::Unit& last = chain.units[static_cast<std::size_t>(to - 1)];
       nlohmann::json u{{"exit", chain.exit}, {"unit", from + 1}, {"units", {from + 1, to}},
@@ -173,14 +193,14 @@ nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
   for (const model::ExitChain& chain : part.exits) {
     runner.prepare(chain.exit, 0, chain.size());
     const TimingStats t = measure([&] { runner.run_exit(chain.exit, image); }, options.warmup,
-                                  options.reps);
+                                  options.reps, min_sample);
     progress.advance();
     const TimingStats whole_t = measure(
         [&] {
           net.setInput(image);
           net.forward(chain.output);
         },
-        options.warmup, options.reps);
+        options.warmup, options.reps, min_sample);
     progress.advance();
     nlohmann::json e = stats_with({{"exit", chain.exit}, {"units", chain.size()}}, t);
     e["whole_net_median_ms"] = whole_t.median_ms;
@@ -201,11 +221,12 @@ nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
         tiny_net.setInput(one);
         tiny_net.forward();
       },
-      options.warmup, std::max(options.reps, 30));
+      options.warmup, std::max(options.reps, 30), min_sample);
   progress.advance();
 
   nlohmann::json sweep = nlohmann::json::array();
-  for (const SweepConfig& c : sweep_configs_list) {
+  for (std::size_t i = 0; i < sweep_configs_list.size(); ++i) {
+    const SweepConfig& c = sweep_configs_list[i];
     SweepPoint p;
     p.type = c.type;
     const std::string bytes = build_sweep_model(c, p.features, p.shape);
@@ -221,8 +242,10 @@ nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
           sn.setInput(input);
           sn.forward();
         },
-        options.sweep_options.warmup, options.sweep_options.reps);
-    sweep.push_back(to_json(p));
+        options.sweep_options.warmup, options.sweep_options.reps, min_sample);
+    nlohmann::json point = to_json(p);
+    point["near_model"] = i >= broad_points;
+    sweep.push_back(point);
     if (c.type == "conv" || c.type == "fc") {
       load.push_back(stats_with({{"what", "sweep " + c.type + " " + p.shape}, {"model_bytes", bytes.size()}},
                                 time_load(bytes, 2)));
@@ -239,6 +262,7 @@ nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
       {"model", {{"file", onnx_path}, {"sha256", graph->sha256()}, {"bytes", whole.size()}}},
       {"settings",
        {{"warmup", options.warmup},
+        {"min_sample_ms", min_sample},
         {"reps", options.reps},
         {"threads", options.threads},
         {"sweep_points_per_type", options.sweep ? options.sweep_options.points_per_type : 0}}},

@@ -20,8 +20,11 @@ struct ProfileOptions {
   std::optional<double> cpu_quota;    ///< CPUs (0.5 = half a core); needs root
   bool sweep = true;                  ///< run the synthetic single-layer sweep
   SweepOptions sweep_options;
-  int anchor_points = 6;              ///< sweep variants around each distinct unit configuration
+  int anchor_points = 8;              ///< sweep variants around each distinct unit configuration
   std::optional<double> if_older_than_s;  ///< skip when the output is younger than this
+  /// Shortest timed sample, ms (back-to-back runs are averaged up to it); none = 1 ms, or
+  /// 5 quota periods when a CPU quota is in force.
+  std::optional<double> min_sample_ms;
 };
 
 /// Measures the model's units (one segment net per unit, as deployed; a block that cannot be

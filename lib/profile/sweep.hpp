@@ -24,10 +24,11 @@ struct SweepPoint {
 };
 
 struct SweepOptions {
-  int points_per_type = 24;     ///< configurations per layer type (conv gets twice as many)
+  int points_per_type = 16;     ///< configurations per layer type (conv gets twice as many)
   int warmup = 2;
-  int reps = 7;
+  int reps = 5;
   double max_flops = 4e8;       ///< skip configurations heavier than this
+  bool max_flops_set = false;   ///< max_flops was chosen by the user (else the profiler adapts it)
   std::uint64_t seed = 1;
   std::vector<std::string> types{"conv", "relu", "pool", "lrn", "dropout", "fc", "softmax"};
 };

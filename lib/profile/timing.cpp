@@ -20,17 +20,36 @@ TimingStats summarize(std::vector<double> samples_ms) {
   return s;
 }
 
-TimingStats measure(const std::function<void()>& work, int warmup, int reps) {
+TimingStats measure(const std::function<void()>& work, int warmup, int reps,
+                    double min_sample_ms) {
+  using Clock = std::chrono::steady_clock;
+  const auto ms_since = [](Clock::time_point t0) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+  };
+  double warm_ms = 0;
   for (int i = 0; i < warmup; ++i) {
+    const auto t0 = Clock::now();
     work();
+    warm_ms = ms_since(t0);
+  }
+  // Runs per sample, from the last warm-up run (or a first timed run).
+  long runs = 1;
+  if (min_sample_ms > 0) {
+    if (warmup == 0) {
+      const auto t0 = Clock::now();
+      work();
+      warm_ms = ms_since(t0);
+    }
+    runs = std::clamp(static_cast<long>(std::ceil(min_sample_ms / std::max(warm_ms, 1e-3))), 1L, 100000L);
   }
   std::vector<double> samples;
   samples.reserve(static_cast<std::size_t>(std::max(reps, 0)));
   for (int i = 0; i < reps; ++i) {
-    const auto t0 = std::chrono::steady_clock::now();
-    work();
-    const auto t1 = std::chrono::steady_clock::now();
-    samples.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+    const auto t0 = Clock::now();
+    for (long r = 0; r < runs; ++r) {
+      work();
+    }
+    samples.push_back(ms_since(t0) / static_cast<double>(runs));
   }
   return summarize(std::move(samples));
 }

@@ -8,7 +8,7 @@
 
 // edgent.fit/1:
 //   role, model_sha256, profile_sha256,
-//   models: { <type>: { features [..], coef [..], intercept, r2, mape_train,
+//   models: { <type>: { features [..], coef [..], intercept, train_set, r2, mape_train,
 //                       median_ape_train, cv_mape, mape_heldout|null, median_ape_heldout|null,
 //                       n, n_heldout } },
 //   fallback: { same keys, features ["flops"] },
@@ -80,6 +80,7 @@ nlohmann::json type_fit_json(const TypeFit& f) {
   j["median_ape_train"] = f.train.median_ape;
   j["cv_mape"] = f.cv_mape;
   j["n"] = f.train.n;
+  j["train_set"] = f.train_set;
   j["mape_heldout"] = f.heldout ? nlohmann::json(f.heldout->mape) : nlohmann::json();
   j["median_ape_heldout"] = f.heldout ? nlohmann::json(f.heldout->median_ape) : nlohmann::json();
   j["n_heldout"] = f.heldout ? f.heldout->n : 0;
@@ -92,6 +93,9 @@ TypeFit type_fit_from_json(const JsonView& v) {
   f.train.r2 = v.at("r2").number();
   f.train.mape = v.at("mape_train").number(0, 1e9);
   f.train.n = static_cast<std::size_t>(v.at("n").integer(0, 1 << 30));
+  if (const auto set = v.find("train_set")) {
+    f.train_set = set->string();
+  }
   if (const auto cv = v.find("cv_mape"); cv && !cv->is_null()) {
     f.cv_mape = cv->number(0, 1e9);
   }
@@ -146,6 +150,7 @@ LatencyFit fit_profile(const Artifact& profile, const FitOptions& options) {
   fit.profile_sha256 = sha256_hex(profile.doc.dump());
 
   std::map<std::string, std::vector<Sample>> train;
+  std::map<std::string, std::vector<Sample>> near;
   std::map<std::string, std::vector<Sample>> heldout;
   std::vector<Sample> all_train;  // for the FLOPs fallback
   for (const JsonView& p : root.at("sweep").elements()) {
@@ -154,6 +159,9 @@ LatencyFit fit_profile(const Artifact& profile, const FitOptions& options) {
       continue;  // a zero median cannot carry a relative error
     }
     train[p.at("type").nonempty_string()].push_back(s);
+    if (const auto flag = p.find("near_model"); flag && flag->boolean()) {
+      near[p.at("type").nonempty_string()].push_back(s);
+    }
     all_train.push_back(s);
   }
   for (const JsonView& u : root.at("units").elements()) {
@@ -176,7 +184,10 @@ LatencyFit fit_profile(const Artifact& profile, const FitOptions& options) {
     if (names.empty() || !has_all(samples.front().features, names)) {
       continue;  // no Edgent model for this type: the FLOPs fallback covers it
     }
-    fit.types[type] = fit_type(type, samples, names, options);
+    const auto& local = near[type];
+    const bool use_near = !options.include_units && local.size() >= std::max<std::size_t>(8, 3 * (names.size() + 2));
+    fit.types[type] = fit_type(type, use_near ? local : samples, names, options);
+    fit.types[type].train_set = use_near ? "near-model" : "sweep";
   }
   for (const auto& [type, samples] : heldout) {
     if (!fit.types.count(type)) {

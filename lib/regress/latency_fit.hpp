@@ -18,6 +18,7 @@ const std::vector<std::string>& edgent_features(const std::string& type);
 /// One fitted latency model with its quality figures.
 struct TypeFit {
   LinearModel model;
+  std::string train_set = "sweep";     ///< "near-model" (variants of the model's layers) or "sweep"
   FitQuality train;
   double cv_mape = 0;                  ///< cross-validated MAPE on the training samples
   std::optional<FitQuality> heldout;   ///< on the model's own units, when held out
@@ -51,7 +52,9 @@ struct FitOptions {
 
 /// Fits every layer type found in a profile (edgent.profile/1): the synthetic sweep is the
 /// training set, the model's units are held out and report the held-out error. Per type the
-/// Edgent features are used, plus "flops" when that lowers the cross-validated error.
+/// Edgent features are used, plus "flops" when that lowers the cross-validated error. Where a
+/// type has enough sweep points near the model (variants of its own layers, `near_model`),
+/// only those are used: one linear law fits OpenCV's layers well locally, not across sizes.
 /// Throws ConfigError naming the type when a type has too few samples.
 LatencyFit fit_profile(const Artifact& profile, const FitOptions& options);
 

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <opencv2/dnn.hpp>
 
+#include <chrono>
 #include <set>
 
 #include <sys/wait.h>
@@ -35,6 +36,23 @@ TEST(Timing, MeasureRunsWarmupPlusReps) {
   EXPECT_EQ(calls, 7);
   EXPECT_EQ(s.samples_ms.size(), 5u);
   EXPECT_GE(s.median_ms, 0);
+}
+
+TEST(Timing, ShortRunsAreBatchedUpToTheMinimumSample) {
+  int calls = 0;
+  const TimingStats s = measure(
+      [&] {
+        ++calls;
+        const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(200);
+        while (std::chrono::steady_clock::now() < until) {
+        }
+      },
+      1, 3, /*min_sample_ms=*/2.0);
+  // About 10 runs of 0.2 ms per 2 ms sample; the recorded time is per run.
+  EXPECT_GE(calls, 1 + 3 * 5);
+  EXPECT_EQ(s.samples_ms.size(), 3u);
+  EXPECT_GT(s.median_ms, 0.15);
+  EXPECT_LT(s.median_ms, 1.0);
 }
 
 TEST(Sweep, ConfigsAreDeterministicAndCoverEveryType) {

@@ -79,12 +79,17 @@ TEST_F(ProfilerTest, CiSizedProfileRunsEndToEndIntoAFit) {
   EXPECT_EQ(fit.role, "device");
   ASSERT_TRUE(fit.has_type("conv"));
   ASSERT_TRUE(fit.types.at("conv").heldout.has_value()) << "the model's conv units are held out";
-  // Held out means exactly the sweep is the training set.
+  // Held out means the training set is the sweep (or its points near the model), never units.
   std::size_t sweep_convs = 0;
+  std::size_t near_convs = 0;
   for (const JsonView& p : root.at("sweep").elements()) {
-    sweep_convs += p.at("type").string() == "conv" && p.at("median_ms").number() > 0;
+    const bool conv = p.at("type").string() == "conv" && p.at("median_ms").number() > 0;
+    sweep_convs += conv;
+    near_convs += conv && p.at("near_model").boolean();
   }
-  EXPECT_EQ(fit.types.at("conv").train.n, sweep_convs);
+  const regress::TypeFit& conv = fit.types.at("conv");
+  EXPECT_EQ(conv.train.n, conv.train_set == "near-model" ? near_convs : sweep_convs);
+  EXPECT_GT(near_convs, 0u);
 }
 
 TEST_F(ProfilerTest, IfOlderThanKeepsAFreshProfile) {
