@@ -10,6 +10,7 @@
 #include "net/tensor_mat.hpp"
 #include "net/tensor_wire.hpp"
 #include "serve_process.hpp"
+#include "../net/raw_socket.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -184,6 +185,16 @@ TEST_F(DefaultModelServe, BadRequestsGetTheir4xxAndTheServerKeepsServing) {
   const auto right = client.post("/v1/infer", good, "application/octet-stream",
                                  Headers{{"X-Edgent-Model-Sha256", sha}});
   EXPECT_TRUE(right.ok()) << right.status << " " << right.body;
+  expect_good();
+
+  // Bytes that are not HTTP: answered with 400, the connection closed, the server unharmed.
+  {
+    net::testing::RawSocket raw(s_server->port());
+    raw.send("NOT HTTP AT ALL\r\n\r\n");
+    std::string answer;
+    EXPECT_TRUE(raw.read_until_closed(answer, std::chrono::seconds(5)));
+    EXPECT_EQ(answer.rfind("HTTP/1.1 400", 0), 0u) << answer;
+  }
   expect_good();
 
   // The model route names what is served.
