@@ -7,6 +7,9 @@
 // ratio serve / plain (target >= 0.9), per wall-clock second and per second of the process's
 // CPU time (the second is the fair one on a machine shared with other jobs).
 //
+// Also the SegmentRunner loop the handler wraps (same threads, no HTTP), to separate the
+// transport's cost from the nets'.
+//
 // Usage: serve_bench [--model CARD_OR_ONNX] [--threads N] [--clients C] [--seconds S]
 //                    [--exit E]
 // (default models/branchy-alexnet-fmnist.json relative to the working directory, N 2, C 16,
@@ -33,6 +36,7 @@
 #include <cstdio>
 #include <fstream>
 #include <sys/resource.h>
+#include <memory>
 #include <random>
 #include <string>
 #include <thread>
@@ -86,6 +90,47 @@ Rate plain_rate(const std::string& onnx, const cv::Mat& input, unsigned threads,
       while (!stop) {
         nets[i].setInput(inputs[i]);
         nets[i].forward();
+        ++counts[i];
+      }
+    });
+  }
+  const auto start = Clock::now();
+  const double cpu0 = process_cpu_s();
+  go = true;
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  stop = true;
+  for (auto& t : pool) {
+    t.join();
+  }
+  const double cpu = process_cpu_s() - cpu0;
+  const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  long total = 0;
+  for (const long c : counts) {
+    total += c;
+  }
+  return {static_cast<double>(total) / elapsed, static_cast<double>(total) / cpu};
+}
+
+/// Runs per second of @p threads threads calling one EdgeHandler-style SegmentRunner each
+/// (the serve path without HTTP and the wire codec).
+Rate runner_rate(std::shared_ptr<const edgent::model::OnnxGraph> graph, int exit,
+                 const cv::Mat& input, unsigned threads, double seconds) {
+  std::vector<std::unique_ptr<edgent::model::SegmentRunner>> runners;
+  for (unsigned i = 0; i < threads; ++i) {
+    runners.push_back(std::make_unique<edgent::model::SegmentRunner>(graph, 1));
+    runners.back()->run_exit(exit, input);  // load and warm up outside the timing
+  }
+  std::atomic<bool> go{false};
+  std::atomic<bool> stop{false};
+  std::vector<long> counts(threads, 0);
+  std::vector<std::thread> pool;
+  for (unsigned i = 0; i < threads; ++i) {
+    pool.emplace_back([&, i] {
+      while (!go) {
+        std::this_thread::yield();
+      }
+      while (!stop) {
+        runners[i]->run_exit(exit, input);
         ++counts[i];
       }
     });
@@ -261,6 +306,9 @@ int main(int argc, char** argv) {
     const Rate plain = plain_rate(onnx, input, threads, seconds);
     fmt::print("plain forward loop: {:.1f} inferences/s, {:.1f} per CPU-second ({} threads)\n",
                plain.per_s, plain.per_cpu_s, threads);
+    const Rate direct = runner_rate(graph, exit, input, threads, seconds);
+    fmt::print("segment runner loop: {:.1f} inferences/s, {:.1f} per CPU-second (no HTTP)\n",
+               direct.per_s, direct.per_cpu_s);
     const ServeResult served = serve_rate(graph, exit, body, threads, clients, seconds);
     fmt::print("edge serve:         {:.1f} req/s, {:.1f} per CPU-second (clients included; {} "
                "clients, {} failed, p50 {:.2f} ms, p99 {:.2f} ms)\n",
@@ -268,6 +316,9 @@ int main(int argc, char** argv) {
                served.p99_ms);
     fmt::print("ratio serve/plain:  {:.3f} wall-clock, {:.3f} per CPU-second (target >= 0.9)\n",
                served.rate.per_s / plain.per_s, served.rate.per_cpu_s / plain.per_cpu_s);
+    fmt::print("ratio serve/runner: {:.3f} wall-clock, {:.3f} per CPU-second (what HTTP, the wire "
+               "format and the clients cost)\n",
+               served.rate.per_s / direct.per_s, served.rate.per_cpu_s / direct.per_cpu_s);
     fmt::print("# a loaded machine skews the wall-clock ratio: the scheduler shares the cores per "
                "thread, and the serve phase runs {} threads against the plain phase's {}\n",
                static_cast<unsigned>(clients) + threads + 1, threads);
