@@ -11,9 +11,9 @@
 // transport's cost from the nets'.
 //
 // Usage: serve_bench [--model CARD_OR_ONNX] [--threads N] [--clients C] [--seconds S]
-//                    [--exit E]
+//                    [--rounds R] [--exit E]
 // (default models/branchy-alexnet-fmnist.json relative to the working directory, N 2, C 16,
-// S 5, E = the last exit).
+// S 3 per phase, R 3 rounds of the three phases, medians reported, E = the last exit).
 
 #include "core/log.hpp"
 #include "model/model_card.hpp"
@@ -242,8 +242,9 @@ int main(int argc, char** argv) {
   std::string model_path = "models/branchy-alexnet-fmnist.json";
   unsigned threads = 2;
   int clients = 16;
-  double seconds = 5.0;
+  double seconds = 3.0;
   int exit = 0;
+  int rounds = 3;
   for (int i = 1; i < argc; ++i) {
     const std::string key = argv[i];
     if (i + 1 >= argc) {
@@ -260,6 +261,8 @@ int main(int argc, char** argv) {
         clients = std::stoi(value);
       } else if (key == "--seconds") {
         seconds = std::stod(value);
+      } else if (key == "--rounds") {
+        rounds = std::stoi(value);
       } else if (key == "--exit") {
         exit = std::stoi(value);
       } else {
@@ -271,8 +274,8 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (threads < 1 || clients < 1 || !(seconds > 0)) {
-    std::fprintf(stderr, "serve_bench: --threads, --clients and --seconds must be > 0\n");
+  if (threads < 1 || clients < 1 || rounds < 1 || !(seconds > 0)) {
+    std::fprintf(stderr, "serve_bench: --threads, --clients, --rounds and --seconds must be > 0\n");
     return 2;
   }
   try {
@@ -300,25 +303,46 @@ int main(int argc, char** argv) {
 
     fmt::print("# serve_bench: {} (sha256 {}), exit {} ({} units), cut 0, fp32 request {} bytes\n",
                graph->file(), graph->sha256().substr(0, 16), exit, chain.size(), body.size());
-    fmt::print("# {} worker threads, {} clients, {:.1f} s each, opencv 1 thread, {} cores, "
+    fmt::print("# {} worker threads, {} clients, {:.1f} s per phase, opencv 1 thread, {} cores, "
                "load average before: {}\n",
                threads, clients, seconds, std::thread::hardware_concurrency(), load_average());
-    const Rate plain = plain_rate(onnx, input, threads, seconds);
-    fmt::print("plain forward loop: {:.1f} inferences/s, {:.1f} per CPU-second ({} threads)\n",
-               plain.per_s, plain.per_cpu_s, threads);
-    const Rate direct = runner_rate(graph, exit, input, threads, seconds);
+    // Other jobs on the machine make one phase's figure vary by tens of percent, so the
+    // phases alternate for several rounds and the medians are compared.
+    std::vector<double> plain_s, plain_cpu, direct_s, direct_cpu, serve_s, serve_cpu;
+    long failed = 0;
+    for (int round = 1; round <= rounds; ++round) {
+      const Rate plain = plain_rate(onnx, input, threads, seconds);
+      const Rate direct = runner_rate(graph, exit, input, threads, seconds);
+      const ServeResult served = serve_rate(graph, exit, body, threads, clients, seconds);
+      fmt::print("round {}: plain {:.1f}/s ({:.1f}/cpu-s), runner {:.1f}/s ({:.1f}/cpu-s), "
+                 "serve {:.1f} req/s ({:.1f}/cpu-s, p50 {:.2f} ms, p99 {:.2f} ms)\n",
+                 round, plain.per_s, plain.per_cpu_s, direct.per_s, direct.per_cpu_s,
+                 served.rate.per_s, served.rate.per_cpu_s, served.p50_ms, served.p99_ms);
+      plain_s.push_back(plain.per_s);
+      plain_cpu.push_back(plain.per_cpu_s);
+      direct_s.push_back(direct.per_s);
+      direct_cpu.push_back(direct.per_cpu_s);
+      serve_s.push_back(served.rate.per_s);
+      serve_cpu.push_back(served.rate.per_cpu_s);
+      failed += served.failed;
+    }
+    const auto median = [](std::vector<double> v) {
+      std::sort(v.begin(), v.end());
+      return v[v.size() / 2];
+    };
+    fmt::print("plain forward loop:  {:.1f} inferences/s, {:.1f} per CPU-second ({} threads, "
+               "median of {})\n",
+               median(plain_s), median(plain_cpu), threads, rounds);
     fmt::print("segment runner loop: {:.1f} inferences/s, {:.1f} per CPU-second (no HTTP)\n",
-               direct.per_s, direct.per_cpu_s);
-    const ServeResult served = serve_rate(graph, exit, body, threads, clients, seconds);
-    fmt::print("edge serve:         {:.1f} req/s, {:.1f} per CPU-second (clients included; {} "
-               "clients, {} failed, p50 {:.2f} ms, p99 {:.2f} ms)\n",
-               served.rate.per_s, served.rate.per_cpu_s, clients, served.failed, served.p50_ms,
-               served.p99_ms);
-    fmt::print("ratio serve/plain:  {:.3f} wall-clock, {:.3f} per CPU-second (target >= 0.9)\n",
-               served.rate.per_s / plain.per_s, served.rate.per_cpu_s / plain.per_cpu_s);
-    fmt::print("ratio serve/runner: {:.3f} wall-clock, {:.3f} per CPU-second (what HTTP, the wire "
-               "format and the clients cost)\n",
-               served.rate.per_s / direct.per_s, served.rate.per_cpu_s / direct.per_cpu_s);
+               median(direct_s), median(direct_cpu));
+    fmt::print("edge serve:          {:.1f} req/s, {:.1f} per CPU-second (clients included; {} "
+               "clients, {} failed)\n",
+               median(serve_s), median(serve_cpu), clients, failed);
+    fmt::print("ratio serve/plain:   {:.3f} wall-clock, {:.3f} per CPU-second (target >= 0.9)\n",
+               median(serve_s) / median(plain_s), median(serve_cpu) / median(plain_cpu));
+    fmt::print("ratio serve/runner:  {:.3f} wall-clock, {:.3f} per CPU-second (what HTTP, the "
+               "wire format and the clients cost)\n",
+               median(serve_s) / median(direct_s), median(serve_cpu) / median(direct_cpu));
     fmt::print("# a loaded machine skews the wall-clock ratio: the scheduler shares the cores per "
                "thread, and the serve phase runs {} threads against the plain phase's {}\n",
                static_cast<unsigned>(clients) + threads + 1, threads);
