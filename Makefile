@@ -17,7 +17,7 @@ DEB_PACKAGES := build-essential cmake ninja-build git pkg-config \
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build test test-asan fuzz-smoke demo model install clean
+.PHONY: all deps build test test-asan fuzz-smoke demo model accuracy install clean
 
 all: build
 
@@ -65,6 +65,12 @@ fuzz-smoke: deps
 model: build
 	$(BUILD)/cmd/edgent-train --data /usr/share/datasets/fashion-mnist --epochs 5 --seed 1 \
 	  --threads 1 -o models/branchy-alexnet-fmnist.json
+
+## accuracy: the default model's accuracy table for every (exit, cut, codec) (models/README.md)
+accuracy: build
+	$(BUILD)/cmd/edgent-eval --model models/branchy-alexnet-fmnist.json \
+	  --data /usr/share/datasets/fashion-mnist --limit 2000 --threads 1 \
+	  -o models/branchy-alexnet-fmnist.accuracy.json
 
 ## install: binaries and man pages under PREFIX
 install: build

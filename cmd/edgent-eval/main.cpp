@@ -12,15 +12,24 @@ int main(int argc, char** argv) {
       "or benchmark partitioned execution (--bench)",
       argc, argv, common,
       [&](CLI::App& app) {
-        edgent::cli::add_input(app, "--onnx", opts.onnx, "ONNX model (--bench: default built-in branchy AlexNet)");
-        edgent::cli::add_input(app, "--idx-images", opts.images, "gzipped IDX test images");
-        edgent::cli::add_input(app, "--idx-labels", opts.labels, "gzipped IDX test labels");
+        edgent::cli::add_input(app, "--model", opts.model,
+                               "model card (edgent.model/1): its ONNX and normalisation");
+        edgent::cli::add_input(app, "--onnx", opts.onnx,
+                               "bare ONNX model instead of a card, normalised by --scale/--mean/--std "
+                               "(--bench without either: built-in branchy AlexNet)");
+        edgent::cli::add_input(app, "--data", opts.data,
+                               "Fashion-MNIST directory (t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz])");
         app.add_option("--limit", opts.limit, "test samples to use, 0 = all")->capture_default_str();
-        app.add_option("--scale", opts.scale, "pixel scale: x = (pixel * scale - mean) / std")
+        auto* scale = app.add_option("--scale", opts.scale, "with --onnx: x = (pixel * scale - mean) / std")
             ->capture_default_str()->check(edgent::cli::positive());
-        app.add_option("--mean", opts.mean, "mean per channel (or one value)")->capture_default_str();
-        app.add_option("--std", opts.std, "std per channel (or one value)")->capture_default_str()
-            ->check(edgent::cli::positive());
+        auto* mean = app.add_option("--mean", opts.mean, "with --onnx: mean per channel (or one value)")
+            ->capture_default_str();
+        auto* sd = app.add_option("--std", opts.std, "with --onnx: std per channel (or one value)")
+            ->capture_default_str()->check(edgent::cli::positive());
+        app.get_option("--model")->excludes("--onnx");
+        for (auto* opt : {scale, mean, sd}) {
+          app.get_option("--model")->excludes(opt);
+        }
         app.add_option("--codecs", opts.codecs,
                        "codecs to measure: fp32 fp16 int8, each optionally +zstd (default all)")
             ->delimiter(',');

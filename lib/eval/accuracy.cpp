@@ -16,6 +16,60 @@
 
 namespace edgent::eval {
 
+LabelledSet make_labelled_set(const data::Dataset& data, const data::Normalization& norm,
+                              const std::vector<int>& shape) {
+  if (shape.size() != 4 || shape[0] != 1 || shape[2] != data.height || shape[3] != data.width ||
+      (data.channels != 1 && data.channels != shape[1])) {
+    throw ConfigError(fmt::format("model input shape does not take {}x{}x{} images (need [1,{},{},{}])",
+                                  data.channels, data.height, data.width, data.channels,
+                                  data.height, data.width),
+                      {}, "input");
+  }
+  const int channels = shape[1];
+  auto per_channel = [channels](const std::vector<double>& v, const char* what) {
+    if (v.size() != 1 && v.size() != static_cast<std::size_t>(channels)) {
+      throw ConfigError(fmt::format("{} has {} values; the model has {} channels", what, v.size(),
+                                    channels),
+                        {}, what);
+    }
+    std::vector<double> out(static_cast<std::size_t>(channels));
+    for (int c = 0; c < channels; ++c) {
+      out[static_cast<std::size_t>(c)] = v.size() == 1 ? v[0] : v[static_cast<std::size_t>(c)];
+    }
+    return out;
+  };
+  data::Normalization n;
+  n.scale = norm.scale;
+  n.mean = per_channel(norm.mean, "mean");
+  n.std = per_channel(norm.std, "std");
+  for (const double sd : n.std) {
+    if (!(sd > 0)) {
+      throw ConfigError("std must be > 0", {}, "std");
+    }
+  }
+  // A grey image feeds every channel of a colour model: normalise it once per channel.
+  data::Dataset one = data;
+  if (data.channels == 1 && channels > 1) {
+    one.channels = channels;
+    one.pixels.clear();
+    one.pixels.reserve(data.pixels.size() * static_cast<std::size_t>(channels));
+    for (std::size_t i = 0; i < data.size(); ++i) {
+      const auto img = data.image(i);
+      for (int c = 0; c < channels; ++c) {
+        one.pixels.insert(one.pixels.end(), img.begin(), img.end());
+      }
+    }
+  }
+  LabelledSet set;
+  set.labels.assign(data.labels.begin(), data.labels.end());
+  for (std::size_t i = 0; i < one.size(); ++i) {
+    cv::Mat blob(4, shape.data(), CV_32F);
+    data::to_float(one, n, i, 1, std::span<float>(blob.ptr<float>(), blob.total()));
+    set.images.push_back(blob);
+  }
+  return set;
+}
+
 int argmax(const cv::Mat& scores) {
   const float* p = scores.ptr<float>();
   int best = 0;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "data/dataset.hpp"
 #include "model/segment_runner.hpp"
 #include "net/tensor_wire.hpp"
 
@@ -17,6 +18,13 @@ struct LabelledSet {
   std::vector<cv::Mat> images;
   std::vector<int> labels;  ///< class index per image
 };
+
+/// Blobs of @p shape ([1, C, H, W], H x W = the dataset's image size) from @p data,
+/// normalised with @p norm (mean/std hold 1 or C values; a single-channel image is repeated
+/// over C channels), with its labels. Throws ConfigError when the shape does not take the
+/// images, mean/std have the wrong count or a std is not > 0.
+LabelledSet make_labelled_set(const data::Dataset& data, const data::Normalization& norm,
+                              const std::vector<int>& shape);
 
 /// Top-1 accuracy of one (exit, cut, codec): the device runs units 1..cut, the tensor at the
 /// cut travels with the codec, the rest runs on the received tensor.

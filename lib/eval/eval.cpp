@@ -3,9 +3,10 @@
 #include "core/artifact.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
+#include "data/dataset.hpp"
 #include "eval/accuracy.hpp"
 #include "eval/bench.hpp"
-#include "eval/idx_gz.hpp"
+#include "model/model_card.hpp"
 #include "model/reference_models.hpp"
 
 #include <iostream>
@@ -14,32 +15,57 @@
 namespace edgent::eval {
 namespace {
 
-LabelledSet load_set(const EvalOptions& o, const std::vector<int>& shape, std::size_t limit) {
-  const IdxImages images = read_idx_images(o.images, limit);
-  const std::vector<int> labels = read_idx_labels(o.labels, limit);
-  Normalization norm;
-  norm.scale = o.scale;
-  norm.mean = o.mean;
-  norm.std = o.std;
-  return make_labelled_set(images, labels, shape, norm);
+/// The ONNX file to run and how pixels become its input: from the card with --model, from
+/// the options with --onnx.
+struct ModelSource {
+  std::string onnx;
+  data::Normalization norm;
+  std::string dataset = "fashion-mnist";
+};
+
+ModelSource model_source(const EvalOptions& o) {
+  if (!o.model.empty() && !o.onnx.empty()) {
+    throw UsageError("--model and --onnx exclude each other", {}, "--onnx");
+  }
+  ModelSource src;
+  if (!o.model.empty()) {
+    const model::ModelCard card = model::read_model_card(o.model);
+    src.onnx = model::onnx_path(card, o.model);
+    src.norm.scale = card.norm_scale;
+    src.norm.mean = card.norm_mean;
+    src.norm.std = card.norm_std;
+    if (card.dataset) {
+      src.dataset = card.dataset->name;
+    }
+    return src;
+  }
+  src.onnx = o.onnx;
+  src.norm.scale = o.scale;
+  src.norm.mean = o.mean;
+  src.norm.std = o.std;
+  return src;
+}
+
+LabelledSet load_set(const EvalOptions& o, const ModelSource& src, const std::vector<int>& shape,
+                     std::size_t limit) {
+  const data::Dataset test = data::load_dataset(src.dataset, o.data, data::Split::test, limit);
+  return make_labelled_set(test, src.norm, shape);
 }
 
 int run_bench_mode(const EvalOptions& o) {
+  const ModelSource src = model_source(o);
   std::shared_ptr<const model::OnnxGraph> graph;
-  if (o.onnx.empty()) {
-    log::info("no --onnx: benchmarking the built-in 5-exit branchy AlexNet (random weights, seed 1)");
+  if (src.onnx.empty()) {
+    log::info("no --model or --onnx: benchmarking the built-in 5-exit branchy AlexNet (random weights, seed 1)");
     graph = model::OnnxGraph::from_bytes(model::branchy_alexnet(1).serialize(), "branchy_alexnet");
   } else {
-    graph = model::OnnxGraph::from_file(o.onnx);
+    graph = model::OnnxGraph::from_file(src.onnx);
   }
   model::SegmentRunner runner(graph, o.threads);
   const std::vector<int> shape = runner.cut_shape(1, 0);
   cv::Mat input;
-  if (!o.images.empty()) {
-    if (o.labels.empty()) {
-      throw ConfigError("--idx-images needs --idx-labels", {}, "--idx-labels");
-    }
-    input = load_set(o, shape, 1).images.at(0);
+  if (!o.data.empty()) {
+    input = load_set(o, src, shape, 1).images.at(0);
   } else {
     input = cv::Mat(static_cast<int>(shape.size()), shape.data(), CV_32F);
     std::mt19937 rng(1);
@@ -52,7 +78,7 @@ int run_bench_mode(const EvalOptions& o) {
   bo.reps = o.reps;
   std::cout << "# model " << graph->file() << " sha256 " << graph->sha256().substr(0, 16)
             << ", opencv threads " << (o.threads == 0 ? std::string("default") : std::to_string(o.threads))
-            << ", input " << (o.images.empty() ? "seeded uniform [0,1)" : "first test image")
+            << ", input " << (o.data.empty() ? "seeded uniform [0,1)" : "first test image")
             << ", reps " << bo.reps << "\n";
   print_bench(run_bench(runner, input, bo), std::cout);
   return 0;
@@ -64,8 +90,9 @@ int run(const EvalOptions& o) {
   if (o.bench) {
     return run_bench_mode(o);
   }
-  if (o.onnx.empty() || o.images.empty() || o.labels.empty()) {
-    throw ConfigError("the accuracy table needs --onnx, --idx-images and --idx-labels");
+  const ModelSource src = model_source(o);
+  if (src.onnx.empty() || o.data.empty()) {
+    throw UsageError("the accuracy table needs --model (or --onnx) and --data");
   }
   AccuracyOptions ao;
   ao.codecs.clear();
@@ -75,11 +102,11 @@ int run(const EvalOptions& o) {
   if (ao.codecs.empty()) {
     ao.codecs = net::all_codecs();
   }
-  const auto graph = model::OnnxGraph::from_file(o.onnx);
+  const auto graph = model::OnnxGraph::from_file(src.onnx);
   model::SegmentRunner runner(graph, o.threads);
-  const LabelledSet set = load_set(o, runner.cut_shape(1, 0), o.limit);
+  const LabelledSet set = load_set(o, src, runner.cut_shape(1, 0), o.limit);
   if (set.images.empty()) {
-    throw DataError("the test set holds no images", o.images);
+    throw DataError("the test set holds no images", o.data);
   }
   Progress::Options po;
   po.mode = o.progress;

@@ -10,11 +10,12 @@ namespace edgent::eval {
 
 /// What edgent-eval does (filled by its main, no I/O while parsing).
 struct EvalOptions {
-  std::string onnx;                 ///< model; empty with --bench = built-in branchy AlexNet
-  std::string images;               ///< gzipped IDX test images
-  std::string labels;               ///< gzipped IDX test labels
+  std::string model;                ///< model card (edgent.model/1): ONNX and normalisation
+  std::string onnx;                 ///< bare ONNX instead of a card (normalisation below);
+                                    ///< both empty with --bench = built-in branchy AlexNet
+  std::string data;                 ///< Fashion-MNIST directory (t10k-*-ubyte[.gz])
   std::size_t limit = 1000;         ///< test samples to use, 0 = all
-  double scale = 1.0 / 255.0;       ///< x = (pixel * scale - mean) / std
+  double scale = 1.0 / 255.0;       ///< with --onnx: x = (pixel * scale - mean) / std
   std::vector<double> mean{0.0};
   std::vector<double> std{1.0};
   std::vector<std::string> codecs;  ///< empty = all six

@@ -3,7 +3,6 @@
 #include "core/artifact.hpp"
 #include "core/error.hpp"
 #include "eval/bench.hpp"
-#include "eval/idx_gz.hpp"
 #include "model/reference_models.hpp"
 #include "net/tensor_mat.hpp"
 
@@ -96,59 +95,51 @@ TEST(Accuracy, RejectsMismatchedLabels) {
   EXPECT_THROW(accuracy_table(runner, set, {}), DataError);
 }
 
-// --- IDX reading --------------------------------------------------------------------------
+// --- labelled sets from lib/data -----------------------------------------------------------
 
-std::string temp_path(const std::string& name) {
-  return (std::filesystem::temp_directory_path() /
-          ("edgent_eval_test_" + std::to_string(::getpid()) + "_" + name))
-      .string();
-}
-
-void write_gz(const std::string& path, const std::string& bytes) {
-  gzFile f = gzopen(path.c_str(), "wb");
-  ASSERT_NE(f, nullptr);
-  gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size()));
-  gzclose(f);
-}
-
-std::string be32(std::uint32_t v) {
-  return {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
-          static_cast<char>(v)};
-}
-
-TEST(IdxGz, ReadsImagesAndLabelsAndNormalises) {
-  const std::string img = temp_path("img.gz");
-  const std::string lab = temp_path("lab.gz");
-  std::string pixels;
-  for (int i = 0; i < 3 * 2 * 2; ++i) {
-    pixels.push_back(static_cast<char>(i * 20));
+data::Dataset grey_images() {
+  data::Dataset d;
+  d.name = "fashion-mnist";
+  d.channels = 1;
+  d.height = 2;
+  d.width = 2;
+  for (int i = 0; i < 2 * 2 * 2; ++i) {
+    d.pixels.push_back(static_cast<std::uint8_t>(i * 20));
   }
-  write_gz(img, be32(0x803) + be32(3) + be32(2) + be32(2) + pixels);
-  write_gz(lab, be32(0x801) + be32(3) + std::string("\x01\x09\x00", 3));
-  const IdxImages images = read_idx_images(img, 2);
-  EXPECT_EQ(images.count, 2u);
-  EXPECT_EQ(images.rows, 2);
-  EXPECT_EQ(images.pixels.size(), 8u);
-  EXPECT_EQ(images.pixels[5], 100);
-  const auto labels = read_idx_labels(lab);
-  EXPECT_EQ(labels, (std::vector<int>{1, 9, 0}));
-  Normalization norm;
+  d.labels = {1, 9};
+  return d;
+}
+
+TEST(LabelledSet, NormalisesAndRepeatsGreyOverChannels) {
+  const data::Dataset d = grey_images();
+  data::Normalization norm;
   norm.mean = {0.5};
   norm.std = {0.25};
-  const LabelledSet set = make_labelled_set(images, read_idx_labels(lab, 2), {1, 1, 2, 2}, norm);
+  const LabelledSet set = make_labelled_set(d, norm, {1, 1, 2, 2});
   ASSERT_EQ(set.images.size(), 2u);
+  EXPECT_EQ(set.labels, (std::vector<int>{1, 9}));
   EXPECT_FLOAT_EQ(set.images[1].ptr<float>()[1], static_cast<float>((100 / 255.0 - 0.5) / 0.25));
-  EXPECT_THROW(make_labelled_set(images, labels, {1, 1, 2, 2}, norm), DataError);  // 2 vs 3
-  EXPECT_THROW(make_labelled_set(images, read_idx_labels(lab, 2), {1, 1, 3, 3}, norm), ConfigError);
+  norm.mean = {0.0, 0.5, 1.0};
+  norm.std = {1.0, 1.0, 1.0};
+  const LabelledSet rgb = make_labelled_set(d, norm, {1, 3, 2, 2});
+  ASSERT_EQ(rgb.images.size(), 2u);
+  EXPECT_FLOAT_EQ(rgb.images[1].ptr<float>()[1], static_cast<float>(100 / 255.0));
+  EXPECT_FLOAT_EQ(rgb.images[1].ptr<float>()[4 + 1], static_cast<float>(100 / 255.0 - 0.5));
+  EXPECT_FLOAT_EQ(rgb.images[1].ptr<float>()[8 + 1], static_cast<float>(100 / 255.0 - 1.0));
+}
+
+TEST(LabelledSet, RefusesShapesAndNormalisationThatDoNotFit) {
+  const data::Dataset d = grey_images();
+  data::Normalization norm;
+  norm.mean = {0.5};
+  norm.std = {0.25};
+  EXPECT_THROW(make_labelled_set(d, norm, {1, 1, 3, 3}), ConfigError);
+  EXPECT_THROW(make_labelled_set(d, norm, {1, 2, 2}), ConfigError);
   norm.mean = {0.1, 0.2};
-  EXPECT_THROW(make_labelled_set(images, read_idx_labels(lab, 2), {1, 3, 2, 2}, norm), ConfigError);
-  // Wrong magic, short file, missing file.
-  EXPECT_THROW(read_idx_images(lab), DataError);
-  write_gz(img, be32(0x803) + be32(5) + be32(2) + be32(2) + pixels);
-  EXPECT_THROW(read_idx_images(img), DataError);
-  EXPECT_THROW(read_idx_images(temp_path("missing.gz")), IoError);
-  std::filesystem::remove(img);
-  std::filesystem::remove(lab);
+  EXPECT_THROW(make_labelled_set(d, norm, {1, 3, 2, 2}), ConfigError);
+  norm.mean = {0.1};
+  norm.std = {0.0};
+  EXPECT_THROW(make_labelled_set(d, norm, {1, 1, 2, 2}), ConfigError);
 }
 
 // --- benchmark smoke ------------------------------------------------------------------------

@@ -50,11 +50,12 @@ TEST(EdgentEvalCli, WritesTheAccuracyTable) {
   for (auto& p : pixels) {
     p = static_cast<char>(rng() & 0xff);
   }
-  write_gz(dir.path / "img.gz", be32(0x803) + be32(6) + be32(28) + be32(28) + pixels);
-  write_gz(dir.path / "lab.gz", be32(0x801) + be32(6) + std::string("\x01\x02\x03\x04\x05\x06", 6));
-  const std::string common = "--quiet --onnx " + (dir.path / "m.onnx").string() + " --idx-images " +
-                             (dir.path / "img.gz").string() + " --idx-labels " +
-                             (dir.path / "lab.gz").string();
+  write_gz(dir.path / "t10k-images-idx3-ubyte.gz",
+           be32(0x803) + be32(6) + be32(28) + be32(28) + pixels);
+  write_gz(dir.path / "t10k-labels-idx1-ubyte.gz",
+           be32(0x801) + be32(6) + std::string("\x01\x02\x03\x04\x05\x06", 6));
+  const std::string common = "--quiet --onnx " + (dir.path / "m.onnx").string() + " --data " +
+                             dir.path.string();
   const std::string out = (dir.path / "acc.json").string();
   ASSERT_EQ(run(common + " --limit 4 --codecs fp32,int8+zstd -o " + out), 0);
   const Artifact a = read_artifact(out, "accuracy");
@@ -62,20 +63,48 @@ TEST(EdgentEvalCli, WritesTheAccuracyTable) {
   EXPECT_EQ(a.doc["model_sha256"], sha256_file((dir.path / "m.onnx").string()));
   EXPECT_EQ(a.doc["entries"].size(), 10u * 2u);  // chain of 9 units: cuts 0..9, two codecs
   EXPECT_EQ(a.doc["entries"][1]["codec"], "int8+zstd");
-  // Exit codes: unknown codec 2, missing data file 1, missing options 2.
+  // Exit codes: unknown codec 2, missing data directory 1, missing options 2, a card
+  // together with --onnx or with explicit normalisation 2.
   EXPECT_EQ(run(common + " --codecs int4 -o " + out), 2);
-  EXPECT_EQ(run("--onnx " + (dir.path / "m.onnx").string() + " --idx-images " +
-                (dir.path / "none.gz").string() + " --idx-labels x -o " + out),
+  EXPECT_EQ(run("--onnx " + (dir.path / "m.onnx").string() + " --data " +
+                (dir.path / "none").string() + " -o " + out),
             1);
   EXPECT_EQ(run("-o " + out), 2);
+  EXPECT_EQ(run(common + " --model card.json -o " + out), 2);
+  EXPECT_EQ(run("--model card.json --mean 0.5 --data " + dir.path.string() + " -o " + out), 2);
   // An empty test set is refused rather than written as a table of nulls.
-  write_gz(dir.path / "empty.gz", be32(0x803) + be32(0) + be32(28) + be32(28));
-  write_gz(dir.path / "empty_lab.gz", be32(0x801) + be32(0));
-  EXPECT_EQ(run("--onnx " + (dir.path / "m.onnx").string() + " --idx-images " +
-                (dir.path / "empty.gz").string() + " --idx-labels " +
-                (dir.path / "empty_lab.gz").string() + " -o " + (dir.path / "e.json").string()),
+  fs::create_directories(dir.path / "empty");
+  write_gz(dir.path / "empty" / "t10k-images-idx3-ubyte.gz", be32(0x803) + be32(0) + be32(28) + be32(28));
+  write_gz(dir.path / "empty" / "t10k-labels-idx1-ubyte.gz", be32(0x801) + be32(0));
+  EXPECT_EQ(run("--onnx " + (dir.path / "m.onnx").string() + " --data " +
+                (dir.path / "empty").string() + " -o " + (dir.path / "e.json").string()),
             1);
   EXPECT_FALSE(fs::exists(dir.path / "e.json"));
+}
+
+TEST(EdgentEvalCli, TakesTheNormalisationFromTheCard) {
+  const std::string card = std::string(EDGENT_SOURCE_DIR) + "/models/branchy-alexnet-fmnist.json";
+  const std::string data = "/usr/share/datasets/fashion-mnist";
+  if (!fs::exists(data)) {
+    GTEST_SKIP() << "no Fashion-MNIST at " << data;
+  }
+  TempDir dir;
+  const std::string out = (dir.path / "acc.json").string();
+  ASSERT_EQ(run("--quiet --model " + card + " --data " + data + " --limit 20 --codecs fp32 -o " + out),
+            0);
+  const Artifact a = read_artifact(out, "accuracy");
+  EXPECT_EQ(a.doc["samples"], 20);
+  // With the card's normalisation the trained model gets most of 20 test images right at
+  // its last exit's output.
+  double last = -1;
+  int cut_max = -1;
+  for (const auto& e : a.doc["entries"]) {
+    if (e["exit"] == 5 && e["cut"].get<int>() > cut_max) {
+      cut_max = e["cut"].get<int>();
+      last = e["accuracy"].get<double>();
+    }
+  }
+  EXPECT_GE(last, 0.7);
 }
 
 } // namespace
