@@ -7,6 +7,8 @@
 #include "model/model_card.hpp"
 
 #include <gtest/gtest.h>
+
+#include <unistd.h>
 #include <opencv2/dnn.hpp>
 
 #include <cstdlib>
@@ -22,7 +24,9 @@ namespace fs = std::filesystem;
 const std::string kTool = std::string(EDGENT_BIN_DIR) + "/edgent-train";
 
 fs::path temp_dir(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("edgent-train-test-" + name);
+  // ctest runs tests in parallel processes: names carry the pid so that none collide.
+  const fs::path dir = fs::temp_directory_path() /
+                       ("edgent-train-test-" + name + "-" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;
@@ -34,7 +38,8 @@ bool have_fashion_mnist() {
 
 /// Runs edgent-train with @p args; returns the exit status and fills @p err with stderr.
 int run_tool(const std::string& args, std::string& err) {
-  const fs::path log = fs::temp_directory_path() / "edgent-train-test-stderr.txt";
+  const fs::path log = fs::temp_directory_path() /
+                       ("edgent-train-test-stderr-" + std::to_string(::getpid()) + ".txt");
   const int status = std::system((kTool + " " + args + " 2>" + log.string() + " >/dev/null").c_str());
   std::ifstream in(log);
   err.assign(std::istreambuf_iterator<char>(in), {});
