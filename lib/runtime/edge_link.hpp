@@ -17,6 +17,14 @@ struct EdgeLinkOptions {
   std::string model_sha256;
 };
 
+/// How far the edge runs a request and how it encodes the reply (the edge-first order).
+struct EdgeRoute {
+  /// Cut the edge runs to (header X-Edgent-Run-To); -1 = the exit's last unit (device-first).
+  int run_to = -1;
+  /// Codec of the reply tensor (header X-Edgent-Reply-Codec); empty = the edge's default, fp32.
+  std::string reply_codec;
+};
+
 /// The edge's answer to one offloaded segment, or why the device must finish it itself.
 struct EdgeReply {
   net::HttpResult http;
@@ -47,7 +55,8 @@ public:
   /// Sends one tensor-wire body to POST /v1/infer and records the transfer in the estimator.
   /// Throws ConfigError if the edge refuses the model (409); every other failure is a value
   /// with fallback set.
-  EdgeReply infer(std::string_view wire_body);
+  /// @p route sets how far the edge runs and the reply codec (default: to the exit, fp32).
+  EdgeReply infer(std::string_view wire_body, const EdgeRoute& route = {});
   /// Sends a bandwidth probe (POST /v1/probe, probe_bytes() up and down) if the estimate
   /// needs one. Returns true when a probe was sent and succeeded.
   bool probe_if_stale();
