@@ -43,6 +43,12 @@ JSON
     --device-fit "$work/device_fit.json" --edge-fit "$work/edge_fit.json" --edge "$edge" --summary "$work/overhead_$5.json" -o "$work/overhead_$5.jsonl"
 done
 
+echo "== trace replay, fixed plan exit 5 cut 4 fp32 (50 KB up), fits' predictions, 2 requests/s for 60 s"
+"$bin/edgent-infer" --model "$model" --plan "$work/plan_mid.json" --deadline 1000 \
+  --device-fit "$work/device_fit.json" --edge-fit "$work/edge_fit.json" --data $data \
+  --count 120 --rate 2 --edge "$edge" --emulate-trace "$work/slice60.csv" \
+  --summary "$work/trace_mid.json" -o "$work/trace_mid.jsonl"
+
 for strategy in edge-only partition-only edgent; do
   echo "== trace replay, fits, strategy $strategy, deadline 30 ms, 10 requests/s for 30 s"
   "$bin/edgent-infer" --model "$model" --device-fit "$work/device_fit.json" \
