@@ -108,6 +108,12 @@ bool EdgeLink::probe(std::size_t bytes) {
   return r.ok();
 }
 
+bool EdgeLink::ping() {
+  const auto r = m_client.get("/v1/health");
+  record(r, 0.0);
+  return r.ok();
+}
+
 bool EdgeLink::probe_if_stale() {
   if (!m_estimator.needs_probe(now_s())) {
     return false;

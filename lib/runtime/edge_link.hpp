@@ -60,6 +60,9 @@ public:
   /// Sends a bandwidth probe (POST /v1/probe, probe_bytes() up and down) if the estimate
   /// needs one. Returns true when a probe was sent and succeeded.
   bool probe_if_stale();
+  /// Sends a tiny request (GET /v1/health) whose time is nearly all round trip, so that the RTT
+  /// estimate does not drift up when every other transfer is bulk. Returns whether it succeeded.
+  bool ping();
   /// Sends a probe of @p bytes up and @p bytes down now; returns whether it succeeded.
   bool probe(std::size_t bytes);
 

@@ -404,6 +404,7 @@ int run_infer(const InferOptions& o) {
 
   std::optional<dynamic::PlanSelector> selector;
   double last_feed_s = 0;
+  bool fed = false;
   if (config_map) {
     selector.emplace(*config_map);
     last_feed_s = link.now_s();
@@ -437,6 +438,9 @@ int run_infer(const InferOptions& o) {
     if (o.rate > 0) {
       start = t0 + std::chrono::duration_cast<Clock::duration>(
                        std::chrono::duration<double>(static_cast<double>(i) / o.rate));
+    }
+    if (!device_only_run && !o.no_probe && i % 8 == 0) {
+      link.ping(); // keeps a small transfer in the RTT window
     }
     if (!device_only_run && !o.no_probe && link.estimator().needs_probe(link.now_s())) {
       // A probe delays the next request: in open loop, size it to the idle time before the
@@ -483,8 +487,12 @@ int run_infer(const InferOptions& o) {
     } else {
       const double now = link.now_s();
       const double step = std::max(config_map->settings.step_s, 1e-3);
-      if (bw && now - last_feed_s >= step) {
-        const auto steps = static_cast<int>(std::min(100.0, std::floor((now - last_feed_s) / step)));
+      if (bw && (!fed || now - last_feed_s >= step)) {
+        // One sample per detector step elapsed (the first as soon as there is an estimate).
+        const auto steps = !fed ? 1
+                                : static_cast<int>(
+                                      std::min(100.0, std::floor((now - last_feed_s) / step)));
+        fed = true;
         for (int s = 0; s < steps; ++s) {
           selector->update(*bw);
         }
