@@ -3,10 +3,12 @@
 #include "core/file_io.hpp"
 #include "model/model_card.hpp"
 #include "model/onnx_graph.hpp"
+#include "model/partition.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <filesystem>
@@ -37,27 +39,38 @@ fs::path temp_dir(const std::string& name) {
   return dir;
 }
 
+/// Starts @p args[0] with stderr to @p log; returns the pid (-1 on failure).
+pid_t spawn(std::vector<std::string> args, const std::string& log) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  std::vector<char*> argv;
+  for (auto& a : args) {
+    argv.push_back(a.data());
+  }
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  if (posix_spawn(&pid, args[0].c_str(), &actions, nullptr, argv.data(), environ) != 0) {
+    pid = -1;
+  }
+  posix_spawn_file_actions_destroy(&actions);
+  return pid;
+}
+
+/// Waits for @p pid; its exit code, or -1.
+int wait_exit(pid_t pid) {
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 /// edgent-serve on port 0, stopped with SIGTERM.
 class Server {
 public:
   explicit Server(const fs::path& dir) : m_port_file(dir / "port") {
-    const std::string exe = kBin + "/edgent-serve";
-    const std::string port_file = m_port_file.string();
-    const std::string log = (dir / "serve.log").string();
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    std::vector<std::string> args{exe, "--model", kCard, "--port", "0", "--port-file", port_file,
-                                  "--threads", "1", "--quiet"};
-    std::vector<char*> argv;
-    for (auto& a : args) {
-      argv.push_back(a.data());
-    }
-    argv.push_back(nullptr);
-    if (posix_spawn(&m_pid, exe.c_str(), &actions, nullptr, argv.data(), environ) != 0) {
-      m_pid = -1;
-    }
-    posix_spawn_file_actions_destroy(&actions);
+    m_pid = spawn({kBin + "/edgent-serve", "--model", kCard, "--port", "0", "--port-file",
+                   m_port_file.string(), "--threads", "1", "--quiet"},
+                  (dir / "serve.log").string());
     for (int i = 0; i < 300 && m_pid > 0 && !fs::exists(m_port_file); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
@@ -75,10 +88,9 @@ public:
       return -1;
     }
     ::kill(m_pid, SIGTERM);
-    int status = 0;
-    ::waitpid(m_pid, &status, 0);
+    const int code = wait_exit(m_pid);
     m_pid = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return code;
   }
 
 private:
@@ -181,6 +193,100 @@ TEST(InferCli, WithoutAServerEveryRequestFallsBackAndIsRecorded) {
   EXPECT_EQ(summary.doc["fallbacks"], 8);
   EXPECT_EQ(summary.doc["offloaded"], 0);
   EXPECT_GT(summary.doc["accuracy"].get<double>(), 0.5);
+  fs::remove_all(dir);
+}
+
+/// Waits (up to 20 s) until the results being written to @p dir / "r.jsonl" (its temporary
+/// file, until the run commits it) hold at least @p lines records.
+void wait_for_records(const fs::path& dir, std::size_t lines) {
+  for (int i = 0; i < 400; ++i) {
+    for (const auto& e : fs::directory_iterator(dir)) {
+      if (e.path().filename().string().starts_with(".r.jsonl.tmp")) {
+        const std::string text = slurp(e.path());
+        if (static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) >= lines) {
+          return;
+        }
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+std::vector<nlohmann::json> records(const fs::path& p) {
+  std::vector<nlohmann::json> out;
+  std::istringstream lines(slurp(p));
+  std::string line;
+  while (std::getline(lines, line)) {
+    out.push_back(nlohmann::json::parse(line));
+  }
+  return out;
+}
+
+TEST(InferCli, KillingTheServerMidRunLosesNoRequest) {
+  if (!have_data()) {
+    GTEST_SKIP() << "dataset-fashion-mnist not installed";
+  }
+  const fs::path dir = temp_dir("kill");
+  Server server(dir);
+  ASSERT_GT(server.port(), 0) << slurp(dir / "serve.log");
+  write_plan(dir / "plan.json", 5, 3, "device-first", "int8+zstd");
+  const pid_t infer = spawn({kBin + "/edgent-infer", "--model", kCard, "--plan",
+                             (dir / "plan.json").string(), "--data",
+                             "/usr/share/datasets/fashion-mnist", "--count", "30", "--rate", "20",
+                             "--edge", "127.0.0.1:" + std::to_string(server.port()),
+                             "--connect-timeout-ms", "200", "-o", (dir / "r.jsonl").string(),
+                             "--summary", (dir / "s.json").string()},
+                            (dir / "infer.log").string());
+  ASSERT_GT(infer, 0);
+  wait_for_records(dir, 5);
+  server.stop();
+  ASSERT_EQ(wait_exit(infer), 0) << slurp(dir / "infer.log");
+  const auto recs = records(dir / "r.jsonl");
+  ASSERT_EQ(recs.size(), 30u) << "every input gets exactly one record";
+  int fallbacks = 0;
+  for (std::size_t i = 0; i < recs.size(); ++i) {
+    EXPECT_EQ(recs[i]["id"], i);
+    EXPECT_TRUE(recs[i]["class"].is_number());
+    if (recs[i]["fallback"].get<bool>()) {
+      ++fallbacks;
+      EXPECT_TRUE(recs[i]["fallback_reason"].is_string());
+    }
+  }
+  EXPECT_GT(fallbacks, 0) << "requests after the kill finish on the device";
+  EXPECT_LT(fallbacks, 30) << "requests before the kill were offloaded";
+  EXPECT_FALSE(recs.front()["fallback"].get<bool>());
+  EXPECT_TRUE(recs.back()["fallback"].get<bool>());
+  const auto summary = edgent::read_artifact((dir / "s.json").string(), "run");
+  EXPECT_EQ(summary.doc["fallbacks"], fallbacks);
+  fs::remove_all(dir);
+}
+
+TEST(InferCli, SigintStopsWithRecordsAndSummary) {
+  if (!have_data()) {
+    GTEST_SKIP() << "dataset-fashion-mnist not installed";
+  }
+  const fs::path dir = temp_dir("sigint");
+  // A device-only plan (cut n of exit 2): no server needed.
+  const auto card = edgent::model::read_model_card(kCard);
+  const auto graph = edgent::model::OnnxGraph::from_file(edgent::model::onnx_path(card, kCard));
+  const int n = edgent::model::analyse(*graph).exit(2).size();
+  write_plan(dir / "plan.json", 2, n, "device-first", "none");
+  const pid_t infer = spawn({kBin + "/edgent-infer", "--model", kCard, "--plan",
+                             (dir / "plan.json").string(), "--data",
+                             "/usr/share/datasets/fashion-mnist", "--count", "200", "--rate", "10",
+                             "-o", (dir / "r.jsonl").string(), "--summary",
+                             (dir / "s.json").string()},
+                            (dir / "infer.log").string());
+  ASSERT_GT(infer, 0);
+  wait_for_records(dir, 5);
+  ::kill(infer, SIGINT);
+  ASSERT_EQ(wait_exit(infer), 130) << slurp(dir / "infer.log");
+  const auto recs = records(dir / "r.jsonl");
+  const auto summary = edgent::read_artifact((dir / "s.json").string(), "run");
+  EXPECT_TRUE(summary.doc["interrupted"].get<bool>());
+  EXPECT_EQ(summary.doc["count"], recs.size());
+  EXPECT_GT(recs.size(), 3u);
+  EXPECT_LT(recs.size(), 200u);
   fs::remove_all(dir);
 }
 
