@@ -1,6 +1,7 @@
 // edgent-infer against the real edgent-serve binary over loopback.
 #include "core/artifact.hpp"
 #include "core/file_io.hpp"
+#include "dynamic/config_map.hpp"
 #include "model/model_card.hpp"
 #include "model/onnx_graph.hpp"
 #include "model/partition.hpp"
@@ -13,6 +14,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -287,6 +289,63 @@ TEST(InferCli, SigintStopsWithRecordsAndSummary) {
   EXPECT_EQ(summary.doc["count"], recs.size());
   EXPECT_GT(recs.size(), 3u);
   EXPECT_LT(recs.size(), 200u);
+  fs::remove_all(dir);
+}
+
+TEST(InferCli, AConfigMapPicksThePlanOfTheMeasuredBandwidthState) {
+  if (!have_data()) {
+    GTEST_SKIP() << "dataset-fashion-mnist not installed";
+  }
+  const fs::path dir = temp_dir("map");
+  const auto card = edgent::model::read_model_card(kCard);
+  const auto graph = edgent::model::OnnxGraph::from_file(edgent::model::onnx_path(card, kCard));
+  const int n1 = edgent::model::analyse(*graph).exit(1).size();
+  // State 0 (below 1 Mbit/s): exit 1 on the device; state 1: exit 5 on the edge. Loopback
+  // measures far more than 1 Mbit/s, so the run must use state 1's plan.
+  edgent::dynamic::ConfigMap map;
+  map.deadline_ms = 100;
+  map.model_sha256 = card.onnx_sha256;
+  edgent::dynamic::MapState low;
+  low.lo_kbps = 0;
+  low.hi_kbps = 1000;
+  low.strategy = "exit-only";
+  low.feasible = true;
+  low.plan.exit = 1;
+  low.plan.cut = n1;
+  low.plan.codec = "none";
+  low.predicted = {1, 0, 0, 0, 1};
+  edgent::dynamic::MapState high = low;
+  high.lo_kbps = 1000;
+  high.hi_kbps = std::numeric_limits<double>::infinity();
+  high.bandwidth_kbps = 1000;
+  high.strategy = "edge-only";
+  high.plan.exit = 5;
+  high.plan.cut = 0;
+  high.plan.codec = "fp16";
+  high.predicted = {0, 2, 1, 1, 4};
+  map.states = {low, high};
+  edgent::write_artifact((dir / "map.json").string(), edgent::dynamic::config_map_to_json(map),
+                         "configmap", "edgent-mapbuild");
+  Server server(dir);
+  ASSERT_GT(server.port(), 0) << slurp(dir / "serve.log");
+  const int rc = run("--model " + kCard + " --map " + (dir / "map.json").string() +
+                         " --data /usr/share/datasets/fashion-mnist --count 15 --edge 127.0.0.1:" +
+                         std::to_string(server.port()) + " -o " + (dir / "r.jsonl").string() +
+                         " --summary " + (dir / "s.json").string(),
+                     dir / "infer.log");
+  ASSERT_EQ(rc, 0) << slurp(dir / "infer.log");
+  const auto recs = records(dir / "r.jsonl");
+  ASSERT_EQ(recs.size(), 15u);
+  for (const auto& r : recs) {
+    EXPECT_EQ(r["state"]["index"], 1) << r.dump();
+    EXPECT_EQ(r["plan"]["exit"], 5);
+    EXPECT_EQ(r["plan"]["codec"], "fp16");
+    EXPECT_TRUE(r["offloaded"].get<bool>());
+    EXPECT_GT(r["bandwidth_kbps"].get<double>(), 1000.0);
+  }
+  const auto summary = edgent::read_artifact((dir / "s.json").string(), "run");
+  EXPECT_EQ(summary.doc["mode"], "map");
+  EXPECT_EQ(summary.doc["plan_switches"], 0);
   fs::remove_all(dir);
 }
 
