@@ -69,11 +69,17 @@ net::HttpResult EdgeLink::check_model() {
   return r;
 }
 
-EdgeReply EdgeLink::infer(std::string_view wire_body) {
+EdgeReply EdgeLink::infer(std::string_view wire_body, const EdgeRoute& route) {
   EdgeReply reply;
   std::vector<std::pair<std::string, std::string>> headers;
   if (!m_options.model_sha256.empty()) {
     headers.emplace_back("X-Edgent-Model-Sha256", m_options.model_sha256);
+  }
+  if (route.run_to >= 0) {
+    headers.emplace_back("X-Edgent-Run-To", std::to_string(route.run_to));
+  }
+  if (!route.reply_codec.empty()) {
+    headers.emplace_back("X-Edgent-Reply-Codec", route.reply_codec);
   }
   reply.http = m_client.post("/v1/infer", wire_body, "application/octet-stream", headers);
   reply.queue_ms = header_ms(reply.http, "X-Edgent-Queue-Ms");
@@ -99,6 +105,12 @@ bool EdgeLink::probe(std::size_t bytes) {
   if (!r.ok()) {
     log::verbose("bandwidth probe failed: {}", r.error);
   }
+  return r.ok();
+}
+
+bool EdgeLink::ping() {
+  const auto r = m_client.get("/v1/health");
+  record(r, 0.0);
   return r.ok();
 }
 

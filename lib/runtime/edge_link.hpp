@@ -17,6 +17,14 @@ struct EdgeLinkOptions {
   std::string model_sha256;
 };
 
+/// How far the edge runs a request and how it encodes the reply (the edge-first order).
+struct EdgeRoute {
+  /// Cut the edge runs to (header X-Edgent-Run-To); -1 = the exit's last unit (device-first).
+  int run_to = -1;
+  /// Codec of the reply tensor (header X-Edgent-Reply-Codec); empty = the edge's default, fp32.
+  std::string reply_codec;
+};
+
 /// The edge's answer to one offloaded segment, or why the device must finish it itself.
 struct EdgeReply {
   net::HttpResult http;
@@ -47,10 +55,14 @@ public:
   /// Sends one tensor-wire body to POST /v1/infer and records the transfer in the estimator.
   /// Throws ConfigError if the edge refuses the model (409); every other failure is a value
   /// with fallback set.
-  EdgeReply infer(std::string_view wire_body);
+  /// @p route sets how far the edge runs and the reply codec (default: to the exit, fp32).
+  EdgeReply infer(std::string_view wire_body, const EdgeRoute& route = {});
   /// Sends a bandwidth probe (POST /v1/probe, probe_bytes() up and down) if the estimate
   /// needs one. Returns true when a probe was sent and succeeded.
   bool probe_if_stale();
+  /// Sends a tiny request (GET /v1/health) whose time is nearly all round trip, so that the RTT
+  /// estimate does not drift up when every other transfer is bulk. Returns whether it succeeded.
+  bool ping();
   /// Sends a probe of @p bytes up and @p bytes down now; returns whether it succeeded.
   bool probe(std::size_t bytes);
 

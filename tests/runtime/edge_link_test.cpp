@@ -89,5 +89,18 @@ TEST(EdgeLink, ProbesWhenStaleAndMeasuresTheThrottledBandwidth) {
   EXPECT_FALSE(link.probe_if_stale()) << "fresh estimate, no probe";
 }
 
+TEST(EdgeLink, APingKeepsBulkTransfersOutOfTheRtt) {
+  ScriptedHandler handler;
+  RunningServer server(handler, {});
+  auto options = link_options(server);
+  options.client.throttle = std::make_shared<net::Throttle>(std::vector<net::TracePoint>{{0, 8000}});
+  EdgeLink link(options);
+  ASSERT_TRUE(link.probe(64 * 1024));
+  ASSERT_TRUE(link.estimator().rtt_ms());
+  EXPECT_GT(*link.estimator().rtt_ms(), 50.0) << "only a bulk transfer so far";
+  ASSERT_TRUE(link.ping());
+  EXPECT_LT(*link.estimator().rtt_ms(), 20.0) << "the ping's time is nearly all round trip";
+}
+
 } // namespace
 } // namespace edgent::runtime

@@ -1,0 +1,72 @@
+// edgent-infer: the device side of co-inference: runs requests under a fixed plan, a live plan
+// from latency fits, or a config map, offloading to edgent-serve, and records every request.
+#include "cli/common_options.hpp"
+#include "runtime/infer_command.hpp"
+
+int main(int argc, char** argv) {
+  edgent::cli::CommonOptions common;
+  edgent::runtime::InferOptions opts;
+  return edgent::cli::run_tool(
+      "edgent-infer",
+      "Run DNN co-inference requests on the device, offloading to an edge server "
+      "(edgent-serve) under a fixed plan, a live plan from latency fits, or a config map.",
+      argc, argv, common,
+      [&](CLI::App& app) {
+        edgent::cli::add_input(app, "--model", opts.model,
+                               "Model card (edgent.model/1): ONNX, input shape, normalisation")
+            ->required();
+        auto* plan = edgent::cli::add_input(app, "--plan", opts.plan,
+                                            "Fixed plan (edgent.plan/1)");
+        auto* map = edgent::cli::add_input(app, "--map", opts.map,
+                                           "Config map (edgent.configmap/1): dynamic mode");
+        edgent::cli::add_input(app, "--device-fit", opts.device_fit,
+                               "Device latency fit (edgent.fit/1): plan live from the estimate");
+        edgent::cli::add_input(app, "--edge-fit", opts.edge_fit,
+                               "Edge latency fit (edgent.fit/1)");
+        edgent::cli::add_input(app, "--accuracy", opts.accuracy,
+                               "Accuracy table (edgent.accuracy/1), optional");
+        app.add_option("--deadline", opts.deadline_ms,
+                       "Latency requirement, ms (default: the plan's or map's)")
+            ->check(edgent::cli::positive());
+        app.add_option("--strategy", opts.strategy,
+                       "With fits: edgent, device-only, edge-only, partition-only or exit-only")
+            ->capture_default_str()
+            ->check(CLI::IsMember({"edgent", "device-only", "edge-only", "partition-only",
+                                   "exit-only"}));
+        app.add_option("--bandwidth", opts.bandwidth_kbps,
+                       "Bandwidth prior, kbit/s, until the estimator has a value")
+            ->check(edgent::cli::positive());
+        app.add_option("--rtt", opts.rtt_ms, "RTT prior, ms, until measured")
+            ->capture_default_str()
+            ->check(CLI::NonNegativeNumber);
+        auto* data = app.add_option("--data", opts.data,
+                                    "Fashion-MNIST directory (test split, IDX .gz)")
+                         ->type_name("DIR");
+        auto* images = app.add_option("--images", opts.images,
+                                      "Directory of images, or a file listing image paths")
+                           ->type_name("DIR|LIST");
+        auto* tensors = edgent::cli::add_input(
+            app, "--tensors", opts.tensors,
+            "Raw float32 little-endian tensors of the input shape, concatenated");
+        data->excludes(images)->excludes(tensors);
+        images->excludes(tensors);
+        plan->excludes(map);
+        app.add_option("--count", opts.count, "Number of requests (default: every input)")
+            ->check(CLI::PositiveNumber);
+        app.add_option("--offset", opts.offset, "First input")->capture_default_str();
+        app.add_option("--rate", opts.rate,
+                       "Open loop: requests per second, latency from the scheduled start "
+                       "(default: closed loop)")
+            ->check(edgent::cli::positive());
+        app.add_option("--cv-threads", opts.cv_threads, "OpenCV threads on the device (0 = all)")
+            ->capture_default_str()
+            ->check(CLI::NonNegativeNumber);
+        app.add_flag("--no-probe", opts.no_probe, "Never send bandwidth probes");
+        edgent::cli::add_output(app, opts.output, "Results, one JSON line per request");
+        app.add_option("--summary", opts.summary, "Summary (edgent.run/1)")
+            ->type_name("FILE")
+            ->check(edgent::cli::input_path());
+        edgent::net::add_edge_options(app, opts.net);
+      },
+      [&] { return edgent::runtime::run_infer(opts); });
+}

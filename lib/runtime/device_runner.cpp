@@ -1,0 +1,231 @@
+#include "runtime/device_runner.hpp"
+
+#include "core/error.hpp"
+#include "core/log.hpp"
+#include "net/tensor_mat.hpp"
+#include "net/tensor_wire.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace edgent::runtime {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+}
+
+} // namespace
+
+int argmax(const cv::Mat& logits) {
+  const cv::Mat flat = logits.reshape(1, 1);
+  cv::Point max_loc;
+  cv::minMaxLoc(flat, nullptr, nullptr, nullptr, &max_loc);
+  return max_loc.x;
+}
+
+DeviceRunner::DeviceRunner(std::shared_ptr<const model::OnnxGraph> graph, EdgeLink* link,
+                           int cv_threads)
+    : m_graph(graph), m_link(link), m_segments(std::move(graph), cv_threads) {
+  m_exit_ms.assign(static_cast<std::size_t>(exits()), 0.0);
+}
+
+void DeviceRunner::set_exit_latency(std::vector<double> exit_ms) {
+  if (exit_ms.size() != static_cast<std::size_t>(exits())) {
+    throw ConfigError(fmt::format("{} exit latencies for a model of {} exits", exit_ms.size(),
+                                  exits()),
+                      {}, "exits");
+  }
+  m_exit_ms = std::move(exit_ms);
+}
+
+std::vector<double> DeviceRunner::measure_exit_latency(const cv::Mat& input, int reps) {
+  std::vector<double> out;
+  for (int e = 1; e <= exits(); ++e) {
+    m_segments.prepare(e, 0, m_segments.chain(e).size());
+    m_segments.run_exit(e, input); // warm-up
+    std::vector<double> samples;
+    for (int i = 0; i < std::max(1, reps); ++i) {
+      const auto t = Clock::now();
+      m_segments.run_exit(e, input);
+      samples.push_back(ms_since(t));
+    }
+    std::nth_element(samples.begin(), samples.begin() + samples.size() / 2, samples.end());
+    out.push_back(samples[samples.size() / 2]);
+  }
+  return out;
+}
+
+void DeviceRunner::check_plan(const plan::PlanRecord& plan, const std::string& where) const {
+  if (plan.exit < 1 || plan.exit > exits()) {
+    throw ConfigError(fmt::format("exit {} is not an exit of the model (1..{})", plan.exit,
+                                  exits()),
+                      where, "plan.exit");
+  }
+  const model::ExitChain& chain = m_segments.chain(plan.exit);
+  const int n = chain.size();
+  if (plan.cut < 0 || plan.cut > n || !chain.is_cut_point(plan.cut)) {
+    throw ConfigError(fmt::format("cut {} is not a cut point of exit {}", plan.cut, plan.exit),
+                      where, "plan.cut");
+  }
+  const bool device_only = plan.order == plan::Order::device_first && plan.cut == n;
+  if (plan.order == plan::Order::edge_first && (plan.cut == 0 || plan.cut == n)) {
+    throw ConfigError(fmt::format("edge-first needs an interior cut (1..{}), got {}", n - 1,
+                                  plan.cut),
+                      where, "plan.cut");
+  }
+  if (!device_only) {
+    if (plan.codec == "none") {
+      throw ConfigError("codec none is only for device-only plans", where, "plan.codec");
+    }
+    try {
+      net::parse_codec(plan.codec);
+    } catch (Error& e) {
+      throw ConfigError(e.detail(), where, "plan.codec");
+    }
+    if (!m_link) {
+      throw ConfigError("the plan offloads but there is no edge link", where, "plan");
+    }
+  }
+}
+
+void DeviceRunner::prepare(const plan::PlanRecord& plan) {
+  const int n = m_segments.chain(plan.exit).size();
+  if (plan.order == plan::Order::device_first) {
+    if (plan.cut > 0) {
+      m_segments.prepare(plan.exit, 0, plan.cut);
+    }
+    if (plan.cut > 0 && plan.cut < n) {
+      m_segments.prepare(plan.exit, plan.cut, n); // a fallback finishes the head's tail
+    }
+  } else {
+    m_segments.prepare(plan.exit, plan.cut, n);
+  }
+  for (int e = 1; e <= exits(); ++e) {
+    m_segments.prepare(e, 0, m_segments.chain(e).size());
+  }
+}
+
+void DeviceRunner::finish_on_device(RunResult& r, const cv::Mat& input,
+                                    const plan::PlanRecord& plan, const cv::Mat* head,
+                                    Clock::time_point start, double deadline_ms) {
+  const double left = deadline_ms - ms_since(start);
+  // Deepest exit whose device latency fits; shallowest when none does.
+  int exit = 1;
+  for (int e = exits(); e >= 1; --e) {
+    double cost = m_exit_ms[static_cast<std::size_t>(e - 1)];
+    if (head && e == plan.exit) {
+      // The head already ran: only its tail is left (scaled by the units' share of FLOPs).
+      const model::ExitChain& chain = m_segments.chain(e);
+      const double all = chain.flops(0, chain.size());
+      cost *= all > 0 ? chain.flops(plan.cut, chain.size()) / all : 1.0;
+    }
+    if (cost <= left) {
+      exit = e;
+      break;
+    }
+  }
+  const auto t = Clock::now();
+  if (head && exit == plan.exit) {
+    r.logits = m_segments.run(exit, plan.cut, m_segments.chain(exit).size(), *head);
+  } else {
+    r.logits = m_segments.run_exit(exit, input);
+  }
+  r.measured.device_ms += ms_since(t);
+  r.exit = exit;
+}
+
+RunResult DeviceRunner::run(std::uint64_t id, const cv::Mat& input, const plan::PlanRecord& plan,
+                            Clock::time_point start, double deadline_ms) {
+  RunResult r;
+  r.exit = plan.exit;
+  const int n = m_segments.chain(plan.exit).size();
+  const bool device_first = plan.order == plan::Order::device_first;
+  if (device_first && plan.cut == n) {
+    const auto t = Clock::now();
+    r.logits = m_segments.run_exit(plan.exit, input);
+    r.measured.device_ms = ms_since(t);
+    r.measured.total_ms = ms_since(start);
+    return r;
+  }
+  const net::CodecSpec codec = net::parse_codec(plan.codec);
+  const net::CodecSpec fp32 = net::parse_codec("fp32");
+
+  cv::Mat head;
+  auto t = Clock::now();
+  if (device_first && plan.cut > 0) {
+    head = m_segments.run(plan.exit, 0, plan.cut, input);
+    r.measured.device_ms = ms_since(t);
+  } else if (device_first) {
+    head = input;
+  }
+  t = Clock::now();
+  const int sent_cut = device_first ? plan.cut : 0;
+  const std::string body = net::encode_tensor(
+      net::to_wire(device_first ? head : input, id, static_cast<std::uint16_t>(plan.exit),
+                   static_cast<std::uint16_t>(sent_cut)),
+      device_first ? codec : fp32);
+  r.measured.codec_ms = ms_since(t);
+
+  EdgeRoute route;
+  if (!device_first) {
+    route.run_to = plan.cut;
+    route.reply_codec = plan.codec;
+  }
+  const EdgeReply reply = m_link->infer(body, route);
+  r.bytes_up = reply.http.bytes_up;
+  r.bytes_down = reply.http.bytes_down;
+  r.measured.edge_queue_ms = reply.queue_ms;
+  r.measured.edge_compute_ms = reply.compute_ms;
+  r.measured.network_ms = reply.network_ms;
+  r.measured.up_ms =
+      std::max(reply.http.first_byte_ms - reply.queue_ms - reply.compute_ms, 0.0);
+  r.measured.down_ms = std::max(reply.http.total_ms - reply.http.first_byte_ms, 0.0);
+
+  cv::Mat tensor;
+  if (reply.ok()) {
+    t = Clock::now();
+    try {
+      const net::WireTensor w = net::decode_tensor(reply.http.body);
+      const int want_cut = device_first ? n : plan.cut;
+      if (w.exit != plan.exit || w.cut != want_cut) {
+        throw NetError(fmt::format("the edge answered exit {} cut {}, expected exit {} cut {}",
+                                   w.exit, w.cut, plan.exit, want_cut),
+                       {}, "reply");
+      }
+      tensor = net::to_mat(w);
+    } catch (const Error& e) {
+      r.fallback = true;
+      r.fallback_reason = "bad reply: " + e.message();
+    }
+    r.measured.codec_ms += ms_since(t);
+  } else {
+    r.fallback = true;
+    r.fallback_reason = reply.http.error.empty()
+                            ? std::string(net::to_string(reply.http.outcome))
+                            : reply.http.error;
+  }
+
+  if (r.fallback) {
+    log::verbose("request {}: edge failed ({}), finishing on the device", id, r.fallback_reason);
+    finish_on_device(r, input, plan, device_first && plan.cut > 0 ? &head : nullptr, start,
+                     deadline_ms);
+  } else {
+    r.offloaded = true;
+    if (device_first) {
+      r.logits = tensor;
+    } else {
+      t = Clock::now();
+      r.logits = m_segments.run(plan.exit, plan.cut, n, tensor);
+      r.measured.device_ms += ms_since(t);
+    }
+  }
+  r.measured.total_ms = ms_since(start);
+  return r;
+}
+
+} // namespace edgent::runtime

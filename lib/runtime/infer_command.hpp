@@ -1,0 +1,41 @@
+#pragma once
+
+#include "net/net_options.hpp"
+
+#include <cstddef>
+#include <string>
+
+namespace edgent::runtime {
+
+/// What edgent-infer was asked to do (filled by option parsing, which opens no files).
+struct InferOptions {
+  std::string model;            ///< model card (edgent.model/1): ONNX, input shape, normalisation
+  // Plan source: exactly one of plan, (device_fit + edge_fit + deadline), map.
+  std::string plan;             ///< fixed plan (edgent.plan/1)
+  std::string map;              ///< config map (edgent.configmap/1): dynamic mode
+  std::string device_fit;       ///< edgent.fit/1 (or profile) of the device
+  std::string edge_fit;         ///< edgent.fit/1 (or profile) of the edge
+  std::string accuracy;         ///< edgent.accuracy/1, optional (fits mode)
+  double deadline_ms = 0;       ///< latency requirement; 0 = the plan's or map's
+  std::string strategy = "edgent"; ///< fits mode: edgent, device-only, edge-only, ...
+  double bandwidth_kbps = 0;    ///< prior until the estimator has a value; 0 = none
+  double rtt_ms = 0;            ///< RTT prior until measured
+  // Inputs: exactly one.
+  std::string data;             ///< Fashion-MNIST directory (test split)
+  std::string images;           ///< directory of images or a text file listing them
+  std::string tensors;          ///< raw float32 LE tensors of the input shape, concatenated
+  std::size_t count = 0;        ///< requests (0 = every input)
+  std::size_t offset = 0;       ///< first input
+  double rate = 0;              ///< open loop requests/s; 0 = closed loop
+  int cv_threads = 1;           ///< OpenCV threads on the device
+  bool no_probe = false;        ///< never send bandwidth probes
+  std::string output;           ///< results, one JSON line per request (empty = none)
+  std::string summary;          ///< edgent.run/1 summary (empty = stderr only)
+  net::EdgeNetOptions net;
+};
+
+/// Runs the requests, writes the records and the summary. Returns 0, or 130 after SIGINT
+/// (records and summary of the requests done are still written).
+int run_infer(const InferOptions& options);
+
+} // namespace edgent::runtime

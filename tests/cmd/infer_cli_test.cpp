@@ -1,0 +1,377 @@
+// edgent-infer against the real edgent-serve binary over loopback.
+#include "core/artifact.hpp"
+#include "core/file_io.hpp"
+#include "dynamic/config_map.hpp"
+#include "model/model_card.hpp"
+#include "model/onnx_graph.hpp"
+#include "model/partition.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kBin = EDGENT_BIN_DIR;
+const std::string kCard = std::string(EDGENT_SOURCE_DIR) + "/models/branchy-alexnet-fmnist.json";
+
+fs::path temp_dir(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() /
+                       ("edgent_infer_" + name + "_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+/// Starts @p args[0] with stderr to @p log; returns the pid (-1 on failure).
+pid_t spawn(std::vector<std::string> args, const std::string& log) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  std::vector<char*> argv;
+  for (auto& a : args) {
+    argv.push_back(a.data());
+  }
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  if (posix_spawn(&pid, args[0].c_str(), &actions, nullptr, argv.data(), environ) != 0) {
+    pid = -1;
+  }
+  posix_spawn_file_actions_destroy(&actions);
+  return pid;
+}
+
+/// Waits for @p pid; its exit code, or -1.
+int wait_exit(pid_t pid) {
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/// edgent-serve on port 0, stopped with SIGTERM.
+class Server {
+public:
+  explicit Server(const fs::path& dir) : m_port_file(dir / "port") {
+    m_pid = spawn({kBin + "/edgent-serve", "--model", kCard, "--port", "0", "--port-file",
+                   m_port_file.string(), "--threads", "1", "--quiet"},
+                  (dir / "serve.log").string());
+    for (int i = 0; i < 300 && m_pid > 0 && !fs::exists(m_port_file); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  ~Server() { stop(); }
+  int port() const {
+    std::ifstream in(m_port_file);
+    int port = 0;
+    in >> port;
+    return port;
+  }
+  /// SIGTERM and the exit status.
+  int stop() {
+    if (m_pid <= 0) {
+      return -1;
+    }
+    ::kill(m_pid, SIGTERM);
+    const int code = wait_exit(m_pid);
+    m_pid = -1;
+    return code;
+  }
+
+private:
+  fs::path m_port_file;
+  pid_t m_pid = -1;
+};
+
+int run(const std::string& args, const fs::path& log) {
+  const std::string cmd = kBin + "/edgent-infer " + args + " 2>" + log.string();
+  const int status = std::system(cmd.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void write_plan(const fs::path& path, int exit, int cut, const std::string& order,
+                const std::string& codec) {
+  const auto card = edgent::model::read_model_card(kCard);
+  nlohmann::json doc = {
+      {"strategy", "edgent"}, {"feasible", true}, {"deadline_ms", 1000.0},
+      {"bandwidth_kbps", 100000.0}, {"up_kbps", 100000.0}, {"down_kbps", 100000.0},
+      {"rtt_ms", 0.2}, {"edge_queue_ms", 0.0}, {"model_sha256", card.onnx_sha256},
+      {"accuracy_known", true},
+      {"plan", {{"exit", exit}, {"cut", cut}, {"order", order}, {"codec", codec}, {"accuracy", 0.9}}},
+      {"predicted",
+       {{"device_ms", 1.0}, {"edge_ms", 1.0}, {"up_ms", 0.5}, {"down_ms", 0.5}, {"total_ms", 3.0}}},
+      {"reward", 1.0}};
+  edgent::write_artifact(path.string(), doc, "plan", "edgent-plan");
+}
+
+bool have_data() {
+  return fs::exists("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz");
+}
+
+TEST(InferCli, RunsAFixedPlanThroughTheRealServer) {
+  if (!have_data()) {
+    GTEST_SKIP() << "dataset-fashion-mnist not installed";
+  }
+  const fs::path dir = temp_dir("fixed");
+  Server server(dir);
+  ASSERT_GT(server.port(), 0) << slurp(dir / "serve.log");
+  write_plan(dir / "plan.json", 5, 3, "device-first", "fp16");
+  const int rc = run("--model " + kCard + " --plan " + (dir / "plan.json").string() +
+                         " --data /usr/share/datasets/fashion-mnist --count 20 --offset 5" +
+                         " --edge 127.0.0.1:" + std::to_string(server.port()) + " -o " +
+                         (dir / "results.jsonl").string() + " --summary " +
+                         (dir / "summary.json").string(),
+                     dir / "infer.log");
+  ASSERT_EQ(rc, 0) << slurp(dir / "infer.log");
+  std::istringstream lines(slurp(dir / "results.jsonl"));
+  std::string line;
+  int n = 0;
+  while (std::getline(lines, line)) {
+    const auto rec = nlohmann::json::parse(line);
+    EXPECT_EQ(rec["id"].get<int>(), 5 + n);
+    EXPECT_EQ(rec["plan"]["exit"], 5);
+    EXPECT_EQ(rec["plan"]["cut"], 3);
+    EXPECT_EQ(rec["plan"]["codec"], "fp16");
+    EXPECT_FALSE(rec["fallback"].get<bool>()) << line;
+    EXPECT_TRUE(rec["offloaded"].get<bool>());
+    EXPECT_TRUE(rec["label"].is_number());
+    EXPECT_EQ(rec["correct"].get<bool>(), rec["class"] == rec["label"]);
+    EXPECT_GT(rec["measured"]["total_ms"].get<double>(), 0.0);
+    EXPECT_GT(rec["bytes_up"].get<int>(), 0);
+    ++n;
+  }
+  EXPECT_EQ(n, 20);
+  const auto summary = edgent::read_artifact((dir / "summary.json").string(), "run");
+  EXPECT_EQ(summary.doc["count"], 20);
+  EXPECT_EQ(summary.doc["fallbacks"], 0);
+  EXPECT_EQ(summary.doc["offloaded"], 20);
+  EXPECT_GT(summary.doc["accuracy"].get<double>(), 0.6);
+  EXPECT_GT(summary.doc["bytes_up"].get<int>(), 20 * 1000);
+  EXPECT_LE(summary.doc["latency_ms"]["p50"].get<double>(),
+            summary.doc["latency_ms"]["p99"].get<double>());
+  EXPECT_EQ(server.stop(), 0) << "SIGTERM drains and exits 0";
+  fs::remove_all(dir);
+}
+
+TEST(InferCli, WithoutAServerEveryRequestFallsBackAndIsRecorded) {
+  if (!have_data()) {
+    GTEST_SKIP() << "dataset-fashion-mnist not installed";
+  }
+  const fs::path dir = temp_dir("down");
+  write_plan(dir / "plan.json", 5, 0, "device-first", "fp32");
+  // Port 1 on loopback: nothing listens there.
+  const int rc = run("--model " + kCard + " --plan " + (dir / "plan.json").string() +
+                         " --data /usr/share/datasets/fashion-mnist --count 8 --edge 127.0.0.1:1" +
+                         " --connect-timeout-ms 200 -o " + (dir / "results.jsonl").string() +
+                         " --summary " + (dir / "summary.json").string(),
+                     dir / "infer.log");
+  ASSERT_EQ(rc, 0) << slurp(dir / "infer.log");
+  const auto summary = edgent::read_artifact((dir / "summary.json").string(), "run");
+  EXPECT_EQ(summary.doc["count"], 8);
+  EXPECT_EQ(summary.doc["fallbacks"], 8);
+  EXPECT_EQ(summary.doc["offloaded"], 0);
+  EXPECT_GT(summary.doc["accuracy"].get<double>(), 0.5);
+  fs::remove_all(dir);
+}
+
+/// Waits (up to 20 s) until the results being written to @p dir / "r.jsonl" (its temporary
+/// file, until the run commits it) hold at least @p lines records.
+void wait_for_records(const fs::path& dir, std::size_t lines) {
+  for (int i = 0; i < 400; ++i) {
+    for (const auto& e : fs::directory_iterator(dir)) {
+      if (e.path().filename().string().starts_with(".r.jsonl.tmp")) {
+        const std::string text = slurp(e.path());
+        if (static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) >= lines) {
+          return;
+        }
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+std::vector<nlohmann::json> records(const fs::path& p) {
+  std::vector<nlohmann::json> out;
+  std::istringstream lines(slurp(p));
+  std::string line;
+  while (std::getline(lines, line)) {
+    out.push_back(nlohmann::json::parse(line));
+  }
+  return out;
+}
+
+TEST(InferCli, KillingTheServerMidRunLosesNoRequest) {
+  if (!have_data()) {
+    GTEST_SKIP() << "dataset-fashion-mnist not installed";
+  }
+  const fs::path dir = temp_dir("kill");
+  Server server(dir);
+  ASSERT_GT(server.port(), 0) << slurp(dir / "serve.log");
+  write_plan(dir / "plan.json", 5, 3, "device-first", "int8+zstd");
+  const pid_t infer = spawn({kBin + "/edgent-infer", "--model", kCard, "--plan",
+                             (dir / "plan.json").string(), "--data",
+                             "/usr/share/datasets/fashion-mnist", "--count", "30", "--rate", "20",
+                             "--edge", "127.0.0.1:" + std::to_string(server.port()),
+                             "--connect-timeout-ms", "200", "-o", (dir / "r.jsonl").string(),
+                             "--summary", (dir / "s.json").string()},
+                            (dir / "infer.log").string());
+  ASSERT_GT(infer, 0);
+  wait_for_records(dir, 5);
+  server.stop();
+  ASSERT_EQ(wait_exit(infer), 0) << slurp(dir / "infer.log");
+  const auto recs = records(dir / "r.jsonl");
+  ASSERT_EQ(recs.size(), 30u) << "every input gets exactly one record";
+  int fallbacks = 0;
+  for (std::size_t i = 0; i < recs.size(); ++i) {
+    EXPECT_EQ(recs[i]["id"], i);
+    EXPECT_TRUE(recs[i]["class"].is_number());
+    if (recs[i]["fallback"].get<bool>()) {
+      ++fallbacks;
+      EXPECT_TRUE(recs[i]["fallback_reason"].is_string());
+    }
+  }
+  EXPECT_GT(fallbacks, 0) << "requests after the kill finish on the device";
+  EXPECT_LT(fallbacks, 30) << "requests before the kill were offloaded";
+  EXPECT_FALSE(recs.front()["fallback"].get<bool>());
+  EXPECT_TRUE(recs.back()["fallback"].get<bool>());
+  const auto summary = edgent::read_artifact((dir / "s.json").string(), "run");
+  EXPECT_EQ(summary.doc["fallbacks"], fallbacks);
+  fs::remove_all(dir);
+}
+
+TEST(InferCli, SigintStopsWithRecordsAndSummary) {
+  if (!have_data()) {
+    GTEST_SKIP() << "dataset-fashion-mnist not installed";
+  }
+  const fs::path dir = temp_dir("sigint");
+  // A device-only plan (cut n of exit 2): no server needed.
+  const auto card = edgent::model::read_model_card(kCard);
+  const auto graph = edgent::model::OnnxGraph::from_file(edgent::model::onnx_path(card, kCard));
+  const int n = edgent::model::analyse(*graph).exit(2).size();
+  write_plan(dir / "plan.json", 2, n, "device-first", "none");
+  const pid_t infer = spawn({kBin + "/edgent-infer", "--model", kCard, "--plan",
+                             (dir / "plan.json").string(), "--data",
+                             "/usr/share/datasets/fashion-mnist", "--count", "200", "--rate", "10",
+                             "-o", (dir / "r.jsonl").string(), "--summary",
+                             (dir / "s.json").string()},
+                            (dir / "infer.log").string());
+  ASSERT_GT(infer, 0);
+  wait_for_records(dir, 5);
+  ::kill(infer, SIGINT);
+  ASSERT_EQ(wait_exit(infer), 130) << slurp(dir / "infer.log");
+  const auto recs = records(dir / "r.jsonl");
+  const auto summary = edgent::read_artifact((dir / "s.json").string(), "run");
+  EXPECT_TRUE(summary.doc["interrupted"].get<bool>());
+  EXPECT_EQ(summary.doc["count"], recs.size());
+  EXPECT_GT(recs.size(), 3u);
+  EXPECT_LT(recs.size(), 200u);
+  fs::remove_all(dir);
+}
+
+TEST(InferCli, AConfigMapPicksThePlanOfTheMeasuredBandwidthState) {
+  if (!have_data()) {
+    GTEST_SKIP() << "dataset-fashion-mnist not installed";
+  }
+  const fs::path dir = temp_dir("map");
+  const auto card = edgent::model::read_model_card(kCard);
+  const auto graph = edgent::model::OnnxGraph::from_file(edgent::model::onnx_path(card, kCard));
+  const int n1 = edgent::model::analyse(*graph).exit(1).size();
+  // State 0 (below 1 Mbit/s): exit 1 on the device; state 1: exit 5 on the edge. Loopback
+  // measures far more than 1 Mbit/s, so the run must use state 1's plan.
+  edgent::dynamic::ConfigMap map;
+  map.deadline_ms = 100;
+  map.model_sha256 = card.onnx_sha256;
+  edgent::dynamic::MapState low;
+  low.lo_kbps = 0;
+  low.hi_kbps = 1000;
+  low.strategy = "exit-only";
+  low.feasible = true;
+  low.plan.exit = 1;
+  low.plan.cut = n1;
+  low.plan.codec = "none";
+  low.predicted = {1, 0, 0, 0, 1};
+  edgent::dynamic::MapState high = low;
+  high.lo_kbps = 1000;
+  high.hi_kbps = std::numeric_limits<double>::infinity();
+  high.bandwidth_kbps = 1000;
+  high.strategy = "edge-only";
+  high.plan.exit = 5;
+  high.plan.cut = 0;
+  high.plan.codec = "fp16";
+  high.predicted = {0, 2, 1, 1, 4};
+  map.states = {low, high};
+  edgent::write_artifact((dir / "map.json").string(), edgent::dynamic::config_map_to_json(map),
+                         "configmap", "edgent-mapbuild");
+  Server server(dir);
+  ASSERT_GT(server.port(), 0) << slurp(dir / "serve.log");
+  const int rc = run("--model " + kCard + " --map " + (dir / "map.json").string() +
+                         " --data /usr/share/datasets/fashion-mnist --count 15 --edge 127.0.0.1:" +
+                         std::to_string(server.port()) + " -o " + (dir / "r.jsonl").string() +
+                         " --summary " + (dir / "s.json").string(),
+                     dir / "infer.log");
+  ASSERT_EQ(rc, 0) << slurp(dir / "infer.log");
+  const auto recs = records(dir / "r.jsonl");
+  ASSERT_EQ(recs.size(), 15u);
+  for (const auto& r : recs) {
+    EXPECT_EQ(r["state"]["index"], 1) << r.dump();
+    EXPECT_EQ(r["plan"]["exit"], 5);
+    EXPECT_EQ(r["plan"]["codec"], "fp16");
+    EXPECT_TRUE(r["offloaded"].get<bool>());
+    EXPECT_GT(r["bandwidth_kbps"].get<double>(), 1000.0);
+  }
+  const auto summary = edgent::read_artifact((dir / "s.json").string(), "run");
+  EXPECT_EQ(summary.doc["mode"], "map");
+  EXPECT_EQ(summary.doc["plan_switches"], 0);
+  fs::remove_all(dir);
+}
+
+TEST(InferCli, BadInputsAreUsageErrors) {
+  const fs::path dir = temp_dir("bad");
+  EXPECT_EQ(run("--model " + kCard + " --data /nonexistent", dir / "a.log"), 2)
+      << "no plan source";
+  {
+    std::ofstream t(dir / "one.f32", std::ios::binary);
+    const std::string zeros(28 * 28 * 4, '\0');
+    t << zeros;
+  }
+  write_plan(dir / "plan.json", 9, 0, "device-first", "fp32");
+  EXPECT_EQ(run("--model " + kCard + " --plan " + (dir / "plan.json").string() + " --tensors " +
+                    (dir / "one.f32").string(),
+                dir / "b.log"),
+            2)
+      << "exit 9 is not in the model: " << slurp(dir / "b.log");
+  EXPECT_NE(slurp(dir / "b.log").find("plan.exit"), std::string::npos) << slurp(dir / "b.log");
+  write_plan(dir / "plan.json", 1, 0, "device-first", "fp32");
+  EXPECT_EQ(run("--model " + kCard + " --plan " + (dir / "plan.json").string() + " --tensors " +
+                    (dir / "plan.json").string(),
+                dir / "c.log"),
+            1)
+      << "not a whole number of tensors: " << slurp(dir / "c.log");
+  fs::remove_all(dir);
+}
+
+} // namespace

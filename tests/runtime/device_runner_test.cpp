@@ -1,0 +1,189 @@
+#include "runtime/device_runner.hpp"
+
+#include "core/error.hpp"
+#include "data/dataset.hpp"
+#include "model/model_card.hpp"
+#include "runtime/edge_handler.hpp"
+#include "../net/test_server.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <optional>
+
+namespace edgent::runtime {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using net::testing::RunningServer;
+
+const std::string kCard = std::string(EDGENT_SOURCE_DIR) + "/models/branchy-alexnet-fmnist.json";
+
+/// The trained default model and a few normalised Fashion-MNIST test images (or, without the
+/// data set, seeded random inputs).
+struct Fixture {
+  std::shared_ptr<const model::OnnxGraph> graph;
+  std::vector<cv::Mat> inputs;
+
+  Fixture() {
+    const model::ModelCard card = model::read_model_card(kCard);
+    graph = model::OnnxGraph::from_file(model::onnx_path(card, kCard));
+    const std::vector<int> shape{1, 1, 28, 28};
+    if (std::filesystem::exists(std::string(data::kFashionMnistDir) + "/t10k-labels-idx1-ubyte.gz")) {
+      const data::Dataset ds = data::load_fashion_mnist(data::kFashionMnistDir, data::Split::test, 3);
+      const data::Normalization norm{card.norm_scale, card.norm_mean, card.norm_std};
+      for (std::size_t i = 0; i < ds.size(); ++i) {
+        cv::Mat blob(4, shape.data(), CV_32F);
+        data::to_float(ds, norm, i, 1, std::span<float>(blob.ptr<float>(), 784));
+        inputs.push_back(blob);
+      }
+    } else {
+      cv::RNG rng(7);
+      for (int i = 0; i < 3; ++i) {
+        cv::Mat blob(4, shape.data(), CV_32F);
+        rng.fill(blob, cv::RNG::NORMAL, 0.0, 1.0);
+        inputs.push_back(blob);
+      }
+    }
+  }
+};
+
+EdgeLinkOptions link_options(std::uint16_t port, const std::string& sha) {
+  EdgeLinkOptions o;
+  o.client.port = port;
+  o.client.timeout = std::chrono::milliseconds(5000);
+  o.client.connect_timeout = std::chrono::milliseconds(500);
+  o.client.backoff_initial = std::chrono::milliseconds(10);
+  o.model_sha256 = sha;
+  return o;
+}
+
+plan::PlanRecord make_plan(int exit, int cut, plan::Order order, std::string codec) {
+  plan::PlanRecord p;
+  p.exit = exit;
+  p.cut = cut;
+  p.order = order;
+  p.codec = std::move(codec);
+  return p;
+}
+
+TEST(DeviceRunner, EveryExitCutAndOrderThroughTheEdgeMatchesLocalInference) {
+  Fixture f;
+  EdgeHandler handler(f.graph, 2, 1);
+  net::ServerOptions so;
+  so.threads = 2;
+  RunningServer server(handler, so);
+  EdgeLink link(link_options(server.port(), f.graph->sha256()));
+  ASSERT_TRUE(link.check_model().ok());
+  DeviceRunner runner(f.graph, &link, 1);
+  int checked = 0;
+  for (int e = 1; e <= runner.exits(); ++e) {
+    const model::ExitChain& chain = runner.segments().chain(e);
+    const int n = chain.size();
+    std::vector<int> local;
+    for (const cv::Mat& in : f.inputs) {
+      local.push_back(argmax(runner.segments().run_exit(e, in)));
+    }
+    for (const int cut : chain.cut_points()) {
+      for (const auto order : {plan::Order::device_first, plan::Order::edge_first}) {
+        if (order == plan::Order::edge_first && (cut == 0 || cut == n)) {
+          continue;
+        }
+        const auto p = make_plan(e, cut, order, cut == n ? "none" : "fp32");
+        ASSERT_NO_THROW(runner.check_plan(p, "test"));
+        for (std::size_t i = 0; i < f.inputs.size(); ++i) {
+          const RunResult r = runner.run(i, f.inputs[i], p, Clock::now(), 1e6);
+          ASSERT_FALSE(r.fallback) << "exit " << e << " cut " << cut << ": " << r.fallback_reason;
+          EXPECT_EQ(r.offloaded, cut != n || order == plan::Order::edge_first);
+          EXPECT_EQ(argmax(r.logits), local[i])
+              << "exit " << e << " cut " << cut << " " << plan::order_name(order);
+          EXPECT_GE(r.measured.total_ms, r.measured.device_ms);
+          ++checked;
+        }
+      }
+    }
+  }
+  EXPECT_GT(checked, 30);
+  // A lossy codec at an interior cut still classifies like the whole chain here.
+  const auto p = make_plan(runner.exits(), 2, plan::Order::edge_first, "fp16+zstd");
+  const RunResult r = runner.run(99, f.inputs[0], p, Clock::now(), 1e6);
+  ASSERT_FALSE(r.fallback) << r.fallback_reason;
+  EXPECT_EQ(argmax(r.logits), argmax(runner.segments().run_exit(runner.exits(), f.inputs[0])));
+}
+
+TEST(DeviceRunner, RefusesPlansThatDoNotFitTheModel) {
+  Fixture f;
+  DeviceRunner runner(f.graph, nullptr, 1);
+  const int n = runner.segments().chain(1).size();
+  EXPECT_THROW(runner.check_plan(make_plan(9, 0, plan::Order::device_first, "fp32"), "p"),
+               ConfigError);
+  EXPECT_THROW(runner.check_plan(make_plan(1, n + 1, plan::Order::device_first, "fp32"), "p"),
+               ConfigError);
+  EXPECT_THROW(runner.check_plan(make_plan(1, 0, plan::Order::edge_first, "fp32"), "p"),
+               ConfigError);
+  EXPECT_THROW(runner.check_plan(make_plan(1, 1, plan::Order::device_first, "none"), "p"),
+               ConfigError);
+  EXPECT_THROW(runner.check_plan(make_plan(1, 1, plan::Order::device_first, "fp32"), "p"),
+               ConfigError) << "offloading without a link";
+  EXPECT_NO_THROW(runner.check_plan(make_plan(1, n, plan::Order::device_first, "none"), "p"));
+}
+
+TEST(DeviceRunner, FallsBackToTheDeviceWhenTheServerStopsMidRun) {
+  Fixture f;
+  EdgeHandler handler(f.graph, 1, 1);
+  std::optional<RunningServer> server;
+  server.emplace(handler, net::ServerOptions{});
+  EdgeLink link(link_options(server->port(), f.graph->sha256()));
+  DeviceRunner runner(f.graph, &link, 1);
+  // Exit 1 fits a generous deadline, nothing fits a tiny one: the shallowest exit is used.
+  runner.set_exit_latency({1, 2, 3, 4, 1e9});
+  const auto p = make_plan(runner.exits(), 2, plan::Order::device_first, "int8");
+  int fallbacks = 0;
+  for (int i = 0; i < 6; ++i) {
+    if (i == 3) {
+      server.reset();
+    }
+    const RunResult r = runner.run(i, f.inputs[i % 3], p, Clock::now(), 100.0);
+    ASSERT_FALSE(r.logits.empty()) << "every request gets a result";
+    if (i < 3) {
+      EXPECT_FALSE(r.fallback) << r.fallback_reason;
+      EXPECT_EQ(r.exit, runner.exits());
+    } else {
+      EXPECT_TRUE(r.fallback);
+      EXPECT_FALSE(r.fallback_reason.empty());
+      EXPECT_EQ(r.exit, 4) << "deepest exit whose device latency fits the deadline";
+      ++fallbacks;
+    }
+  }
+  EXPECT_EQ(fallbacks, 3);
+  const RunResult late = runner.run(7, f.inputs[0], p, Clock::now(), 0.5);
+  EXPECT_TRUE(late.fallback);
+  EXPECT_EQ(late.exit, 1) << "shallowest exit when none fits";
+}
+
+TEST(DeviceRunner, AMissingTokenIsAFallbackWithTheReason) {
+  Fixture f;
+  EdgeHandler handler(f.graph, 1, 1);
+  net::ServerOptions so;
+  so.token = "s3cret";
+  RunningServer server(handler, so);
+  const auto p = make_plan(1, 0, plan::Order::device_first, "fp32");
+  {
+    EdgeLink link(link_options(server.port(), f.graph->sha256()));
+    DeviceRunner runner(f.graph, &link, 1);
+    const RunResult r = runner.run(0, f.inputs[0], p, Clock::now(), 1e6);
+    EXPECT_TRUE(r.fallback);
+    EXPECT_NE(r.fallback_reason.find("401"), std::string::npos) << r.fallback_reason;
+    EXPECT_EQ(argmax(r.logits), argmax(runner.segments().run_exit(1, f.inputs[0])));
+  }
+  auto options = link_options(server.port(), f.graph->sha256());
+  options.client.token = "s3cret";
+  EdgeLink link(options);
+  DeviceRunner runner(f.graph, &link, 1);
+  const RunResult r = runner.run(0, f.inputs[0], p, Clock::now(), 1e6);
+  EXPECT_FALSE(r.fallback) << r.fallback_reason;
+  EXPECT_TRUE(r.offloaded);
+}
+
+} // namespace
+} // namespace edgent::runtime
