@@ -6,6 +6,7 @@
 int main(int argc, char** argv) {
   edgent::cli::CommonOptions common;
   edgent::runtime::InferOptions opts;
+  double quota = 0;  // parsed for --help's type only; opts.cpu_quota holds the value
   return edgent::cli::run_tool(
       "edgent-infer",
       "Run DNN co-inference requests on the device, offloading to an edge server "
@@ -61,6 +62,11 @@ int main(int argc, char** argv) {
         app.add_option("--cv-threads", opts.cv_threads, "OpenCV threads on the device (0 = all)")
             ->capture_default_str()
             ->check(CLI::NonNegativeNumber);
+        app.add_option("--cpu-quota", quota,
+                       "Run the device side under a cgroup CPU quota of this many CPUs (e.g. "
+                       "0.25) to emulate a slow device; needs root")
+            ->check(edgent::cli::positive())
+            ->each([&](const std::string& v) { opts.cpu_quota = std::stod(v); });
         app.add_flag("--no-probe", opts.no_probe, "Never send bandwidth probes");
         edgent::cli::add_output(app, opts.output, "Results, one JSON line per request");
         app.add_option("--summary", opts.summary, "Summary (edgent.run/1)")

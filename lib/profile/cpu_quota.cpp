@@ -193,4 +193,12 @@ void leave_cpu_quota(const std::string& dir) {
   fs::remove(group, ec);
 }
 
+CpuQuotaScope::CpuQuotaScope(std::optional<double> cpus, const std::string& name) {
+  if (cpus) {
+    m_dir = enter_cpu_quota(*cpus, name + "-" + std::to_string(::getpid()));
+  }
+}
+
+CpuQuotaScope::~CpuQuotaScope() { leave_cpu_quota(m_dir); }
+
 } // namespace edgent::profile

@@ -22,4 +22,17 @@ std::optional<double> current_quota_period_ms();
 /// Moves this process back to the root cgroup and removes @p dir when empty; errors ignored.
 void leave_cpu_quota(const std::string& dir);
 
+/// Runs the enclosing scope under a CPU quota (enter_cpu_quota on construction when @p cpus is
+/// set, leave_cpu_quota on destruction); does nothing without a quota.
+class CpuQuotaScope {
+public:
+  CpuQuotaScope(std::optional<double> cpus, const std::string& name);
+  ~CpuQuotaScope();
+  CpuQuotaScope(const CpuQuotaScope&) = delete;
+  CpuQuotaScope& operator=(const CpuQuotaScope&) = delete;
+
+private:
+  std::string m_dir;
+};
+
 } // namespace edgent::profile

@@ -285,19 +285,14 @@ int run_profile_command(const ProfileOptions& options, int progress_mode) {
       }
     }
   }
-  std::string quota_dir;
-  if (options.cpu_quota) {
-    quota_dir = enter_cpu_quota(*options.cpu_quota, options.role + "-" + std::to_string(::getpid()));
-    log::verbose("running under a CPU quota of {} CPUs ({})", *options.cpu_quota, quota_dir);
-  }
   nlohmann::json doc;
-  try {
+  {
+    const CpuQuotaScope quota(options.cpu_quota, options.role);
+    if (options.cpu_quota) {
+      log::verbose("running under a CPU quota of {} CPUs", *options.cpu_quota);
+    }
     doc = run_profile(options, progress_mode);
-  } catch (...) {
-    leave_cpu_quota(quota_dir);
-    throw;
   }
-  leave_cpu_quota(quota_dir);
   write_artifact(options.output, std::move(doc), "profile", "edgent-profile");
   return 0;
 }

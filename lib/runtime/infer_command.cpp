@@ -8,6 +8,7 @@
 #include "dynamic/config_map.hpp"
 #include "dynamic/trace.hpp"
 #include "model/model_card.hpp"
+#include "profile/cpu_quota.hpp"
 #include "plan/plan_json.hpp"
 #include "plan/problem_from_artifacts.hpp"
 #include "runtime/device_runner.hpp"
@@ -282,7 +283,19 @@ void sleep_until(Clock::time_point t) {
 
 } // namespace
 
+namespace {
+int run_infer_unconfined(const InferOptions& o);
+} // namespace
+
 int run_infer(const InferOptions& o) {
+  // The whole device side (compute and transport) runs at the emulated device's speed.
+  const profile::CpuQuotaScope quota(o.cpu_quota, "device");
+  return run_infer_unconfined(o);
+}
+
+namespace {
+
+int run_infer_unconfined(const InferOptions& o) {
   // Which plan source.
   const bool fits_given = !o.device_fit.empty() || !o.edge_fit.empty();
   if (fits_given && (o.device_fit.empty() || o.edge_fit.empty())) {
@@ -646,5 +659,7 @@ int run_infer(const InferOptions& o) {
   }
   return 0;
 }
+
+} // namespace
 
 } // namespace edgent::runtime

@@ -3,6 +3,7 @@
 #include "net/net_options.hpp"
 
 #include <cstddef>
+#include <optional>
 #include <string>
 
 namespace edgent::runtime {
@@ -28,6 +29,7 @@ struct InferOptions {
   std::size_t offset = 0;       ///< first input
   double rate = 0;              ///< open loop requests/s; 0 = closed loop
   int cv_threads = 1;           ///< OpenCV threads on the device
+  std::optional<double> cpu_quota;  ///< run under a CPU quota of this many CPUs (slow device)
   bool no_probe = false;        ///< never send bandwidth probes
   std::string output;           ///< results, one JSON line per request (empty = none)
   std::string summary;          ///< edgent.run/1 summary (empty = stderr only)
