@@ -13,7 +13,7 @@ CMAKE_ARGS ?=
 DEB_PACKAGES := build-essential cmake ninja-build git pkg-config \
   libcli11-dev libopencv-dev nlohmann-json3-dev libboost-dev libfmt-dev libgtest-dev \
   libtorch-dev libonnx-dev libprotobuf-dev protobuf-compiler zlib1g-dev libzstd-dev \
-  libssl-dev dataset-fashion-mnist iproute2 gnuplot-nox clang libclang-rt-14-dev
+  libssl-dev dataset-fashion-mnist iproute2 gnuplot-nox clang libclang-rt-14-dev jq
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -71,6 +71,10 @@ accuracy: build
 	$(BUILD)/cmd/edgent-eval --model models/branchy-alexnet-fmnist.json \
 	  --data /usr/share/datasets/fashion-mnist --limit 2000 --threads 1 \
 	  -o models/branchy-alexnet-fmnist.accuracy.json
+
+## demo: the main job: profile, fit, map, serve and co-infer under a replayed trace (experiments/demo.sh)
+demo: build
+	experiments/demo.sh
 
 ## install: binaries and man pages under PREFIX
 install: build

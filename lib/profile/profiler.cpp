@@ -131,7 +131,7 @@ nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
   }
   const auto period_ms = current_quota_period_ms();
   const double min_sample =
-      options.min_sample_ms.value_or(period_ms ? std::max(1.0, 5 * *period_ms) : 1.0);
+      options.min_sample_ms.value_or(period_ms ? std::max(1.0, 3 * *period_ms) : 1.0);
   Progress::Options popts;
   popts.mode = static_cast<Progress::Mode>(progress_mode);
   Progress progress("edgent-profile " + options.role, steps, popts);

@@ -23,7 +23,7 @@ struct ProfileOptions {
   int anchor_points = 8;              ///< sweep variants around each distinct unit configuration
   std::optional<double> if_older_than_s;  ///< skip when the output is younger than this
   /// Shortest timed sample, ms (back-to-back runs are averaged up to it); none = 1 ms, or
-  /// 5 quota periods when a CPU quota is in force.
+  /// 3 quota periods when a CPU quota is in force.
   std::optional<double> min_sample_ms;
 };
 

@@ -444,6 +444,14 @@ int run_infer_unconfined(const InferOptions& o) {
   std::size_t bytes_up = 0;
   std::size_t bytes_down = 0;
   std::optional<plan::PlanRecord> previous;
+  if (!device_only_run && !o.no_probe) {
+    // Measure the link before the schedule starts: a first full probe inside it would delay
+    // the first requests (seconds at a few hundred kbit/s).
+    link.ping();
+    if (link.probe(link.estimator().probe_bytes())) {
+      ++probes;
+    }
+  }
   const auto t0 = Clock::now();
 
   for (std::size_t i = 0; i < inputs.blobs.size() && !g_stop.load(); ++i) {
