@@ -2,6 +2,7 @@
 // per state (edgent.configmap/1); `evaluate` replays traces through detector + map.
 #include "cli/common_options.hpp"
 #include "dynamic/mapbuild_tool.hpp"
+#include "plan/model_input_options.hpp"
 
 int main(int argc, char** argv) {
   edgent::cli::CommonOptions common;
@@ -15,20 +16,7 @@ int main(int argc, char** argv) {
       [&](CLI::App& app) {
         auto& s = opts.settings;
         app.fallthrough();
-        edgent::cli::add_input(app, "--model", opts.inputs.model, "Model card (edgent.model/1)")
-            ->required();
-        edgent::cli::add_input(app, "--accuracy", opts.inputs.accuracy,
-                               "Accuracy table (edgent.accuracy/1), optional");
-        auto* device_fit = edgent::cli::add_input(app, "--device-fit", opts.inputs.device_fit,
-                                                  "Device latency fit (edgent.fit/1, role device)");
-        auto* edge_fit = edgent::cli::add_input(app, "--edge-fit", opts.inputs.edge_fit,
-                                                "Edge latency fit (edgent.fit/1, role edge)");
-        edgent::cli::add_input(app, "--device-profile", opts.inputs.device_profile,
-                               "Instead of --device-fit: measured unit medians (edgent.profile/1)")
-            ->excludes(device_fit);
-        edgent::cli::add_input(app, "--edge-profile", opts.inputs.edge_profile,
-                               "Instead of --edge-fit: measured unit medians (edgent.profile/1)")
-            ->excludes(edge_fit);
+        edgent::plan::add_model_input_options(app, opts.inputs);
         app.add_option("--trace", opts.traces,
                        "Trace CSV files, directories (every *.csv but index.csv) or globs")
             ->required()

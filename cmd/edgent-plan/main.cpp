@@ -1,6 +1,7 @@
 // edgent-plan: choose the exit, cut, order and codec of one co-inference (Edgent's planner),
 // or sweep bandwidth/deadline ranges for every strategy.
 #include "cli/common_options.hpp"
+#include "plan/model_input_options.hpp"
 #include "plan/plan_tool.hpp"
 
 int main(int argc, char** argv) {
@@ -12,20 +13,7 @@ int main(int argc, char** argv) {
       "latency meets the deadline (exit 3 when none does: the fastest plan is written, flagged).",
       argc, argv, common,
       [&](CLI::App& app) {
-        edgent::cli::add_input(app, "--model", opts.inputs.model, "Model card (edgent.model/1)")
-            ->required();
-        edgent::cli::add_input(app, "--accuracy", opts.inputs.accuracy,
-                               "Accuracy table (edgent.accuracy/1), optional");
-        auto* device_fit = edgent::cli::add_input(app, "--device-fit", opts.inputs.device_fit,
-                                                  "Device latency fit (edgent.fit/1, role device)");
-        auto* edge_fit = edgent::cli::add_input(app, "--edge-fit", opts.inputs.edge_fit,
-                                                "Edge latency fit (edgent.fit/1, role edge)");
-        edgent::cli::add_input(app, "--device-profile", opts.inputs.device_profile,
-                               "Instead of --device-fit: measured unit medians (edgent.profile/1)")
-            ->excludes(device_fit);
-        edgent::cli::add_input(app, "--edge-profile", opts.inputs.edge_profile,
-                               "Instead of --edge-fit: measured unit medians (edgent.profile/1)")
-            ->excludes(edge_fit);
+        edgent::plan::add_model_input_options(app, opts.inputs);
         app.add_option("--bandwidth", opts.bandwidth_kbps, "Bandwidth both ways, kbit/s")
             ->check(edgent::cli::positive());
         app.add_option("--up", opts.up_kbps, "Uplink bandwidth, kbit/s (default: --bandwidth)")

@@ -1,0 +1,22 @@
+#include "plan/model_input_options.hpp"
+
+#include "cli/common_options.hpp"
+
+namespace edgent::plan {
+
+void add_model_input_options(CLI::App& app, ModelInputs& inputs) {
+  cli::add_input(app, "--model", inputs.model, "Model card (edgent.model/1)")->required();
+  cli::add_input(app, "--accuracy", inputs.accuracy, "Accuracy table (edgent.accuracy/1), optional");
+  auto* device_fit = cli::add_input(app, "--device-fit", inputs.device_fit,
+                                    "Device latency fit (edgent.fit/1, role device)");
+  auto* edge_fit = cli::add_input(app, "--edge-fit", inputs.edge_fit,
+                                  "Edge latency fit (edgent.fit/1, role edge)");
+  cli::add_input(app, "--device-profile", inputs.device_profile,
+                 "Instead of --device-fit: measured unit medians (edgent.profile/1)")
+      ->excludes(device_fit);
+  cli::add_input(app, "--edge-profile", inputs.edge_profile,
+                 "Instead of --edge-fit: measured unit medians (edgent.profile/1)")
+      ->excludes(edge_fit);
+}
+
+} // namespace edgent::plan
