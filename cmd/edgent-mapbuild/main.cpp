@@ -24,13 +24,6 @@ int main(int argc, char** argv) {
         app.add_option("--scale", opts.scale, "Multiply every trace's bandwidth")
             ->capture_default_str()
             ->check(edgent::cli::positive());
-        app.add_option("--codecs", opts.inputs.codecs,
-                       "Codecs allowed (fp32 fp16 int8, each optionally +zstd)")
-            ->capture_default_str()
-            ->delimiter(',');
-        app.add_option("--orders", opts.inputs.orders, "Orders allowed (device-first edge-first)")
-            ->capture_default_str()
-            ->delimiter(',');
         edgent::cli::add_output(app, opts.output,
                                 "Config map (edgent.configmap/1) or evaluation (edgent.evaluation/1)");
         app.add_option("--deadline", opts.deadline_ms, "Latency requirement, ms")

@@ -37,13 +37,6 @@ int main(int argc, char** argv) {
             ->check(CLI::NonNegativeNumber);
         app.add_option("--deadline", opts.deadline_ms, "Latency requirement, ms")
             ->check(edgent::cli::positive());
-        app.add_option("--codecs", opts.inputs.codecs,
-                       "Codecs allowed (fp32 fp16 int8, each optionally +zstd)")
-            ->capture_default_str()
-            ->delimiter(',');
-        app.add_option("--orders", opts.inputs.orders, "Orders allowed (device-first edge-first)")
-            ->capture_default_str()
-            ->delimiter(',');
         app.add_option("--strategy", opts.strategy,
                        "edgent, device-only, edge-only, partition-only or exit-only")
             ->capture_default_str()

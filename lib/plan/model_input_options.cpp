@@ -17,6 +17,12 @@ void add_model_input_options(CLI::App& app, ModelInputs& inputs) {
   cli::add_input(app, "--edge-profile", inputs.edge_profile,
                  "Instead of --edge-fit: measured unit medians (edgent.profile/1)")
       ->excludes(edge_fit);
+  app.add_option("--codecs", inputs.codecs, "Codecs allowed (fp32 fp16 int8, each optionally +zstd)")
+      ->capture_default_str()
+      ->delimiter(',');
+  app.add_option("--orders", inputs.orders, "Orders allowed (device-first edge-first)")
+      ->capture_default_str()
+      ->delimiter(',');
 }
 
 } // namespace edgent::plan
