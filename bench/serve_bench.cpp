@@ -39,6 +39,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <functional>
 #include <thread>
 #include <vector>
 
@@ -67,17 +68,9 @@ struct Rate {
   double per_cpu_s = 0;  ///< per second of this process's CPU time (robust to other load)
 };
 
-/// Forward passes per second of @p threads threads, each with its own net read from @p onnx.
-Rate plain_rate(const std::string& onnx, const cv::Mat& input, unsigned threads,
-                  double seconds) {
-  std::vector<cv::dnn::Net> nets;
-  std::vector<cv::Mat> inputs;
-  for (unsigned i = 0; i < threads; ++i) {
-    nets.push_back(cv::dnn::readNetFromONNX(onnx.data(), onnx.size()));
-    inputs.push_back(input.clone());
-    nets.back().setInput(inputs.back());
-    nets.back().forward();  // warm-up: allocation and layer setup outside the timing
-  }
+/// Runs @p step(i) in a loop on @p threads threads (i = thread index) for @p seconds, all
+/// starting together; returns the steps done per wall-clock and per CPU second.
+Rate timed_loops(unsigned threads, double seconds, const std::function<void(unsigned)>& step) {
   std::atomic<bool> go{false};
   std::atomic<bool> stop{false};
   std::vector<long> counts(threads, 0);
@@ -88,8 +81,7 @@ Rate plain_rate(const std::string& onnx, const cv::Mat& input, unsigned threads,
         std::this_thread::yield();
       }
       while (!stop) {
-        nets[i].setInput(inputs[i]);
-        nets[i].forward();
+        step(i);
         ++counts[i];
       }
     });
@@ -111,6 +103,23 @@ Rate plain_rate(const std::string& onnx, const cv::Mat& input, unsigned threads,
   return {static_cast<double>(total) / elapsed, static_cast<double>(total) / cpu};
 }
 
+/// Forward passes per second of @p threads threads, each with its own net read from @p onnx.
+Rate plain_rate(const std::string& onnx, const cv::Mat& input, unsigned threads,
+                  double seconds) {
+  std::vector<cv::dnn::Net> nets;
+  std::vector<cv::Mat> inputs;
+  for (unsigned i = 0; i < threads; ++i) {
+    nets.push_back(cv::dnn::readNetFromONNX(onnx.data(), onnx.size()));
+    inputs.push_back(input.clone());
+    nets.back().setInput(inputs.back());
+    nets.back().forward();  // warm-up: allocation and layer setup outside the timing
+  }
+  return timed_loops(threads, seconds, [&](unsigned i) {
+    nets[i].setInput(inputs[i]);
+    nets[i].forward();
+  });
+}
+
 /// Runs per second of @p threads threads calling one EdgeHandler-style SegmentRunner each
 /// (the serve path without HTTP and the wire codec).
 Rate runner_rate(std::shared_ptr<const edgent::model::OnnxGraph> graph, int exit,
@@ -120,36 +129,7 @@ Rate runner_rate(std::shared_ptr<const edgent::model::OnnxGraph> graph, int exit
     runners.push_back(std::make_unique<edgent::model::SegmentRunner>(graph, 1));
     runners.back()->run_exit(exit, input);  // load and warm up outside the timing
   }
-  std::atomic<bool> go{false};
-  std::atomic<bool> stop{false};
-  std::vector<long> counts(threads, 0);
-  std::vector<std::thread> pool;
-  for (unsigned i = 0; i < threads; ++i) {
-    pool.emplace_back([&, i] {
-      while (!go) {
-        std::this_thread::yield();
-      }
-      while (!stop) {
-        runners[i]->run_exit(exit, input);
-        ++counts[i];
-      }
-    });
-  }
-  const auto start = Clock::now();
-  const double cpu0 = process_cpu_s();
-  go = true;
-  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
-  stop = true;
-  for (auto& t : pool) {
-    t.join();
-  }
-  const double cpu = process_cpu_s() - cpu0;
-  const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-  long total = 0;
-  for (const long c : counts) {
-    total += c;
-  }
-  return {static_cast<double>(total) / elapsed, static_cast<double>(total) / cpu};
+  return timed_loops(threads, seconds, [&](unsigned i) { runners[i]->run_exit(exit, input); });
 }
 
 struct ServeResult {

@@ -481,14 +481,7 @@ private:
     m_stream.expires_after(std::min<std::chrono::milliseconds>(m_server.options.read_timeout,
                                                                std::chrono::seconds(2)));
     m_discard.resize(64 * 1024);
-    m_stream.async_read_some(asio::buffer(m_discard),
-                             [self = shared_from_this()](beast::error_code e, std::size_t) {
-                               if (e) {
-                                 self->close();
-                               } else {
-                                 self->linger_more();
-                               }
-                             });
+    linger_more();
   }
   void linger_more() {
     m_stream.async_read_some(asio::buffer(m_discard),
