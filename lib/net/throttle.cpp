@@ -157,7 +157,7 @@ bool TokenBucket::acquire(std::size_t bytes, Clock::time_point deadline) {
 Throttle::Throttle(std::vector<TracePoint> trace, double scale, std::size_t chunk_bytes)
     : m_schedule(std::make_shared<const RateSchedule>(std::move(trace), scale)),
       m_chunk(std::max<std::size_t>(chunk_bytes, 1)),
-      m_up(m_schedule, TokenBucket::Clock::now(), m_chunk),
-      m_down(m_schedule, TokenBucket::Clock::now(), m_chunk) {}
+      m_up(m_schedule, TokenBucket::Clock::now(), 0, 0.0),
+      m_down(m_schedule, TokenBucket::Clock::now(), 0, 0.0) {}
 
 } // namespace edgent::net

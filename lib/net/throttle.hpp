@@ -78,7 +78,8 @@ private:
 
 /// This client's emulated link: one bucket for the uplink, one for the downlink, both following
 /// the same trace from the moment the Throttle is made. Sockets pass at most chunk_bytes()
-/// per read or write through it.
+/// per read or write through it. An idle link banks no tokens: every byte, also of a small
+/// transfer, pays its transmission time bytes / rate, as the planner's latency model assumes.
 class Throttle {
 public:
   /// Throws ConfigError on a bad trace or scale (see RateSchedule).

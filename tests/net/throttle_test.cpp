@@ -95,6 +95,16 @@ TEST(TokenBucket, ALateTransferCatchesUpButAnIdleOneDoesNotBurst) {
       << "an idle bucket holds at most max(1000 B, 2 ms) of tokens";
 }
 
+TEST(Throttle, ASmallTransferOnAnIdleLinkPaysItsTransmissionTime) {
+  Throttle throttle({{0, 8000}}); // 1 MB/s
+  std::this_thread::sleep_for(std::chrono::milliseconds(50)); // idle: nothing may be banked
+  for (auto* bucket : {&throttle.up(), &throttle.down()}) {
+    const auto before = Clock::now();
+    ASSERT_TRUE(bucket->acquire(3000)); // 3 ms at 1 MB/s, as the latency model predicts
+    EXPECT_GE(Clock::now() - before, std::chrono::microseconds(2900));
+  }
+}
+
 /// Sends or receives @p bytes through a throttle following @p trace over loopback and
 /// returns the achieved rate over the rate the trace predicts, printing both.
 double achieved_over_target(bool upload, std::size_t bytes, const std::vector<TracePoint>& trace) {
