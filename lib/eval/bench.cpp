@@ -70,19 +70,29 @@ BenchResult run_bench(model::SegmentRunner& runner, const cv::Mat& input,
       if (cut == 0 || cut == n) {
         continue;
       }
-      // Interleave whole and split runs so that drift in machine load hits both alike.
+      // Rounds of short bursts: each net runs kBurst times in a row (as a device runs only
+      // the head and an edge only the tail, each with its own weights warm in cache), the
+      // first run of a burst re-warms and is not timed. Rounds alternate whole and split, so
+      // drift in machine load hits both alike; the ratio is taken per round.
+      constexpr int kBurst = 4;
+      const auto burst = [&](int from, int to, const cv::Mat& in) {
+        std::vector<double> t;
+        for (int b = 0; b < kBurst; ++b) {
+          const auto t0 = Clock::now();
+          runner.run(exit, from, to, in);
+          if (b > 0) {
+            t.push_back(ms_since(t0));
+          }
+        }
+        return median(std::move(t));
+      };
+      const cv::Mat mid = runner.run(exit, 0, cut, input);
       std::vector<double> whole, head, tail, split, ratio;
-      for (int r = 0; r < reps + 2; ++r) {
-        auto t0 = Clock::now();
-        runner.run(exit, 0, n, input);
-        const double w_ms = ms_since(t0);
-        t0 = Clock::now();
-        const cv::Mat mid = runner.run(exit, 0, cut, input);
-        const double h_ms = ms_since(t0);
-        const auto t1 = Clock::now();
-        runner.run(exit, cut, n, mid);
-        const double t_ms = ms_since(t1);
-        if (r >= 2) {
+      for (int r = 0; r < reps + 1; ++r) {
+        const double w_ms = burst(0, n, input);
+        const double h_ms = burst(0, cut, input);
+        const double t_ms = burst(cut, n, mid);
+        if (r >= 1) {
           whole.push_back(w_ms);
           head.push_back(h_ms);
           tail.push_back(t_ms);
@@ -139,8 +149,8 @@ BenchResult run_bench(model::SegmentRunner& runner, const cv::Mat& input,
 }
 
 void print_bench(const BenchResult& r, std::ostream& out) {
-  fmt::print(out, "# split overhead: medians over reps; split = head + tail back to back, right after\n"
-                 "# the whole run; ratio = median over reps of split / whole\n");
+  fmt::print(out, "# split overhead: per round, each of whole, head and tail runs a burst of 4 (first\n"
+                 "# untimed); medians over rounds; ratio = median over rounds of (head + tail) / whole\n");
   fmt::print(out, "{:>4} {:>4} {:>10} {:>10} {:>10} {:>10} {:>7}\n", "exit", "cut", "whole_ms",
              "head_ms", "tail_ms", "split_ms", "ratio");
   std::vector<double> ratios;

@@ -15,11 +15,11 @@ namespace edgent::eval {
 struct SplitFigure {
   int exit = 0;
   int cut = 0;
-  double whole_ms = 0;   ///< median of the exit's whole chain (one net, 0..n)
-  double head_ms = 0;    ///< median of segment (0, cut]
-  double tail_ms = 0;    ///< median of segment (cut, n]
-  double split_ms = 0;   ///< median of head + tail measured back to back
-  double ratio = 0;      ///< median over reps of (head + tail) / whole (target <= 1.05)
+  double whole_ms = 0;   ///< median over rounds of the exit's whole chain (one net, 0..n)
+  double head_ms = 0;    ///< median over rounds of segment (0, cut]
+  double tail_ms = 0;    ///< median over rounds of segment (cut, n]
+  double split_ms = 0;   ///< median over rounds of head + tail
+  double ratio = 0;      ///< median over rounds of (head + tail) / whole (target <= 1.05)
 };
 
 /// Encode and decode throughput of one codec over all cut tensors of all exits.
@@ -48,7 +48,7 @@ struct BenchResult {
 };
 
 struct BenchOptions {
-  int reps = 20;    ///< timed repetitions per figure (after 2 warm-up runs)
+  int reps = 20;    ///< timed rounds per figure (after 1 warm-up round); each net runs 4 times a round
   int zstd_level = 1;
 };
 
