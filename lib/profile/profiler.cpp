@@ -26,7 +26,7 @@
 // edgent.profile/1 (see lib/schema/ARTIFACTS.md):
 //   role, provenance {host, cpu_model, cores, threads, cpu_quota|null, opencv, model_sha256, time},
 //   model {file, sha256, bytes},
-//   settings {warmup, min_sample_ms, reps, threads, sweep_points_per_type},
+//   settings {warmup, min_sample_cpu_ms, reps, threads, sweep_points_per_type},
 //   units [{exit, unit, units [first, last], name, type, features {..}, flops, params,
 //           output_bytes, samples_ms, median_ms, p95_ms}],
 //   exits [{exit, units, samples_ms, median_ms, p95_ms,        // the exit's chain as one net
@@ -129,9 +129,17 @@ nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
   for (const auto& chain : part.exits) {
     steps += chain.cut_points().size();  // segments between cut points + one load
   }
+  // Under a CFS quota a single slice of CPU may pass unthrottled or be stopped for a whole
+  // period, so a sample must span many periods for its median to show the quota's average
+  // slowdown: 15 slices for the model's units (the measured truth), 5 for a sweep point (the
+  // regression averages over many points). Without a quota, 1 ms of back-to-back runs.
   const auto period_ms = current_quota_period_ms();
+  const auto quota = current_cpu_quota();
+  const double slice_ms = period_ms && quota ? *period_ms * std::min(*quota, 1.0) : 0.0;
   const double min_sample =
-      options.min_sample_ms.value_or(period_ms ? std::max(1.0, 3 * *period_ms) : 1.0);
+      options.min_sample_cpu_ms.value_or(slice_ms > 0 ? std::max(1.0, 15 * slice_ms) : 1.0);
+  const double min_sweep_sample =
+      options.min_sample_cpu_ms.value_or(slice_ms > 0 ? std::max(1.0, 5 * slice_ms) : 1.0);
   Progress::Options popts;
   popts.mode = static_cast<Progress::Mode>(progress_mode);
   Progress progress("edgent-profile " + options.role, steps, popts);
@@ -242,7 +250,7 @@ nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
           sn.setInput(input);
           sn.forward();
         },
-        options.sweep_options.warmup, options.sweep_options.reps, min_sample);
+        options.sweep_options.warmup, options.sweep_options.reps, min_sweep_sample);
     nlohmann::json point = to_json(p);
     point["near_model"] = i >= broad_points;
     sweep.push_back(point);
@@ -262,7 +270,8 @@ nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
       {"model", {{"file", onnx_path}, {"sha256", graph->sha256()}, {"bytes", whole.size()}}},
       {"settings",
        {{"warmup", options.warmup},
-        {"min_sample_ms", min_sample},
+        {"min_sample_cpu_ms", min_sample},
+        {"min_sweep_sample_cpu_ms", min_sweep_sample},
         {"reps", options.reps},
         {"threads", options.threads},
         {"sweep_points_per_type", options.sweep ? options.sweep_options.points_per_type : 0}}},

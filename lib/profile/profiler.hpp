@@ -22,9 +22,10 @@ struct ProfileOptions {
   SweepOptions sweep_options;
   int anchor_points = 8;              ///< sweep variants around each distinct unit configuration
   std::optional<double> if_older_than_s;  ///< skip when the output is younger than this
-  /// Shortest timed sample, ms (back-to-back runs are averaged up to it); none = 1 ms, or
-  /// 3 quota periods when a CPU quota is in force.
-  std::optional<double> min_sample_ms;
+  /// Process CPU time per timed sample, ms (back-to-back runs are averaged up to it); none =
+  /// 1 ms, or under a CPU quota 15 quota slices for units (15 enforcement periods of wall
+  /// time) and 5 for sweep points.
+  std::optional<double> min_sample_cpu_ms;
 };
 
 /// Measures the model's units (one segment net per unit, as deployed; a block that cannot be

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <ctime>
 
 namespace edgent::profile {
 
@@ -21,26 +22,33 @@ TimingStats summarize(std::vector<double> samples_ms) {
 }
 
 TimingStats measure(const std::function<void()>& work, int warmup, int reps,
-                    double min_sample_ms) {
+                    double min_sample_cpu_ms) {
   using Clock = std::chrono::steady_clock;
   const auto ms_since = [](Clock::time_point t0) {
     return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
   };
-  double warm_ms = 0;
+  // CPU time of every thread of the process (OpenCV may run a layer on its pool).
+  const auto cpu_ms = [] {
+    timespec ts{};
+    ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
+  };
+  double warm_cpu_ms = 0;
   for (int i = 0; i < warmup; ++i) {
-    const auto t0 = Clock::now();
+    const double c0 = cpu_ms();
     work();
-    warm_ms = ms_since(t0);
+    warm_cpu_ms = cpu_ms() - c0;
   }
-  // Runs per sample, from the last warm-up run (or a first timed run).
+  // Runs per sample, from the last warm-up run (or a first untimed run).
   long runs = 1;
-  if (min_sample_ms > 0) {
+  if (min_sample_cpu_ms > 0) {
     if (warmup == 0) {
-      const auto t0 = Clock::now();
+      const double c0 = cpu_ms();
       work();
-      warm_ms = ms_since(t0);
+      warm_cpu_ms = cpu_ms() - c0;
     }
-    runs = std::clamp(static_cast<long>(std::ceil(min_sample_ms / std::max(warm_ms, 1e-3))), 1L, 100000L);
+    runs = std::clamp(static_cast<long>(std::ceil(min_sample_cpu_ms / std::max(warm_cpu_ms, 1e-3))),
+                      1L, 100000L);
   }
   std::vector<double> samples;
   samples.reserve(static_cast<std::size_t>(std::max(reps, 0)));

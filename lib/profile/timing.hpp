@@ -18,11 +18,12 @@ struct TimingStats {
 TimingStats summarize(std::vector<double> samples_ms);
 
 /// Runs @p work @p warmup times untimed, then takes @p reps timed samples (steady clock).
-/// A sample times as many back-to-back runs as it takes to span @p min_sample_ms (at least
-/// one) and records the time per run: under a CPU quota a sample then spans several
-/// enforcement periods and sees the quota's average slowdown, not a lucky burst.
+/// A sample times as many back-to-back runs as use @p min_sample_cpu_ms of process CPU time
+/// (at least one run; estimated from the last warm-up run) and records the wall time per run:
+/// under a CPU quota of q CPUs a sample of c CPU ms spans c / q wall ms, so 3 quota slices
+/// span 3 enforcement periods and see the quota's average slowdown, not a lucky burst.
 TimingStats measure(const std::function<void()>& work, int warmup, int reps,
-                    double min_sample_ms = 0);
+                    double min_sample_cpu_ms = 0);
 
 /// {"samples_ms": [...], "median_ms": m, "p95_ms": p}
 nlohmann::json to_json(const TimingStats& stats);

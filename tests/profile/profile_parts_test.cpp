@@ -47,7 +47,7 @@ TEST(Timing, ShortRunsAreBatchedUpToTheMinimumSample) {
         while (std::chrono::steady_clock::now() < until) {
         }
       },
-      1, 3, /*min_sample_ms=*/2.0);
+      1, 3, /*min_sample_cpu_ms=*/2.0);
   // About 10 runs of 0.2 ms per 2 ms sample; the recorded time is per run.
   EXPECT_GE(calls, 1 + 3 * 5);
   EXPECT_EQ(s.samples_ms.size(), 3u);
