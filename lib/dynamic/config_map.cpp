@@ -315,7 +315,7 @@ std::vector<Evaluation> evaluate(const plan::LatencyModel& model, const ConfigMa
                                  const std::vector<Trace>& traces,
                                  const std::vector<plan::Strategy>& strategies,
                                  const plan::SearchSpace& space) {
-  const plan::Network base{0, 0, map.rtt_ms, map.edge_queue_ms};
+  const plan::Network base = plan::offload_network(0, 0, map.rtt_ms, map.edge_queue_ms);
   const double deadline = map.deadline_ms;
   std::vector<Used> state_plans;
   for (const MapState& st : map.states) {

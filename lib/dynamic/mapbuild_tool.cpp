@@ -37,7 +37,7 @@ int run_mapbuild(const MapbuildOptions& o) {
   const plan::LatencyModel model(loaded.problem);
   const auto start = std::chrono::steady_clock::now();
   const std::vector<Trace> traces = load_traces(o);
-  const plan::Network base{0, 0, o.rtt_ms, o.queue_ms};
+  const plan::Network base = plan::offload_network(0, 0, o.rtt_ms, o.queue_ms);
   ConfigMap map = build_config_map(model, base, o.deadline_ms, traces,
                                    std::vector<double>(traces.size(), o.scale), o.settings,
                                    plan::all_strategies(), space);

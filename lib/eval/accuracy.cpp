@@ -12,7 +12,8 @@
 //   schema, generator
 //   model_sha256   hex SHA-256 of the ONNX file
 //   samples        number of test images measured
-//   entries [{exit, cut, codec, accuracy}]   accuracy = top-1 fraction in [0, 1]
+//   entries [{exit, cut, codec, accuracy, wire_bytes}]   accuracy = top-1 fraction in [0, 1];
+//                  wire_bytes = mean message bytes over the first wire_bytes_samples images
 
 namespace edgent::eval {
 
@@ -102,6 +103,9 @@ std::vector<AccuracyEntry> accuracy_table(model::SegmentRunner& runner, const La
   }
   // correct[(exit, cut, base)]
   std::map<std::tuple<int, int, net::Codec>, int> correct;
+  // Summed wire message bytes per (exit, cut, codec), over the first kWireBytesSamples images.
+  std::map<std::tuple<int, int, std::string>, double> wire_bytes;
+  const std::size_t sized = std::min(data.images.size(), kWireBytesSamples);
   for (std::size_t s = 0; s < data.images.size(); ++s) {
     const int label = data.labels[s];
     if (label < 0) {
@@ -116,6 +120,13 @@ std::vector<AccuracyEntry> accuracy_table(model::SegmentRunner& runner, const La
         if (cut > prev) {
           at_cut = runner.run(exit, prev, cut, at_cut);
           prev = cut;
+        }
+        if (s < sized) {
+          const net::WireTensor wire = net::to_wire(at_cut);
+          for (const auto codec : options.codecs) {
+            wire_bytes[{exit, cut, net::codec_name(codec)}] +=
+                static_cast<double>(net::encode_tensor(wire, codec).size());
+          }
         }
         for (const net::Codec base : bases) {
           const cv::Mat received = net::round_trip(at_cut, {base, false});
@@ -142,6 +153,8 @@ std::vector<AccuracyEntry> accuracy_table(model::SegmentRunner& runner, const La
         e.samples = samples;
         e.correct = correct[{exit, cut, codec.base}];
         e.accuracy = samples == 0 ? 0.0 : static_cast<double>(e.correct) / samples;
+        e.wire_bytes = sized == 0 ? 0.0
+                                  : wire_bytes[{exit, cut, e.codec}] / static_cast<double>(sized);
         entries.push_back(std::move(e));
       }
     }
@@ -154,10 +167,12 @@ nlohmann::json accuracy_json(const std::string& model_sha256, std::size_t sample
   nlohmann::json doc;
   doc["model_sha256"] = model_sha256;
   doc["samples"] = samples;
+  doc["wire_bytes_samples"] = std::min(samples, kWireBytesSamples);
   nlohmann::json list = nlohmann::json::array();
   for (const auto& e : entries) {
     list.push_back({{"exit", e.exit}, {"cut", e.cut}, {"codec", e.codec},
-                    {"accuracy", samples == 0 ? nlohmann::json(nullptr) : nlohmann::json(e.accuracy)}});
+                    {"accuracy", samples == 0 ? nlohmann::json(nullptr) : nlohmann::json(e.accuracy)},
+                    {"wire_bytes", samples == 0 ? nlohmann::json(nullptr) : nlohmann::json(e.wire_bytes)}});
   }
   doc["entries"] = std::move(list);
   return doc;

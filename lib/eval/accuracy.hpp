@@ -35,7 +35,13 @@ struct AccuracyEntry {
   double accuracy = 0;  ///< fraction in [0, 1]
   int correct = 0;
   int samples = 0;
+  /// Mean wire message size (80-byte header included) of the tensor at the cut with this
+  /// codec, over the first kWireBytesSamples images; 0 when no image was measured.
+  double wire_bytes = 0;
 };
+
+/// Images whose encoded sizes are averaged into AccuracyEntry::wire_bytes (zstd is costly).
+inline constexpr std::size_t kWireBytesSamples = 1000;
 
 struct AccuracyOptions {
   std::vector<net::CodecSpec> codecs = net::all_codecs();

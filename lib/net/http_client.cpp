@@ -82,8 +82,14 @@ bool wait_ready(int fd, short events, Clock::time_point deadline, beast::error_c
 /// write, passes at most one throttle chunk at a time through the throttle, and counts bytes.
 class ClientStream {
 public:
+  /// One stream per request: both directions start a new transfer on the throttle.
   ClientStream(tcp::socket& socket, Throttle* throttle, Clock::time_point deadline)
-      : m_socket(socket), m_throttle(throttle), m_deadline(deadline) {}
+      : m_socket(socket), m_throttle(throttle), m_deadline(deadline) {
+    if (m_throttle) {
+      m_throttle->up().start_transfer();
+      m_throttle->down().start_transfer();
+    }
+  }
 
   template <class MutableBufferSequence>
   std::size_t read_some(const MutableBufferSequence& buffers, beast::error_code& ec) {

@@ -154,6 +154,12 @@ bool TokenBucket::acquire(std::size_t bytes, Clock::time_point deadline) {
   return true;
 }
 
+void TokenBucket::start_transfer() {
+  const std::lock_guard lock(m_mutex);
+  m_paced = false;
+  refill(seconds(Clock::now()));
+}
+
 Throttle::Throttle(std::vector<TracePoint> trace, double scale, std::size_t chunk_bytes)
     : m_schedule(std::make_shared<const RateSchedule>(std::move(trace), scale)),
       m_chunk(std::max<std::size_t>(chunk_bytes, 1)),

@@ -61,6 +61,10 @@ public:
   /// that would be after @p deadline.
   bool acquire(std::size_t bytes, Clock::time_point deadline = Clock::time_point::max());
 
+  /// Marks the start of a new transfer (a request's upload or its response): the link was
+  /// idle since the last one, so the next take banks no catch-up from the previous transfer.
+  void start_transfer();
+
 private:
   double seconds(Clock::time_point t) const;
   void refill(double now_s);

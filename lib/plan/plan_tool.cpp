@@ -34,12 +34,8 @@ bool parse_double(std::string_view s, double& out) {
 }
 
 Network make_network(const PlanOptions& o, double kbps) {
-  Network n;
-  n.up_kbps = o.up_kbps > 0 ? o.up_kbps : kbps;
-  n.down_kbps = o.down_kbps > 0 ? o.down_kbps : kbps;
-  n.rtt_ms = o.rtt_ms;
-  n.edge_queue_ms = o.queue_ms;
-  return n;
+  return offload_network(o.up_kbps > 0 ? o.up_kbps : kbps, o.down_kbps > 0 ? o.down_kbps : kbps,
+                         o.rtt_ms, o.queue_ms);
 }
 
 nlohmann::json row_json(const LatencyModel& model, double kbps, double deadline, Strategy s,

@@ -8,6 +8,17 @@
 
 namespace edgent::plan {
 
+Network offload_network(double up_kbps, double down_kbps, double rtt_ms, double edge_queue_ms) {
+  Network n;
+  n.up_kbps = up_kbps;
+  n.down_kbps = down_kbps;
+  n.rtt_ms = rtt_ms;
+  n.edge_queue_ms = edge_queue_ms;
+  n.up_overhead_bytes = kOffloadUpOverheadBytes;
+  n.down_overhead_bytes = kOffloadDownOverheadBytes;
+  return n;
+}
+
 const char* order_name(Order order) {
   return order == Order::device_first ? "device-first" : "edge-first";
 }

@@ -63,7 +63,22 @@ struct Network {
   double down_kbps = 0;      ///< edge→device bandwidth (kbit/s)
   double rtt_ms = 0;         ///< round-trip time; one round trip per offloaded inference
   double edge_queue_ms = 0;  ///< expected queueing at the edge before its compute starts
+  /// Bytes each offloaded transfer carries besides the tensor payload (protocol headers).
+  double up_overhead_bytes = 0;
+  double down_overhead_bytes = 0;
 };
+
+/// What edgent-infer's POST /v1/infer adds to an upload besides the encoded payload: the
+/// HTTP/1.1 request line and headers (221 B measured, sha256 header included) and the 80-byte
+/// tensor wire header; rounded up.
+inline constexpr double kOffloadUpOverheadBytes = 310;
+/// What edgent-serve's reply adds to a download: the HTTP/1.1 status line and headers (150 B
+/// measured) and the 80-byte tensor wire header.
+inline constexpr double kOffloadDownOverheadBytes = 230;
+
+/// A network as edgent-serve and edgent-infer use it: the given rates, RTT and queueing, plus
+/// the offload protocol's per-transfer overhead bytes.
+Network offload_network(double up_kbps, double down_kbps, double rtt_ms, double edge_queue_ms = 0);
 
 /// Checks a problem for consistency (sizes, non-negative finite values, valid cuts, codec
 /// ratios); throws ConfigError naming @p what.

@@ -3,6 +3,7 @@
 #include "core/error.hpp"
 #include "model/onnx_graph.hpp"
 #include "model/partition.hpp"
+#include "net/tensor_wire.hpp"
 #include "regress/latency_fit.hpp"
 
 #include <fmt/format.h>
@@ -256,7 +257,17 @@ PlanProblem problem_from_artifacts(const Artifact& model, const Artifact* accura
       if (ex->codec_accuracy.empty()) {
         ex->codec_accuracy.resize((ex->units() + 1) * codecs.size());
       }
-      ex->codec_accuracy[cut * codecs.size() + (k - codecs.begin())] = a;
+      const std::size_t at = cut * codecs.size() + static_cast<std::size_t>(k - codecs.begin());
+      ex->codec_accuracy[at] = a;
+      // Measured mean message size (tables from before it was recorded have none): the
+      // payload goes into the model, the wire header is part of the offload overhead.
+      if (const auto bytes = entry.find("wire_bytes"); bytes && !bytes->is_null()) {
+        const double b = bytes->number(static_cast<double>(net::kHeaderBytes), kMaxBytes);
+        if (ex->encoded_bytes.empty()) {
+          ex->encoded_bytes.resize((ex->units() + 1) * codecs.size());
+        }
+        ex->encoded_bytes[at] = b - static_cast<double>(net::kHeaderBytes);
+      }
     }
   }
   validate(problem, model.file);

@@ -490,9 +490,8 @@ int run_infer_unconfined(const InferOptions& o) {
     }
     const std::optional<double> bw = link.estimator().bandwidth_kbps();
     const std::optional<double> rtt = link.estimator().rtt_ms();
-    plan::Network network;
-    network.up_kbps = network.down_kbps = bw ? *bw : o.bandwidth_kbps;
-    network.rtt_ms = rtt ? *rtt : o.rtt_ms;
+    const double kbps = bw ? *bw : o.bandwidth_kbps;
+    const plan::Network network = plan::offload_network(kbps, kbps, rtt ? *rtt : o.rtt_ms);
 
     // Pick the plan.
     plan::PlanRecord current;

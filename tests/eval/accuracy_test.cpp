@@ -58,8 +58,21 @@ TEST(Accuracy, EveryExitCutAndCodecIsMeasured) {
     }
     EXPECT_GE(e.accuracy, 0.0);
     EXPECT_LE(e.accuracy, 1.0);
+    if (e.codec == "fp32") {
+      // A raw tensor's message is the 80-byte header and 4 bytes per element, for every image.
+      const auto shape = runner.cut_shape(e.exit, e.cut);
+      double elements = 1;
+      for (const int d : shape) {
+        elements *= d;
+      }
+      EXPECT_DOUBLE_EQ(e.wire_bytes, 80 + 4 * elements) << "exit " << e.exit << " cut " << e.cut;
+    } else {
+      EXPECT_GT(e.wire_bytes, 80);
+    }
   }
   const auto doc = accuracy_json("abc", 8, entries);
+  EXPECT_EQ(doc["wire_bytes_samples"], 8);
+  EXPECT_EQ(doc["entries"][0]["wire_bytes"], entries[0].wire_bytes);
   EXPECT_EQ(doc["samples"], 8);
   EXPECT_EQ(doc["entries"].size(), entries.size());
   EXPECT_EQ(doc["entries"][0]["codec"], "fp32");

@@ -105,6 +105,18 @@ TEST(Throttle, ASmallTransferOnAnIdleLinkPaysItsTransmissionTime) {
   }
 }
 
+TEST(TokenBucket, ANewTransferBanksNothingFromThePreviousOne) {
+  auto schedule = std::make_shared<const RateSchedule>(std::vector<TracePoint>{{0, 8000}});
+  TokenBucket bucket(schedule, Clock::now(), 0, 0.0);
+  ASSERT_TRUE(bucket.acquire(10000)); // paced: 10 ms at 1 MB/s
+  std::this_thread::sleep_for(std::chrono::milliseconds(100)); // the next request, 100 ms later
+  bucket.start_transfer();
+  const auto before = Clock::now();
+  ASSERT_TRUE(bucket.acquire(3000));
+  EXPECT_GE(Clock::now() - before, std::chrono::microseconds(2900))
+      << "a paced transfer's catch-up must not carry over to the next request";
+}
+
 /// Sends or receives @p bytes through a throttle following @p trace over loopback and
 /// returns the achieved rate over the rate the trace predicts, printing both.
 double achieved_over_target(bool upload, std::size_t bytes, const std::vector<TracePoint>& trace) {

@@ -72,6 +72,20 @@ TEST(LatencyModel, DeviceOnlyHasNoTransferAndEdgeOnlyNoDevice) {
   EXPECT_TRUE(std::isinf(m.latency(Choice{1, 0, Order::device_first, 0}, net).total_ms));
 }
 
+TEST(LatencyModel, OffloadNetworkAddsTheProtocolBytesToEachTransfer) {
+  const LatencyModel m(hand_problem());
+  const Network plain{800, 400, 10, 0};
+  const Network offload = offload_network(800, 400, 10);
+  const Choice split{1, 1, Order::device_first, 1};
+  EXPECT_DOUBLE_EQ(m.latency(split, offload).up_ms - m.latency(split, plain).up_ms,
+                   kOffloadUpOverheadBytes * 8 / 800);
+  EXPECT_DOUBLE_EQ(m.latency(split, offload).down_ms - m.latency(split, plain).down_ms,
+                   kOffloadDownOverheadBytes * 8 / 400);
+  const Choice device_only{1, 3, Order::device_first, -1};
+  EXPECT_DOUBLE_EQ(m.latency(device_only, offload).total_ms,
+                   m.latency(device_only, plain).total_ms);
+}
+
 TEST(LatencyModel, MeasuredSizesOverrideTheCodecRatio) {
   PlanProblem p = hand_problem();
   p.exits[1].encoded_bytes.assign(4 * 2, std::nullopt);

@@ -1,10 +1,14 @@
 #include "plan/problem_from_artifacts.hpp"
 
+#include "core/artifact.hpp"
 #include "core/error.hpp"
+#include "core/file_io.hpp"
 #include "plan/planner.hpp"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <string>
 
 namespace edgent::plan {
@@ -34,6 +38,29 @@ TEST(ProblemFromArtifacts, BuildsFixture) {
   const LatencyModel m(p);
   EXPECT_DOUBLE_EQ(*m.accuracy(Choice{0, 2, Order::device_first, 2}), 0.79);
   EXPECT_DOUBLE_EQ(*m.accuracy(Choice{0, 2, Order::device_first, 0}), 0.80);
+}
+
+TEST(ProblemFromArtifacts, MeasuredWireBytesReplaceTheCodecRatio) {
+  Fixture f;
+  nlohmann::json table = nlohmann::json::parse(read_file(kDir + "accuracy.json"));
+  const nlohmann::json& first = table["entries"][0];
+  const int exit = first["exit"], cut = first["cut"];
+  const std::string codec = first["codec"];
+  table["entries"][0]["wire_bytes"] = 1080.0;
+  const Artifact measured = parse_artifact(table.dump(), "accuracy.json", "accuracy");
+  const auto codecs = default_codecs();
+  const PlanProblem p = problem_from_artifacts(f.model, &measured, f.device, f.edge, codecs);
+  const auto k = std::find_if(codecs.begin(), codecs.end(),
+                              [&](const Codec& c) { return c.name == codec; }) - codecs.begin();
+  const ExitCosts& e = p.exits[static_cast<std::size_t>(exit - 1)];
+  ASSERT_FALSE(e.encoded_bytes.empty());
+  const auto& bytes = e.encoded_bytes[static_cast<std::size_t>(cut) * codecs.size() + k];
+  ASSERT_TRUE(bytes.has_value());
+  EXPECT_DOUBLE_EQ(*bytes, 1000.0) << "the payload: the wire header counts as overhead";
+
+  table["entries"][0]["wire_bytes"] = 10.0; // smaller than the wire header
+  const Artifact broken = parse_artifact(table.dump(), "accuracy.json", "accuracy");
+  EXPECT_THROW(problem_from_artifacts(f.model, &broken, f.device, f.edge, codecs), SchemaError);
 }
 
 TEST(ProblemFromArtifacts, RejectsFitOfAnotherModel) {
