@@ -25,6 +25,9 @@ constexpr const char* kV2Root = "/sys/fs/cgroup";
 /// evenly, so that a few-millisecond inference is slowed as on a slower CPU instead of running
 /// at full speed and then stalling for most of a long period.
 constexpr long kQuotaUs = 1000;
+/// Largest cgroup v1 cpu.shares and v2 cpu.weight.
+constexpr long kMaxShares = 262144;
+constexpr long kMaxWeight = 10000;
 
 /// The cgroup v1 mount of the cpu controller, or empty.
 std::string v1_cpu_mount() {
@@ -163,6 +166,9 @@ std::string enter_cpu_quota(double cpus, const std::string& name) {
     }
     write_value(dir / "cpu.cfs_period_us", std::to_string(period));
     write_value(dir / "cpu.cfs_quota_us", std::to_string(quota));
+    // The quota caps the emulated device; the highest weight makes it a guarantee too, so
+    // other work on this machine does not slow the device below its quota.
+    write_value(dir / "cpu.shares", std::to_string(kMaxShares));
     write_value(dir / "cgroup.procs", std::to_string(::getpid()));
     return dir.string();
   }
@@ -175,6 +181,7 @@ std::string enter_cpu_quota(double cpus, const std::string& name) {
                         {}, "--cpu-quota");
     }
     write_value(dir / "cpu.max", fmt::format("{} {}", quota, period));
+    write_value(dir / "cpu.weight", std::to_string(kMaxWeight));
     write_value(dir / "cgroup.procs", std::to_string(::getpid()));
     return dir.string();
   }
