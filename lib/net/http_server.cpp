@@ -15,6 +15,7 @@
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include <algorithm>
 #include <atomic>
@@ -173,6 +174,14 @@ std::unique_ptr<asio::ssl::context> make_server_tls(const ServerOptions& o) {
                       display_name(o.tls_cert_file), "tls-cert");
   }
   ctx->use_private_key(asio::buffer(key), asio::ssl::context::pem, ec);
+  const auto code = static_cast<unsigned long>(ec.value());
+  if (ec && ec.category() == asio::error::get_ssl_category() &&
+      ERR_GET_LIB(code) == ERR_LIB_X509 && ERR_GET_REASON(code) == X509_R_KEY_VALUES_MISMATCH) {
+    ERR_clear_error();
+    throw ConfigError(fmt::format("the key does not match the certificate in {}",
+                                  display_name(o.tls_cert_file)),
+                      display_name(o.tls_key_file), "tls-key");
+  }
   if (ec) {
     throw ConfigError(fmt::format("not an unencrypted PEM private key: {}", tls_reason(ec)),
                       display_name(o.tls_key_file), "tls-key");
