@@ -16,6 +16,7 @@
 #include <openssl/ssl.h>
 
 #include <optional>
+#include <thread>
 
 namespace edgent::net {
 namespace {
@@ -68,6 +69,21 @@ TEST(Tls, ClientWithTheCaTalksHttpsWithKeepAlive) {
   HttpClient named(by_name);
   const auto r = named.get("/v1/model");
   EXPECT_TRUE(r.ok() || r.outcome == Outcome::unreachable) << r.error;  // localhost may be ::1 only
+}
+
+TEST(Tls, AConnectionTheServerClosedWhileIdleIsReopened) {
+  TestPki pki;
+  ScriptedHandler handler;
+  auto options = tls_server(pki);
+  options.read_timeout = 150ms;
+  RunningServer server(handler, options);
+  HttpClient client(tls_client(server, pki.path("ca.pem")));
+  expect_echo(client);
+  std::this_thread::sleep_for(400ms);  // the server closes the idle connection
+  const auto r = client.post("/v1/infer", "echo:after idle");
+  ASSERT_TRUE(r.ok()) << r.error;
+  EXPECT_FALSE(r.reused) << "retried once on a new connection";
+  EXPECT_EQ(r.body, "after idle");
 }
 
 TEST(Tls, WrongCaOrWrongHostFailsVerificationAndOthersAreServed) {
