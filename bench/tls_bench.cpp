@@ -5,8 +5,9 @@
 // run time with the OpenSSL API). One kept-alive client each; the requests alternate plain,
 // TLS, plain, ... so that both see the same machine load. Reported per transport: median, p90
 // and mean total request time of POST /v1/infer at the edge-only cut (exit E, cut 0, fp32
-// input), of GET /v1/health (nearly all transport), and the median time to open a new
-// connection (TCP connect, plus the TLS handshake with TLS).
+// input), of POST /v1/probe with a body of the same size and a 64-byte reply (the same
+// transfer without the model), of GET /v1/health (nearly all round trip), and the median time
+// to open a new connection (TCP connect, plus the TLS handshake with TLS).
 //
 // Usage: tls_bench [--model CARD_OR_ONNX] [--requests N] [--connections K] [--exit E]
 // (default models/branchy-alexnet-fmnist.json relative to the working directory, N 300
@@ -90,7 +91,7 @@ struct Side {
   std::string name;
   net::ClientOptions options;
   std::unique_ptr<net::HttpClient> client;
-  std::vector<double> infer_ms, health_ms, connect_ms;
+  std::vector<double> infer_ms, probe_ms, health_ms, connect_ms;
   long failed = 0;
 };
 
@@ -100,6 +101,14 @@ void timed(Side& side, const std::string& body, int exit, bool record) {
     ++side.failed;
   } else if (record) {
     side.infer_ms.push_back(r.total_ms);
+  }
+  const auto p = side.client->post("/v1/probe", std::string(body.size(), '\0'),
+                                   "application/octet-stream",
+                                   {{"X-Edgent-Probe-Reply-Bytes", "64"}});
+  if (!p.ok() || p.connect_ms > 0) {
+    ++side.failed;
+  } else if (record) {
+    side.probe_ms.push_back(p.total_ms);
   }
   const auto h = side.client->get("/v1/health");
   if (!h.ok() || h.connect_ms > 0) {
@@ -210,18 +219,21 @@ int main(int argc, char** argv) {
     for (const auto& s : sides) {
       const Stats infer = stats(s.infer_ms);
       const Stats health = stats(s.health_ms);
+      const Stats probe = stats(s.probe_ms);
       const Stats connect = stats(s.connect_ms);
-      fmt::print("{:<10}  infer median {:.3f} ms, p90 {:.3f}, mean {:.3f} | health median {:.3f} "
-                 "ms, p90 {:.3f} | new connection median {:.3f} ms | {} failed\n",
-                 s.name, infer.median, infer.p90, infer.mean, health.median, health.p90,
-                 connect.median, s.failed);
+      fmt::print("{:<10}  infer median {:.3f} ms, p90 {:.3f}, mean {:.3f} | probe median {:.3f} "
+                 "ms, p90 {:.3f} | health median {:.3f} ms, p90 {:.3f} | new connection median "
+                 "{:.3f} ms | {} failed\n",
+                 s.name, infer.median, infer.p90, infer.mean, probe.median, probe.p90,
+                 health.median, health.p90, connect.median, s.failed);
     }
     const Stats p_infer = stats(sides[0].infer_ms), t_infer = stats(sides[1].infer_ms);
     const Stats p_health = stats(sides[0].health_ms), t_health = stats(sides[1].health_ms);
-    fmt::print("TLS - plain: infer median {:+.3f} ms ({:+.1f}%), health median {:+.3f} ms, new "
-               "connection median {:+.3f} ms\n",
+    fmt::print("TLS - plain: infer median {:+.3f} ms ({:+.1f}%), probe median {:+.3f} ms, health "
+               "median {:+.3f} ms, new connection median {:+.3f} ms\n",
                t_infer.median - p_infer.median,
                100.0 * (t_infer.median - p_infer.median) / p_infer.median,
+               stats(sides[1].probe_ms).median - stats(sides[0].probe_ms).median,
                t_health.median - p_health.median,
                stats(sides[1].connect_ms).median - stats(sides[0].connect_ms).median);
     fmt::print("# load average after: {}\n", load_average());
