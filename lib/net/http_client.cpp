@@ -1,9 +1,16 @@
 #include "net/http_client.hpp"
 
+#include "core/error.hpp"
+#include "core/file_io.hpp"
+
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <fmt/format.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include <poll.h>
 #include <sys/socket.h>
@@ -32,6 +39,8 @@ std::string_view to_string(Outcome outcome) {
     return "timeout";
   case Outcome::broken:
     return "broken";
+  case Outcome::tls:
+    return "tls";
   }
   return "unknown";
 }
@@ -80,16 +89,28 @@ bool wait_ready(int fd, short events, Clock::time_point deadline, beast::error_c
 
 /// A synchronous stream over a non-blocking socket that enforces a deadline on every read and
 /// write, passes at most one throttle chunk at a time through the throttle, and counts bytes.
+/// It is the next layer of the client's TLS stream, too.
 class ClientStream {
 public:
-  /// One stream per request: both directions start a new transfer on the throttle.
-  ClientStream(tcp::socket& socket, Throttle* throttle, Clock::time_point deadline)
-      : m_socket(socket), m_throttle(throttle), m_deadline(deadline) {
+  using lowest_layer_type = tcp::socket;
+  using executor_type = tcp::socket::executor_type;
+
+  ClientStream(tcp::socket& socket, Throttle* throttle) : m_socket(socket), m_throttle(throttle) {}
+
+  /// Starts an exchange that must end by @p deadline: resets the counters, and both
+  /// directions start a new transfer on the throttle.
+  void begin(Clock::time_point deadline) {
+    m_deadline = deadline;
+    m_first_read.reset();
+    m_bytes_read = 0;
+    m_bytes_written = 0;
     if (m_throttle) {
       m_throttle->up().start_transfer();
       m_throttle->down().start_transfer();
     }
   }
+  lowest_layer_type& lowest_layer() { return m_socket; }
+  executor_type get_executor() { return m_socket.get_executor(); }
 
   template <class MutableBufferSequence>
   std::size_t read_some(const MutableBufferSequence& buffers, beast::error_code& ec) {
@@ -168,7 +189,7 @@ private:
 
   tcp::socket& m_socket;
   Throttle* m_throttle;
-  Clock::time_point m_deadline;
+  Clock::time_point m_deadline{};
   std::optional<Clock::time_point> m_first_read;
   std::size_t m_bytes_read = 0;
   std::size_t m_bytes_written = 0;
@@ -178,10 +199,60 @@ bool is_timeout(const beast::error_code& ec) {
   return ec == asio::error::timed_out || ec == beast::error::timeout;
 }
 
+/// The client's TLS context (TLS 1.2 or later, peer verification against @p o's CA), or null.
+std::unique_ptr<asio::ssl::context> make_client_tls(const ClientOptions& o) {
+  if (!o.tls) {
+    return nullptr;
+  }
+  auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
+  ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                   asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                   asio::ssl::context::no_tlsv1_1);
+  SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
+  ctx->set_verify_mode(asio::ssl::verify_peer);
+  beast::error_code ec;
+  if (o.ca_file.empty()) {
+    ctx->set_default_verify_paths(ec);
+    if (ec) {
+      ERR_clear_error();
+      throw ConfigError(fmt::format("cannot load the system's CA certificates: {}", ec.message()),
+                        {}, "ca");
+    }
+    return ctx;
+  }
+  std::string pem;
+  try {
+    pem = read_file(o.ca_file);
+  } catch (const Error& e) {
+    throw ConfigError(e.detail(), display_name(o.ca_file), "ca");
+  }
+  ctx->add_certificate_authority(asio::buffer(pem), ec);
+  if (ec) {
+    ERR_clear_error();
+    throw ConfigError(fmt::format("not a PEM CA certificate: {}", ec.message()),
+                      display_name(o.ca_file), "ca");
+  }
+  return ctx;
+}
+
+/// Why a TLS handshake failed: the certificate verification error when there is one.
+std::string handshake_failure(SSL* ssl, const beast::error_code& ec) {
+  std::string why = ec.message();
+  const long verify = SSL_get_verify_result(ssl);
+  if (verify != X509_V_OK) {
+    why = fmt::format("server certificate not verified: {}",
+                      X509_verify_cert_error_string(verify));
+  }
+  ERR_clear_error();
+  return why;
+}
+
 } // namespace
 
 struct HttpClient::Impl {
-  explicit Impl(ClientOptions o) : options(std::move(o)) {}
+  explicit Impl(ClientOptions o)
+      : options(std::move(o)), tls_context(make_client_tls(options)),
+        raw(socket, options.throttle.get()) {}
 
   /// Opens a connection, or explains why not in @p result.
   bool connect(HttpResult& result);
@@ -189,16 +260,23 @@ struct HttpClient::Impl {
   void exchange(HttpResult& result, http::verb verb, std::string_view method,
                 std::string_view target, std::string_view body, std::string_view content_type,
                 const std::vector<std::pair<std::string, std::string>>& headers);
+  /// The TLS handshake on the connected socket, until @p deadline.
+  bool handshake(HttpResult& result, Clock::time_point deadline, beast::error_code& ec);
   void close() {
     beast::error_code ec;
     socket.shutdown(tcp::socket::shutdown_both, ec);
     socket.close(ec);
+    tls.reset();
     buffer.clear();
   }
 
   ClientOptions options;
+  std::unique_ptr<asio::ssl::context> tls_context;
   asio::io_context ioc;
   tcp::socket socket{ioc};
+  ClientStream raw;
+  /// The TLS layer over raw, on an open connection with TLS.
+  std::optional<asio::ssl::stream<ClientStream&>> tls;
   beast::flat_buffer buffer;
   std::chrono::milliseconds backoff{0};
   Clock::time_point next_attempt{};
@@ -264,6 +342,16 @@ bool HttpClient::Impl::connect(HttpResult& result) {
     }
     if (!ec) {
       socket.set_option(tcp::no_delay(true), ec);
+    }
+    if (!ec && tls_context && !handshake(result, deadline, ec)) {
+      if (is_timeout(ec)) {
+        return fail(fmt::format("TLS handshake timed out after {} ms",
+                                options.connect_timeout.count()),
+                    Outcome::unreachable);
+      }
+      return fail(result.error, Outcome::tls);
+    }
+    if (!ec) {
       backoff = std::chrono::milliseconds{0};
       next_attempt = {};
       result.connect_ms = ms_between(start, Clock::now());
@@ -276,6 +364,53 @@ bool HttpClient::Impl::connect(HttpResult& result) {
   }
   return fail(fmt::format("cannot connect: {}", ec.message()), Outcome::unreachable);
 }
+
+bool HttpClient::Impl::handshake(HttpResult& result, Clock::time_point deadline,
+                                 beast::error_code& ec) {
+  tls.emplace(raw, *tls_context);
+  SSL* ssl = tls->native_handle();
+  X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
+  X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+  beast::error_code not_ip;
+  asio::ip::make_address(options.host, not_ip);
+  if (!not_ip) {
+    X509_VERIFY_PARAM_set1_ip_asc(param, options.host.c_str());
+  } else {
+    X509_VERIFY_PARAM_set1_host(param, options.host.c_str(), 0);
+    SSL_set_tlsext_host_name(ssl, options.host.c_str());
+  }
+  raw.begin(deadline);
+  tls->handshake(asio::ssl::stream_base::client, ec);
+  if (ec) {
+    result.error = fmt::format("TLS handshake failed: {}", handshake_failure(ssl, ec));
+    return false;
+  }
+  return true;
+}
+
+namespace {
+
+/// Writes @p req (until @p sent) and reads the response header (checked against @p limit)
+/// and body.
+template <class Stream>
+void transfer(Stream& stream, beast::flat_buffer& buffer, http::request<http::string_body>& req,
+              http::response_parser<http::string_body>& parser, std::size_t limit,
+              Clock::time_point& sent, beast::error_code& write_ec, beast::error_code& ec) {
+  http::write(stream, req, write_ec);
+  sent = Clock::now();
+  // Even when writing failed the server may have answered (413 before the body), so read.
+  // Beast 1.74 does not apply a response parser's body limit to Content-Length, so the
+  // header is read first and checked here, before any body is stored.
+  http::read_header(stream, buffer, parser, ec);
+  if (!ec && parser.content_length() && *parser.content_length() > limit) {
+    ec = http::error::body_limit;
+  }
+  if (!ec && !parser.is_done()) {
+    http::read(stream, buffer, parser, ec);
+  }
+}
+
+} // namespace
 
 void HttpClient::Impl::exchange(HttpResult& result, http::verb verb, std::string_view method,
                                 std::string_view target, std::string_view body,
@@ -305,22 +440,17 @@ void HttpClient::Impl::exchange(HttpResult& result, http::verb verb, std::string
   req.prepare_payload();
 
   const auto start = Clock::now();
-  ClientStream stream(socket, options.throttle.get(), start + options.timeout);
+  ClientStream& stream = raw;
+  stream.begin(start + options.timeout);
   beast::error_code write_ec;
-  http::write(stream, req, write_ec);
-  const auto sent = Clock::now();
-  // Even when writing failed the server may have answered (413 before the body), so read.
   http::response_parser<http::string_body> parser;
   parser.body_limit(options.max_response_bytes);
   beast::error_code ec;
-  // Beast 1.74 does not apply a response parser's body limit to Content-Length, so the
-  // header is read first and checked here, before any body is stored.
-  http::read_header(stream, buffer, parser, ec);
-  if (!ec && parser.content_length() && *parser.content_length() > options.max_response_bytes) {
-    ec = http::error::body_limit;
-  }
-  if (!ec && !parser.is_done()) {
-    http::read(stream, buffer, parser, ec);
+  Clock::time_point sent;
+  if (tls) {
+    transfer(*tls, buffer, req, parser, options.max_response_bytes, sent, write_ec, ec);
+  } else {
+    transfer(raw, buffer, req, parser, options.max_response_bytes, sent, write_ec, ec);
   }
   if (!ec && parser.get().body().size() > options.max_response_bytes) {
     ec = http::error::body_limit;

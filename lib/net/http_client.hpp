@@ -24,6 +24,11 @@ struct ClientOptions {
   std::chrono::milliseconds timeout{10000};
   /// Bearer token sent with every request; empty = none.
   std::string token;
+  /// Speak HTTPS (TLS 1.2 or later): the server's certificate must chain to a CA in ca_file
+  /// (PEM; empty = the system's CAs) and name host (a DNS name, or an IP address in its
+  /// subjectAltName).
+  bool tls = false;
+  std::string ca_file;
   /// After a failed connection attempt the next one waits this long, doubling per failure
   /// up to backoff_max; a success resets it.
   std::chrono::milliseconds backoff_initial{100};
@@ -41,6 +46,7 @@ enum class Outcome {
   unreachable, ///< no connection: refused, connect timeout, or backing off after a failure
   timeout,     ///< connected, but the request or response did not finish within the timeout
   broken,      ///< connection reset mid-exchange, or a response that is not valid HTTP
+  tls,         ///< TLS handshake failed: certificate not verified, or no common protocol
 };
 
 /// Name of an outcome ("ok", "http_status", ...).
@@ -56,7 +62,8 @@ struct HttpResult {
   std::vector<std::pair<std::string, std::string>> headers;
   /// What went wrong, empty for ok.
   std::string error;
-  /// Time to establish the connection, ms (0 when an open connection was reused).
+  /// Time to establish the connection (TLS handshake included), ms (0 when an open
+  /// connection was reused).
   double connect_ms = 0.0;
   /// From the start of sending to the request written, to the first response byte, and to
   /// the whole response read, ms.
@@ -75,11 +82,12 @@ struct HttpResult {
 };
 
 /// A synchronous keep-alive HTTP/1.1 client for one server, with connect and request
-/// timeouts, a bearer token, reconnection with exponential backoff, and an optional
-/// throttle. A request on a kept-alive connection that the server has closed meanwhile is
+/// timeouts, optional TLS, a bearer token, reconnection with exponential backoff, and an
+/// optional throttle (on the bytes on the wire, TLS records included). A request on a kept-alive connection that the server has closed meanwhile is
 /// retried once on a new connection. Not thread-safe: one client per thread.
 class HttpClient {
 public:
+  /// With tls, loads the CA file: ConfigError naming it when unreadable or not PEM.
   explicit HttpClient(ClientOptions options);
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;

@@ -2,13 +2,20 @@
 
 #include "core/file_io.hpp"
 #include "core/log.hpp"
+#include "core/version.hpp"
 #include "net/server_metrics.hpp"
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/core/detect_ssl.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <fmt/format.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include <algorithm>
 #include <atomic>
@@ -126,6 +133,117 @@ private:
   bool m_stopping = false;
 };
 
+/// The text of a file a TLS option names; any failure is a ConfigError naming the file.
+std::string read_tls_file(const std::string& path, const char* key) {
+  try {
+    return read_file(path);
+  } catch (const Error& e) {
+    throw ConfigError(e.detail(), display_name(path), key);
+  }
+}
+
+/// OpenSSL's reason for @p ec, with the OpenSSL error queue cleared.
+std::string tls_reason(const beast::error_code& ec) {
+  ERR_clear_error();
+  return ec.message();
+}
+
+/// The server's TLS context (TLS 1.2 or later), or null without TLS files.
+std::unique_ptr<asio::ssl::context> make_server_tls(const ServerOptions& o) {
+  if (o.tls_cert_file.empty() && o.tls_key_file.empty()) {
+    return nullptr;
+  }
+  if (o.tls_cert_file.empty() || o.tls_key_file.empty()) {
+    throw ConfigError("a TLS certificate and key go together",
+                      {}, o.tls_cert_file.empty() ? "tls-cert" : "tls-key");
+  }
+  auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+  ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                   asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                   asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
+  SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
+  // An encrypted key must fail, not prompt for a pass phrase on the terminal.
+  ctx->set_password_callback(
+      [](std::size_t, asio::ssl::context::password_purpose) { return std::string(); });
+  const std::string cert = read_tls_file(o.tls_cert_file, "tls-cert");
+  const std::string key = read_tls_file(o.tls_key_file, "tls-key");
+  beast::error_code ec;
+  ctx->use_certificate_chain(asio::buffer(cert), ec);
+  if (ec) {
+    throw ConfigError(fmt::format("not a PEM certificate: {}", tls_reason(ec)),
+                      display_name(o.tls_cert_file), "tls-cert");
+  }
+  ctx->use_private_key(asio::buffer(key), asio::ssl::context::pem, ec);
+  const auto code = static_cast<unsigned long>(ec.value());
+  if (ec && ec.category() == asio::error::get_ssl_category() &&
+      ERR_GET_LIB(code) == ERR_LIB_X509 && ERR_GET_REASON(code) == X509_R_KEY_VALUES_MISMATCH) {
+    ERR_clear_error();
+    throw ConfigError(fmt::format("the key does not match the certificate in {}",
+                                  display_name(o.tls_cert_file)),
+                      display_name(o.tls_key_file), "tls-key");
+  }
+  if (ec) {
+    throw ConfigError(fmt::format("not an unencrypted PEM private key: {}", tls_reason(ec)),
+                      display_name(o.tls_key_file), "tls-key");
+  }
+  if (SSL_CTX_check_private_key(ctx->native_handle()) != 1) {
+    ERR_clear_error();
+    throw ConfigError(fmt::format("the key does not match the certificate in {}",
+                                  display_name(o.tls_cert_file)),
+                      display_name(o.tls_key_file), "tls-key");
+  }
+  return ctx;
+}
+
+/// A connection's byte stream: plain TCP, or TLS over TCP. Beast's HTTP reads and writes go
+/// through it either way; timeouts and the socket are those of the TCP layer.
+class ServerStream {
+public:
+  using executor_type = beast::tcp_stream::executor_type;
+
+  /// TLS over @p socket when @p tls is given, else plain.
+  ServerStream(tcp::socket socket, asio::ssl::context* tls) {
+    if (tls) {
+      m_tls.emplace(std::move(socket), *tls);
+    } else {
+      m_plain.emplace(std::move(socket));
+    }
+  }
+
+  executor_type get_executor() { return tcp_layer().get_executor(); }
+  beast::tcp_stream& tcp_layer() { return m_tls ? m_tls->next_layer() : *m_plain; }
+  tcp::socket& socket() { return tcp_layer().socket(); }
+  void expires_after(std::chrono::milliseconds d) { tcp_layer().expires_after(d); }
+  void expires_never() { tcp_layer().expires_never(); }
+  /// True when the connection starts with a TLS handshake.
+  bool tls() const { return m_tls.has_value(); }
+  beast::ssl_stream<beast::tcp_stream>& ssl() { return *m_tls; }
+  /// From now on, reads and writes bypass TLS (to answer a plain-HTTP client, then close).
+  void speak_plain() { m_encrypted = false; }
+
+  template <class MutableBufferSequence, class Handler>
+  void async_read_some(const MutableBufferSequence& buffers, Handler&& handler) {
+    if (m_tls && m_encrypted) {
+      m_tls->async_read_some(buffers, std::forward<Handler>(handler));
+    } else {
+      tcp_layer().async_read_some(buffers, std::forward<Handler>(handler));
+    }
+  }
+  template <class ConstBufferSequence, class Handler>
+  void async_write_some(const ConstBufferSequence& buffers, Handler&& handler) {
+    if (m_tls && m_encrypted) {
+      m_tls->async_write_some(buffers, std::forward<Handler>(handler));
+    } else {
+      tcp_layer().async_write_some(buffers, std::forward<Handler>(handler));
+    }
+  }
+
+private:
+  std::optional<beast::tcp_stream> m_plain;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> m_tls;
+  bool m_encrypted = true;
+};
+
 enum class Route { health, model, metrics, infer, probe };
 
 struct RouteEntry {
@@ -162,6 +280,7 @@ struct ServerCore {
     if (!options.token.empty()) {
       token_digest = sha256_hex(options.token);
     }
+    tls = make_server_tls(options);
   }
 
   void accept();
@@ -174,6 +293,8 @@ struct ServerCore {
   nlohmann::json model;
   std::string model_sha256;
   std::string token_digest;
+  /// Null without TLS.
+  std::unique_ptr<asio::ssl::context> tls;
 
   asio::io_context ioc;
   // Accepting, draining and signals run on one strand, so that with several I/O threads the
@@ -196,7 +317,7 @@ struct ServerCore {
 class ServerSession : public std::enable_shared_from_this<ServerSession> {
 public:
   ServerSession(tcp::socket socket, detail::ServerCore& server)
-      : m_stream(std::move(socket)), m_server(server) {
+      : m_stream(std::move(socket), server.tls.get()), m_server(server) {
     m_server.metrics.add_connections(1);
   }
   ~ServerSession() {
@@ -206,7 +327,13 @@ public:
 
   void start() {
     m_server.register_session(this, shared_from_this());
-    asio::dispatch(m_stream.get_executor(), [self = shared_from_this()] { self->read(); });
+    asio::dispatch(m_stream.get_executor(), [self = shared_from_this()] {
+      if (self->m_stream.tls()) {
+        self->detect_tls();
+      } else {
+        self->read();
+      }
+    });
   }
 
   /// Closes the connection unless a request is being answered (called on drain).
@@ -221,6 +348,40 @@ public:
   }
 
 private:
+  /// TLS: looks at the first bytes; a TLS hello gets the handshake, plain HTTP a 400. Both
+  /// must complete within the handshake timeout.
+  void detect_tls() {
+    m_stream.expires_after(m_server.options.handshake_timeout);
+    beast::async_detect_ssl(m_stream.tcp_layer(), m_buffer,
+                            [self = shared_from_this()](beast::error_code ec, bool is_tls) {
+                              self->on_detect_tls(ec, is_tls);
+                            });
+  }
+
+  void on_detect_tls(beast::error_code ec, bool is_tls) {
+    if (ec) {
+      log::verbose("closing a connection that sent no TLS hello: {}", ec.message());
+      close();
+      return;
+    }
+    if (!is_tls) {
+      m_stream.speak_plain();
+      fail(400, "this server speaks HTTPS only: use an https:// URL and a CA certificate");
+      return;
+    }
+    m_stream.ssl().async_handshake(
+        asio::ssl::stream_base::server, m_buffer.data(),
+        [self = shared_from_this()](beast::error_code e, std::size_t used) {
+          if (e) {
+            log::verbose("TLS handshake failed: {}", tls_reason(e));
+            self->close();
+            return;
+          }
+          self->m_buffer.consume(used);
+          self->read();
+        });
+  }
+
   void read() {
     if (m_server.draining) {
       close();
@@ -300,8 +461,9 @@ private:
     }
     switch (entry->route) {
     case Route::health:
+      // Unauthenticated: says nothing about the model or the load.
       return send(200, nlohmann::json{{"status", m_server.draining ? "draining" : "ok"},
-                                      {"inflight", m_server.inflight.load()}}
+                                      {"version", edgent::version()}}
                                .dump() + "\n",
                   "application/json");
     case Route::model:
@@ -500,7 +662,7 @@ private:
     m_stream.socket().close(ec);
   }
 
-  beast::tcp_stream m_stream;
+  ServerStream m_stream;
   detail::ServerCore& m_server;
   beast::flat_buffer m_buffer;
   std::optional<http::request_parser<http::string_body>> m_parser;

@@ -97,6 +97,12 @@ struct ServerOptions {
   std::chrono::milliseconds write_timeout{30000};
   /// Bearer token every route but /v1/health requires; empty = no authentication.
   std::string token;
+  /// PEM certificate chain (leaf first) and private key files: both set = serve HTTPS only
+  /// (TLS 1.2 or later), both empty = plain HTTP. Read when the server is made.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  /// With TLS, a connection must complete its handshake within this time, or it is closed.
+  std::chrono::milliseconds handshake_timeout{10000};
   /// File to write the bound port to (atomically), empty = none.
   std::string port_file;
   /// Drain gracefully on SIGINT and SIGTERM (for the tool; tests call stop()).
@@ -116,10 +122,14 @@ std::string read_token_file(const std::string& path);
 /// wrong token, 404 unknown path, 405 wrong method, 409 X-Edgent-Model-Sha256 differs from the
 /// served model, 413 body over max_body, 422 unservable request, 431 header over 16 KiB,
 /// 503 over max_inflight. Requests that cannot be parsed are answered, then the connection closes.
+/// With TLS every connection starts with a handshake (within handshake_timeout); a client
+/// speaking plain HTTP to it is answered 400 in plain text and disconnected, and a failed
+/// handshake closes only its own connection.
 class HttpServer {
 public:
   /// Keeps a reference to @p handler, which must outlive the server. Destroy the server only
-  /// after run() has returned (or if it never ran).
+  /// after run() has returned (or if it never ran). With TLS files, reads them: ConfigError
+  /// naming the file when one is unreadable, not PEM, or the key does not match the certificate.
   HttpServer(InferHandler& handler, ServerOptions options);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;

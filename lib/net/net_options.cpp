@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <optional>
 
 namespace edgent::net {
 
@@ -15,13 +16,13 @@ const CLI::Validator& endpoint_validator() {
   static const CLI::Validator validator(
       [](const std::string& value) -> std::string {
         try {
-          parse_endpoint(value);
+          parse_edge_url(value);
         } catch (const ConfigError& e) {
           return e.detail();
         }
         return {};
       },
-      "HOST:PORT", "endpoint");
+      "URL", "edge URL");
   return validator;
 }
 
@@ -56,6 +57,15 @@ void add_serve_options(CLI::App& app, ServeNetOptions& o) {
   app.add_option("--token-file", o.token_file,
                  "Require the bearer token in FILE on every route but /v1/health")
       ->type_name("FILE");
+  auto* cert = app.add_option("--tls-cert", o.tls_cert,
+                              "Serve HTTPS only (TLS 1.2 or later) with the PEM certificate "
+                              "chain in FILE (leaf first)")
+                   ->type_name("FILE");
+  auto* key = app.add_option("--tls-key", o.tls_key,
+                             "The unencrypted PEM private key of --tls-cert")
+                  ->type_name("FILE");
+  cert->needs(key);
+  key->needs(cert);
 }
 
 ServerOptions to_server_options(const ServeNetOptions& o) {
@@ -71,11 +81,18 @@ ServerOptions to_server_options(const ServeNetOptions& o) {
   if (!o.token_file.empty()) {
     s.token = read_token_file(o.token_file);
   }
+  if (o.tls_cert.empty() != o.tls_key.empty()) {
+    throw UsageError("--tls-cert and --tls-key go together");
+  }
+  s.tls_cert_file = o.tls_cert;
+  s.tls_key_file = o.tls_key;
   return s;
 }
 
 void add_edge_options(CLI::App& app, EdgeNetOptions& o) {
-  app.add_option("--edge", o.edge, "The edge server (edgent-serve)")
+  app.add_option("--edge", o.edge,
+                 "The edge server (edgent-serve): HOST:PORT or http://HOST:PORT, or "
+                 "https://HOST:PORT with --ca")
       ->check(endpoint_validator())
       ->capture_default_str();
   app.add_option("--connect-timeout-ms", o.connect_timeout_ms,
@@ -87,6 +104,10 @@ void add_edge_options(CLI::App& app, EdgeNetOptions& o) {
       ->check(cli::positive())
       ->capture_default_str();
   app.add_option("--token-file", o.token_file, "Send the bearer token in FILE")->type_name("FILE");
+  app.add_option("--ca", o.ca_file,
+                 "Verify an https:// edge's certificate with the PEM CA certificate(s) in FILE "
+                 "(it must name the edge's host or IP address)")
+      ->type_name("FILE");
   app.add_option("--emulate-trace", o.emulate_trace,
                  "Throttle this client's uplink and downlink to follow a bandwidth trace "
                  "(traces/README.md) in wall-clock time")
@@ -124,9 +145,57 @@ std::pair<std::string, std::uint16_t> parse_endpoint(std::string_view text) {
   return {std::string(host), static_cast<std::uint16_t>(port)};
 }
 
+EdgeUrl parse_edge_url(std::string_view text) {
+  EdgeUrl url;
+  std::string_view rest = text;
+  std::optional<std::uint16_t> default_port;
+  if (rest.starts_with("https://")) {
+    url.tls = true;
+    default_port = 443;
+    rest.remove_prefix(8);
+  } else if (rest.starts_with("http://")) {
+    default_port = 80;
+    rest.remove_prefix(7);
+  } else if (rest.find("://") != std::string_view::npos) {
+    throw ConfigError(fmt::format("'{}': the scheme must be http:// or https://", text), {},
+                      "edge");
+  }
+  if (default_port) {
+    if (rest.ends_with("/")) {
+      rest.remove_suffix(1);
+    }
+    if (rest.find('/') != std::string_view::npos) {
+      throw ConfigError(fmt::format("'{}': give no path after the host and port", text), {},
+                        "edge");
+    }
+    // No port: the last colon is not after a bare host or a bracketed IPv6 address.
+    const auto colon = rest.rfind(':');
+    if (colon == std::string_view::npos || (rest.starts_with("[") && colon < rest.rfind(']'))) {
+      auto [host, port] = parse_endpoint(fmt::format("{}:{}", rest, *default_port));
+      url.host = std::move(host);
+      url.port = port;
+      return url;
+    }
+  }
+  std::tie(url.host, url.port) = parse_endpoint(rest);
+  return url;
+}
+
 ClientOptions to_client_options(const EdgeNetOptions& o, const std::vector<TracePoint>* trace) {
   ClientOptions c;
-  std::tie(c.host, c.port) = parse_endpoint(o.edge);
+  const EdgeUrl url = parse_edge_url(o.edge);
+  c.host = url.host;
+  c.port = url.port;
+  c.tls = url.tls;
+  if (url.tls && o.ca_file.empty()) {
+    throw UsageError(fmt::format("--edge {} needs --ca FILE, the CA certificate that signed the "
+                                 "edge's certificate",
+                                 o.edge));
+  }
+  if (!url.tls && !o.ca_file.empty()) {
+    throw UsageError(fmt::format("--ca is for an https:// edge, but --edge is {}", o.edge));
+  }
+  c.ca_file = o.ca_file;
   c.connect_timeout = std::chrono::milliseconds(o.connect_timeout_ms);
   c.timeout = std::chrono::milliseconds(o.timeout_ms);
   if (!o.token_file.empty()) {

@@ -52,11 +52,21 @@ void EdgeLink::record(const net::HttpResult& r, double server_ms) {
 net::HttpResult EdgeLink::check_model() {
   auto r = m_client.get("/v1/model");
   record(r, 0.0);
+  const std::string where = fmt::format("{}:{}", m_options.client.host, m_options.client.port);
+  // Neither resolves by waiting: a certificate the CA does not verify, or a refused token.
+  if (r.outcome == net::Outcome::tls) {
+    throw ConfigError(r.error, {}, "tls");
+  }
+  if (r.outcome == net::Outcome::http_status && r.status == 401) {
+    throw ConfigError(fmt::format("the edge refused the bearer token ({}); give the edge's "
+                                  "token with --token-file",
+                                  error_text(r)),
+                      where, "token");
+  }
   if (!r.ok()) {
     return r;
   }
   const auto j = nlohmann::json::parse(r.body, nullptr, /*allow_exceptions=*/false);
-  const std::string where = fmt::format("{}:{}", m_options.client.host, m_options.client.port);
   if (!j.is_object() || !j.contains("sha256") || !j["sha256"].is_string()) {
     throw NetError("the edge's /v1/model answer has no model sha256", where, "sha256");
   }

@@ -50,7 +50,8 @@ public:
 
   /// Asks the edge for its model (GET /v1/model). Returns the result (not ok when the edge is
   /// unreachable); throws ConfigError when the edge serves a different model than
-  /// model_sha256, naming both.
+  /// model_sha256, naming both, when its TLS certificate is not verified (or no TLS version is
+  /// common), and when it refuses the bearer token (401).
   net::HttpResult check_model();
   /// Sends one tensor-wire body to POST /v1/infer and records the transfer in the estimator.
   /// Throws ConfigError if the edge refuses the model (409); every other failure is a value

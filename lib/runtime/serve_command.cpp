@@ -14,8 +14,9 @@ int run_serve(const ServeOptions& options) {
   EdgeHandler handler(graph, server_options.threads, options.cv_threads);
   net::HttpServer server(handler, server_options);
   server.start();
-  log::verbose("serving {} (sha256 {}) with {} workers", graph->file(), graph->sha256(),
-               server_options.threads);
+  log::verbose("serving {} (sha256 {}) with {} workers{}", graph->file(), graph->sha256(),
+               server_options.threads,
+               server_options.tls_cert_file.empty() ? "" : ", HTTPS only (TLS 1.2 or later)");
   server.run();
   log::info("drained, exiting");
   return 0;

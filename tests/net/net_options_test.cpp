@@ -89,5 +89,64 @@ TEST(NetOptions, EmulatedTraceMakesAThrottle) {
   EXPECT_THROW(parse<EdgeNetOptions>({"--trace-scale", "0"}, add_edge_options), CLI::ParseError);
 }
 
+
+TEST(NetOptions, EdgeUrls) {
+  const auto plain = parse_edge_url("127.0.0.1:8080");
+  EXPECT_EQ(plain.host, "127.0.0.1");
+  EXPECT_EQ(plain.port, 8080);
+  EXPECT_FALSE(plain.tls);
+  const auto http = parse_edge_url("http://edge.local:81/");
+  EXPECT_EQ(http.host, "edge.local");
+  EXPECT_EQ(http.port, 81);
+  EXPECT_FALSE(http.tls);
+  const auto https = parse_edge_url("https://127.0.0.1:8443");
+  EXPECT_EQ(https.host, "127.0.0.1");
+  EXPECT_EQ(https.port, 8443);
+  EXPECT_TRUE(https.tls);
+  EXPECT_EQ(parse_edge_url("https://edge.local").port, 443);
+  EXPECT_EQ(parse_edge_url("http://edge.local").port, 80);
+  const auto v6 = parse_edge_url("https://[::1]");
+  EXPECT_EQ(v6.host, "::1");
+  EXPECT_EQ(v6.port, 443);
+  EXPECT_EQ(parse_edge_url("https://[::1]:9443").port, 9443);
+  for (const char* bad : {"ftp://host:21", "https://", "https://host:0", "https://host:1/v1/infer",
+                          "host", "https://host:x"}) {
+    EXPECT_THROW(parse_edge_url(bad), ConfigError) << bad;
+  }
+  EXPECT_NO_THROW(parse<EdgeNetOptions>({"--edge", "https://127.0.0.1:1", "--ca", "ca.pem"},
+                                        add_edge_options));
+  EXPECT_THROW(parse<EdgeNetOptions>({"--edge", "ftp://x:1"}, add_edge_options), CLI::ParseError);
+}
+
+TEST(NetOptions, HttpsNeedsACaAndTheCaNeedsHttps) {
+  EdgeNetOptions o;
+  o.edge = "https://127.0.0.1:8443";
+  EXPECT_THROW(to_client_options(o, nullptr), UsageError) << "no system CAs by default";
+  o.ca_file = "ca.pem";
+  const auto c = to_client_options(o, nullptr);
+  EXPECT_TRUE(c.tls);
+  EXPECT_EQ(c.ca_file, "ca.pem");
+  EXPECT_EQ(c.port, 8443);
+  o.edge = "http://127.0.0.1:8080";
+  EXPECT_THROW(to_client_options(o, nullptr), UsageError);
+  o.edge = "127.0.0.1:8080";
+  EXPECT_THROW(to_client_options(o, nullptr), UsageError);
+  o.ca_file.clear();
+  EXPECT_FALSE(to_client_options(o, nullptr).tls);
+}
+
+TEST(NetOptions, TlsCertAndKeyGoTogether) {
+  const auto o = parse<ServeNetOptions>({"--tls-cert", "c.pem", "--tls-key", "k.pem"},
+                                        add_serve_options);
+  const auto s = to_server_options(o);
+  EXPECT_EQ(s.tls_cert_file, "c.pem");
+  EXPECT_EQ(s.tls_key_file, "k.pem");
+  EXPECT_THROW(parse<ServeNetOptions>({"--tls-cert", "c.pem"}, add_serve_options),
+               CLI::ParseError);
+  EXPECT_THROW(parse<ServeNetOptions>({"--tls-key", "k.pem"}, add_serve_options),
+               CLI::ParseError);
+  EXPECT_TRUE(to_server_options(ServeNetOptions{}).tls_cert_file.empty());
+}
+
 } // namespace
 } // namespace edgent::net
