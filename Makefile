@@ -5,6 +5,8 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 30
+LOAD_SECONDS ?= 60
+LOAD_CONNS ?= 64
 PREFIX     ?= /usr/local
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
@@ -17,7 +19,7 @@ DEB_PACKAGES := build-essential cmake ninja-build git pkg-config \
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build test test-asan fuzz-smoke demo model accuracy install clean
+.PHONY: all deps build test test-asan fuzz-smoke load demo model accuracy install clean
 
 all: build
 
@@ -60,6 +62,14 @@ fuzz-smoke: deps
 	mkdir -p $(FUZZ_BUILD)/corpus/wire
 	$(FUZZ_BUILD)/tests/wire_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -rss_limit_mb=1024 \
 	  $(FUZZ_BUILD)/corpus/wire tests/fuzz/corpus/wire
+
+## load: edgent-serve under LOAD_CONNS keep-alive closed-loop connections for LOAD_SECONDS s,
+## edge-only cut then a middle cut: req/s, errors, p50/p95/p99, server RSS growth (fails on
+## any real error or RSS growth >= 10%)
+load: build
+	$(BUILD)/bench/edgent_load --serve $(BUILD)/cmd/edgent-serve \
+	  --model models/branchy-alexnet-fmnist.json --data /usr/share/datasets/fashion-mnist \
+	  --conns $(LOAD_CONNS) --seconds $(LOAD_SECONDS) --threads 2 --max-inflight 32
 
 ## model: train the default branchy AlexNet into models/ (seeded; run time in models/README.md)
 model: build

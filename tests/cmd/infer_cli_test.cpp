@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -66,12 +67,13 @@ int wait_exit(pid_t pid) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-/// edgent-serve on port 0, stopped with SIGTERM.
+/// edgent-serve on @p port (0 = a free one), stopped with SIGTERM.
 class Server {
 public:
-  explicit Server(const fs::path& dir) : m_port_file(dir / "port") {
-    m_pid = spawn({kBin + "/edgent-serve", "--model", kCard, "--port", "0", "--port-file",
-                   m_port_file.string(), "--threads", "1", "--quiet"},
+  explicit Server(const fs::path& dir, int port = 0) : m_port_file(dir / "port") {
+    fs::remove(m_port_file);
+    m_pid = spawn({kBin + "/edgent-serve", "--model", kCard, "--port", std::to_string(port),
+                   "--port-file", m_port_file.string(), "--threads", "1", "--quiet"},
                   (dir / "serve.log").string());
     for (int i = 0; i < 300 && m_pid > 0 && !fs::exists(m_port_file); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -93,6 +95,14 @@ public:
     const int code = wait_exit(m_pid);
     m_pid = -1;
     return code;
+  }
+  /// SIGKILL: the server dies at once, without draining.
+  void kill_hard() {
+    if (m_pid > 0) {
+      ::kill(m_pid, SIGKILL);
+      wait_exit(m_pid);
+      m_pid = -1;
+    }
   }
 
 private:
@@ -260,6 +270,69 @@ TEST(InferCli, KillingTheServerMidRunLosesNoRequest) {
   EXPECT_TRUE(recs.back()["fallback"].get<bool>());
   const auto summary = edgent::read_artifact((dir / "s.json").string(), "run");
   EXPECT_EQ(summary.doc["fallbacks"], fallbacks);
+  fs::remove_all(dir);
+}
+
+TEST(InferCli, ServerKilledAndRestartedOnTheSamePortIsUsedAgain) {
+  if (!have_data()) {
+    GTEST_SKIP() << "dataset-fashion-mnist not installed";
+  }
+  const fs::path dir = temp_dir("restart");
+  auto server = std::make_unique<Server>(dir);
+  const int port = server->port();
+  ASSERT_GT(port, 0) << slurp(dir / "serve.log");
+  write_plan(dir / "plan.json", 5, 3, "device-first", "fp16");
+  constexpr int kCount = 200;
+  const pid_t infer = spawn({kBin + "/edgent-infer", "--model", kCard, "--plan",
+                             (dir / "plan.json").string(), "--data",
+                             "/usr/share/datasets/fashion-mnist", "--count",
+                             std::to_string(kCount), "--rate", "25", "--edge",
+                             "127.0.0.1:" + std::to_string(port), "--connect-timeout-ms", "200",
+                             "-o", (dir / "r.jsonl").string(), "--summary",
+                             (dir / "s.json").string()},
+                            (dir / "infer.log").string());
+  ASSERT_GT(infer, 0);
+  wait_for_records(dir, 10);
+  server->kill_hard();  // no drain: connections reset, requests in flight lost by the server
+  wait_for_records(dir, 25);  // the device carries on alone meanwhile
+  server = std::make_unique<Server>(dir, port);
+  ASSERT_EQ(server->port(), port) << slurp(dir / "serve.log");
+  ASSERT_EQ(wait_exit(infer), 0) << slurp(dir / "infer.log");
+  EXPECT_EQ(server->stop(), 0);
+
+  const auto recs = records(dir / "r.jsonl");
+  ASSERT_EQ(recs.size(), static_cast<std::size_t>(kCount)) << "one record per input, none lost";
+  // offloaded..., then the requests while the server was down on the device, then offloaded
+  // again until the end: one block of fallbacks, nothing else.
+  int first_fallback = -1;
+  int last_fallback = -1;
+  for (int i = 0; i < kCount; ++i) {
+    EXPECT_EQ(recs[i]["id"], i);
+    EXPECT_TRUE(recs[i]["class"].is_number());
+    const bool fallback = recs[i]["fallback"].get<bool>();
+    EXPECT_NE(fallback, recs[i]["offloaded"].get<bool>()) << recs[i].dump();
+    if (fallback) {
+      EXPECT_TRUE(recs[i]["fallback_reason"].is_string());
+      if (first_fallback < 0) {
+        first_fallback = i;
+      }
+      last_fallback = i;
+    }
+  }
+  ASSERT_GE(first_fallback, 5) << "requests before the kill were offloaded";
+  EXPECT_GE(last_fallback - first_fallback + 1, 10) << "requests while the server was down";
+  for (int i = first_fallback; i <= last_fallback; ++i) {
+    EXPECT_TRUE(recs[i]["fallback"].get<bool>())
+        << "record " << i << ": an offloaded request inside the outage";
+  }
+  // The client backs off up to 5 s between connection attempts while the server is down.
+  EXPECT_LE(last_fallback, kCount - 10)
+      << "offloading resumed after the restart (records " << first_fallback << ".."
+      << last_fallback << " fell back)";
+  const auto summary = edgent::read_artifact((dir / "s.json").string(), "run");
+  EXPECT_EQ(summary.doc["count"], kCount);
+  EXPECT_EQ(summary.doc["fallbacks"], last_fallback - first_fallback + 1);
+  EXPECT_EQ(summary.doc["offloaded"], kCount - (last_fallback - first_fallback + 1));
   fs::remove_all(dir);
 }
 
