@@ -1,0 +1,77 @@
+# Shared settings and helpers of the experiment scripts (sourced, not run). Every setting can
+# be overridden from the environment or the make command line (make -C experiments X VAR=...).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+BIN=${BIN:-$ROOT/build/cmd}
+OUT=${OUT:-$HERE/out}
+MODEL=${MODEL:-$ROOT/models/branchy-alexnet-fmnist.json}
+ACCURACY=${ACCURACY:-$ROOT/models/branchy-alexnet-fmnist.accuracy.json}
+DATA=${DATA:-/usr/share/datasets/fashion-mnist}
+DEVICE_CPUS=${DEVICE_CPUS:-0.2}   # the emulated device: this share of one core
+RTT=${RTT:-0.2}                   # ms, the RTT the planner assumes (the veth's is ~0.05 ms)
+REQUESTS=${REQUESTS:-30}          # measured requests per grid point
+WARMUP=${WARMUP:-2}               # requests run first and discarded (the edge loads segments)
+COMMON=${COMMON:-$OUT/common}     # cached profiles and fits
+
+# shellcheck source=experiments/testbed.sh
+. "$HERE/testbed.sh"
+
+say() { printf 'edgent experiments: %s\n' "$*" >&2; }
+
+# The planner's model inputs, from the cached fits (made by `make -C experiments profiles`).
+FITS=(--model "$MODEL" --accuracy "$ACCURACY" --device-fit "$COMMON/device.fit.json"
+      --edge-fit "$COMMON/edge.fit.json")
+
+## need_fits: fail clearly when the cached fits are missing
+need_fits() {
+  for f in "$COMMON/device.fit.json" "$COMMON/edge.fit.json"; do
+    [ -s "$f" ] || { say "$f missing: run 'make -C experiments profiles' first"; exit 1; }
+  done
+}
+
+## machine_md: the Markdown lines naming the machine, the quota and the date
+machine_md() {
+  local cpu cores
+  cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+  cores=$(nproc)
+  printf -- '- machine: %s, %s cores online (shared with other jobs), %s\n' "$cpu" "$cores" "$(uname -r)"
+  printf -- '- device: this machine under a cgroup CPU quota of %s CPUs (1 ms of CPU every %s ms);' \
+    "$DEVICE_CPUS" "$(awk -v c="$DEVICE_CPUS" 'BEGIN { printf "%g", 1 / c }')"
+  printf ' edge: this machine at full speed, one worker thread\n'
+  printf -- '- model: %s; fits: %s\n' "${MODEL#"$ROOT"/}" "${COMMON#"$ROOT"/}"
+  printf -- '- date: %s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
+}
+
+## plan_at kbps deadline out [strategy]: edgent-plan at one point; a plan that misses the
+## deadline (exit 3) is kept: it is the fastest plan
+plan_at() {
+  local rc=0
+  "$BIN/edgent-plan" "${FITS[@]}" --bandwidth "$1" --deadline "$2" --rtt "$RTT" \
+    --strategy "${4:-edgent}" --quiet -o "$3" || rc=$?
+  [ "$rc" = 0 ] || [ "$rc" = 3 ] || return "$rc"
+}
+
+## measure plan kbps count prefix [extra edgent-infer args]: count closed-loop requests with
+## the plan fixed through the testbed at a fixed tbf rate (needs tb_up and tb_serve first);
+## writes prefix.jsonl and prefix.summary.json
+measure() {
+  local plan=$1 kbps=$2 count=$3 prefix=$4
+  shift 4
+  tb_rate "$kbps"
+  tb_device "$DEVICE_CPUS" "$BIN/edgent-infer" --model "$MODEL" --plan "$plan" --data "$DATA" \
+    --count "$WARMUP" --edge "$TB_EDGE" --no-probe --quiet "$@" -o "$prefix.warmup.jsonl" 2>/dev/null
+  tb_device "$DEVICE_CPUS" "$BIN/edgent-infer" --model "$MODEL" --plan "$plan" --data "$DATA" \
+    --offset "$WARMUP" --count "$count" --edge "$TB_EDGE" --no-probe --quiet "$@" \
+    -o "$prefix.jsonl" --summary "$prefix.summary.json" 2>/dev/null
+}
+
+## start_testbed kbps: root check, namespaces, shaping and edgent-serve; cleanup on exit
+start_testbed() {
+  tb_require_root || exit 1
+  trap tb_cleanup EXIT
+  trap 'exit 130' INT TERM
+  tb_up "$1" 2>/dev/null
+  tb_serve "$BIN" "$MODEL" "$2/port" --threads 1
+}
