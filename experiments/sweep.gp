@@ -5,7 +5,7 @@ set terminal pngcairo size 1400,1000 font ",11"
 set output dir."/".kind.".png"
 set datafile separator ","
 set grid
-set key top left box opaque
+set key box opaque
 file = dir."/".kind.".csv"
 xc = (kind eq "bandwidth") ? 2 : 3
 set multiplot layout 2,2 title sprintf("Edgent plan vs %s (branchy AlexNet, Fashion-MNIST; device = this CPU under a cgroup quota)", kind)
@@ -20,6 +20,7 @@ do for [g in "paper scaled"] {
     set xlabel "deadline (ms)"
     set autoscale x
   }
+  set key bottom right
   set title sprintf("%s grid, %s: chosen exit and cut", g, fixed)
   set ylabel "exit (1-5)"
   set y2label "cut (units before the cut; device-first cut 0 = edge-only)"
@@ -36,6 +37,7 @@ do for [g in "paper scaled"] {
   set ytics auto mirror
   set autoscale y
   set logscale y
+  set key top left
   set title sprintf("%s grid, %s: latency of that plan", g, fixed)
   set ylabel "latency per request (ms, log scale)"
   plot file using (strcol(1) eq g ? column(xc) : NaN):9 every ::1 with linespoints lw 2 pt 7 title "predicted (edgent-plan)", \

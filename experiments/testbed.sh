@@ -129,8 +129,10 @@ tb_replay() {
   n=${#times[@]}
   [ "$n" -gt 0 ] || { tb_say "$csv: no samples"; return 1; }
   # The last row holds for the median spacing (traces/README.md); the trace then repeats.
-  period=$(printf '%s\n' "${times[@]}" | awk 'NR > 1 { d[++k] = $1 - p } { p = $1; last = $1 }
-    END { if (k == 0) { print last + 1; exit } n = asort(d); print last + d[int((n + 1) / 2)] }')
+  local spacing
+  spacing=$(printf '%s\n' "${times[@]}" | awk 'NR > 1 { print $1 - p } { p = $1 }' | sort -g |
+    awk '{ d[++n] = $1 } END { print n ? d[int((n + 1) / 2)] : 1 }')
+  period=$(awk -v l="${times[$((n - 1))]}" -v s="$spacing" 'BEGIN { print l + s }')
   echo "t_s,bandwidth_kbps" >"$log"
   start=$EPOCHREALTIME
   local offset=0
