@@ -1,7 +1,7 @@
 # Fig. 9: accuracy vs deadline per strategy, predicted (lines; 0 when the strategy's fastest
 # plan misses the deadline) and measured correct-within-deadline (points).
 # Called with -e "dir='...'; bw='400'".
-set terminal pngcairo size 1400,760 font ",11"
+set terminal pngcairo size 1400,760 font ",11" noenhanced
 set output dir."/accuracy.png"
 set datafile separator ","
 set grid

@@ -38,14 +38,10 @@ for grid in paper scaled; do
       p=$DIR/$grid-$deadline-$strategy
       plan_at "$BANDWIDTH" "$deadline" "$p.plan.json" "$strategy"
       measure "$p.plan.json" "$BANDWIDTH" "$ACC_REQUESTS" "$p"
-      jq -r --arg g $grid --arg s "$strategy" --slurpfile r "$p.summary.json" \
+      jq -r --arg g $grid --arg s "$strategy" --slurpfile r "$p.stats.json" \
         '[$g, .deadline_ms, $s, .feasible, .plan.exit, .plan.cut, .plan.codec, .predicted.total_ms,
-          $r[0].count, $r[0].accuracy, 1 - $r[0].deadline_miss_rate] | @csv' "$p.plan.json" |
-        tr -d '"' | tr '\n' ',' >>"$DIR/measured.csv"
-      jq -s -r '[(map(select(.correct and .deadline_met)) | length) / length,
-                 (map(.measured.total_ms) | add / length),
-                 (map(.measured.total_ms) | sort | .[(length * 0.95 | floor)])] | @csv' \
-        "$p.jsonl" >>"$DIR/measured.csv"
+          $r[0].count, $r[0].accuracy, 1 - $r[0].miss_rate, $r[0].correct_in_time, $r[0].mean_ms,
+          $r[0].p95_ms] | @csv' "$p.plan.json" | tr -d '"' >>"$DIR/measured.csv"
     done
   done
 done

@@ -14,6 +14,7 @@ RTT=${RTT:-0.2}                   # ms, the RTT the planner assumes (the veth's 
 REQUESTS=${REQUESTS:-30}          # measured requests per grid point
 WARMUP=${WARMUP:-2}               # requests run first and discarded (the edge loads segments)
 COMMON=${COMMON:-$OUT/common}     # cached profiles and fits
+INPUTS=(--data "$DATA")           # edgent-infer's inputs (labelled Fashion-MNIST test images)
 
 # shellcheck source=experiments/testbed.sh
 . "$HERE/testbed.sh"
@@ -53,18 +54,26 @@ plan_at() {
   [ "$rc" = 0 ] || [ "$rc" = 3 ] || return "$rc"
 }
 
-## measure plan kbps count prefix [extra edgent-infer args]: count closed-loop requests with
-## the plan fixed through the testbed at a fixed tbf rate (needs tb_up and tb_serve first);
-## writes prefix.jsonl and prefix.summary.json
+## measure plan kbps count prefix [extra edgent-infer args]: WARMUP + count closed-loop requests
+## in one edgent-infer run, the plan fixed, through the testbed at a fixed tbf rate (needs tb_up
+## and tb_serve first); writes prefix.jsonl, prefix.summary.json (all requests) and
+## prefix.stats.json over the last count requests (the first WARMUP ones load the edge's
+## segments): {count, mean_ms, p50_ms, p95_ms, miss_rate, accuracy, correct_in_time}
 measure() {
   local plan=$1 kbps=$2 count=$3 prefix=$4
   shift 4
   tb_rate "$kbps"
-  tb_device "$DEVICE_CPUS" "$BIN/edgent-infer" --model "$MODEL" --plan "$plan" --data "$DATA" \
-    --count "$WARMUP" --edge "$TB_EDGE" --no-probe --quiet "$@" -o "$prefix.warmup.jsonl" 2>/dev/null
-  tb_device "$DEVICE_CPUS" "$BIN/edgent-infer" --model "$MODEL" --plan "$plan" --data "$DATA" \
-    --offset "$WARMUP" --count "$count" --edge "$TB_EDGE" --no-probe --quiet "$@" \
+  tb_device "$DEVICE_CPUS" "$BIN/edgent-infer" --model "$MODEL" --plan "$plan" \
+    --count "$((WARMUP + count))" --edge "$TB_EDGE" --no-probe --quiet "${INPUTS[@]}" "$@" \
     -o "$prefix.jsonl" --summary "$prefix.summary.json" 2>/dev/null
+  jq -s --argjson w "$WARMUP" '.[$w:] as $r | ($r | map(.measured.total_ms) | sort) as $l
+    | ($r | map(select(.label != null))) as $lab
+    | {count: ($r | length), mean_ms: ($l | add / length), p50_ms: $l[(($l | length) / 2 | floor)],
+       p95_ms: $l[(($l | length) * 0.95 | floor)],
+       miss_rate: (($r | map(select(.deadline_met | not)) | length) / ($r | length)),
+       accuracy: (if ($lab | length) > 0 then ($lab | map(select(.correct)) | length) / ($lab | length) else null end),
+       correct_in_time: (if ($lab | length) > 0 then ($lab | map(select(.correct and .deadline_met)) | length) / ($lab | length) else null end)}' \
+    "$prefix.jsonl" >"$prefix.stats.json"
 }
 
 ## start_testbed kbps: root check, namespaces, shaping and edgent-serve; cleanup on exit

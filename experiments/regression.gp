@@ -1,6 +1,6 @@
 # Fig. 5 style: predicted vs measured latency per unit (and per exit chain), log-log, y = x.
 # Called with -e "dir='...'; dm='<device MAPE>'; em='<edge MAPE>'".
-set terminal pngcairo size 900,800 font ",11"
+set terminal pngcairo size 900,800 font ",11" noenhanced
 set output dir."/regression.png"
 set datafile separator ","
 set grid

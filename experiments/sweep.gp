@@ -1,20 +1,23 @@
 # Figs. 6-8: exit and cut (left) and latency (right) of the Edgent plan vs bandwidth or
 # deadline, the paper's grid (top) and the grid scaled to the model (bottom).
-# Called with -e "dir='...'; kind='bandwidth'|'deadline'".
-set terminal pngcairo size 1400,1000 font ",11"
-set output dir."/".kind.".png"
+# Called with -e "dir='...'; kind='bandwidth'|'deadline'" [-e "grids='g1 g2'; name='...'"].
+set terminal pngcairo size 1400,1000 font ",11" noenhanced
+set output dir."/".(exists("name") ? name : kind).".png"
 set datafile separator ","
 set grid
 set key box opaque
-file = dir."/".kind.".csv"
+if (!exists("grids")) grids = "paper scaled"
+if (!exists("name")) name = kind
+if (!exists("what")) what = "branchy AlexNet, Fashion-MNIST; device = this CPU under a cgroup quota"
+file = dir."/".name.".csv"
 xc = (kind eq "bandwidth") ? 2 : 3
-set multiplot layout 2,2 title sprintf("Edgent plan vs %s (branchy AlexNet, Fashion-MNIST; device = this CPU under a cgroup quota)", kind)
-do for [g in "paper scaled"] {
+set multiplot layout words(grids),2 title sprintf("Edgent plan vs %s (%s)", kind, what)
+do for [g in grids] {
   fixed = system(sprintf("awk -F, '$1==\"%s\" {print %s; exit}' %s", g, (kind eq "bandwidth") ? "$3 \" ms deadline\"" : "$2 \" kbit/s\"", file))
   if (kind eq "bandwidth") {
     set logscale x
     set xlabel "bandwidth (kbit/s, log scale; tbf rate both ways)"
-    if (g eq "paper") { set xrange [40:2000] } else { set xrange [800:65000] }
+    if (g eq "paper") { set xrange [40:2000] } else { if (g eq "scaled") { set xrange [800:65000] } else { set autoscale x } }
   } else {
     unset logscale x
     set xlabel "deadline (ms)"
@@ -25,7 +28,7 @@ do for [g in "paper scaled"] {
   set ylabel "exit (1-5)"
   set y2label "cut (units before the cut; device-first cut 0 = edge-only)"
   set yrange [0:6]
-  set y2range [0:17]
+  if (g eq "paper" || g eq "scaled") { set y2range [0:17] } else { set autoscale y2; set y2range [0:*] }
   set ytics 1 nomirror
   set y2tics 2
   plot file using (strcol(1) eq g ? column(xc) : NaN):4 every ::1 with linespoints lw 2 pt 7 title "exit", \

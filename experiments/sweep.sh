@@ -39,10 +39,10 @@ for grid in paper scaled; do
     p=$DIR/$grid-$kbps-$deadline
     plan_at "$kbps" "$deadline" "$p.plan.json"
     measure "$p.plan.json" "$kbps" "$REQUESTS" "$p"
-    jq -r --arg g $grid --arg b "$kbps" --slurpfile s "$p.summary.json" \
+    jq -r --arg g $grid --arg b "$kbps" --slurpfile s "$p.stats.json" \
       '[$g, $b, .deadline_ms, .plan.exit, .plan.cut, .plan.order, .plan.codec, .plan.accuracy,
-        .predicted.total_ms, $s[0].latency_ms.mean, $s[0].latency_ms.p50, $s[0].latency_ms.p95,
-        $s[0].deadline_miss_rate, $s[0].count] | @csv' "$p.plan.json" | tr -d '"' >>"$DIR/$KIND.csv"
+        .predicted.total_ms, $s[0].mean_ms, $s[0].p50_ms, $s[0].p95_ms, $s[0].miss_rate,
+        $s[0].count] | @csv' "$p.plan.json" | tr -d '"' >>"$DIR/$KIND.csv"
   done
 done
 tb_cleanup

@@ -140,7 +140,7 @@ tb_replay() {
     for ((i = 0; i < n; i++)); do
       target=$(awk -v s="$start" -v o="$offset" -v t="${times[$i]}" 'BEGIN { printf "%.6f", s + o + t }')
       now=$EPOCHREALTIME
-      wait=$(awk -v a="$target" -v b="$now" 'BEGIN { w = a - b; printf "%.6f", w > 0 ? w : 0 }')
+      wait=$(awk -v a="$target" -v b="$now" 'BEGIN { w = a - b; printf "%.6f", (w > 0 ? w : 0) }')
       sleep "$wait"
       tb_rate "${rates[$i]}" || return 1
       awk -v a="$EPOCHREALTIME" -v s="$start" -v r="${rates[$i]}" \
@@ -219,7 +219,7 @@ tb_verify() {
   echo "tbf_kbps,direction,bytes,achieved_kbps,ratio"
   for kbps in "$@"; do
     tb_rate "$kbps"
-    bytes=$(awk -v r="$kbps" 'BEGIN { b = int(r * 1000 / 8 * 3); if (b < 20000) b = 20000; print b }')
+    bytes=$(awk -v r="$kbps" 'BEGIN { b = int(r * 1000 / 8 * 2); if (b < 15000) b = 15000; print b }')
     for dir in up down; do
       got=$(ip netns exec "$TB_DEV_NS" python3 "$here/bulk.py" "$dir" "$TB_EDGE_IP" "$port" "$bytes")
       awk -v r="$kbps" -v d="$dir" -v b="$bytes" -v g="$got" \
