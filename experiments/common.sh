@@ -42,7 +42,9 @@ machine_md() {
     "$DEVICE_CPUS" "$(awk -v c="$DEVICE_CPUS" 'BEGIN { printf "%g", 1 / c }')"
   printf ' edge: this machine at full speed, one worker thread\n'
   printf -- '- model: %s; fits: %s\n' "${MODEL#"$ROOT"/}" "${COMMON#"$ROOT"/}"
-  printf -- '- date: %s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
+  printf -- '- date: %s; load average when the summary was written: %s (other jobs share the CPUs;\n' \
+    "$(date -u '+%Y-%m-%d %H:%M UTC')" "$(cut -d' ' -f1-3 /proc/loadavg)"
+  printf '  above 2 the edge and the device wait for a core as well as the quota)\n'
 }
 
 ## plan_at kbps deadline out [strategy]: edgent-plan at one point; a plan that misses the

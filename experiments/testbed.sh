@@ -187,7 +187,7 @@ tb_device() {
   local cpus=$1 dir
   shift
   if [ -z "$cpus" ] || [ "$cpus" = 0 ]; then
-    ip netns exec "$TB_DEV_NS" "$@"
+    tb_wait ip netns exec "$TB_DEV_NS" "$@"
     return
   fi
   dir=$(tb_cgroup_dir)
@@ -205,7 +205,22 @@ tb_device() {
   fi
   # Join the cgroup before entering the namespace: `ip netns exec` remounts /sys, which hides
   # the cgroup file systems inside (so edgent-infer --cpu-quota cannot work there either).
-  sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$dir" ip netns exec "$TB_DEV_NS" "$@"
+  tb_wait sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$dir" ip netns exec "$TB_DEV_NS" "$@"
+}
+
+## tb_wait cmd...: run a command in the background and wait for it, so that a trapped
+## INT/TERM interrupts the wait at once (bash runs traps only after a foreground command)
+## and tb_cleanup can kill it; returns its exit status
+tb_wait() {
+  local pid rc=0
+  "$@" &
+  pid=$!
+  TB_PIDS+=("$pid")
+  wait "$pid" || rc=$?
+  local keep=() p
+  for p in "${TB_PIDS[@]}"; do [ "$p" = "$pid" ] || keep+=("$p"); done
+  TB_PIDS=("${keep[@]}")
+  return "$rc"
 }
 
 ## tb_verify kbps...: a bulk transfer each way at each tbf rate; prints
