@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared settings and helpers of the experiment scripts (sourced, not run). Every setting can
 # be overridden from the environment or the make command line (make -C experiments X VAR=...).
 set -euo pipefail
@@ -85,4 +86,34 @@ start_testbed() {
   trap 'exit 130' INT TERM
   tb_up "$1" 2>/dev/null
   tb_serve "$BIN" "$MODEL" "$2/port" --threads 1
+}
+
+## describe_sweep csv grid xcol xunit: sentences on a sweep table of sweep.sh/bigmodel.sh
+## (grid,bandwidth_kbps,deadline_ms,exit,cut,order,codec,accuracy,predicted_ms,mean,p50,p95,
+## miss,requests): the ranges over which each plan was chosen, predicted vs measured latency
+describe_sweep() {
+  awk -F, -v g="$2" -v xc="$3" -v u="$4" '
+    $1 != g { next }
+    { x = $xc + 0; plan = "exit " $4 ", cut " $5 " (" $6 ", " $7 ")"
+      if ($7 == "none") plan = "exit " $4 " on the device only (cut " $5 ")"
+      else if ($5 == 0 && $6 == "device-first") plan = "exit " $4 " on the edge only (" $7 " input)"
+      if (plan != last) { k++; p[k] = plan; lo[k] = x; last = plan }
+      hi[k] = x; n++
+      if (pmin == "" || $9 < pmin) pmin = $9; if ($9 > pmax) pmax = $9
+      if (mmin == "" || $10 < mmin) mmin = $10; if ($10 > mmax) mmax = $10
+      r = $10 / $9; ratio[n] = r; missed += ($13 > 0); miss += $13 }
+    END {
+      if (n == 0) exit
+      printf "Edgent chose %d plan%s over the %d points:", k, (k > 1 ? "s" : ""), n
+      for (i = 1; i <= k; i++) printf " %s at %g%s%s;", p[i], lo[i], (hi[i] != lo[i]) ? "-" hi[i] : "", " " u
+      printf " predicted latency %.2f-%.2f ms, measured mean %.2f-%.2f ms", pmin, pmax, mmin, mmax
+      # median measured/predicted ratio (insertion sort: n is small)
+      for (i = 2; i <= n; i++) { v = ratio[i]; j = i - 1; while (j > 0 && ratio[j] > v) { ratio[j + 1] = ratio[j]; j-- } ratio[j + 1] = v }
+      printf " (median measured/predicted %.2f); measured deadline misses at %d of %d points (%.0f%% of requests overall).\n",
+        ratio[int((n + 1) / 2)], missed, n, miss / n * 100 }' "$1"
+}
+
+## all_feasible sweep.csv: "yes" when every row of an edgent-plan --csv sweep is feasible
+all_feasible() {
+  awk -F, 'NR > 1 && $4 != 1 { bad = 1 } END { print bad ? "no" : "yes" }' "$1"
 }

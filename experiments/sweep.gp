@@ -24,11 +24,12 @@ do for [g in grids] {
     set autoscale x
   }
   set key bottom right
-  set title sprintf("%s grid, %s: chosen exit and cut", g, fixed)
+  label = (g eq "paper" || g eq "scaled") ? sprintf("%s grid, %s", g, fixed) : fixed
+  set title sprintf("%s: chosen exit and cut", label)
   set ylabel "exit (1-5)"
   set y2label "cut (units before the cut; device-first cut 0 = edge-only)"
   set yrange [0:6]
-  if (g eq "paper" || g eq "scaled") { set y2range [0:17] } else { set autoscale y2; set y2range [0:*] }
+  if (g eq "paper" || g eq "scaled") { set y2range [0:17] } else { set y2range [0:20] }
   set ytics 1 nomirror
   set y2tics 2
   plot file using (strcol(1) eq g ? column(xc) : NaN):4 every ::1 with linespoints lw 2 pt 7 title "exit", \
@@ -41,7 +42,7 @@ do for [g in grids] {
   set autoscale y
   set logscale y
   set key top left
-  set title sprintf("%s grid, %s: latency of that plan", g, fixed)
+  set title sprintf("%s: latency of that plan", label)
   set ylabel "latency per request (ms, log scale)"
   plot file using (strcol(1) eq g ? column(xc) : NaN):9 every ::1 with linespoints lw 2 pt 7 title "predicted (edgent-plan)", \
        "" using (strcol(1) eq g ? column(xc) : NaN):10 every ::1 with linespoints lw 2 pt 5 title "measured mean (testbed)", \

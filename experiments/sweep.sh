@@ -70,9 +70,18 @@ gnuplot -e "dir='$DIR'; kind='$KIND'" "$HERE/sweep.gp"
     echo "|---:|---:|---:|---:|---|---|---:|---:|---:|---:|"
     awk -F, '{ printf "| %.0f | %g | %s | %s | %s | %s | %.2f | %.2f | %.2f | %.0f%% |\n", $2, $3, $4, $5, $6, $7, $9, $10, $12, $13 * 100 }' "$DIR/.rows"
     echo
-    awk -F, '{ n++; plans[$4 "/" $5 "/" $7]++; e = ($10 - $9) / $10; if (e < 0) e = -e; err += e }
-      END { k = 0; for (p in plans) k++;
-            printf "%d distinct plans (exit/cut/codec) over %d points; mean |measured - predicted| / measured = %.0f%%.\n", k, n, err / n * 100 }' "$DIR/.rows"
+    if [ "$KIND" = bandwidth ]; then xc=2 unit=kbit/s; else xc=3 unit=ms; fi
+    describe_sweep "$DIR/$KIND.csv" $grid $xc $unit
+    echo
+    if [ "$(all_feasible "$DIR/sweep-$grid.csv")" = yes ]; then
+      echo "Every strategy (edgent, device-only, edge-only, partition-only, exit-only) has a plan that"
+      echo "meets the deadline at every point of this grid (predicted), so Edgent's choice is the most"
+      echo "accurate entry of the accuracy table whatever the $([ "$KIND" = bandwidth ] && echo bandwidth || echo deadline); the plan cannot follow the"
+      echo "$([ "$KIND" = bandwidth ] && echo bandwidth || echo deadline) in this regime (the model takes milliseconds, the deadline is hundreds)."
+    else
+      echo "Some strategies miss the deadline at some points of this grid (predicted), so the choice"
+      echo "moves with the $([ "$KIND" = bandwidth ] && echo bandwidth || echo deadline): see the table."
+    fi
     echo
   done
   rm -f "$DIR/.rows"

@@ -101,19 +101,19 @@ tb_up() {
   for ns in "$TB_EDGE_NS" "$TB_DEV_NS"; do ip -n "$ns" link set lo up; done
   ip -n "$TB_EDGE_NS" link set "$TB_EDGE_IF" up
   ip -n "$TB_DEV_NS" link set "$TB_DEV_IF" up
-  # shellcheck disable=SC2046
-  tc -n "$TB_EDGE_NS" qdisc add dev "$TB_EDGE_IF" root tbf $(tb_tbf_args "$kbps")
-  # shellcheck disable=SC2046
-  tc -n "$TB_DEV_NS" qdisc add dev "$TB_DEV_IF" root tbf $(tb_tbf_args "$kbps")
+  local -a args
+  read -r -a args <<<"$(tb_tbf_args "$kbps")"
+  tc -n "$TB_EDGE_NS" qdisc add dev "$TB_EDGE_IF" root tbf "${args[@]}"
+  tc -n "$TB_DEV_NS" qdisc add dev "$TB_DEV_IF" root tbf "${args[@]}"
   tb_say "up: $TB_DEV_NS ($TB_DEV_IP) <-> $TB_EDGE_NS ($TB_EDGE_IP), tbf $kbps kbit/s both ways"
 }
 
 ## tb_rate kbps: change the tbf rate of both ends (the edge's egress is the device's downlink)
 tb_rate() {
-  # shellcheck disable=SC2046
-  tc -n "$TB_DEV_NS" qdisc change dev "$TB_DEV_IF" root tbf $(tb_tbf_args "$1") &&
-    # shellcheck disable=SC2046
-    tc -n "$TB_EDGE_NS" qdisc change dev "$TB_EDGE_IF" root tbf $(tb_tbf_args "$1")
+  local -a args
+  read -r -a args <<<"$(tb_tbf_args "$1")"
+  tc -n "$TB_DEV_NS" qdisc change dev "$TB_DEV_IF" root tbf "${args[@]}" &&
+    tc -n "$TB_EDGE_NS" qdisc change dev "$TB_EDGE_IF" root tbf "${args[@]}"
 }
 
 ## tb_replay csv scale [log]: follow the trace in wall-clock time (sample-and-hold, repeated
@@ -177,6 +177,7 @@ tb_serve() {
   TB_PIDS+=("$TB_SERVE_PID")
   for _ in $(seq 300); do [ -s "$portfile" ] && break; sleep 0.1; done
   [ -s "$portfile" ] || { tb_say "edgent-serve did not start"; return 1; }
+  # shellcheck disable=SC2034  # read by the scripts that source this file
   TB_EDGE="$TB_EDGE_IP:$(cat "$portfile")"
 }
 
@@ -264,9 +265,10 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
       tb_verify "$@"
       ;;
     down) tb_require_root && tb_cleanup ;;
+    '') sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' ;;
     *)
-      sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
-      [ -z "$cmd" ] || exit 2
+      tb_say "unknown command '$cmd' (up, rate, replay, verify, down; no argument for help)"
+      exit 2
       ;;
   esac
 fi
