@@ -11,7 +11,7 @@ mkdir -p "$DIR"
 TRAIN=${TRAIN:-$BIN/edgent-train}
 BIG_MODEL=${BIG_MODEL:-$DIR/model/branchy-alexnet-3x224x224.json}
 BIG_DEADLINES=${BIG_DEADLINES:-1000 500}
-BIG_POINTS=${BIG_POINTS:-8}
+BIG_POINTS=${BIG_POINTS:-6}
 BIG_REQUESTS=${BIG_REQUESTS:-5}
 WARMUP=${BIG_WARMUP:-1}
 # A stronger quota than the default model's: with other jobs on the two cores, a 0.2-CPU device

@@ -76,7 +76,9 @@ gnuplot -e "dir='$DIR'; kind='$KIND'" "$HERE/sweep.gp"
     if [ "$(all_feasible "$DIR/sweep-$grid.csv")" = yes ]; then
       echo "Every strategy (edgent, device-only, edge-only, partition-only, exit-only) has a plan that"
       echo "meets the deadline at every point of this grid (predicted), so Edgent's choice is the most"
-      echo "accurate entry of the accuracy table whatever the $([ "$KIND" = bandwidth ] && echo bandwidth || echo deadline); the plan cannot follow the"
+      echo "accurate entry of the accuracy table ($(awk -F, 'NR == 1 { print "exit " $4 " cut " $5 " " $7 ": " $8 }' "$DIR/.rows");"
+      echo "the last exit at full precision has $(jq '[.entries[] | select(.codec == "fp32")] | max_by(.exit) | .accuracy' "$ACCURACY"))"
+      echo "whatever the $([ "$KIND" = bandwidth ] && echo bandwidth || echo deadline); the plan cannot follow the"
       echo "$([ "$KIND" = bandwidth ] && echo bandwidth || echo deadline) in this regime (the model takes milliseconds, the deadline is hundreds)."
     else
       echo "Some strategies miss the deadline at some points of this grid (predicted), so the choice"

@@ -235,7 +235,7 @@ tb_verify() {
   echo "tbf_kbps,direction,bytes,achieved_kbps,ratio"
   for kbps in "$@"; do
     tb_rate "$kbps"
-    bytes=$(awk -v r="$kbps" 'BEGIN { b = int(r * 1000 / 8 * 2); if (b < 15000) b = 15000; print b }')
+    bytes=$(awk -v r="$kbps" 'BEGIN { b = int(r * 1000 / 8 * 3); if (b < 25000) b = 25000; print b }')
     for dir in up down; do
       got=$(ip netns exec "$TB_DEV_NS" python3 "$here/bulk.py" "$dir" "$TB_EDGE_IP" "$port" "$bytes")
       awk -v r="$kbps" -v d="$dir" -v b="$bytes" -v g="$got" \

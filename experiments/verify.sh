@@ -19,7 +19,7 @@ gnuplot -e "dir='$DIR'" "$HERE/verify.gp"
   machine_md | grep -v '^- model'
   echo "- setup: namespaces $TB_DEV_NS ($TB_DEV_IP) and $TB_EDGE_NS ($TB_EDGE_IP) joined by a veth"
   echo "  pair; tbf on both ends (bucket 1600 bytes, queue 2 s of traffic); one TCP connection"
-  echo "  (experiments/bulk.py) moving about 2 s of traffic (at least 15 kB) each way per rate"
+  echo "  (experiments/bulk.py) moving about 3 s of traffic (at least 25 kB) each way per rate"
   echo
   echo "![verify](verify.png)"
   echo
