@@ -41,6 +41,7 @@ do for [g in grids] {
   set ytics auto mirror
   set autoscale y
   set logscale y
+  set offsets 0, 0, graph 0.08, 0
   set key top left
   set title sprintf("%s: latency of that plan", label)
   set ylabel "latency per request (ms, log scale)"
@@ -49,5 +50,6 @@ do for [g in grids] {
        "" using (strcol(1) eq g ? column(xc) : NaN):12 every ::1 with linespoints lw 1 pt 4 dt 2 title "measured p95", \
        "" using (strcol(1) eq g ? column(xc) : NaN):3 every ::1 with lines lw 2 lc rgb "red" title "deadline"
   unset logscale y
+  set offsets 0, 0, 0, 0
 }
 unset multiplot
