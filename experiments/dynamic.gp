@@ -1,5 +1,5 @@
 # Dynamic mode over time: the replayed bandwidth, the exit each policy runs, the deadline-miss
-# rate and the reward (windows). Called with -e "dir='...'; trace='...'; deadline='2'".
+# rate and the reward (windows). Called with -e "dir='...'; trace='...'; deadline='2'; seconds=90".
 set terminal pngcairo size 1300,1300 font ",11" noenhanced
 set output dir."/dynamic.png"
 set datafile separator ","
@@ -8,6 +8,7 @@ set key outside right top box
 set lmargin 12
 set rmargin 34
 set xlabel "time (s, from the start of the replay)"
+if (exists("seconds")) { set xrange [0:seconds] }
 set multiplot layout 4,1 title sprintf("Config map + detector vs static plan vs oracle: %s replayed through tbf, deadline %s ms", trace, deadline)
 set title "bandwidth"
 set ylabel "kbit/s (log scale)"

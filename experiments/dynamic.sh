@@ -90,7 +90,8 @@ awk -F, -v w="$WINDOW_S" 'NR > 1 { k = $1 "," int($2 / w); n[k]++; miss[k] += ($
         for (k in n) { split(k, a, ","); printf "%s,%g,%.4f,%.4f,%.4f\n", a[1], (a[2] + 0.5) * w, miss[k] / n[k], ok[k] / n[k], r[k] / n[k] } }' \
   "$DIR/requests.csv" | { read -r h; echo "$h"; sort -t, -k1,1 -k2,2g; } >"$DIR/windows.csv"
 
-gnuplot -e "dir='$DIR'; trace='$(basename "$DYN_TRACE") x$DYN_SCALE'; deadline='$DYN_DEADLINE'" "$HERE/dynamic.gp"
+gnuplot -e "dir='$DIR'; trace='$(basename "$DYN_TRACE") x$DYN_SCALE'; deadline='$DYN_DEADLINE'; seconds=$DYN_SECONDS" \
+  "$HERE/dynamic.gp"
 {
   echo "# dynamic: config map + detector vs static plan vs oracle under a replayed trace"
   echo
@@ -127,6 +128,17 @@ gnuplot -e "dir='$DIR'; trace='$(basename "$DYN_TRACE") x$DYN_SCALE'; deadline='
   done
   o=$(awk -F, 'NR > 1 { n++; s += $7 } END { printf "%.3f", s / n }' "$DIR/oracle.csv")
   echo "| oracle (predicted) | $(awk 'END { print NR - 1 }' "$DIR/oracle.csv") samples | - | - | $o | - | - | - |"
+  echo
+  echo
+  awk -F, 'NR > 1 && $1 == "map" { e[$3 "/" $4 "/" $5]++; n++
+      if ($10 != "") { if (lo == "" || $10 < lo) lo = $10; if ($10 > hi) hi = $10 } }
+    END { printf "In the real map run the requests used"; for (k in e) printf " exit/cut/codec %s (%d),", k, e[k]
+          if (lo != "") printf " and the detector'"'"'s bandwidth estimate stayed within %.0f-%.0f kbit/s", lo, hi
+          printf ".\n" }' "$DIR/requests.csv"
+  awk -F, -v k="$DYN_SCALE" 'NR > 1 { b = $2 * k; n++; if (lo == "" || b < lo) lo = b; if (b > hi) hi = b; if (b < 2000) low++ }
+    END { printf "The replayed window spans %.0f-%.0f kbit/s (%d of %d samples below 2 Mbit/s).\n", lo, hi, low, n }' "$DIR/window.csv"
+  jq -r -s '"Map vs static (real): miss rate \(.[0].deadline_miss_rate * 1000 | round / 10)% vs \(.[1].deadline_miss_rate * 1000 | round / 10)%, p95 \(.[0].latency_ms.p95 | round) vs \(.[1].latency_ms.p95 | round) ms, fallbacks \(.[0].fallbacks) vs \(.[1].fallbacks)."' \
+    "$DIR/map.summary.json" "$DIR/static.summary.json"
   echo
   echo "Request times are scheduled starts; the replay starts with edgent-infer (alignment within"
   echo "the tool's start-up, about 0.5 s). Reward per request: 0 when late, else"
