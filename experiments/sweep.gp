@@ -23,7 +23,7 @@ do for [g in grids] {
     set xlabel "deadline (ms)"
     set autoscale x
   }
-  set key bottom right
+  if (g eq "paper" || g eq "scaled") { set key bottom right } else { set key center right }
   label = (g eq "paper" || g eq "scaled") ? sprintf("%s grid, %s", g, fixed) : fixed
   set title sprintf("%s: chosen exit and cut", label)
   set ylabel "exit (1-5)"
