@@ -86,6 +86,11 @@ accuracy: build
 demo: build
 	experiments/demo.sh
 
+## experiments: the paper's experiments on the netns/tbf testbed, with plots (root; experiments/Makefile)
+.PHONY: experiments
+experiments: build
+	$(MAKE) -C experiments all BIN=$(abspath $(BUILD))/cmd
+
 ## install: binaries and man pages under PREFIX
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
