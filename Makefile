@@ -4,7 +4,7 @@
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
-FUZZ_SECONDS ?= 30
+FUZZ_SECONDS ?= 60
 PREFIX     ?= /usr/local
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
@@ -17,7 +17,7 @@ DEB_PACKAGES := build-essential cmake ninja-build git pkg-config \
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build test test-asan fuzz-smoke demo model accuracy install clean
+.PHONY: all deps build test test-asan fuzz fuzz-smoke demo model accuracy install clean
 
 all: build
 
@@ -52,14 +52,16 @@ test-asan: deps
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
 
-## fuzz-smoke: build the libFuzzer targets with clang and run each for FUZZ_SECONDS on its seed corpus
-fuzz-smoke: deps
+## fuzz: build the libFuzzer targets (tests/fuzz/*_fuzz.cpp) with clang in $(FUZZ_BUILD), the
+## library instrumented, and run each for FUZZ_SECONDS; prints executions, corpus and crashes
+fuzz: deps
 	cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	  -DEDGENT_WITH_TORCH=OFF $(CMAKE_ARGS)
-	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target wire_fuzz
-	mkdir -p $(FUZZ_BUILD)/corpus/wire
-	$(FUZZ_BUILD)/tests/wire_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -rss_limit_mb=1024 \
-	  $(FUZZ_BUILD)/corpus/wire tests/fuzz/corpus/wire
+	  -DEDGENT_WITH_TORCH=OFF -DEDGENT_FUZZ=ON $(CMAKE_ARGS)
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_targets
+	tests/fuzz/run_fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+## fuzz-smoke: the same, bounded for CI (.ci/run passes a short FUZZ_SECONDS)
+fuzz-smoke: fuzz
 
 ## model: train the default branchy AlexNet into models/ (seeded; run time in models/README.md)
 model: build
