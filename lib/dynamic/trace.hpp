@@ -28,8 +28,8 @@ struct Trace {
 };
 
 /// Parses a trace: the header `t_s,bandwidth_kbps`, then one `t,kbps` row per line. Rows that
-/// are not two finite numbers, a negative value, a time not after the previous one, or a file
-/// without rows throw a SchemaError naming @p file and `line <n>`. Bandwidth is multiplied by
+/// are not two finite numbers, a negative value, a time not after the previous one, a time
+/// beyond 10^9 s, a scaled bandwidth above 10^12 kbit/s, or a file without rows throw a SchemaError naming @p file and `line <n>`. Bandwidth is multiplied by
 /// @p scale (> 0), to move a trace into another bandwidth regime.
 Trace parse_trace(std::string_view text, const std::string& file, double scale = 1);
 
