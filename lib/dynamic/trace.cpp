@@ -15,7 +15,7 @@ namespace edgent::dynamic {
 
 namespace {
 
-constexpr double kMaxBins = 5e7; // about 1.6 years of 1-s bins
+constexpr double kMaxBins = 5e6; // about 58 days of 1-s bins (2 x 40 MB)
 // Bounds that keep sums of kbps x seconds finite: ~31 years, 1 Pbit/s.
 constexpr double kMaxTime = 1e9;
 constexpr double kMaxKbps = 1e12;

@@ -12,6 +12,47 @@
 
 namespace edgent::model {
 
+namespace {
+
+/// Attributes libonnx's shape inference divides by (or sizes windows with) without checking
+/// them (onnx 1.12 convPoolShapeInference: a zero stride is a SIGFPE).
+bool must_be_positive(const std::string& attribute) {
+  return attribute == "strides" || attribute == "dilations" || attribute == "kernel_shape" ||
+         attribute == "blocksize" || attribute == "group";
+}
+
+/// Throws ModelError for a node attribute shape inference cannot take, in @p graph and the
+/// subgraphs of its nodes (If/Loop/Scan bodies, which are inferred too).
+void check_inferable(const onnx::GraphProto& graph, const std::string& file, int depth = 0) {
+  if (depth > 32) {
+    throw ModelError("subgraphs nested more than 32 deep", file, "graph");
+  }
+  for (int i = 0; i < graph.node_size(); ++i) {
+    const onnx::NodeProto& node = graph.node(i);
+    for (const auto& a : node.attribute()) {
+      if (must_be_positive(a.name())) {
+        bool bad = a.has_i() && a.i() <= 0;
+        for (const auto v : a.ints()) {
+          bad = bad || v <= 0;
+        }
+        if (bad) {
+          throw ModelError(fmt::format("attribute {} of {} must be positive", a.name(),
+                                       node.op_type()),
+                           file, fmt::format("graph.node[{}] ({})", i, node.name()));
+        }
+      }
+      if (a.has_g()) {
+        check_inferable(a.g(), file, depth + 1);
+      }
+      for (const auto& g : a.graphs()) {
+        check_inferable(g, file, depth + 1);
+      }
+    }
+  }
+}
+
+} // namespace
+
 std::int64_t element_count(const std::vector<std::int64_t>& dims) {
   std::int64_t n = 1;
   for (const std::int64_t d : dims) {
@@ -99,6 +140,7 @@ void OnnxGraph::index() {
     m_outputs.push_back(out.name());
   }
 
+  check_inferable(*graph, m_file);
   try {
     // Data propagation infers Reshape targets computed from Shape (PyTorch-style flatten).
     const onnx::ShapeInferenceOptions options(/*check_type_val=*/false, /*strict_mode_val=*/0,

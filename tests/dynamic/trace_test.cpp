@@ -77,6 +77,13 @@ TEST(Trace, LastSampleHoldsForAMomentEvenBelowTheTimeResolution) {
   EXPECT_TRUE(std::isfinite(t.mean_kbps()));
 }
 
+TEST(Trace, BinningAFewRowsSpanningMonthsIsRefusedNotGigabytes) {
+  // Found by tests/fuzz trace_fuzz (a timeout): two rows 8e6 s apart asked for 1.6e7 bins.
+  const Trace t = parse_trace("t_s,bandwidth_kbps\n0.60,0\n8040e+3,015\n", "t.csv");
+  EXPECT_THROW(t.binned(1.0), DataError);
+  EXPECT_EQ(t.binned(10.0).size(), 1608000U);
+}
+
 TEST(Trace, ScaleMustBePositive) {
   EXPECT_THROW(parse_trace("t_s,bandwidth_kbps\n0,1\n", "t.csv", 0), UsageError);
 }

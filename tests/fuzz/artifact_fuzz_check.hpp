@@ -83,33 +83,46 @@ inline bool check_artifact_bytes(std::string_view input) {
     if (art.version < 1) {
       std::abort();
     }
+    // A fit or profile is read in the role it declares (edgent-plan's --device-fit/--edge-fit).
+    const bool edge_role = art.doc.is_object() && art.doc.contains("role") &&
+                           art.doc["role"] == "edge";
+    const auto plan_with = [&](const Artifact& model, const Artifact* accuracy,
+                               const Artifact* role) {
+      const plan::LatencyModel m(plan::problem_from_artifacts(
+          model, accuracy, role && !edge_role ? *role : fx.device_fit,
+          role && edge_role ? *role : fx.edge_fit, fx.codecs));
+      (void)m;
+    };
     if (kind == "model") {
-      const model::ModelCard card = model::model_card_from_json(art.doc, art.file);
-      (void)card;
-      if (has_hand_written_chains(art.doc)) {
-        const plan::LatencyModel m(
-            plan::problem_from_artifacts(art, &fx.accuracy, fx.device_fit, fx.edge_fit, fx.codecs));
-        (void)m;
+      // Two readers: the card (edgent-infer, edgent-eval) and, for a card with hand-written
+      // chains, the planner's (edgent-plan). Accepted when either takes it.
+      bool card_ok = false;
+      try {
+        (void)model::model_card_from_json(art.doc, art.file);
+        card_ok = true;
+      } catch (const Error&) {
+      }
+      if (!has_hand_written_chains(art.doc)) {
+        return card_ok;
+      }
+      try {
+        plan_with(art, &fx.accuracy, nullptr);
+      } catch (const Error&) {
+        return card_ok;
       }
     } else if (kind == "accuracy") {
-      const plan::LatencyModel m(
-          plan::problem_from_artifacts(fx.model, &art, fx.device_fit, fx.edge_fit, fx.codecs));
-      (void)m;
+      plan_with(fx.model, &art, nullptr);
     } else if (kind == "profile") {
       // edgent-fit fits it; edgent-plan plans from it in measured-latency mode.
       try {
         (void)regress::fit_profile(art, regress::FitOptions{});
       } catch (const Error&) {
       }
-      const plan::LatencyModel m(
-          plan::problem_from_artifacts(fx.model, &fx.accuracy, art, fx.edge_fit, fx.codecs));
-      (void)m;
+      plan_with(fx.model, &fx.accuracy, &art);
     } else if (kind == "fit") {
       const regress::LatencyFit fit = regress::latency_fit_from_artifact(art);
       (void)fit.predict("conv", regress::Features{{"flops", 1e6}, {"in_size", 784}});
-      const plan::LatencyModel m(
-          plan::problem_from_artifacts(fx.model, &fx.accuracy, art, fx.edge_fit, fx.codecs));
-      (void)m;
+      plan_with(fx.model, &fx.accuracy, &art);
     } else if (kind == "plan") {
       // As edgent-infer --plan reads it.
       const JsonView root = art.root();

@@ -111,6 +111,7 @@ def main():
     for name, kind in (("model", "model"), ("accuracy", "accuracy"), ("device_fit", "fit"),
                        ("edge_fit", "fit")):
         artifact(name, kind, compact(os.path.join(FIXTURE, name + ".json")))
+    artifact("model-trained", "model", compact(os.path.join(ROOT, "models/branchy-alexnet-fmnist.json")))
     sha = json.load(open(os.path.join(FIXTURE, "model.json")))["onnx_sha256"]
     artifact("profile", "profile", json.dumps(synthetic_profile(sha), separators=(",", ":")).encode())
     artifact("run", "run", json.dumps({"schema": "edgent.run/1"}).encode())

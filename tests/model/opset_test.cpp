@@ -95,3 +95,35 @@ TEST(Opsets, OutOfRangeOpsetsAreRefused) {
 
 } // namespace
 } // namespace edgent::model
+
+namespace edgent::model {
+namespace {
+
+TEST(OnnxGraphGuards, ZeroStrideOrKernelIsAModelErrorNotASigfpeInShapeInference) {
+  // Found by tests/fuzz onnx_fuzz: libonnx's convPoolShapeInference divides by the stride.
+  for (const char* attr : {"strides", "kernel_shape", "dilations"}) {
+    OnnxBuilder b("zero");
+    b.input("input", {1, 1, 8, 8});
+    b.node("MaxPool", {"input"}, {"exit1"});
+    b.output("exit1");
+    auto* node = b.model().mutable_graph()->mutable_node(0);
+    for (const char* a : {"kernel_shape", "strides", "dilations"}) {
+      auto* p = node->add_attribute();
+      p->set_name(a);
+      p->set_type(onnx::AttributeProto::INTS);
+      p->add_ints(std::string(a) == attr ? 0 : 2);
+      p->add_ints(2);
+    }
+    try {
+      (void)OnnxGraph::from_bytes(b.serialize(), "z.onnx");
+      ADD_FAILURE() << attr << " 0 accepted";
+    } catch (const ModelError& e) {
+      EXPECT_NE(e.message().find(std::string("attribute ") + attr + " of MaxPool must be positive"),
+                std::string::npos)
+          << e.message();
+    }
+  }
+}
+
+} // namespace
+} // namespace edgent::model
