@@ -125,5 +125,32 @@ TEST(OnnxGraphGuards, ZeroStrideOrKernelIsAModelErrorNotASigfpeInShapeInference)
   }
 }
 
+TEST(OnnxGraphGuards, ConvWithoutKernelShapeTakesItFromItsWeightOrIsRefused) {
+  // Found by tests/fuzz onnx_fuzz: libonnx read the kernel from a rank-4 weight and indexed
+  // a rank-2 input's dims with it (SEGV).
+  const std::vector<float> w(2 * 1 * 3 * 3, 0.1f);
+  const std::vector<float> bias(2, 0.0f);
+  const auto conv_model = [&](std::vector<std::int64_t> input_shape) {
+    OnnxBuilder b("conv");
+    b.input("input", input_shape);
+    b.conv("input", "exit1", w, bias, 1, 2, 3, 1, 1);
+    b.output("exit1");
+    auto* node = b.model().mutable_graph()->mutable_node(0);
+    auto* attrs = node->mutable_attribute();
+    for (int i = 0; i < attrs->size(); ++i) {
+      if ((*attrs)[i].name() == "kernel_shape") {
+        attrs->DeleteSubrange(i, 1);
+        break;
+      }
+    }
+    return b.serialize();
+  };
+  const auto ok = OnnxGraph::from_bytes(conv_model({1, 1, 8, 8}), "ok.onnx");
+  EXPECT_EQ(*ok->shape("exit1"), (std::vector<std::int64_t>{1, 2, 8, 8}));
+  // Inference leaves the output shape unknown (libonnx refuses the kernel size quietly), so the
+  // analysis refuses the model.
+  EXPECT_THROW(analyse(*OnnxGraph::from_bytes(conv_model({1, 1048576}), "bad.onnx")), ModelError);
+}
+
 } // namespace
 } // namespace edgent::model
