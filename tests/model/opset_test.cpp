@@ -152,5 +152,20 @@ TEST(OnnxGraphGuards, ConvWithoutKernelShapeTakesItFromItsWeightOrIsRefused) {
   EXPECT_THROW(analyse(*OnnxGraph::from_bytes(conv_model({1, 1048576}), "bad.onnx")), ModelError);
 }
 
+TEST(OnnxGraphGuards, TensorsTooLargeForAByteCountAreAModelError) {
+  // Found by tests/fuzz onnx_fuzz (UBSan): output elements x 4 overflowed int64.
+  OnnxBuilder b("huge");
+  b.input("input", {1, 1, std::int64_t{1} << 31, std::int64_t{1} << 31});
+  b.relu("input", "exit1");
+  b.output("exit1");
+  const auto g = OnnxGraph::from_bytes(b.serialize(), "huge.onnx");
+  try {
+    (void)analyse(*g);
+    ADD_FAILURE() << "analysed";
+  } catch (const ModelError& e) {
+    EXPECT_NE(e.message().find("more than 2^59 elements"), std::string::npos) << e.message();
+  }
+}
+
 } // namespace
 } // namespace edgent::model
