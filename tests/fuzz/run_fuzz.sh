@@ -25,6 +25,7 @@ for t in "${targets[@]}"; do
   work="$build/corpus/$name"
   crashes="$build/crashes/$name"
   log="$build/fuzz-$name.log"
+  rm -rf "$crashes"  # this run's reproducers only
   mkdir -p "$work" "$crashes"
   args=(-max_total_time="$seconds" -rss_limit_mb=1024 -timeout=5 -print_final_stats=1
         -artifact_prefix="$crashes/")
