@@ -4,7 +4,7 @@
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
-FUZZ_SECONDS ?= 30
+FUZZ_SECONDS ?= 60
 LOAD_SECONDS ?= 60
 LOAD_CONNS ?= 64
 PREFIX     ?= /usr/local
@@ -19,7 +19,7 @@ DEB_PACKAGES := build-essential cmake ninja-build git pkg-config \
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build test test-asan fuzz-smoke load demo model accuracy install clean
+.PHONY: all deps build test test-asan fuzz fuzz-smoke load demo model accuracy install clean
 
 all: build
 
@@ -54,14 +54,16 @@ test-asan: deps
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
 
-## fuzz-smoke: build the libFuzzer targets with clang and run each for FUZZ_SECONDS on its seed corpus
-fuzz-smoke: deps
+## fuzz: build the libFuzzer targets (tests/fuzz/*_fuzz.cpp) with clang in $(FUZZ_BUILD), the
+## library instrumented, and run each for FUZZ_SECONDS; prints executions, corpus and crashes
+fuzz: deps
 	cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	  -DEDGENT_WITH_TORCH=OFF $(CMAKE_ARGS)
-	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target wire_fuzz
-	mkdir -p $(FUZZ_BUILD)/corpus/wire
-	$(FUZZ_BUILD)/tests/wire_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -rss_limit_mb=1024 \
-	  $(FUZZ_BUILD)/corpus/wire tests/fuzz/corpus/wire
+	  -DEDGENT_WITH_TORCH=OFF -DEDGENT_FUZZ=ON $(CMAKE_ARGS)
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_targets
+	tests/fuzz/run_fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+## fuzz-smoke: the same, bounded for CI (.ci/run passes a short FUZZ_SECONDS)
+fuzz-smoke: fuzz
 
 ## load: edgent-serve under LOAD_CONNS keep-alive closed-loop connections for LOAD_SECONDS s,
 ## edge-only cut then a middle cut: req/s, errors, p50/p95/p99, server RSS growth (fails on

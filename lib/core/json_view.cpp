@@ -166,6 +166,14 @@ nlohmann::json parse_json(std::string_view text, const std::string& file) {
       what = "empty file, expected JSON";
     }
     throw SchemaError(fmt::format("invalid JSON at byte {}: {}", e.byte, what), file);
+  } catch (const nlohmann::json::exception& e) {
+    // E.g. out_of_range.406, a number beyond double's range ("1e400"): the parser throws it
+    // as no parse_error.
+    std::string what = e.what();
+    if (const auto pos = what.find("] "); pos != std::string::npos) {
+      what = what.substr(pos + 2);
+    }
+    throw SchemaError(fmt::format("invalid JSON: {}", what), file);
   }
 }
 

@@ -1,13 +1,13 @@
 #include "data/dataset.hpp"
 
 #include "core/error.hpp"
+#include "core/file_io.hpp"
 
 #include <fmt/format.h>
 #include <zlib.h>
 
 #include <algorithm>
 #include <array>
-#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <stdexcept>
@@ -33,19 +33,27 @@ const std::vector<std::string> kFashionClasses{"t-shirt/top", "trouser", "pullov
 const std::vector<std::string> kCifarClasses{"airplane", "automobile", "bird",  "cat",  "deer",
                                               "dog",      "frog",       "horse", "ship", "truck"};
 
-/// A gzip (or plain) file read sequentially, counting uncompressed bytes for messages.
+/// Bytes read sequentially, inflated on the fly when they are gzip data (one or more gzip
+/// members, as gzip writes them; plain bytes are read as they are), counting uncompressed
+/// bytes for messages. @p name is the file named in errors.
 class GzReader {
 public:
-  explicit GzReader(std::string path) : m_path(std::move(path)) {
-    m_file = gzopen(m_path.c_str(), "rb");
-    if (m_file == nullptr) {
-      throw IoError(fmt::format("cannot open: {}", std::strerror(errno)), m_path);
+  GzReader(std::string_view bytes, std::string name)
+      : m_in(bytes), m_path(std::move(name)),
+        m_gzip(bytes.size() >= 2 && static_cast<unsigned char>(bytes[0]) == 0x1f &&
+               static_cast<unsigned char>(bytes[1]) == 0x8b) {
+    if (m_gzip) {
+      // 16 + MAX_WBITS: a gzip wrapper, checked (CRC and length) by zlib.
+      if (inflateInit2(&m_z, 16 + MAX_WBITS) != Z_OK) {
+        throw DataError("cannot initialise zlib", m_path);
+      }
+      m_z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(m_in.data()));
+      m_z.avail_in = 0;
     }
-    gzbuffer(m_file, 1 << 17);
   }
   ~GzReader() {
-    if (m_file != nullptr) {
-      gzclose(m_file);
+    if (m_gzip) {
+      inflateEnd(&m_z);
     }
   }
   GzReader(const GzReader&) = delete;
@@ -55,25 +63,30 @@ public:
   void read(std::span<std::uint8_t> out, const char* what) {
     std::size_t done = 0;
     while (done < out.size()) {
-      const auto chunk = static_cast<unsigned>(
-          std::min<std::size_t>(out.size() - done, std::size_t{1} << 30));
-      const int got = gzread(m_file, out.data() + done, chunk);
-      if (got < 0) {
-        int code = 0;
-        const char* msg = gzerror(m_file, &code);
-        throw DataError(fmt::format("corrupt compressed data at uncompressed offset {} while "
-                                    "reading {}: {}",
-                                    m_offset + done, what, msg ? msg : "unknown zlib error"),
-                        m_path);
-      }
+      const std::size_t got = m_gzip ? inflate_some(out.subspan(done), what, done)
+                                     : copy_some(out.subspan(done));
       if (got == 0) {
         throw DataError(fmt::format("truncated at offset {}: {} needs {} more bytes", m_offset + done,
                                     what, out.size() - done),
                         m_path);
       }
-      done += static_cast<std::size_t>(got);
+      done += got;
     }
     m_offset += done;
+  }
+
+  /// Reads @p n bytes of @p what into @p out, growing it as the data arrives: a header that
+  /// claims more than the file holds fails at the truncation, having allocated at most about
+  /// twice what was there.
+  void read_growing(std::vector<std::uint8_t>& out, std::uint64_t n, const char* what) {
+    constexpr std::uint64_t kFirstChunk = std::uint64_t{1} << 20;
+    out.clear();
+    while (out.size() < n) {
+      const std::size_t old = out.size();
+      const std::uint64_t next = std::min<std::uint64_t>(n, std::max<std::uint64_t>(2 * old, kFirstChunk));
+      out.resize(static_cast<std::size_t>(next));
+      read(std::span<std::uint8_t>(out).subspan(old), what);
+    }
   }
 
   std::uint32_t read_be32(const char* what) {
@@ -87,8 +100,66 @@ public:
   const std::string& path() const { return m_path; }
 
 private:
+  std::size_t copy_some(std::span<std::uint8_t> out) {
+    const std::size_t n = std::min(out.size(), m_in.size() - m_pos);
+    std::memcpy(out.data(), m_in.data() + m_pos, n);
+    m_pos += n;
+    return n;
+  }
+
+  /// Inflates up to out.size() bytes; 0 at the end of the data.
+  std::size_t inflate_some(std::span<std::uint8_t> out, const char* what, std::size_t done) {
+    while (!m_ended) {
+      if (m_member_ended) {
+        // Another gzip member follows (as gzread reads them); anything else ends the data.
+        const std::string_view rest = m_in.substr(m_pos);
+        if (rest.size() < 2 || static_cast<unsigned char>(rest[0]) != 0x1f ||
+            static_cast<unsigned char>(rest[1]) != 0x8b) {
+          m_ended = true;
+          break;
+        }
+        inflateReset(&m_z);
+        m_member_ended = false;
+      }
+      const std::size_t in_chunk = std::min<std::size_t>(m_in.size() - m_pos, 1u << 30);
+      const std::size_t out_chunk = std::min<std::size_t>(out.size(), 1u << 30);
+      m_z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(m_in.data() + m_pos));
+      m_z.avail_in = static_cast<uInt>(in_chunk);
+      m_z.next_out = out.data();
+      m_z.avail_out = static_cast<uInt>(out_chunk);
+      const int rc = inflate(&m_z, Z_NO_FLUSH);
+      m_pos += in_chunk - m_z.avail_in;
+      const std::size_t got = out_chunk - m_z.avail_out;
+      if (rc == Z_STREAM_END) {
+        m_member_ended = true;
+      } else if (rc == Z_BUF_ERROR) {
+        if (got == 0) {  // no progress possible: the input ends inside the member
+          corrupt(what, done, "unexpected end of the compressed stream");
+        }
+      } else if (rc != Z_OK) {
+        corrupt(what, done, m_z.msg != nullptr ? m_z.msg : "unknown zlib error");
+      }
+      if (got > 0) {
+        return got;
+      }
+    }
+    return 0;
+  }
+
+  [[noreturn]] void corrupt(const char* what, std::size_t done, const char* msg) const {
+    throw DataError(fmt::format("corrupt compressed data at uncompressed offset {} while "
+                                "reading {}: {}",
+                                m_offset + done, what, msg),
+                    m_path);
+  }
+
+  std::string_view m_in;
+  std::size_t m_pos = 0;
   std::string m_path;
-  gzFile m_file = nullptr;
+  bool m_gzip = false;
+  z_stream m_z{};
+  bool m_member_ended = false;
+  bool m_ended = false;
   std::uint64_t m_offset = 0;
 };
 
@@ -174,8 +245,8 @@ Normalization default_normalization(const std::string& dataset_name) {
   return Normalization{1.0 / 255.0, {0.2860}, {0.3530}};
 }
 
-Dataset read_idx_images(const std::string& path, std::size_t limit) {
-  GzReader in(path);
+Dataset parse_idx_images(std::string_view bytes, const std::string& file, std::size_t limit) {
+  GzReader in(bytes, file);
   check_magic(in, kIdxImagesMagic, "unsigned byte, 3 dimensions");
   const std::uint64_t count = in.read_be32("the image count");
   const std::uint64_t rows = in.read_be32("the row count");
@@ -183,59 +254,61 @@ Dataset read_idx_images(const std::string& path, std::size_t limit) {
   if (count == 0 || count > kMaxImages || rows == 0 || rows > kMaxSide || cols == 0 ||
       cols > kMaxSide || count * rows * cols > kMaxBytes) {
     throw DataError(fmt::format("offset 4: implausible dimensions {} x {} x {}", count, rows, cols),
-                    path);
+                    file);
   }
   const std::uint64_t n = checked_count(count, limit);
   Dataset d;
-  d.path = path;
+  d.path = file;
   d.channels = 1;
   d.height = static_cast<int>(rows);
   d.width = static_cast<int>(cols);
-  d.pixels.resize(n * rows * cols);
-  in.read(d.pixels, "image pixels");
+  in.read_growing(d.pixels, n * rows * cols, "image pixels");
   d.labels.assign(n, 0);
   return d;
 }
 
-std::vector<std::uint8_t> read_idx_labels(const std::string& path, std::size_t limit) {
-  GzReader in(path);
+Dataset read_idx_images(const std::string& path, std::size_t limit) {
+  return parse_idx_images(read_file(path), path, limit);
+}
+
+std::vector<std::uint8_t> parse_idx_labels(std::string_view bytes, const std::string& file,
+                                           std::size_t limit) {
+  GzReader in(bytes, file);
   check_magic(in, kIdxLabelsMagic, "unsigned byte, 1 dimension");
   const std::uint64_t count = in.read_be32("the label count");
   if (count == 0 || count > kMaxImages) {
-    throw DataError(fmt::format("offset 4: implausible label count {}", count), path);
+    throw DataError(fmt::format("offset 4: implausible label count {}", count), file);
   }
-  std::vector<std::uint8_t> labels(checked_count(count, limit));
-  in.read(labels, "labels");
-  check_labels(labels, path, 8, 1);
+  std::vector<std::uint8_t> labels;
+  in.read_growing(labels, checked_count(count, limit), "labels");
+  check_labels(labels, file, 8, 1);
   return labels;
 }
 
-Dataset read_cifar10_batch(const std::string& path, std::size_t limit) {
+std::vector<std::uint8_t> read_idx_labels(const std::string& path, std::size_t limit) {
+  return parse_idx_labels(read_file(path), path, limit);
+}
+
+Dataset parse_cifar10_batch(std::string_view bytes, const std::string& file, std::size_t limit) {
   constexpr std::size_t kImage = 3 * 32 * 32;
   constexpr std::size_t kRecord = 1 + kImage;
-  std::error_code ec;
-  if (!fs::is_regular_file(path, ec)) {
-    throw IoError("cannot open: no such file (a CIFAR-10 binary batch, e.g. data_batch_1.bin)",
-                  path);
+  if (bytes.empty()) {
+    throw DataError("offset 0: empty file, expected 3073-byte CIFAR-10 records", file);
   }
-  const std::uint64_t bytes = fs::file_size(path, ec);
-  if (ec || bytes == 0) {
-    throw DataError("offset 0: empty file, expected 3073-byte CIFAR-10 records", path);
-  }
-  if (bytes % kRecord != 0) {
+  if (bytes.size() % kRecord != 0) {
     throw DataError(fmt::format("truncated at offset {}: the last record has {} of {} bytes",
-                                bytes - bytes % kRecord, bytes % kRecord, kRecord),
-                    path);
+                                bytes.size() - bytes.size() % kRecord, bytes.size() % kRecord,
+                                kRecord),
+                    file);
   }
-  if (bytes / kRecord > kMaxImages) {
-    throw DataError(fmt::format("offset 0: implausible record count {}", bytes / kRecord), path);
+  if (bytes.size() / kRecord > kMaxImages) {
+    throw DataError(fmt::format("offset 0: implausible record count {}", bytes.size() / kRecord),
+                    file);
   }
-  const std::uint64_t n = checked_count(bytes / kRecord, limit);
-  // Plain binary: GzReader reads uncompressed files too and reports offsets the same way.
-  GzReader in(path);
+  const std::uint64_t n = checked_count(bytes.size() / kRecord, limit);
   Dataset d;
   d.name = "cifar10";
-  d.path = path;
+  d.path = file;
   d.channels = 3;
   d.height = 32;
   d.width = 32;
@@ -243,15 +316,24 @@ Dataset read_cifar10_batch(const std::string& path, std::size_t limit) {
   d.labels.resize(n);
   d.pixels.resize(n * kImage);
   for (std::uint64_t i = 0; i < n; ++i) {
-    const std::uint64_t at = in.offset();
-    in.read(std::span<std::uint8_t>(&d.labels[i], 1), "a record label");
+    const std::size_t at = i * kRecord;
+    d.labels[i] = static_cast<std::uint8_t>(bytes[at]);
     if (d.labels[i] >= kNumClasses) {
       throw DataError(fmt::format("offset {}: label {} is not a class index 0..9", at, d.labels[i]),
-                      path);
+                      file);
     }
-    in.read(std::span<std::uint8_t>(d.pixels).subspan(i * kImage, kImage), "record pixels");
+    std::memcpy(d.pixels.data() + i * kImage, bytes.data() + at + 1, kImage);
   }
   return d;
+}
+
+Dataset read_cifar10_batch(const std::string& path, std::size_t limit) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) {
+    throw IoError("cannot open: no such file (a CIFAR-10 binary batch, e.g. data_batch_1.bin)",
+                  path);
+  }
+  return parse_cifar10_batch(read_file(path), path, limit);
 }
 
 Dataset load_fashion_mnist(const std::string& dir, Split split, std::size_t limit) {

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace edgent::data {
@@ -60,10 +61,19 @@ Dataset read_idx_images(const std::string& path, std::size_t limit = 0);
 /// must be < 10.
 std::vector<std::uint8_t> read_idx_labels(const std::string& path, std::size_t limit = 0);
 
+/// read_idx_images on a file's bytes (gzip data, one or more members, or plain IDX), @p file
+/// naming it in errors. Memory grows with the data read, never just with a header's claim.
+Dataset parse_idx_images(std::string_view bytes, const std::string& file, std::size_t limit = 0);
+/// read_idx_labels on a file's bytes (gzip or plain), @p file naming it in errors.
+std::vector<std::uint8_t> parse_idx_labels(std::string_view bytes, const std::string& file,
+                                           std::size_t limit = 0);
+
 /// Reads one CIFAR-10 binary batch (records of 1 label byte + 3072 pixel bytes, 3x32x32
 /// channel-planar). Throws DataError naming the file and the offset of a truncated record
 /// or a label > 9.
 Dataset read_cifar10_batch(const std::string& path, std::size_t limit = 0);
+/// read_cifar10_batch on a batch file's bytes (plain), @p file naming it in errors.
+Dataset parse_cifar10_batch(std::string_view bytes, const std::string& file, std::size_t limit = 0);
 
 /// The Fashion-MNIST directory of the Debian package dataset-fashion-mnist.
 inline constexpr const char* kFashionMnistDir = "/usr/share/datasets/fashion-mnist";

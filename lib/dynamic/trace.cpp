@@ -15,7 +15,10 @@ namespace edgent::dynamic {
 
 namespace {
 
-constexpr double kMaxBins = 5e7; // about 1.6 years of 1-s bins
+constexpr double kMaxBins = 5e6; // about 58 days of 1-s bins (2 x 40 MB)
+// Bounds that keep sums of kbps x seconds finite: ~31 years, 1 Pbit/s.
+constexpr double kMaxTime = 1e9;
+constexpr double kMaxKbps = 1e12;
 
 bool parse_number(std::string_view s, double& out) {
   if (s.empty()) {
@@ -148,8 +151,16 @@ Trace parse_trace(std::string_view text, const std::string& file, double scale) 
     if (t < 0) {
       throw SchemaError(fmt::format("t_s {} is negative", t), file, where);
     }
+    if (t > kMaxTime) {
+      throw SchemaError(fmt::format("t_s {} is beyond {} s", t, kMaxTime), file, where);
+    }
     if (bw < 0) {
       throw SchemaError(fmt::format("bandwidth_kbps {} is negative", bw), file, where);
+    }
+    if (bw * scale > kMaxKbps) {
+      throw SchemaError(fmt::format("bandwidth_kbps {} (x scale {}) is above {} kbit/s", bw, scale,
+                                    kMaxKbps),
+                        file, where);
     }
     if (!tr.t_s.empty() && !(t > tr.t_s.back())) {
       throw SchemaError(fmt::format("t_s {} is not after the previous row's {}", t, tr.t_s.back()),
@@ -176,6 +187,11 @@ Trace parse_trace(std::string_view text, const std::string& file, double scale) 
     hold = gaps.size() % 2 ? gaps[m] : (gaps[m - 1] + gaps[m]) / 2;
   }
   tr.end_s = tr.t_s.back() + hold;
+  if (!(tr.end_s > tr.t_s.back())) {
+    // A median spacing below the last time's resolution (tiny early gaps, a late last row):
+    // the last sample still holds for a moment, so the trace has a positive duration.
+    tr.end_s = std::nextafter(tr.t_s.back(), 2 * kMaxTime);
+  }
   tr.sha256 = sha256_hex(text);
   return tr;
 }

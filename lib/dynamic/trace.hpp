@@ -23,13 +23,14 @@ struct Trace {
   double mean_kbps() const;
   /// Time-averaged bandwidth over consecutive bins of @p step_s seconds from the first sample
   /// (the last bin may be partial and averages over its covered part only). Throws DataError
-  /// when that would be more than 5·10^7 bins.
+  /// when that would be more than 5·10^6 bins (58 days of 1-s bins: a 40-byte file must not
+  /// cost gigabytes and seconds).
   std::vector<double> binned(double step_s) const;
 };
 
 /// Parses a trace: the header `t_s,bandwidth_kbps`, then one `t,kbps` row per line. Rows that
-/// are not two finite numbers, a negative value, a time not after the previous one, or a file
-/// without rows throw a SchemaError naming @p file and `line <n>`. Bandwidth is multiplied by
+/// are not two finite numbers, a negative value, a time not after the previous one, a time
+/// beyond 10^9 s, a scaled bandwidth above 10^12 kbit/s, or a file without rows throw a SchemaError naming @p file and `line <n>`. Bandwidth is multiplied by
 /// @p scale (> 0), to move a trace into another bandwidth regime.
 Trace parse_trace(std::string_view text, const std::string& file, double scale = 1);
 

@@ -12,6 +12,91 @@
 
 namespace edgent::model {
 
+namespace {
+
+/// Attributes libonnx's shape inference divides by (or sizes windows with) without checking
+/// them (onnx 1.12 convPoolShapeInference: a zero stride is a SIGFPE).
+bool must_be_positive(const std::string& attribute) {
+  return attribute == "strides" || attribute == "dilations" || attribute == "kernel_shape" ||
+         attribute == "blocksize" || attribute == "group";
+}
+
+bool has_attribute(const onnx::NodeProto& node, const std::string& name) {
+  for (const auto& a : node.attribute()) {
+    if (a.name() == name) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/// Throws ModelError for a node shape inference cannot take, in @p graph and the subgraphs of
+/// its nodes (If/Loop/Scan bodies, which are inferred too). libonnx 1.12 crashes on:
+/// - a zero stride (SIGFPE in convPoolShapeInference);
+/// - a Conv without kernel_shape whose weight rank differs from the input's (it reads the
+///   kernel from the weight's shape and indexes the input's dims with it unchecked): a Conv
+///   without kernel_shape gets it written from its weight initializer, here in the top-level
+///   graph, and is refused elsewhere;
+/// - MaxUnpool, whose inference reads the second input's dim 1 unchecked.
+void check_inferable(onnx::GraphProto& graph, const std::string& file,
+                     const std::unordered_map<std::string, const onnx::TensorProto*>* initializers,
+                     int depth = 0) {
+  if (depth > 32) {
+    throw ModelError("subgraphs nested more than 32 deep", file, "graph");
+  }
+  for (int i = 0; i < graph.node_size(); ++i) {
+    onnx::NodeProto& node = *graph.mutable_node(i);
+    const auto where = [&] { return fmt::format("graph.node[{}] ({})", i, node.name()); };
+    const bool default_domain = node.domain().empty() || node.domain() == "ai.onnx";
+    if (default_domain && node.op_type() == "MaxUnpool") {
+      throw ModelError("MaxUnpool is not supported", file, where());
+    }
+    if (default_domain &&
+        (node.op_type() == "Conv" || node.op_type() == "ConvInteger" ||
+         node.op_type() == "QLinearConv") &&
+        !has_attribute(node, "kernel_shape")) {
+      const int w = node.op_type() == "QLinearConv" ? 3 : 1;
+      const auto it = initializers == nullptr || node.input_size() <= w
+                          ? decltype(initializers->end()){}
+                          : initializers->find(node.input(w));
+      if (initializers == nullptr || node.input_size() <= w || it == initializers->end() ||
+          it->second->dims_size() < 3) {
+        throw ModelError(fmt::format("{} without a kernel_shape attribute needs a weight "
+                                     "initializer of rank 3 or more",
+                                     node.op_type()),
+                         file, where());
+      }
+      auto* k = node.add_attribute();
+      k->set_name("kernel_shape");
+      k->set_type(onnx::AttributeProto::INTS);
+      for (int d = 2; d < it->second->dims_size(); ++d) {
+        k->add_ints(it->second->dims(d));
+      }
+    }
+    for (auto& a : *node.mutable_attribute()) {
+      if (must_be_positive(a.name())) {
+        bool bad = a.has_i() && a.i() <= 0;
+        for (const auto v : a.ints()) {
+          bad = bad || v <= 0;
+        }
+        if (bad) {
+          throw ModelError(fmt::format("attribute {} of {} must be positive", a.name(),
+                                       node.op_type()),
+                           file, where());
+        }
+      }
+      if (a.has_g()) {
+        check_inferable(*a.mutable_g(), file, nullptr, depth + 1);
+      }
+      for (auto& g : *a.mutable_graphs()) {
+        check_inferable(g, file, nullptr, depth + 1);
+      }
+    }
+  }
+}
+
+} // namespace
+
 std::int64_t element_count(const std::vector<std::int64_t>& dims) {
   std::int64_t n = 1;
   for (const std::int64_t d : dims) {
@@ -99,6 +184,7 @@ void OnnxGraph::index() {
     m_outputs.push_back(out.name());
   }
 
+  check_inferable(*graph, m_file, &m_initializers);
   try {
     // Data propagation infers Reshape targets computed from Shape (PyTorch-style flatten).
     const onnx::ShapeInferenceOptions options(/*check_type_val=*/false, /*strict_mode_val=*/0,

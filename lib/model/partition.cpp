@@ -370,11 +370,23 @@ ExitChain analyse_exit(const OnnxGraph& g, int exit, const std::string& output) 
         main = &nd;
       }
     }
+    // Sizes from the file are bounded (2^62) before they are summed or scaled by the element
+    // size, so that a crafted model cannot overflow them.
+    constexpr std::int64_t kMaxSize = std::int64_t{1} << 62;
     for (const auto& w : weights) {
-      unit.params += element_count(g.require_shape(w));
+      const std::int64_t n = element_count(g.require_shape(w));
+      if (n > kMaxSize - unit.params) {
+        throw ModelError(fmt::format("unit '{}' has more than 2^62 weights", unit.name), g.file());
+      }
+      unit.params += n;
     }
     const std::vector<std::int64_t>& out_shape = g.require_shape(unit.output);
-    unit.output_bytes = element_count(out_shape) * elem_bytes(g.elem_type(unit.output));
+    const std::int64_t out_elements = element_count(out_shape);
+    if (out_elements > kMaxSize / 8) {
+      throw ModelError(fmt::format("tensor '{}' has more than 2^59 elements", unit.output),
+                       g.file());
+    }
+    unit.output_bytes = out_elements * elem_bytes(g.elem_type(unit.output));
     const double in_size = elements_of(g, data_input(g, first));
     const double out_size = static_cast<double>(element_count(out_shape));
     switch (unit.type) {

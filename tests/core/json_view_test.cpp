@@ -48,6 +48,13 @@ TEST(JsonView, NestedPathsAndArrays) {
   EXPECT_TRUE(v.has("exits"));
 }
 
+TEST(JsonView, NumberBeyondDoubleRangeIsASchemaErrorNotAnotherException) {
+  // Found by tests/fuzz artifact_fuzz: nlohmann throws out_of_range.406, not parse_error.
+  EXPECT_THROW(parse_json(R"({"a": 0.0248e3085})", "t.json"), SchemaError);
+  EXPECT_EQ(error_of([] { parse_json("[1e400]", "t.json"); }).rfind("t.json: invalid JSON: number overflow", 0),
+            0u);
+}
+
 TEST(JsonView, ParseErrorReportsByteOffset) {
   EXPECT_EQ(error_of([] { parse_json(R"({"a": 1,)", "t.json"); }).rfind("t.json: invalid JSON at byte 9", 0),
             0u);

@@ -237,6 +237,58 @@ TEST(Cifar10, LoadsTrainBatchesOfADirectory) {
   expect_error<ConfigError>([] { load_dataset("mnist", "/x", Split::train); }, {"mnist"});
 }
 
+std::string gzip_bytes(const std::string& plain) {
+  uLongf size = compressBound(static_cast<uLong>(plain.size())) + 32;
+  std::string out(size, '\0');
+  z_stream z{};
+  EXPECT_EQ(deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(plain.data()));
+  z.avail_in = static_cast<uInt>(plain.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
+}
+
+TEST(IdxBytes, ParsesPlainGzipAndMultiMemberGzipBytes) {
+  const std::string img = idx_images(3, 4, 5);
+  for (const std::string& bytes :
+       {img, gzip_bytes(img), gzip_bytes(img.substr(0, 30)) + gzip_bytes(img.substr(30))}) {
+    const Dataset d = parse_idx_images(bytes, "mem");
+    ASSERT_EQ(d.pixels.size(), 60u);
+    EXPECT_EQ(d.pixels[59], (59 * 7) % 256);
+  }
+  EXPECT_EQ(parse_idx_labels(gzip_bytes(idx_labels(4)), "mem", 2),
+            (std::vector<std::uint8_t>{0, 1}));
+  EXPECT_EQ(parse_cifar10_batch(cifar_records(2), "mem").size(), 2u);
+}
+
+TEST(IdxBytes, AHeaderClaimingGigabytesFailsAtTheTruncationWithoutAllocatingThem) {
+  // 10^7 images of 20 x 20 (4 GB) announced, 10 pixels present: the reader must report the
+  // truncation, not first allocate what the header claims.
+  std::string bytes;
+  put_be32(bytes, 0x00000803);
+  put_be32(bytes, 10'000'000);
+  put_be32(bytes, 20);
+  put_be32(bytes, 20);
+  bytes.append(10, '\x01');
+  expect_error<DataError>([&] { parse_idx_images(bytes, "mem"); }, {"mem", "truncated at offset 26"});
+  expect_error<DataError>([&] { parse_idx_images(gzip_bytes(bytes), "mem.gz"); },
+                          {"truncated at offset 26"});
+  std::string labels;
+  put_be32(labels, 0x00000801);
+  put_be32(labels, 10'000'000);
+  expect_error<DataError>([&] { parse_idx_labels(labels, "mem"); }, {"truncated at offset 8"});
+}
+
+TEST(IdxBytes, TruncatedGzipStreamIsADataError) {
+  const std::string gz = gzip_bytes(idx_images(3, 4, 5));
+  expect_error<DataError>([&] { parse_idx_images(gz.substr(0, gz.size() / 2), "mem.gz"); },
+                          {"mem.gz", "corrupt compressed data", "unexpected end"});
+}
+
 TEST(Normalization, ToFloatAppliesScaleMeanAndStd) {
   Dataset d;
   d.channels = 1;

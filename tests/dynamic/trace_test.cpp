@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -56,6 +57,31 @@ TEST(Trace, BadRowsNameFileAndLine) {
             std::string::npos);
   EXPECT_NE(message_of("t_s,bandwidth_kbps\n0,nan\n").find("line 2"), std::string::npos);
   EXPECT_NE(message_of("t_s,bandwidth_kbps\n0,1\n\n1,2\n").find("line 4"), std::string::npos);
+}
+
+TEST(Trace, HugeTimesAndBandwidthsAreRefusedSoMeansStayFinite) {
+  // Found by tests/fuzz trace_fuzz: a last row at 1e308 s made end_s infinite and the mean
+  // 0 x inf = NaN.
+  EXPECT_EQ(message_of("t_s,bandwidth_kbps\n0.30,00.0\n1e308,0"),
+            "t.csv: line 3: t_s 1e+308 is beyond 1000000000 s");
+  EXPECT_NE(message_of("t_s,bandwidth_kbps\n0,1e300\n").find("line 2: bandwidth_kbps 1e+300"),
+            std::string::npos);
+  EXPECT_THROW(parse_trace("t_s,bandwidth_kbps\n0,1e11\n", "t.csv", 100), SchemaError);
+}
+
+TEST(Trace, LastSampleHoldsForAMomentEvenBelowTheTimeResolution) {
+  // Median spacing 1e-300 s, last row at 1e9 s: 1e9 + 1e-300 == 1e9 in doubles.
+  const Trace t = parse_trace("t_s,bandwidth_kbps\n0,1\n1e-300,2\n2e-300,3\n1e9,4\n", "t.csv");
+  EXPECT_GT(t.end_s, t.t_s.back());
+  EXPECT_GT(t.duration_s(), 0);
+  EXPECT_TRUE(std::isfinite(t.mean_kbps()));
+}
+
+TEST(Trace, BinningAFewRowsSpanningMonthsIsRefusedNotGigabytes) {
+  // Found by tests/fuzz trace_fuzz (a timeout): two rows 8e6 s apart asked for 1.6e7 bins.
+  const Trace t = parse_trace("t_s,bandwidth_kbps\n0.60,0\n8040e+3,015\n", "t.csv");
+  EXPECT_THROW(t.binned(1.0), DataError);
+  EXPECT_EQ(t.binned(10.0).size(), 1608000U);
 }
 
 TEST(Trace, ScaleMustBePositive) {
