@@ -15,6 +15,7 @@
 // (default models/branchy-alexnet-fmnist.json relative to the working directory, N 2, C 16,
 // S 3 per phase, R 3 rounds of the three phases, medians reported, E = the last exit).
 
+#include "bench_common.hpp"
 #include "core/log.hpp"
 #include "model/model_card.hpp"
 #include "model/onnx_graph.hpp"
@@ -225,34 +226,16 @@ int main(int argc, char** argv) {
   double seconds = 3.0;
   int exit = 0;
   int rounds = 3;
-  for (int i = 1; i < argc; ++i) {
-    const std::string key = argv[i];
-    if (i + 1 >= argc) {
-      std::fprintf(stderr, "serve_bench: %s needs a value\n", key.c_str());
-      return 2;
-    }
-    const std::string value = argv[++i];
-    try {
-      if (key == "--model") {
-        model_path = value;
-      } else if (key == "--threads") {
-        threads = static_cast<unsigned>(std::stoul(value));
-      } else if (key == "--clients") {
-        clients = std::stoi(value);
-      } else if (key == "--seconds") {
-        seconds = std::stod(value);
-      } else if (key == "--rounds") {
-        rounds = std::stoi(value);
-      } else if (key == "--exit") {
-        exit = std::stoi(value);
-      } else {
-        std::fprintf(stderr, "serve_bench: unknown option %s\n", key.c_str());
-        return 2;
-      }
-    } catch (const std::exception&) {
-      std::fprintf(stderr, "serve_bench: %s: bad value '%s'\n", key.c_str(), value.c_str());
-      return 2;
-    }
+  if (const int rc = bench::parse_options(
+          "serve_bench", argc, argv,
+          {{"--model", [&](const std::string& v) { model_path = v; }},
+           {"--threads", [&](const std::string& v) { threads = static_cast<unsigned>(std::stoul(v)); }},
+           {"--clients", [&](const std::string& v) { clients = std::stoi(v); }},
+           {"--seconds", [&](const std::string& v) { seconds = std::stod(v); }},
+           {"--rounds", [&](const std::string& v) { rounds = std::stoi(v); }},
+           {"--exit", [&](const std::string& v) { exit = std::stoi(v); }}});
+      rc != 0) {
+    return rc;
   }
   if (threads < 1 || clients < 1 || rounds < 1 || !(seconds > 0)) {
     std::fprintf(stderr, "serve_bench: --threads, --clients, --rounds and --seconds must be > 0\n");
@@ -261,25 +244,14 @@ int main(int argc, char** argv) {
   try {
     log::set_level(log::Level::quiet);
     cv::setNumThreads(1);
-    const auto graph = model::OnnxGraph::from_file(model::resolve_model_onnx(model_path));
-    const model::Partition partition = model::analyse(*graph);
-    if (exit == 0) {
-      exit = static_cast<int>(partition.exits.size());
-    }
-    const model::ExitChain& chain = partition.exit(exit);
+    const bench::BenchModel m = bench::load_bench_model(model_path, exit);
+    const auto& graph = m.graph;
+    exit = m.exit;
+    const model::ExitChain& chain = m.partition.exit(exit);
     std::string onnx;
     model::extract_segment(*graph, chain, 0, chain.size()).SerializeToString(&onnx);
-
-    model::SegmentRunner shapes(graph, 1);
-    const std::vector<int> shape = shapes.cut_shape(exit, 0);
-    cv::Mat input(static_cast<int>(shape.size()), shape.data(), CV_32F);
-    std::mt19937 rng(1);
-    std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-    for (std::size_t i = 0; i < input.total(); ++i) {
-      input.ptr<float>()[i] = dist(rng);
-    }
-    const std::string body =
-        net::encode_tensor(net::to_wire(input, 1, static_cast<std::uint16_t>(exit), 0), {});
+    const cv::Mat& input = m.input;
+    const std::string& body = m.body;
 
     fmt::print("# serve_bench: {} (sha256 {}), exit {} ({} units), cut 0, fp32 request {} bytes\n",
                graph->file(), graph->sha256().substr(0, 16), exit, chain.size(), body.size());

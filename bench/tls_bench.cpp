@@ -15,6 +15,7 @@
 // exit).
 
 #include "../tests/net/test_pki.hpp"
+#include "bench_common.hpp"
 #include "core/log.hpp"
 #include "model/model_card.hpp"
 #include "model/onnx_graph.hpp"
@@ -125,30 +126,14 @@ int main(int argc, char** argv) {
   int requests = 300;
   int connections = 30;
   int exit = 0;
-  for (int i = 1; i < argc; ++i) {
-    const std::string key = argv[i];
-    if (i + 1 >= argc) {
-      std::fprintf(stderr, "tls_bench: %s needs a value\n", key.c_str());
-      return 2;
-    }
-    const std::string value = argv[++i];
-    try {
-      if (key == "--model") {
-        model_path = value;
-      } else if (key == "--requests") {
-        requests = std::stoi(value);
-      } else if (key == "--connections") {
-        connections = std::stoi(value);
-      } else if (key == "--exit") {
-        exit = std::stoi(value);
-      } else {
-        std::fprintf(stderr, "tls_bench: unknown option %s\n", key.c_str());
-        return 2;
-      }
-    } catch (const std::exception&) {
-      std::fprintf(stderr, "tls_bench: %s: bad value '%s'\n", key.c_str(), value.c_str());
-      return 2;
-    }
+  if (const int rc = bench::parse_options(
+          "tls_bench", argc, argv,
+          {{"--model", [&](const std::string& v) { model_path = v; }},
+           {"--requests", [&](const std::string& v) { requests = std::stoi(v); }},
+           {"--connections", [&](const std::string& v) { connections = std::stoi(v); }},
+           {"--exit", [&](const std::string& v) { exit = std::stoi(v); }}});
+      rc != 0) {
+    return rc;
   }
   if (requests < 1 || connections < 1) {
     std::fprintf(stderr, "tls_bench: --requests and --connections must be > 0\n");
@@ -157,21 +142,10 @@ int main(int argc, char** argv) {
   try {
     log::set_level(log::Level::quiet);
     cv::setNumThreads(1);
-    const auto graph = model::OnnxGraph::from_file(model::resolve_model_onnx(model_path));
-    const model::Partition partition = model::analyse(*graph);
-    if (exit == 0) {
-      exit = static_cast<int>(partition.exits.size());
-    }
-    model::SegmentRunner shapes(graph, 1);
-    const std::vector<int> shape = shapes.cut_shape(exit, 0);
-    cv::Mat input(static_cast<int>(shape.size()), shape.data(), CV_32F);
-    std::mt19937 rng(1);
-    std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-    for (std::size_t i = 0; i < input.total(); ++i) {
-      input.ptr<float>()[i] = dist(rng);
-    }
-    const std::string body =
-        net::encode_tensor(net::to_wire(input, 1, static_cast<std::uint16_t>(exit), 0), {});
+    const bench::BenchModel m = bench::load_bench_model(model_path, exit);
+    const auto& graph = m.graph;
+    exit = m.exit;
+    const std::string& body = m.body;
 
     net::testing::TestPki pki;
     Server plain_server(graph, {});
