@@ -21,6 +21,7 @@ using namespace std::chrono_literals;
 using testing::RawSocket;
 using testing::RunningServer;
 using testing::ScriptedHandler;
+using testing::expect_good_request;
 
 /// The JSON error body of a failed request, checked to have the documented shape.
 nlohmann::json error_of(const HttpResult& r) {
@@ -29,12 +30,6 @@ nlohmann::json error_of(const HttpResult& r) {
   EXPECT_EQ(j.at("status").get<unsigned>(), r.status);
   EXPECT_TRUE(j.at("error").is_string());
   return j;
-}
-
-void expect_good_request(HttpClient& client) {
-  const auto r = client.post("/v1/infer", "echo:fine");
-  ASSERT_TRUE(r.ok()) << r.error;
-  EXPECT_EQ(r.body, "fine");
 }
 
 TEST(HttpServer, EveryRouteAnswers) {

@@ -6,6 +6,8 @@
 #include "net/http_client.hpp"
 #include "net/http_server.hpp"
 
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -113,5 +115,12 @@ private:
   std::thread m_thread;
   std::atomic<bool> m_done{false};
 };
+
+/// A request the ScriptedHandler echoes must succeed on @p client: the server still serves.
+inline void expect_good_request(HttpClient& client) {
+  const auto r = client.post("/v1/infer", "echo:fine");
+  ASSERT_TRUE(r.ok()) << r.error;
+  EXPECT_EQ(r.body, "fine");
+}
 
 } // namespace edgent::net::testing

@@ -26,6 +26,7 @@ using testing::RawSocket;
 using testing::RunningServer;
 using testing::ScriptedHandler;
 using testing::TestPki;
+using testing::expect_good_request;
 
 ServerOptions tls_server(const TestPki& pki, const std::string& cert = "server.pem",
                          const std::string& key = "server.key") {
@@ -42,12 +43,6 @@ ClientOptions tls_client(const RunningServer& server, const std::string& ca) {
   return o;
 }
 
-void expect_echo(HttpClient& client) {
-  const auto r = client.post("/v1/infer", "echo:over tls");
-  ASSERT_TRUE(r.ok()) << r.error;
-  EXPECT_EQ(r.body, "over tls");
-}
-
 TEST(Tls, ClientWithTheCaTalksHttpsWithKeepAlive) {
   TestPki pki;
   ScriptedHandler handler;
@@ -57,7 +52,7 @@ TEST(Tls, ClientWithTheCaTalksHttpsWithKeepAlive) {
   ASSERT_TRUE(health.ok()) << health.error;
   EXPECT_FALSE(health.reused);
   EXPECT_GT(health.connect_ms, 0.0);
-  expect_echo(client);
+  expect_good_request(client);
   const auto again = client.post("/v1/infer", std::string(300000, 'x'));
   ASSERT_TRUE(again.ok()) << again.error;
   EXPECT_EQ(again.body, "300000");
@@ -78,7 +73,7 @@ TEST(Tls, AConnectionTheServerClosedWhileIdleIsReopened) {
   options.read_timeout = 150ms;
   RunningServer server(handler, options);
   HttpClient client(tls_client(server, pki.path("ca.pem")));
-  expect_echo(client);
+  expect_good_request(client);
   std::this_thread::sleep_for(400ms);  // the server closes the idle connection
   const auto r = client.post("/v1/infer", "echo:after idle");
   ASSERT_TRUE(r.ok()) << r.error;
@@ -96,7 +91,7 @@ TEST(Tls, WrongCaOrWrongHostFailsVerificationAndOthersAreServed) {
   EXPECT_NE(r.error.find("certificate not verified"), std::string::npos) << r.error;
   EXPECT_EQ(to_string(r.outcome), "tls");
   HttpClient good(tls_client(server, pki.path("ca.pem")));
-  expect_echo(good);
+  expect_good_request(good);
 
   // A certificate the right CA signed, but for another address.
   RunningServer misnamed(handler, tls_server(pki, "elsewhere.pem", "elsewhere.key"));
@@ -127,7 +122,7 @@ TEST(Tls, Tls11OnlyClientIsRejected) {
   EXPECT_NE(ec.message().find("protocol version"), std::string::npos)
       << "the server refuses the version: " << ec.message();
   HttpClient good(tls_client(server, pki.path("ca.pem")));
-  expect_echo(good);
+  expect_good_request(good);
 }
 
 TEST(Tls, PlainClientsAndStalledHandshakesDoNotDisturbOthers) {
@@ -138,7 +133,7 @@ TEST(Tls, PlainClientsAndStalledHandshakesDoNotDisturbOthers) {
   RunningServer server(handler, options);
   RawSocket silent(server.port());  // connects, never says anything
   HttpClient good(tls_client(server, pki.path("ca.pem")));
-  expect_echo(good);
+  expect_good_request(good);
 
   HttpClient plain(server.client_options());
   const auto r = plain.post("/v1/infer", "echo:x");
@@ -154,7 +149,7 @@ TEST(Tls, PlainClientsAndStalledHandshakesDoNotDisturbOthers) {
   garbage.send(std::string{'\x16', '\x03', '\x01', '\x00', '\x08', '\x01', '\x00', '\x00', '\x04'} +
                "garbage!");
   EXPECT_TRUE(garbage.read_until_closed(got, 3s)) << "a broken handshake closes its connection";
-  expect_echo(good);
+  expect_good_request(good);
   EXPECT_TRUE(good.post("/v1/infer", "echo:again").reused);
 }
 
@@ -190,7 +185,7 @@ TEST(Tls, TokenOverTlsAndNothingAboutTheModelWithoutIt) {
   auto right_options = tls_client(server, pki.path("ca.pem"));
   right_options.token = "tls-and-token";
   HttpClient right(right_options);
-  expect_echo(right);
+  expect_good_request(right);
   const auto model = right.get("/v1/model");
   ASSERT_TRUE(model.ok()) << model.error;
   EXPECT_EQ(nlohmann::json::parse(model.body).at("sha256"), std::string(64, 'a'));
