@@ -19,7 +19,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <deque>
 #include <filesystem>
+#include <functional>
 
 #include <unistd.h>
 
@@ -144,17 +146,22 @@ nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
   popts.mode = static_cast<Progress::Mode>(progress_mode);
   Progress progress("edgent-profile " + options.role, steps, popts);
 
+  // The model's units (one segment net per unit, as deployed) and each exit's chain, timed
+  // together in interleaved rounds so that identical units measure alike and the units add
+  // up to their chains under the same machine conditions.
+  std::vector<std::function<void()>> works;
+  std::deque<cv::Mat> inputs;  // stable addresses for the works
   nlohmann::json units = nlohmann::json::array();
-  nlohmann::json load = nlohmann::json::array();
   for (const model::ExitChain& chain : part.exits) {
     const std::vector<int> cuts = chain.cut_points();
     for (std::size_t k = 0; k + 1 < cuts.size(); ++k) {
       const int from = cuts[k];
       const int to = cuts[k + 1];
       runner.prepare(chain.exit, from, to);
-      const cv::Mat input = random_blob(runner.cut_shape(chain.exit, from), 7);
-      const TimingStats t = measure([&] { runner.run(chain.exit, from, to, input); },
-                                    options.warmup, options.reps, min_sample);
+      const cv::Mat& input = inputs.emplace_back(random_blob(runner.cut_shape(chain.exit, from), 7));
+      works.emplace_back([&runner, &input, exit = chain.exit, from, to] {
+        runner.run(exit, from, to, input);
+      });
       const model::Unit& first = chain.units[static_cast<std::size_t>(from)];
       const model::Unit& last = chain.units[static_cast<std::size_t>(to - 1)];
       nlohmann::json u{{"exit", chain.exit}, {"unit", from + 1}, {"units", {from + 1, to}},
@@ -180,16 +187,9 @@ nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
         u["params"] = params;
       }
       u["features"]["flops"] = u["flops"];
-      units.push_back(stats_with(u, t));
-      progress.advance();
+      units.push_back(std::move(u));
     }
-    const std::string segment = model::extract_segment(*graph, chain, 0, chain.size()).SerializeAsString();
-    load.push_back(stats_with({{"what", fmt::format("exit {} chain", chain.exit)},
-                               {"model_bytes", segment.size()}},
-                              time_load(segment, 3)));
-    progress.advance();
   }
-
   // Each exit as deployed: its whole chain as one net (what a device-only plan runs). For
   // reference, also the whole model's net forwarded to the exit's output: OpenCV runs every
   // layer before the exit in the file's node order there, branches of earlier exits included.
@@ -197,22 +197,34 @@ nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
   cv::dnn::Net net = cv::dnn::readNetFromONNX(whole.data(), whole.size());
   net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
   const cv::Mat image = random_blob(blob_shape(graph->require_shape(graph->input_name())), 7);
-  nlohmann::json exits = nlohmann::json::array();
   for (const model::ExitChain& chain : part.exits) {
     runner.prepare(chain.exit, 0, chain.size());
-    const TimingStats t = measure([&] { runner.run_exit(chain.exit, image); }, options.warmup,
-                                  options.reps, min_sample);
+    works.emplace_back([&runner, &image, exit = chain.exit] { runner.run_exit(exit, image); });
+    works.emplace_back([&net, &image, output = chain.output] {
+      net.setInput(image);
+      net.forward(output);
+    });
+  }
+  const std::vector<TimingStats> timed =
+      measure_interleaved(works, options.warmup, options.reps, min_sample);
+  for (std::size_t i = 0; i < units.size(); ++i) {
+    units[i].update(to_json(timed[i]));
     progress.advance();
-    const TimingStats whole_t = measure(
-        [&] {
-          net.setInput(image);
-          net.forward(chain.output);
-        },
-        options.warmup, options.reps, min_sample);
+  }
+  nlohmann::json exits = nlohmann::json::array();
+  nlohmann::json load = nlohmann::json::array();
+  for (std::size_t e = 0; e < part.exits.size(); ++e) {
+    const model::ExitChain& chain = part.exits[e];
+    nlohmann::json entry =
+        stats_with({{"exit", chain.exit}, {"units", chain.size()}}, timed[units.size() + 2 * e]);
+    entry["whole_net_median_ms"] = timed[units.size() + 2 * e + 1].median_ms;
+    exits.push_back(std::move(entry));
     progress.advance();
-    nlohmann::json e = stats_with({{"exit", chain.exit}, {"units", chain.size()}}, t);
-    e["whole_net_median_ms"] = whole_t.median_ms;
-    exits.push_back(e);
+    const std::string segment = model::extract_segment(*graph, chain, 0, chain.size()).SerializeAsString();
+    load.push_back(stats_with({{"what", fmt::format("exit {} chain", chain.exit)},
+                               {"model_bytes", segment.size()}},
+                              time_load(segment, 3)));
+    progress.advance();
   }
   load.push_back(stats_with({{"what", "model"}, {"model_bytes", whole.size()}}, time_load(whole, 3)));
 

@@ -25,6 +25,14 @@ TimingStats summarize(std::vector<double> samples_ms);
 TimingStats measure(const std::function<void()>& work, int warmup, int reps,
                     double min_sample_cpu_ms = 0);
 
+/// measure() for several pieces of work at once, in interleaved rounds: each is warmed up and
+/// batched as measure() does, then every round takes one sample of each, after one untimed
+/// run that brings its weights back into cache. Drift in the machine's load or clock then
+/// reaches all of them alike, so identical work measures alike. Returns stats in the order
+/// of @p works.
+std::vector<TimingStats> measure_interleaved(const std::vector<std::function<void()>>& works,
+                                             int warmup, int reps, double min_sample_cpu_ms = 0);
+
 /// {"samples_ms": [...], "median_ms": m, "p95_ms": p}
 nlohmann::json to_json(const TimingStats& stats);
 

@@ -8,6 +8,7 @@
 #include <opencv2/dnn.hpp>
 
 #include <chrono>
+#include <functional>
 #include <set>
 
 #include <sys/wait.h>
@@ -53,6 +54,28 @@ TEST(Timing, ShortRunsAreBatchedUpToTheMinimumSample) {
   EXPECT_EQ(s.samples_ms.size(), 3u);
   EXPECT_GT(s.median_ms, 0.15);
   EXPECT_LT(s.median_ms, 1.0);
+}
+
+TEST(Timing, InterleavedRoundsSampleEveryWorkAndRewarmIt) {
+  std::vector<int> calls(2, 0);
+  std::vector<std::function<void()>> works;
+  for (int i = 0; i < 2; ++i) {
+    works.emplace_back([&calls, i] {
+      ++calls[static_cast<std::size_t>(i)];
+      const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(100 * (i + 1));
+      while (std::chrono::steady_clock::now() < until) {
+      }
+    });
+  }
+  const auto stats = measure_interleaved(works, 2, 4, /*min_sample_cpu_ms=*/1.0);
+  ASSERT_EQ(stats.size(), 2u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(stats[i].samples_ms.size(), 4u);
+    // 2 warm-ups, then per round one re-warm run and a batch of about 1 ms / (0.1 ms * (i+1)).
+    EXPECT_GE(calls[i], 2 + 4 * (1 + 3)) << "work " << i;
+    // Each run busy-waits 0.1 ms * (i + 1) of wall time: a sample can only be longer.
+    EXPECT_GE(stats[i].median_ms, 0.1 * static_cast<double>(i + 1));
+  }
 }
 
 TEST(Sweep, ConfigsAreDeterministicAndCoverEveryType) {
