@@ -249,10 +249,17 @@ std::string handshake_failure(SSL* ssl, const beast::error_code& ec) {
 
 } // namespace
 
+/// Capacity of a connection's read buffer: the largest read Beast issues (64 KiB).
+constexpr std::size_t kReadBufferBytes = 64 * 1024;
+
 struct HttpClient::Impl {
   explicit Impl(ClientOptions o)
       : options(std::move(o)), tls_context(make_client_tls(options)),
-        raw(socket, options.throttle.get()) {}
+        raw(socket, options.throttle.get()) {
+    // Beast reads at most the buffer's free capacity (at least 512 bytes) per call, and the
+    // parser drains body bytes at once: without room a 50 KB body takes a hundred reads.
+    buffer.reserve(kReadBufferBytes);
+  }
 
   /// Opens a connection, or explains why not in @p result.
   bool connect(HttpResult& result);

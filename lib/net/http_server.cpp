@@ -319,6 +319,10 @@ public:
   ServerSession(tcp::socket socket, detail::ServerCore& server)
       : m_stream(std::move(socket), server.tls.get()), m_server(server) {
     m_server.metrics.add_connections(1);
+    // Beast reads at most the buffer's free capacity (at least 512 bytes) per call, and the
+    // parser drains body bytes at once: without room a 50 KB body takes a hundred reads,
+    // each re-arming the read timer.
+    m_buffer.reserve(64 * 1024);
   }
   ~ServerSession() {
     m_server.metrics.add_connections(-1);

@@ -52,6 +52,8 @@ namespace {
 constexpr const char* kTool = "edgent-infer";
 /// Smallest probe worth sending each way: well above the emulated link's 4 KiB burst.
 constexpr std::size_t kMinProbeBytes = 16 * 1024;
+/// Largest probe each way (BandwidthEstimatorOptions::max_probe_bytes's default).
+constexpr std::size_t kMaxProbeBytes = net::BandwidthEstimatorOptions{}.max_probe_bytes;
 using Clock = std::chrono::steady_clock;
 
 std::atomic<bool> g_stop{false};
@@ -448,8 +450,15 @@ int run_infer_unconfined(const InferOptions& o) {
     // Measure the link before the schedule starts: a first full probe inside it would delay
     // the first requests (seconds at a few hundred kbit/s).
     link.ping();
-    if (link.probe(link.estimator().probe_bytes())) {
+    // A link so fast that the probe takes hardly longer than the RTT (loopback) measures
+    // nothing: probe again, four times bigger, up to the largest probe.
+    std::size_t bytes = link.estimator().probe_bytes();
+    for (int attempt = 0; attempt < 4 && link.probe(bytes); ++attempt) {
       ++probes;
+      if (link.estimator().bandwidth_kbps() || bytes >= kMaxProbeBytes) {
+        break;
+      }
+      bytes = std::min(4 * bytes, kMaxProbeBytes);
     }
   }
   const auto t0 = Clock::now();
