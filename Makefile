@@ -81,7 +81,7 @@ model: build
 ## accuracy: the default model's accuracy table for every (exit, cut, codec) (models/README.md)
 accuracy: build
 	$(BUILD)/cmd/edgent-eval --model models/branchy-alexnet-fmnist.json \
-	  --data /usr/share/datasets/fashion-mnist --limit 2000 --threads 1 \
+	  --data /usr/share/datasets/fashion-mnist --threads 1 \
 	  -o models/branchy-alexnet-fmnist.accuracy.json
 
 ## demo: the main job: profile, fit, map, serve and co-infer under a replayed trace (experiments/demo.sh)
