@@ -133,15 +133,16 @@ nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
   }
   // Under a CFS quota a single slice of CPU may pass unthrottled or be stopped for a whole
   // period, so a sample must span many periods for its median to show the quota's average
-  // slowdown: 15 slices for the model's units (the measured truth), 5 for a sweep point (the
-  // regression averages over many points). Without a quota, 1 ms of back-to-back runs.
+  // slowdown; shorter samples read systematically faster. Units and sweep points therefore
+  // take samples of the same 15 slices (without a quota, 1 ms of back-to-back runs), and a
+  // sweep point takes a third of its samples to keep the profile's length.
   const auto period_ms = current_quota_period_ms();
   const auto quota = current_cpu_quota();
   const double slice_ms = period_ms && quota ? *period_ms * std::min(*quota, 1.0) : 0.0;
   const double min_sample =
       options.min_sample_cpu_ms.value_or(slice_ms > 0 ? std::max(1.0, 15 * slice_ms) : 1.0);
-  const double min_sweep_sample =
-      options.min_sample_cpu_ms.value_or(slice_ms > 0 ? std::max(1.0, 5 * slice_ms) : 1.0);
+  const int sweep_reps = slice_ms > 0 ? std::max(1, (options.sweep_options.reps + 2) / 3)
+                                      : options.sweep_options.reps;
   Progress::Options popts;
   popts.mode = static_cast<Progress::Mode>(progress_mode);
   Progress progress("edgent-profile " + options.role, steps, popts);
@@ -262,7 +263,7 @@ nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
           sn.setInput(input);
           sn.forward();
         },
-        options.sweep_options.warmup, options.sweep_options.reps, min_sweep_sample);
+        options.sweep_options.warmup, sweep_reps, min_sample);
     nlohmann::json point = to_json(p);
     point["near_model"] = i >= broad_points;
     sweep.push_back(point);
@@ -283,7 +284,7 @@ nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
       {"settings",
        {{"warmup", options.warmup},
         {"min_sample_cpu_ms", min_sample},
-        {"min_sweep_sample_cpu_ms", min_sweep_sample},
+        {"sweep_reps", sweep_reps},
         {"reps", options.reps},
         {"threads", options.threads},
         {"sweep_points_per_type", options.sweep ? options.sweep_options.points_per_type : 0}}},

@@ -23,8 +23,8 @@ struct ProfileOptions {
   int anchor_points = 8;              ///< sweep variants around each distinct unit configuration
   std::optional<double> if_older_than_s;  ///< skip when the output is younger than this
   /// Process CPU time per timed sample, ms (back-to-back runs are averaged up to it); none =
-  /// 1 ms, or under a CPU quota 15 quota slices for units (15 enforcement periods of wall
-  /// time) and 5 for sweep points.
+  /// 1 ms, or under a CPU quota 15 quota slices (15 enforcement periods of wall time), when
+  /// sweep points take a third of sweep_options.reps samples (rounded up).
   std::optional<double> min_sample_cpu_ms;
 };
 
