@@ -8,8 +8,11 @@ namespace edgent::net {
 
 /// Settings of a BandwidthEstimator.
 struct BandwidthEstimatorOptions {
-  /// Transfers smaller than this (bytes up + down) only inform the RTT.
-  std::size_t min_bulk_bytes = 16 * 1024;
+  /// Transfers smaller than this (bytes up + down) only inform the RTT. Bigger ones, requests
+  /// included, also inform the bandwidth when their time beyond the RTT is measurable (see
+  /// min_excess_of_rtt): on a slow link a request's own transfer shows the bandwidth at
+  /// once, where probes would have to wait for idle time.
+  std::size_t min_bulk_bytes = 512;
   /// A transfer informs the bandwidth only if its time beyond the RTT is at least this
   /// fraction of the RTT (otherwise timing noise dominates).
   double min_excess_of_rtt = 0.5;

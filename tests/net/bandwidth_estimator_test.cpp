@@ -31,6 +31,17 @@ TEST(BandwidthEstimator, SmallTransfersGiveTheRttButNotTheBandwidth) {
   EXPECT_TRUE(e.needs_probe(2.0));
 }
 
+TEST(BandwidthEstimator, ASlowLinkIsMeasuredByTheRequestsThemselves) {
+  BandwidthEstimator e;
+  e.add(300, link_ms(300, 0.3, 40000.0), 0.0);  // a ping while the link was fast
+  for (int i = 1; i <= 8; ++i) {
+    e.add(925, link_ms(925, 0.3, 400.0), i * 0.1);  // 18.5 ms of a 925-byte request
+  }
+  ASSERT_TRUE(e.bandwidth_kbps()) << "a request's own transfer shows a slow link";
+  EXPECT_NEAR(*e.bandwidth_kbps(), 400.0, 400.0 * 0.01); // the ping's own 0.06 ms inflates the RTT
+  EXPECT_FALSE(e.needs_probe(1.0));
+}
+
 TEST(BandwidthEstimator, SeparatesRttFromBandwidthUnderNoise) {
   std::mt19937 rng(7);
   std::uniform_real_distribution<double> jitter(0.0, 3.0);
