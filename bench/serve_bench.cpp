@@ -69,9 +69,20 @@ struct Rate {
   double per_cpu_s = 0;  ///< per second of this process's CPU time (robust to other load)
 };
 
+/// One timed phase: its wall-clock and CPU seconds and the steps done.
+struct Timed {
+  double elapsed_s = 0;
+  double cpu_s = 0;
+  long steps = 0;
+  /// @p n things done in this phase, per wall-clock and per CPU second.
+  Rate rate(long n) const {
+    return {static_cast<double>(n) / elapsed_s, static_cast<double>(n) / cpu_s};
+  }
+};
+
 /// Runs @p step(i) in a loop on @p threads threads (i = thread index) for @p seconds, all
-/// starting together; returns the steps done per wall-clock and per CPU second.
-Rate timed_loops(unsigned threads, double seconds, const std::function<void(unsigned)>& step) {
+/// starting together.
+Timed timed_loops(unsigned threads, double seconds, const std::function<void(unsigned)>& step) {
   std::atomic<bool> go{false};
   std::atomic<bool> stop{false};
   std::vector<long> counts(threads, 0);
@@ -95,13 +106,13 @@ Rate timed_loops(unsigned threads, double seconds, const std::function<void(unsi
   for (auto& t : pool) {
     t.join();
   }
-  const double cpu = process_cpu_s() - cpu0;
-  const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-  long total = 0;
+  Timed t;
+  t.cpu_s = process_cpu_s() - cpu0;
+  t.elapsed_s = std::chrono::duration<double>(Clock::now() - start).count();
   for (const long c : counts) {
-    total += c;
+    t.steps += c;
   }
-  return {static_cast<double>(total) / elapsed, static_cast<double>(total) / cpu};
+  return t;
 }
 
 /// Forward passes per second of @p threads threads, each with its own net read from @p onnx.
@@ -115,10 +126,11 @@ Rate plain_rate(const std::string& onnx, const cv::Mat& input, unsigned threads,
     nets.back().setInput(inputs.back());
     nets.back().forward();  // warm-up: allocation and layer setup outside the timing
   }
-  return timed_loops(threads, seconds, [&](unsigned i) {
+  const Timed t = timed_loops(threads, seconds, [&](unsigned i) {
     nets[i].setInput(inputs[i]);
     nets[i].forward();
   });
+  return t.rate(t.steps);
 }
 
 /// Runs per second of @p threads threads calling one EdgeHandler-style SegmentRunner each
@@ -130,7 +142,9 @@ Rate runner_rate(std::shared_ptr<const edgent::model::OnnxGraph> graph, int exit
     runners.push_back(std::make_unique<edgent::model::SegmentRunner>(graph, 1));
     runners.back()->run_exit(exit, input);  // load and warm up outside the timing
   }
-  return timed_loops(threads, seconds, [&](unsigned i) { runners[i]->run_exit(exit, input); });
+  const Timed t =
+      timed_loops(threads, seconds, [&](unsigned i) { runners[i]->run_exit(exit, input); });
+  return t.rate(t.steps);
 }
 
 struct ServeResult {
@@ -160,42 +174,25 @@ ServeResult serve_rate(std::shared_ptr<const edgent::model::OnnxGraph> graph, in
       warm.post("/v1/infer", body);
     }
   }
-  std::atomic<bool> go{false};
-  std::atomic<bool> stop{false};
   std::vector<long> ok(static_cast<std::size_t>(clients), 0);
   std::vector<long> bad(static_cast<std::size_t>(clients), 0);
   std::vector<std::vector<double>> lat(static_cast<std::size_t>(clients));
-  std::vector<std::thread> pool;
+  std::vector<std::unique_ptr<net::HttpClient>> conns;
   for (int i = 0; i < clients; ++i) {
-    pool.emplace_back([&, i] {
-      net::ClientOptions co;
-      co.port = server.port();
-      net::HttpClient client(co);
-      client.get("/v1/health");  // open the kept-alive connection before timing
-      while (!go) {
-        std::this_thread::yield();
-      }
-      while (!stop) {
-        const auto r = client.post("/v1/infer", body);
-        if (r.ok() && net::decode_tensor(r.body).exit == exit) {
-          ++ok[static_cast<std::size_t>(i)];
-          lat[static_cast<std::size_t>(i)].push_back(r.total_ms);
-        } else {
-          ++bad[static_cast<std::size_t>(i)];
-        }
-      }
-    });
+    net::ClientOptions co;
+    co.port = server.port();
+    conns.push_back(std::make_unique<net::HttpClient>(co));
+    conns.back()->get("/v1/health");  // open the kept-alive connection before timing
   }
-  const auto start = Clock::now();
-  const double cpu0 = process_cpu_s();
-  go = true;
-  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
-  stop = true;
-  for (auto& t : pool) {
-    t.join();
-  }
-  const double cpu = process_cpu_s() - cpu0;
-  const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  const Timed t = timed_loops(static_cast<unsigned>(clients), seconds, [&](unsigned i) {
+    const auto r = conns[i]->post("/v1/infer", body);
+    if (r.ok() && net::decode_tensor(r.body).exit == exit) {
+      ++ok[i];
+      lat[i].push_back(r.total_ms);
+    } else {
+      ++bad[i];
+    }
+  });
   server.stop();
   runner.join();
   ServeResult r;
@@ -212,7 +209,7 @@ ServeResult serve_rate(std::shared_ptr<const edgent::model::OnnxGraph> graph, in
     r.p50_ms = all[all.size() / 2];
     r.p99_ms = all[std::min(all.size() - 1, all.size() * 99 / 100)];
   }
-  r.rate = {static_cast<double>(total) / elapsed, static_cast<double>(total) / cpu};
+  r.rate = t.rate(total);
   return r;
 }
 
