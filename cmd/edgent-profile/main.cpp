@@ -18,9 +18,9 @@ int main(int argc, char** argv) {
             ->required();
         app.add_option("--role", opts.role, "Role label recorded in the profile")->capture_default_str();
         edgent::cli::add_output(app, opts.output, "Profile (edgent.profile/1)");
-        app.add_option("--warmup", opts.warmup, "Untimed runs before each measurement")
+        app.add_option("--warmup", opts.warmup, "Untimed rounds of runs before timing starts")
             ->capture_default_str()->check(CLI::Range(0, 1000));
-        app.add_option("--reps", opts.reps, "Timed runs per measurement (all samples are kept)")
+        app.add_option("--reps", opts.reps, "Timed runs per unit and exit, at least (each run is a sample; all are kept)")
             ->capture_default_str()->check(CLI::Range(1, 100000));
         app.add_option("--threads", opts.threads, "OpenCV threads")
             ->capture_default_str()->check(CLI::Range(1, 1024));

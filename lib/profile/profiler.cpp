@@ -22,21 +22,32 @@
 #include <deque>
 #include <filesystem>
 #include <functional>
+#include <map>
+#include <numeric>
+#include <optional>
+#include <random>
 
 #include <unistd.h>
 
 // edgent.profile/1 (see lib/schema/ARTIFACTS.md):
 //   role, provenance {host, cpu_model, cores, threads, cpu_quota|null, opencv, model_sha256, time},
 //   model {file, sha256, bytes},
-//   settings {warmup, min_sample_cpu_ms, reps, threads, sweep_points_per_type},
+//   settings {warmup, reps, sweep_warmup, sweep_reps, threads, sweep_points_per_type,
+//             clock "wall"|"cpu", estimate "median_ms"|"mean_ms", cpu_slowdown|null},
 //   units [{exit, unit, units [first, last], name, type, features {..}, flops, params,
 //           output_bytes, samples_ms, median_ms, p95_ms}],
 //   exits [{exit, units, samples_ms, median_ms, p95_ms,        // the exit's chain as one net
-//           whole_net_median_ms}],                            // whole model forwarded to the exit
-//   net_overhead {samples_ms, median_ms, p95_ms},              // one extra (trivial) net
+//           whole_net {samples_ms, median_ms, p95_ms}}],     // whole model forwarded to the exit
+//   net_overhead {samples_ms, median_ms, p95_ms},  // one more net: split chain vs one net
 //   load [{what, model_bytes, samples_ms, median_ms, p95_ms}],
 //   sweep [{type, shape, features {..}, near_model, samples_ms, median_ms, p95_ms}]
 //     near_model: a variant of one of the model's own layer configurations
+//   Every timing is one run, timed in rotation with others (measure_rotation), and every
+//   timing entry has samples_ms, median_ms, mean_ms, p95_ms. Under a CPU quota (clock "cpu")
+//   a sample is the run's CPU time times cpu_slowdown, the profile's measured wall/CPU ratio.
+//   settings.estimate names the statistic fits and plans read: the median, or under a quota
+//   the mean, because each stop of the quota costs the next run a cache refill, which a long
+//   run nearly always pays and the median of a short one never shows.
 
 namespace edgent::profile {
 
@@ -55,7 +66,7 @@ std::vector<int> blob_shape(const std::vector<std::int64_t>& dims) {
   return std::vector<int>(dims.begin(), dims.end());
 }
 
-TimingStats time_load(const std::string& bytes, int reps) {
+TimingStats time_load(const std::string& bytes, int reps, SampleClock clock) {
   return measure(
       [&] {
         cv::dnn::Net net = cv::dnn::readNetFromONNX(bytes.data(), bytes.size());
@@ -63,7 +74,29 @@ TimingStats time_load(const std::string& bytes, int reps) {
           throw ModelError("OpenCV could not load a model to time its loading");
         }
       },
-      /*warmup=*/1, reps);
+      /*warmup=*/1, reps, clock);
+}
+
+/// Multiplies the timings of @p entry (samples_ms, median_ms, mean_ms, p95_ms, and those of a nested
+/// whole_net) by @p factor.
+void scale_timings(nlohmann::json& entry, double factor) {
+  for (auto& v : entry["samples_ms"]) {
+    v = v.get<double>() * factor;
+  }
+  entry["median_ms"] = entry["median_ms"].get<double>() * factor;
+  entry["mean_ms"] = entry["mean_ms"].get<double>() * factor;
+  entry["p95_ms"] = entry["p95_ms"].get<double>() * factor;
+  if (entry.contains("whole_net")) {
+    scale_timings(entry["whole_net"], factor);
+  }
+}
+
+/// Reads @p m, bringing it into cache as the layer that wrote it would have left it.
+std::function<void()> touch(const cv::Mat& m) {
+  return [&m] {
+    volatile double sink = cv::sum(m)[0];
+    (void)sink;
+  };
 }
 
 nlohmann::json stats_with(nlohmann::json j, const TimingStats& s) {
@@ -131,38 +164,40 @@ nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
   for (const auto& chain : part.exits) {
     steps += chain.cut_points().size();  // segments between cut points + one load
   }
-  // Under a CFS quota a single slice of CPU may pass unthrottled or be stopped for a whole
-  // period, so a sample must span many periods for its median to show the quota's average
-  // slowdown; shorter samples read systematically faster. Units and sweep points therefore
-  // take samples of the same 15 slices (without a quota, 1 ms of back-to-back runs), and a
-  // sweep point takes a third of its samples to keep the profile's length.
-  const auto period_ms = current_quota_period_ms();
-  const auto quota = current_cpu_quota();
-  const double slice_ms = period_ms && quota ? *period_ms * std::min(*quota, 1.0) : 0.0;
-  const double min_sample =
-      options.min_sample_cpu_ms.value_or(slice_ms > 0 ? std::max(1.0, 15 * slice_ms) : 1.0);
-  const int sweep_reps = slice_ms > 0 ? std::max(1, (options.sweep_options.reps + 2) / 3)
-                                      : options.sweep_options.reps;
+  // Under a CPU quota every sample is the run's CPU time, scaled at the end by the wall/CPU
+  // ratio of the whole profile (the quota's average slowdown); see SampleClock.
+  const SampleClock clock = current_cpu_quota() ? SampleClock::cpu : SampleClock::wall;
+  const WallCpuMeter meter;
   Progress::Options popts;
   popts.mode = static_cast<Progress::Mode>(progress_mode);
   Progress progress("edgent-profile " + options.role, steps, popts);
 
-  // The model's units (one segment net per unit, as deployed) and each exit's chain, timed
-  // together in interleaved rounds so that identical units measure alike and the units add
-  // up to their chains under the same machine conditions.
-  std::vector<std::function<void()>> works;
+  // The model's units (one segment net per unit, as deployed), each exit's chain and the
+  // cost of one extra net, timed in one rotation: every run finds the cache as the layers
+  // before it in a chain would leave it, so units add up to their chains.
+  std::vector<TimedWork> works;
   std::deque<cv::Mat> inputs;  // stable addresses for the works
   nlohmann::json units = nlohmann::json::array();
+  std::map<std::pair<std::string, std::string>, std::size_t> unit_work;
+  std::vector<std::size_t> unit_index;  // units[i] is timed by works[unit_index[i]]
   for (const model::ExitChain& chain : part.exits) {
     const std::vector<int> cuts = chain.cut_points();
     for (std::size_t k = 0; k + 1 < cuts.size(); ++k) {
       const int from = cuts[k];
       const int to = cuts[k + 1];
-      runner.prepare(chain.exit, from, to);
-      const cv::Mat& input = inputs.emplace_back(random_blob(runner.cut_shape(chain.exit, from), 7));
-      works.emplace_back([&runner, &input, exit = chain.exit, from, to] {
-        runner.run(exit, from, to, input);
-      });
+      // A segment shared by several exits (the trunk) is one net, timed once.
+      const auto key = std::make_pair(chain.cut_tensor[static_cast<std::size_t>(from)],
+                                      chain.cut_tensor[static_cast<std::size_t>(to)]);
+      const auto [known, added] = unit_work.emplace(key, works.size());
+      if (added) {
+        runner.prepare(chain.exit, from, to);
+        const cv::Mat& input = inputs.emplace_back(random_blob(runner.cut_shape(chain.exit, from), 7));
+        works.push_back({[&runner, &input, exit = chain.exit, from, to] {
+                           runner.run(exit, from, to, input);
+                         },
+                         touch(input)});
+      }
+      unit_index.push_back(known->second);
       const model::Unit& first = chain.units[static_cast<std::size_t>(from)];
       const model::Unit& last = chain.units[static_cast<std::size_t>(to - 1)];
       nlohmann::json u{{"exit", chain.exit}, {"unit", from + 1}, {"units", {from + 1, to}},
@@ -200,81 +235,152 @@ nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
   const cv::Mat image = random_blob(blob_shape(graph->require_shape(graph->input_name())), 7);
   for (const model::ExitChain& chain : part.exits) {
     runner.prepare(chain.exit, 0, chain.size());
-    works.emplace_back([&runner, &image, exit = chain.exit] { runner.run_exit(exit, image); });
-    works.emplace_back([&net, &image, output = chain.output] {
-      net.setInput(image);
-      net.forward(output);
-    });
+    works.push_back({[&runner, &image, exit = chain.exit] { runner.run_exit(exit, image); }, touch(image)});
+    works.push_back({[&net, &image, output = chain.output] {
+                       net.setInput(image);
+                       net.forward(output);
+                     },
+                     touch(image)});
   }
-  const std::vector<TimingStats> timed =
-      measure_interleaved(works, options.warmup, options.reps, min_sample);
+  // The cost of running one more net: a synthetic chain as one net and as one net per
+  // layer, timed in the same rotation; per round, (sum of the parts - chain) / (parts - 1).
+  const auto& input_dims = graph->require_shape(graph->input_name());
+  const SplitChain split = build_split_chain(input_dims.size() == 4 ? input_dims[2] : 28);
+  std::deque<cv::dnn::Net> split_nets;
+  const auto add_split_work = [&](const std::string& bytes, const std::vector<int>& shape) {
+    cv::dnn::Net& n = split_nets.emplace_back(cv::dnn::readNetFromONNX(bytes.data(), bytes.size()));
+    n.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
+    const cv::Mat& input = inputs.emplace_back(random_blob(shape, 5));
+    works.push_back({[&n, &input] {
+                       n.setInput(input);
+                       n.forward();
+                     },
+                     touch(input)});
+  };
+  const std::size_t split_first = works.size();  // the chain, then its parts
+  add_split_work(split.whole, split.input_shape);
+  for (std::size_t i = 0; i < split.parts.size(); ++i) {
+    add_split_work(split.parts[i], split.part_shapes[i]);
+  }
+  // The sweep, in groups of kSweepGroup points in a shuffled (fixed) order, each timed in one
+  // rotation with the model's works: sweep points and units then run in the same company, so
+  // a regression fitted on the one predicts the other; only one group's nets are loaded at a
+  // time. The model's works collect samples from every group.
+  std::vector<std::vector<double>> model_samples(works.size());
+  const auto add_model_samples = [&](const std::vector<TimingStats>& stats, std::size_t offset) {
+    for (std::size_t i = 0; i < works.size(); ++i) {
+      const auto& s = stats[offset + i].samples_ms;
+      model_samples[i].insert(model_samples[i].end(), s.begin(), s.end());
+    }
+  };
+  nlohmann::json load = nlohmann::json::array();
+  constexpr std::size_t kSweepGroup = 32;
+  std::vector<std::size_t> order(sweep_configs_list.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::shuffle(order.begin(), order.end(), std::mt19937_64(options.sweep_options.seed + 2));
+  std::vector<nlohmann::json> sweep(order.size());
+  for (std::size_t g = 0; g < order.size(); g += kSweepGroup) {
+    const std::size_t end = std::min(order.size(), g + kSweepGroup);
+    std::vector<SweepPoint> points;
+    std::deque<cv::dnn::Net> nets;
+    std::deque<cv::Mat> blobs;
+    std::vector<TimedWork> group;
+    for (std::size_t k = g; k < end; ++k) {
+      const SweepConfig& c = sweep_configs_list[order[k]];
+      SweepPoint& p = points.emplace_back();
+      p.type = c.type;
+      const std::string bytes = build_sweep_model(c, p.features, p.shape);
+      cv::dnn::Net& sn = nets.emplace_back(cv::dnn::readNetFromONNX(bytes.data(), bytes.size()));
+      sn.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
+      const bool flat = c.type == "fc" || c.type == "softmax";
+      const cv::Mat& input = blobs.emplace_back(random_blob(
+          flat ? std::vector<int>{1, static_cast<int>(c.c)}
+               : std::vector<int>{1, static_cast<int>(c.c), static_cast<int>(c.h), static_cast<int>(c.w)},
+          3));
+      group.push_back({[&sn, &input] {
+                         sn.setInput(input);
+                         sn.forward();
+                       },
+                       touch(input)});
+      if (c.type == "conv" || c.type == "fc") {
+        load.push_back(stats_with({{"what", "sweep " + c.type + " " + p.shape}, {"model_bytes", bytes.size()}},
+                                  time_load(bytes, 2, clock)));
+      }
+    }
+    group.insert(group.end(), works.begin(), works.end());
+    const std::vector<TimingStats> group_timed =
+        measure_rotation(group, g == 0 ? std::max(options.warmup, options.sweep_options.warmup)
+                                       : options.sweep_options.warmup,
+                         options.sweep_options.reps, clock);
+    add_model_samples(group_timed, end - g);
+    for (std::size_t k = g; k < end; ++k) {
+      SweepPoint& p = points[k - g];
+      p.timing = group_timed[k - g];
+      nlohmann::json point = to_json(p);
+      point["near_model"] = order[k] >= broad_points;
+      sweep[order[k]] = std::move(point);
+      progress.advance();
+    }
+  }
+  // Rounds without sweep points until the model's works have options.reps samples.
+  if (model_samples.front().size() < static_cast<std::size_t>(options.reps)) {
+    const std::vector<TimingStats> more = measure_rotation(
+        works, model_samples.front().empty() ? options.warmup : 0,
+        options.reps - static_cast<int>(model_samples.front().size()), clock);
+    add_model_samples(more, 0);
+  }
+  std::vector<TimingStats> timed;
+  for (auto& samples : model_samples) {
+    timed.push_back(summarize(std::move(samples)));
+  }
   for (std::size_t i = 0; i < units.size(); ++i) {
-    units[i].update(to_json(timed[i]));
+    units[i].update(to_json(timed[unit_index[i]]));
     progress.advance();
   }
   nlohmann::json exits = nlohmann::json::array();
-  nlohmann::json load = nlohmann::json::array();
   for (std::size_t e = 0; e < part.exits.size(); ++e) {
     const model::ExitChain& chain = part.exits[e];
     nlohmann::json entry =
-        stats_with({{"exit", chain.exit}, {"units", chain.size()}}, timed[units.size() + 2 * e]);
-    entry["whole_net_median_ms"] = timed[units.size() + 2 * e + 1].median_ms;
+        stats_with({{"exit", chain.exit}, {"units", chain.size()}}, timed[unit_work.size() + 2 * e]);
+    entry["whole_net"] = to_json(timed[unit_work.size() + 2 * e + 1]);
     exits.push_back(std::move(entry));
     progress.advance();
     const std::string segment = model::extract_segment(*graph, chain, 0, chain.size()).SerializeAsString();
     load.push_back(stats_with({{"what", fmt::format("exit {} chain", chain.exit)},
                                {"model_bytes", segment.size()}},
-                              time_load(segment, 3)));
+                              time_load(segment, 3, clock)));
     progress.advance();
   }
-  load.push_back(stats_with({{"what", "model"}, {"model_bytes", whole.size()}}, time_load(whole, 3)));
-
-  // The cost of running one more net: a one-element ReLU.
-  SweepConfig tiny;
-  tiny.type = "relu";
-  regress::Features tiny_features;
-  std::string tiny_shape;
-  const std::string tiny_bytes = build_sweep_model(tiny, tiny_features, tiny_shape);
-  cv::dnn::Net tiny_net = cv::dnn::readNetFromONNX(tiny_bytes.data(), tiny_bytes.size());
-  const cv::Mat one = random_blob({1, 1, 1, 1}, 1);
-  const TimingStats overhead = measure(
-      [&] {
-        tiny_net.setInput(one);
-        tiny_net.forward();
-      },
-      options.warmup, std::max(options.reps, 30), min_sample);
+  load.push_back(
+      stats_with({{"what", "model"}, {"model_bytes", whole.size()}}, time_load(whole, 3, clock)));
+  std::vector<double> overhead_samples;
+  for (std::size_t r = 0; r < timed[split_first].samples_ms.size(); ++r) {
+    double parts = 0;
+    for (std::size_t i = 1; i <= split.parts.size(); ++i) {
+      parts += timed[split_first + i].samples_ms[r];
+    }
+    overhead_samples.push_back((parts - timed[split_first].samples_ms[r]) /
+                               static_cast<double>(split.parts.size() - 1));
+  }
+  const TimingStats overhead = summarize(std::move(overhead_samples));
   progress.advance();
 
-  nlohmann::json sweep = nlohmann::json::array();
-  for (std::size_t i = 0; i < sweep_configs_list.size(); ++i) {
-    const SweepConfig& c = sweep_configs_list[i];
-    SweepPoint p;
-    p.type = c.type;
-    const std::string bytes = build_sweep_model(c, p.features, p.shape);
-    cv::dnn::Net sn = cv::dnn::readNetFromONNX(bytes.data(), bytes.size());
-    sn.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
-    const bool flat = c.type == "fc" || c.type == "softmax";
-    const cv::Mat input = random_blob(
-        flat ? std::vector<int>{1, static_cast<int>(c.c)}
-             : std::vector<int>{1, static_cast<int>(c.c), static_cast<int>(c.h), static_cast<int>(c.w)},
-        3);
-    p.timing = measure(
-        [&] {
-          sn.setInput(input);
-          sn.forward();
-        },
-        options.sweep_options.warmup, sweep_reps, min_sample);
-    nlohmann::json point = to_json(p);
-    point["near_model"] = i >= broad_points;
-    sweep.push_back(point);
-    if (c.type == "conv" || c.type == "fc") {
-      load.push_back(stats_with({{"what", "sweep " + c.type + " " + p.shape}, {"model_bytes", bytes.size()}},
-                                time_load(bytes, 2)));
-    }
-    progress.advance();
-  }
   progress.finish();
 
+  nlohmann::json overhead_json = to_json(overhead);
+  std::optional<double> slowdown;
+  if (clock == SampleClock::cpu) {
+    slowdown = meter.ratio();
+    for (nlohmann::json* section : {&units, &exits, &load}) {
+      for (auto& entry : *section) {
+        scale_timings(entry, *slowdown);
+      }
+    }
+    for (auto& entry : sweep) {
+      scale_timings(entry, *slowdown);
+    }
+    scale_timings(overhead_json, *slowdown);
+  }
   Provenance prov = collect_provenance(graph->sha256());
   prov.threads = options.threads;
   return nlohmann::json{
@@ -283,14 +389,17 @@ nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
       {"model", {{"file", onnx_path}, {"sha256", graph->sha256()}, {"bytes", whole.size()}}},
       {"settings",
        {{"warmup", options.warmup},
-        {"min_sample_cpu_ms", min_sample},
-        {"sweep_reps", sweep_reps},
         {"reps", options.reps},
+        {"sweep_warmup", options.sweep_options.warmup},
+        {"sweep_reps", options.sweep_options.reps},
+        {"clock", to_string(clock)},
+        {"estimate", clock == SampleClock::cpu ? "mean_ms" : "median_ms"},
+        {"cpu_slowdown", slowdown ? nlohmann::json(*slowdown) : nlohmann::json()},
         {"threads", options.threads},
         {"sweep_points_per_type", options.sweep ? options.sweep_options.points_per_type : 0}}},
       {"units", units},
       {"exits", exits},
-      {"net_overhead", to_json(overhead)},
+      {"net_overhead", overhead_json},
       {"load", load},
       {"sweep", sweep}};
 }

@@ -15,22 +15,20 @@ struct ProfileOptions {
   std::string role = "device";        ///< any label: device, edge, ...
   std::string output = "-";           ///< edgent.profile/1 ("-" = stdout)
   int warmup = 3;
-  int reps = 15;
+  int reps = 31;
   int threads = 1;                    ///< OpenCV threads
   std::optional<double> cpu_quota;    ///< CPUs (0.5 = half a core); needs root
   bool sweep = true;                  ///< run the synthetic single-layer sweep
   SweepOptions sweep_options;
   int anchor_points = 8;              ///< sweep variants around each distinct unit configuration
   std::optional<double> if_older_than_s;  ///< skip when the output is younger than this
-  /// Process CPU time per timed sample, ms (back-to-back runs are averaged up to it); none =
-  /// 1 ms, or under a CPU quota 15 quota slices (15 enforcement periods of wall time), when
-  /// sweep points take a third of sweep_options.reps samples (rounded up).
-  std::optional<double> min_sample_cpu_ms;
 };
 
 /// Measures the model's units (one segment net per unit, as deployed; a block that cannot be
 /// cut inside is measured whole), the whole forward to each exit, model loading, the cost of
-/// one extra net, and the synthetic sweep. Returns the edgent.profile/1 body (without
+/// one extra net, and the synthetic sweep. Runs are timed one by one in rotation (units and
+/// chains together, sweep points in shuffled groups); under a CPU quota as CPU time scaled
+/// by the profile's measured wall/CPU ratio (SampleClock::cpu). Returns the edgent.profile/1 body (without
 /// schema/generator). @p progress_mode is Progress::Mode as int.
 nlohmann::json run_profile(const ProfileOptions& options, int progress_mode);
 

@@ -1,14 +1,15 @@
 #include "profile/sweep.hpp"
 
 #include "core/error.hpp"
-#include "core/progress.hpp"
 #include "model/onnx_builder.hpp"
+#include "model/onnx_graph.hpp"
+#include "model/partition.hpp"
 
 #include <fmt/format.h>
-#include <opencv2/dnn.hpp>
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <random>
 
 namespace edgent::profile {
@@ -30,6 +31,8 @@ std::int64_t out_size(std::int64_t in, std::int64_t kernel, std::int64_t stride,
   return (in + 2 * pad - kernel) / stride + 1;
 }
 
+/// Approximate FLOPs of a configuration, to keep the sweep within max_flops (the recorded
+/// features come from the model analysis, as a model's units' do).
 double config_flops(const SweepConfig& c) {
   const double in = static_cast<double>(c.c * c.h * c.w);
   if (c.type == "conv") {
@@ -142,9 +145,6 @@ std::vector<SweepConfig> around(const std::vector<SweepConfig>& anchors, int per
 std::string build_sweep_model(const SweepConfig& c, regress::Features& features, std::string& shape) {
   std::mt19937_64 rng(static_cast<std::uint64_t>(c.c * 7919 + c.h * 31 + c.filters));
   model::OnnxBuilder b("sweep_" + c.type);
-  const double in_size = static_cast<double>(c.c * c.h * c.w);
-  features.clear();
-  features["flops"] = config_flops(c);
   if (c.type == "fc" || c.type == "softmax") {
     b.input("input", {1, c.c});
   } else {
@@ -157,9 +157,6 @@ std::string build_sweep_model(const SweepConfig& c, regress::Features& features,
     const auto bias = random_values(static_cast<std::size_t>(c.filters), rng);
     b.relu(b.conv("input", "conv", w, bias, c.c, c.filters, c.kernel, c.stride, pad), "out");
     out_shape = {1, c.filters, out_size(c.h, c.kernel, c.stride, pad), out_size(c.w, c.kernel, c.stride, pad)};
-    features["in_size"] = in_size;
-    const double ratio = static_cast<double>(c.kernel) / static_cast<double>(c.stride);
-    features["filter_term"] = ratio * ratio * static_cast<double>(c.filters);
     shape = fmt::format("{}x{}x{} k{} s{} f{}", c.c, c.h, c.w, c.kernel, c.stride, c.filters);
   } else if (c.type == "relu" || c.type == "dropout" || c.type == "lrn") {
     if (c.type == "relu") {
@@ -170,62 +167,96 @@ std::string build_sweep_model(const SweepConfig& c, regress::Features& features,
       b.lrn("input", "out", c.kernel);
     }
     out_shape = {1, c.c, c.h, c.w};
-    features["in_size"] = in_size;
     shape = fmt::format("{}x{}x{}", c.c, c.h, c.w);
   } else if (c.type == "pool") {
     b.max_pool("input", "out", c.kernel, c.stride);
     out_shape = {1, c.c, out_size(c.h, c.kernel, c.stride, 0), out_size(c.w, c.kernel, c.stride, 0)};
-    features["in_size"] = in_size;
-    features["out_size"] = static_cast<double>(out_shape[1] * out_shape[2] * out_shape[3]);
     shape = fmt::format("{}x{}x{} k{} s{}", c.c, c.h, c.w, c.kernel, c.stride);
   } else if (c.type == "fc") {
     const auto w = random_values(static_cast<std::size_t>(c.c * c.filters), rng);
     const auto bias = random_values(static_cast<std::size_t>(c.filters), rng);
     b.gemm("input", "out", w, bias, c.c, c.filters);
     out_shape = {1, c.filters};
-    features["in_size"] = in_size;
-    features["out_size"] = static_cast<double>(c.filters);
     shape = fmt::format("{} -> {}", c.c, c.filters);
   } else if (c.type == "softmax") {
     b.softmax("input", "out");
     out_shape = {1, c.c};
-    features["in_size"] = in_size;
     shape = fmt::format("{}", c.c);
   } else {
     throw ConfigError("no synthetic layer for type '" + c.type + "'");
   }
   b.output("out", out_shape);
-  return b.serialize();
+  std::string bytes = b.serialize();
+  // The features of the layer as edgent-profile computes them for a model's units.
+  const auto graph = model::OnnxGraph::from_bytes(bytes, "sweep " + shape);
+  const model::Partition part = model::analyse(*graph);
+  if (part.exits.size() != 1 || part.exits.front().units.size() != 1 ||
+      model::unit_type_name(part.exits.front().units.front().type) != c.type) {
+    throw ModelError("synthetic " + c.type + " layer " + shape + " is not one " + c.type + " unit");
+  }
+  const model::Unit& unit = part.exits.front().units.front();
+  features = unit.features;
+  features["flops"] = unit.flops;
+  return bytes;
 }
 
-std::vector<SweepPoint> run_sweep(const SweepOptions& options, Progress* progress) {
-  const std::vector<SweepConfig> configs = sweep_configs(options);
-  std::vector<SweepPoint> points;
-  std::mt19937_64 rng(options.seed);
-  for (const SweepConfig& c : configs) {
-    SweepPoint p;
-    p.type = c.type;
-    const std::string bytes = build_sweep_model(c, p.features, p.shape);
-    cv::dnn::Net net = cv::dnn::readNetFromONNX(bytes.data(), bytes.size());
-    net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
-    std::vector<int> dims = (c.type == "fc" || c.type == "softmax")
-                                ? std::vector<int>{1, static_cast<int>(c.c)}
-                                : std::vector<int>{1, static_cast<int>(c.c), static_cast<int>(c.h),
-                                                   static_cast<int>(c.w)};
-    cv::Mat input(dims, CV_32F);
-    cv::randu(input, -1.0f, 1.0f);
-    p.timing = measure(
-        [&] {
-          net.setInput(input);
-          net.forward();
-        },
-        options.warmup, options.reps);
-    points.push_back(std::move(p));
-    if (progress) {
-      progress->advance();
-    }
+SplitChain build_split_chain(std::int64_t side) {
+  side = std::clamp<std::int64_t>(side, 8, 64);
+  const std::int64_t half = side / 2;   // after the first 2x2 pool
+  const std::int64_t quarter = half / 2;
+  const std::int64_t flat = 32 * quarter * quarter;
+  // Each layer: how to add it to a builder after tensor `in`, its input and output shapes.
+  struct Layer {
+    std::function<std::string(model::OnnxBuilder&, const std::string&, const std::string&)> add;
+    std::vector<std::int64_t> in;
+    std::vector<std::int64_t> out;
+  };
+  std::mt19937_64 rng(11);
+  const auto w1 = random_values(32 * 16 * 9, rng);
+  const auto b1 = random_values(32, rng);
+  const auto w2 = random_values(32 * 32 * 9, rng);
+  const auto b2 = random_values(32, rng);
+  const auto w3 = random_values(static_cast<std::size_t>(10 * flat), rng);
+  const auto b3 = random_values(10, rng);
+  const std::vector<Layer> layers{
+      {[&](auto& b, const auto& in, const auto& out) {
+         return b.relu(b.conv(in, out + "_conv", w1, b1, 16, 32, 3, 1, 1), out);
+       },
+       {1, 16, side, side}, {1, 32, side, side}},
+      {[](auto& b, const auto& in, const auto& out) { return b.max_pool(in, out, 2, 2); },
+       {1, 32, side, side}, {1, 32, half, half}},
+      {[](auto& b, const auto& in, const auto& out) { return b.lrn(in, out, 5); },
+       {1, 32, half, half}, {1, 32, half, half}},
+      {[&](auto& b, const auto& in, const auto& out) {
+         return b.relu(b.conv(in, out + "_conv", w2, b2, 32, 32, 3, 1, 1), out);
+       },
+       {1, 32, half, half}, {1, 32, half, half}},
+      {[](auto& b, const auto& in, const auto& out) { return b.max_pool(in, out, 2, 2); },
+       {1, 32, half, half}, {1, 32, quarter, quarter}},
+      {[](auto& b, const auto& in, const auto& out) { return b.dropout(in, out); },
+       {1, 32, quarter, quarter}, {1, 32, quarter, quarter}},
+      {[](auto& b, const auto& in, const auto& out) { return b.flatten(in, out); },
+       {1, 32, quarter, quarter}, {1, flat}},
+      {[&](auto& b, const auto& in, const auto& out) { return b.gemm(in, out, w3, b3, flat, 10); },
+       {1, flat}, {1, 10}},
+  };
+  const auto ints = [](const std::vector<std::int64_t>& v) { return std::vector<int>(v.begin(), v.end()); };
+  SplitChain chain;
+  model::OnnxBuilder whole("split_chain");
+  whole.input("input", layers.front().in);
+  std::string t = "input";
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    t = layers[i].add(whole, t, fmt::format("l{}", i));
+    model::OnnxBuilder part(fmt::format("split_part_{}", i));
+    part.input("input", layers[i].in);
+    part.output(layers[i].add(part, "input", "out"), layers[i].out);
+    chain.parts.push_back(part.serialize());
+    chain.part_shapes.push_back(ints(layers[i].in));
   }
-  return points;
+  whole.output(t, layers.back().out);
+  chain.whole = whole.serialize();
+  chain.input_shape = ints(layers.front().in);
+  return chain;
 }
 
 nlohmann::json to_json(const SweepPoint& point) {

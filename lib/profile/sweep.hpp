@@ -9,10 +9,6 @@
 #include <string>
 #include <vector>
 
-namespace edgent {
-class Progress;
-}
-
 namespace edgent::profile {
 
 /// One synthetic single-layer measurement.
@@ -26,7 +22,7 @@ struct SweepPoint {
 struct SweepOptions {
   int points_per_type = 16;     ///< configurations per layer type (conv gets twice as many)
   int warmup = 2;
-  int reps = 5;
+  int reps = 9;
   double max_flops = 4e8;       ///< skip configurations heavier than this
   bool max_flops_set = false;   ///< max_flops was chosen by the user (else the profiler adapts it)
   std::uint64_t seed = 1;
@@ -54,8 +50,18 @@ std::vector<SweepConfig> around(const std::vector<SweepConfig>& anchors, int per
 std::string build_sweep_model(const SweepConfig& config, regress::Features& features,
                               std::string& shape);
 
-/// Measures every configuration with OpenCV DNN on the current thread settings.
-std::vector<SweepPoint> run_sweep(const SweepOptions& options, Progress* progress);
+/// A synthetic chain of eight layers (conv+relu, pool, lrn, conv+relu, pool, dropout, flatten,
+/// fc) on a 16 x side x side input (side clamped to 8..64), for measuring what splitting a
+/// chain into one net per layer costs: the ONNX bytes of the chain as one net and of each
+/// layer as a net of its own, with the input shape of each. The cost grows with the size of
+/// the tensors handed between nets, so the profiler sizes the chain like the model's input.
+struct SplitChain {
+  std::string whole;
+  std::vector<int> input_shape;
+  std::vector<std::string> parts;
+  std::vector<std::vector<int>> part_shapes;
+};
+SplitChain build_split_chain(std::int64_t side);
 
 nlohmann::json to_json(const SweepPoint& point);
 

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <functional>
+#include <string>
 #include <vector>
 
 namespace edgent::profile {
@@ -11,29 +12,63 @@ namespace edgent::profile {
 struct TimingStats {
   std::vector<double> samples_ms;
   double median_ms = 0;
+  double mean_ms = 0;
   double p95_ms = 0;
 };
 
-/// Median and 95th percentile (nearest rank) of @p samples_ms; zeros when empty.
+/// Median, mean and 95th percentile (nearest rank) of @p samples_ms; zeros when empty.
 TimingStats summarize(std::vector<double> samples_ms);
 
-/// Runs @p work @p warmup times untimed, then takes @p reps timed samples (steady clock).
-/// A sample times as many back-to-back runs as use @p min_sample_cpu_ms of process CPU time
-/// (at least one run; estimated from the last warm-up run) and records the wall time per run:
-/// under a CPU quota of q CPUs a sample of c CPU ms spans c / q wall ms, so 3 quota slices
-/// span 3 enforcement periods and see the quota's average slowdown, not a lucky burst.
+/// What one sample of a run is.
+enum class SampleClock {
+  /// Steady-clock wall time of the run.
+  wall,
+  /// Process CPU time of the run. Under a CPU quota a short run either fits in the quota
+  /// left in its period and runs at full speed or is stopped for the rest of the period: its
+  /// wall time is the unthrottled time or several periods more, never the quota's average
+  /// slowdown. CPU time does not see the stops; the caller multiplies it by the slowdown
+  /// (WallCpuMeter over many periods) to get the average latency under the quota.
+  cpu,
+};
+
+/// "wall" or "cpu", as recorded in profiles.
+std::string to_string(SampleClock clock);
+
+/// Several pieces of work timed in rotation, as the layers of a network run: @p warmup untimed
+/// rounds, then @p reps timed rounds; a timed round runs every work once, in an order shuffled
+/// every round (fixed seed), each timed on its own, so a sample is one run. A run then finds in cache what the other works left there, as
+/// a layer inside a network finds what the layers before it left: a network whose weights
+/// exceed the cache reads each layer's weights cold, and a layer timed back to back would read
+/// them warm. `before` can bring a work's input into cache, as the layer that made it would
+/// have left it. The clock's own cost (measured) is subtracted. Returns stats in the order of
+/// @p works.
+/// One piece of work to time, with an untimed step run just before each of its runs.
+struct TimedWork {
+  std::function<void()> run;
+  std::function<void()> before;  ///< may be empty
+};
+
+std::vector<TimingStats> measure_rotation(const std::vector<TimedWork>& works,
+                                          int warmup, int reps,
+                                          SampleClock clock = SampleClock::wall);
+
+/// Wall time over process CPU time since construction: under a CPU quota of q CPUs and no
+/// other load, about 1 / q once many quota periods have passed.
+class WallCpuMeter {
+public:
+  WallCpuMeter();
+  double ratio() const;
+
+private:
+  double m_wall0;
+  double m_cpu0;
+};
+
+/// measure_rotation() of one work: @p warmup untimed runs, then @p reps timed runs.
 TimingStats measure(const std::function<void()>& work, int warmup, int reps,
-                    double min_sample_cpu_ms = 0);
+                    SampleClock clock = SampleClock::wall);
 
-/// measure() for several pieces of work at once, in interleaved rounds: each is warmed up and
-/// batched as measure() does, then every round takes one sample of each, after one untimed
-/// run that brings its weights back into cache. Drift in the machine's load or clock then
-/// reaches all of them alike, so identical work measures alike. Returns stats in the order
-/// of @p works.
-std::vector<TimingStats> measure_interleaved(const std::vector<std::function<void()>>& works,
-                                             int warmup, int reps, double min_sample_cpu_ms = 0);
-
-/// {"samples_ms": [...], "median_ms": m, "p95_ms": p}
+/// {"samples_ms": [...], "median_ms": m, "mean_ms": a, "p95_ms": p}
 nlohmann::json to_json(const TimingStats& stats);
 
 } // namespace edgent::profile

@@ -15,6 +15,8 @@
 #include <filesystem>
 #include <set>
 
+#include <unistd.h>
+
 namespace edgent::profile {
 namespace {
 
@@ -65,9 +67,20 @@ TEST_F(ProfilerTest, CiSizedProfileRunsEndToEndIntoAFit) {
   }
   ASSERT_EQ(root.at("units").size(), units);
   for (const JsonView& u : root.at("units").elements()) {
-    EXPECT_EQ(u.at("samples_ms").size(), 3u) << "raw samples are kept";
+    // Raw samples are kept: at least --reps, more when the sweep's rounds add some.
+    EXPECT_GE(u.at("samples_ms").size(), static_cast<std::size_t>(o.reps));
     EXPECT_GE(u.at("p95_ms").number(), u.at("median_ms").number());
+    EXPECT_GT(u.at("mean_ms").number(), 0);
     EXPECT_TRUE(u.at("features").has("flops"));
+  }
+  const JsonView settings = root.at("settings");
+  EXPECT_EQ(settings.at("clock").string(), "wall") << "no CPU quota in force";
+  EXPECT_EQ(settings.at("estimate").string(), "median_ms");
+  EXPECT_TRUE(settings.at("cpu_slowdown").is_null());
+  EXPECT_GT(root.at("net_overhead").at("samples_ms").size(), 0u);
+  for (const JsonView& e : root.at("exits").elements()) {
+    EXPECT_GT(e.at("median_ms").number(), 0);
+    EXPECT_GT(e.at("whole_net").at("median_ms").number(), 0);
   }
   std::set<std::string> sweep_types;
   for (const JsonView& p : root.at("sweep").elements()) {
@@ -90,6 +103,29 @@ TEST_F(ProfilerTest, CiSizedProfileRunsEndToEndIntoAFit) {
   const regress::TypeFit& conv = fit.types.at("conv");
   EXPECT_EQ(conv.train.n, conv.train_set == "near-model" ? near_convs : sweep_convs);
   EXPECT_GT(near_convs, 0u);
+}
+
+TEST_F(ProfilerTest, UnderACpuQuotaSamplesAreScaledCpuTimeAndFitsReadTheMean) {
+  if (::geteuid() != 0) {
+    GTEST_SKIP() << "a CPU quota needs root";
+  }
+  ProfileOptions o = small_options();
+  o.cpu_quota = 0.5;
+  o.sweep = false;
+  o.role = "quota-test-" + std::to_string(::getpid());
+  try {
+    ASSERT_EQ(run_profile_command(o, static_cast<int>(Progress::Mode::quiet)), 0);
+  } catch (const Error& e) {
+    GTEST_SKIP() << "no writable cgroup cpu controller: " << e.what();
+  }
+  const Artifact profile = read_artifact(o.output, "profile");
+  const JsonView settings = profile.root().at("settings");
+  EXPECT_EQ(settings.at("clock").string(), "cpu");
+  EXPECT_EQ(settings.at("estimate").string(), "mean_ms");
+  EXPECT_EQ(regress::profile_estimate_key(profile.root()), "mean_ms");
+  // Half a CPU: wall time runs about twice the CPU time (more when the machine is busy).
+  EXPECT_GT(settings.at("cpu_slowdown").number(), 1.5);
+  EXPECT_LT(settings.at("cpu_slowdown").number(), 50.0);
 }
 
 TEST_F(ProfilerTest, IfOlderThanKeepsAFreshProfile) {
