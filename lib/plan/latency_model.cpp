@@ -1,5 +1,6 @@
 #include "plan/latency_model.hpp"
 
+#include <algorithm>
 #include <limits>
 
 namespace edgent::plan {
@@ -41,15 +42,27 @@ double LatencyModel::tensor_bytes(int exit_index, int cut, int codec) const {
   return e.fp32_bytes[cut] * m_problem.codecs[codec].ratio;
 }
 
+namespace {
+
+/// Units (from, to] run as one net: their sum less (to - from - 1) per-net costs.
+double segment_ms(const std::vector<double>& prefix, int from, int to, double net_ms) {
+  if (to <= from) {
+    return 0;
+  }
+  return std::max(0.0, prefix[to] - prefix[from] - static_cast<double>(to - from - 1) * net_ms);
+}
+
+} // namespace
+
 Breakdown LatencyModel::latency(const Choice& choice, const Network& net) const {
   const PreparedExit& p = m_prepared[choice.exit_index];
   const int n = static_cast<int>(p.device_prefix.size()) - 1;
   const int c = choice.cut;
   Breakdown b;
   if (choice.order == Order::device_first) {
-    b.device_ms = p.device_prefix[c];
+    b.device_ms = segment_ms(p.device_prefix, 0, c, m_problem.device_net_ms);
     if (c < n) {
-      b.edge_ms = p.edge_prefix[n] - p.edge_prefix[c] + net.edge_queue_ms;
+      b.edge_ms = segment_ms(p.edge_prefix, c, n, m_problem.edge_net_ms) + net.edge_queue_ms;
       b.up_ms = net.rtt_ms / 2 +
                 transfer_ms(tensor_bytes(choice.exit_index, c, choice.codec) + net.up_overhead_bytes,
                             net.up_kbps);
@@ -58,8 +71,8 @@ Breakdown LatencyModel::latency(const Choice& choice, const Network& net) const 
                               net.down_kbps);
     }
   } else {
-    b.edge_ms = p.edge_prefix[c] + net.edge_queue_ms;
-    b.device_ms = p.device_prefix[n] - p.device_prefix[c];
+    b.edge_ms = segment_ms(p.edge_prefix, 0, c, m_problem.edge_net_ms) + net.edge_queue_ms;
+    b.device_ms = segment_ms(p.device_prefix, c, n, m_problem.device_net_ms);
     b.up_ms = net.rtt_ms / 2 +
               transfer_ms(m_input_bytes[choice.exit_index] + net.up_overhead_bytes, net.up_kbps);
     b.down_ms = net.rtt_ms / 2 +

@@ -103,6 +103,12 @@ void validate(const PlanProblem& problem, const std::string& what) {
   if (problem.exits.empty()) {
     throw ConfigError("the model has no exits", what, "exits");
   }
+  for (const auto& [value, key] : {std::pair{problem.device_net_ms, "device_net_ms"},
+                                   std::pair{problem.edge_net_ms, "edge_net_ms"}}) {
+    if (!std::isfinite(value) || value < 0) {
+      throw ConfigError(fmt::format("must be a finite number >= 0, got {}", value), what, key);
+    }
+  }
   const std::size_t ncodec = problem.codecs.size();
   int previous_exit = 0;
   for (std::size_t i = 0; i < problem.exits.size(); ++i) {

@@ -52,6 +52,11 @@ struct ExitCosts {
 struct PlanProblem {
   std::vector<Codec> codecs;   ///< codecs allowed, in preference order
   std::vector<ExitCosts> exits; ///< ascending exit number; the last is the main exit
+  /// What each unit's time includes for running as a net of its own (profiled one net per
+  /// unit), ms: a segment of m units runs as one net and costs the sum of its units minus
+  /// (m - 1) times this, never less than 0. From the fits' or profiles' net overhead.
+  double device_net_ms = 0;
+  double edge_net_ms = 0;
   /// True when every exit has a known accuracy; otherwise accuracy is reported as unknown and
   /// the objective becomes "deepest exit that fits, then lowest latency".
   bool accuracy_known() const;

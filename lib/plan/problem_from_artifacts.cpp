@@ -44,13 +44,19 @@ public:
     if (!m_profile) {
       m_fit = regress::latency_fit_from_artifact(a);
     } else {
+      const std::string key = regress::profile_estimate_key(m_root);
       for (const JsonView& u : m_root.at("units").elements()) {
         const auto exit = u.at("exit").integer(1, 1000);
         const auto unit = u.at("unit").integer(1, 1000000);
-        m_measured[{exit, unit}] = u.at("median_ms").number(0, 1e9);
+        m_measured[{exit, unit}] = u.at(key).number(0, 1e9);
+      }
+      if (const auto overhead = m_root.find("net_overhead")) {
+        m_net_ms = std::max(0.0, overhead->at(key).number(-1e6, 1e6));
       }
     }
   }
+  /// What a unit's time includes for running as a net of its own, ms.
+  double net_ms() const { return m_profile ? m_net_ms : m_fit.net_overhead_ms; }
   double ms(int exit, int unit, const std::string& type, const regress::Features& features) const {
     if (!m_profile) {
       return m_fit.predict(type, features);
@@ -67,6 +73,7 @@ private:
   bool m_profile;
   regress::LatencyFit m_fit;
   std::map<std::pair<std::int64_t, std::int64_t>, double> m_measured;
+  double m_net_ms = 0;
 };
 
 /// One unit as the planner needs it.
@@ -203,6 +210,8 @@ PlanProblem problem_from_artifacts(const Artifact& model, const Artifact* accura
   problem.codecs = codecs;
   const UnitLatency dev(device_fit);
   const UnitLatency edge(edge_fit);
+  problem.device_net_ms = dev.net_ms();
+  problem.edge_net_ms = edge.net_ms();
   for (const JsonView& ex : card.at("exits").elements()) {
     ExitCosts e;
     e.exit = static_cast<int>(ex.at("exit").integer(1, 1000));

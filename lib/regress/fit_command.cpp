@@ -16,6 +16,7 @@ namespace edgent::regress {
 std::pair<double, double> write_prediction_report(const Artifact& profile, const LatencyFit& fit,
                                                   std::ostream& out) {
   const JsonView root = profile.root();
+  const std::string ms = profile_estimate_key(root);
   std::map<std::int64_t, std::vector<double>> chain_units;
   std::vector<double> unit_ape;
   fmt::print(out, "{:>4} {:>4}  {:<28} {:<8} {:>10} {:>10} {:>7}\n", "exit", "unit", "name", "type",
@@ -29,7 +30,7 @@ std::pair<double, double> write_prediction_report(const Artifact& profile, const
       f["flops"] = u.at("flops").number();
     }
     const std::string type = u.at("type").string();
-    const double measured = u.at("median_ms").number();
+    const double measured = u.at(ms).number();
     const double predicted = fit.predict(type, f);
     const std::int64_t exit = u.at("exit").integer();
     chain_units[exit].push_back(predicted);
@@ -43,7 +44,7 @@ std::pair<double, double> write_prediction_report(const Artifact& profile, const
   fmt::print(out, "\n{:>4}  {:>12} {:>12} {:>7}\n", "exit", "measured", "predicted", "error");
   for (const JsonView& e : root.at("exits").elements()) {
     const std::int64_t exit = e.at("exit").integer();
-    const double measured = e.at("median_ms").number();
+    const double measured = e.at(ms).number();
     const double predicted = fit.segment_ms(chain_units[exit]);
     const double err = measured > 0 ? std::fabs(predicted - measured) / measured : 0.0;
     worst_chain = std::max(worst_chain, err);

@@ -142,8 +142,25 @@ double LatencyFit::segment_ms(const std::vector<double>& unit_ms) const {
   return std::max(largest, sum - static_cast<double>(unit_ms.size() - 1) * net_overhead_ms);
 }
 
+std::string profile_estimate_key(const JsonView& profile_root) {
+  const auto settings = profile_root.find("settings");
+  if (!settings) {
+    return "median_ms";
+  }
+  const auto estimate = settings->find("estimate");
+  if (!estimate) {
+    return "median_ms";
+  }
+  const std::string key = estimate->string();
+  if (key != "median_ms" && key != "mean_ms") {
+    estimate->fail("must be \"median_ms\" or \"mean_ms\"");
+  }
+  return key;
+}
+
 LatencyFit fit_profile(const Artifact& profile, const FitOptions& options) {
   const JsonView root = profile.root();
+  const std::string ms = profile_estimate_key(root);
   LatencyFit fit;
   fit.role = root.at("role").nonempty_string();
   fit.model_sha256 = root.at("provenance").at("model_sha256").string();
@@ -154,7 +171,7 @@ LatencyFit fit_profile(const Artifact& profile, const FitOptions& options) {
   std::map<std::string, std::vector<Sample>> heldout;
   std::vector<Sample> all_train;  // for the FLOPs fallback
   for (const JsonView& p : root.at("sweep").elements()) {
-    Sample s{features_of(p.at("features")), p.at("median_ms").number(0, 1e9)};
+    Sample s{features_of(p.at("features")), p.at(ms).number(0, 1e9)};
     if (s.ms <= 0) {
       continue;  // a zero median cannot carry a relative error
     }
@@ -165,7 +182,7 @@ LatencyFit fit_profile(const Artifact& profile, const FitOptions& options) {
     all_train.push_back(s);
   }
   for (const JsonView& u : root.at("units").elements()) {
-    Sample s{features_of(u.at("features")), u.at("median_ms").number(0, 1e9)};
+    Sample s{features_of(u.at("features")), u.at(ms).number(0, 1e9)};
     if (!s.features.count("flops") && u.has("flops")) {
       s.features["flops"] = u.at("flops").number();
     }
@@ -198,12 +215,12 @@ LatencyFit fit_profile(const Artifact& profile, const FitOptions& options) {
     fit.types[type].heldout = evaluate(fit.types[type].model, samples);
   }
   if (const auto overhead = root.find("net_overhead")) {
-    fit.net_overhead_ms = overhead->at("median_ms").number(0, 1e6);
+    fit.net_overhead_ms = std::max(0.0, overhead->at(ms).number(-1e6, 1e6));
   }
   if (const auto load = root.find("load")) {
     std::vector<Sample> samples;
     for (const JsonView& l : load->elements()) {
-      samples.push_back({{{"model_bytes", l.at("model_bytes").number(0, 1e12)}}, l.at("median_ms").number(0, 1e9)});
+      samples.push_back({{{"model_bytes", l.at("model_bytes").number(0, 1e12)}}, l.at(ms).number(0, 1e9)});
     }
     if (samples.size() >= 3) {
       fit.load = fit_type("load", samples, edgent_features("load"), options);

@@ -50,6 +50,11 @@ struct FitOptions {
   std::uint64_t seed = 1;
 };
 
+/// The key of a profile's timing entries that fits and plans read: the profile's
+/// settings.estimate, "median_ms" (the default, also when the profile does not say) or
+/// "mean_ms". SchemaError naming the key for anything else.
+std::string profile_estimate_key(const JsonView& profile_root);
+
 /// Fits every layer type found in a profile (edgent.profile/1): the synthetic sweep is the
 /// training set, the model's units are held out and report the held-out error. Per type the
 /// Edgent features are used, plus "flops" when that lowers the cross-validated error. Where a

@@ -58,6 +58,28 @@ TEST(LatencyModel, EdgeFirstBreakdownByHand) {
   EXPECT_DOUBLE_EQ(b.device_ms, 30);
 }
 
+TEST(LatencyModel, ASegmentRunsAsOneNetAndSavesThePerNetCost) {
+  PlanProblem p = hand_problem();
+  p.device_net_ms = 1.5;
+  p.edge_net_ms = 0.5;
+  const LatencyModel m(p);
+  const Network net{800, 400, 10, 0};
+  // Device-first, exit 2, cut 2: device runs units 1-2 as one net: 10 + 20 - 1.5; the edge
+  // runs unit 3 alone: 6, no saving.
+  Breakdown b = m.latency(Choice{1, 2, Order::device_first, 0}, net);
+  EXPECT_DOUBLE_EQ(b.device_ms, 28.5);
+  EXPECT_DOUBLE_EQ(b.edge_ms, 6);
+  // Edge-first, exit 2, cut 3: the edge runs all three units: 12 - 2 * 0.5; no device part.
+  b = m.latency(Choice{1, 3, Order::edge_first, 0}, net);
+  EXPECT_DOUBLE_EQ(b.edge_ms, 11);
+  EXPECT_DOUBLE_EQ(b.device_ms, 0);
+  // Device only: 60 - 2 * 1.5.
+  b = m.latency(Choice{1, 3, Order::device_first, 0}, net);
+  EXPECT_DOUBLE_EQ(b.device_ms, 57);
+  p.device_net_ms = -1;
+  EXPECT_THROW(LatencyModel{p}, ConfigError);
+}
+
 TEST(LatencyModel, DeviceOnlyHasNoTransferAndEdgeOnlyNoDevice) {
   const LatencyModel m(hand_problem());
   const Network net{0, 0, 50, 7}; // no link at all

@@ -128,6 +128,20 @@ TEST(ProblemFromArtifacts, ProfilesGiveMeasuredLatencies) {
   const PlanProblem p = problem_from_artifacts(model, nullptr, profile, edge, default_codecs());
   EXPECT_DOUBLE_EQ(p.exits[2].device_ms[0], 3.01);
   EXPECT_DOUBLE_EQ(p.exits[4].device_ms[16], 5.17);
+  EXPECT_DOUBLE_EQ(p.device_net_ms, 0) << "no net_overhead in the profile";
+  // A profile's net overhead and its settings.estimate are honoured.
+  profile.doc["net_overhead"] = {{"median_ms", 0.25}, {"mean_ms", 0.5}};
+  EXPECT_DOUBLE_EQ(problem_from_artifacts(model, nullptr, profile, edge, default_codecs()).device_net_ms, 0.25);
+  profile.doc["settings"] = {{"estimate", "mean_ms"}};
+  for (auto& u : profile.doc["units"]) {
+    u["mean_ms"] = 2 * u["median_ms"].get<double>();
+  }
+  const PlanProblem mean = problem_from_artifacts(model, nullptr, profile, edge, default_codecs());
+  EXPECT_DOUBLE_EQ(mean.device_net_ms, 0.5);
+  EXPECT_DOUBLE_EQ(mean.exits[2].device_ms[0], 6.02);
+  profile.doc["settings"] = {{"estimate", "p95_ms"}};
+  EXPECT_THROW(problem_from_artifacts(model, nullptr, profile, edge, default_codecs()), SchemaError);
+  profile = fixture_profile(model);
   profile.doc["units"].erase(3);
   EXPECT_THROW(problem_from_artifacts(model, nullptr, profile, edge, default_codecs()),
                SchemaError);
