@@ -38,7 +38,10 @@
 //           output_bytes, samples_ms, median_ms, p95_ms}],
 //   exits [{exit, units, samples_ms, median_ms, p95_ms,        // the exit's chain as one net
 //           whole_net {samples_ms, median_ms, p95_ms}}],     // whole model forwarded to the exit
-//   net_overhead {samples_ms, median_ms, p95_ms},  // one more net: split chain vs one net
+//   net_overhead {TIMING,                     // fixed cost per boundary between unit nets
+//                 per_byte {TIMING},          // cost per byte of the tensor crossing it
+//                 chains [{side, boundaries, boundary_bytes, split {TIMING}}]}
+//     split: sum of a synthetic chain's unit nets - the chain as one net
 //   load [{what, model_bytes, samples_ms, median_ms, p95_ms}],
 //   sweep [{type, shape, features {..}, near_model, samples_ms, median_ms, p95_ms}]
 //     near_model: a variant of one of the model's own layer configurations
@@ -54,6 +57,11 @@ namespace edgent::profile {
 namespace {
 
 namespace fs = std::filesystem;
+
+/// Sides of the two synthetic split chains (16 x side x side inputs): tensors crossing their
+/// boundaries total 46 kB and 753 kB.
+constexpr std::int64_t kSplitSmallSide = 14;
+constexpr std::int64_t kSplitLargeSide = 56;
 
 cv::Mat random_blob(const std::vector<int>& shape, std::uint64_t seed) {
   cv::Mat m(shape, CV_32F);
@@ -77,17 +85,21 @@ TimingStats time_load(const std::string& bytes, int reps, SampleClock clock) {
       /*warmup=*/1, reps, clock);
 }
 
-/// Multiplies the timings of @p entry (samples_ms, median_ms, mean_ms, p95_ms, and those of a nested
-/// whole_net) by @p factor.
+/// Multiplies every timing in @p entry (samples_ms, median_ms, mean_ms, p95_ms of it and of
+/// any object nested in it) by @p factor.
 void scale_timings(nlohmann::json& entry, double factor) {
-  for (auto& v : entry["samples_ms"]) {
-    v = v.get<double>() * factor;
+  if (entry.is_object() && entry.contains("samples_ms")) {
+    for (auto& v : entry["samples_ms"]) {
+      v = v.get<double>() * factor;
+    }
+    for (const char* key : {"median_ms", "mean_ms", "p95_ms"}) {
+      entry[key] = entry[key].get<double>() * factor;
+    }
   }
-  entry["median_ms"] = entry["median_ms"].get<double>() * factor;
-  entry["mean_ms"] = entry["mean_ms"].get<double>() * factor;
-  entry["p95_ms"] = entry["p95_ms"].get<double>() * factor;
-  if (entry.contains("whole_net")) {
-    scale_timings(entry["whole_net"], factor);
+  if (entry.is_object() || entry.is_array()) {
+    for (auto& child : entry) {
+      scale_timings(child, factor);
+    }
   }
 }
 
@@ -242,25 +254,42 @@ nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
                      },
                      touch(image)});
   }
-  // The cost of running one more net: a synthetic chain as one net and as one net per
-  // layer, timed in the same rotation; per round, (sum of the parts - chain) / (parts - 1).
-  const auto& input_dims = graph->require_shape(graph->input_name());
-  const SplitChain split = build_split_chain(input_dims.size() == 4 ? input_dims[2] : 28);
-  std::deque<cv::dnn::Net> split_nets;
-  const auto add_split_work = [&](const std::string& bytes, const std::vector<int>& shape) {
-    cv::dnn::Net& n = split_nets.emplace_back(cv::dnn::readNetFromONNX(bytes.data(), bytes.size()));
-    n.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
-    const cv::Mat& input = inputs.emplace_back(random_blob(shape, 5));
-    works.push_back({[&n, &input] {
-                       n.setInput(input);
-                       n.forward();
-                     },
-                     touch(input)});
+  // What a unit's time includes for running as a net of its own, per boundary between
+  // units: two synthetic chains (small and large tensors), each timed as one net and as one
+  // net per unit, run as the model's units are (SegmentRunner). Per round and chain, D = sum
+  // of the units - the chain; D = boundaries * fixed + per_byte * bytes crossing boundaries.
+  struct Split {
+    std::int64_t side;
+    std::unique_ptr<model::SegmentRunner> runner;
+    std::size_t first = 0;   // works[first] is the chain, then one work per unit
+    std::size_t units = 0;
+    double boundary_bytes = 0;
   };
-  const std::size_t split_first = works.size();  // the chain, then its parts
-  add_split_work(split.whole, split.input_shape);
-  for (std::size_t i = 0; i < split.parts.size(); ++i) {
-    add_split_work(split.parts[i], split.part_shapes[i]);
+  std::vector<Split> splits;
+  for (const std::int64_t side : {kSplitSmallSide, kSplitLargeSide}) {
+    Split& sp = splits.emplace_back();
+    sp.side = side;
+    sp.runner = std::make_unique<model::SegmentRunner>(
+        model::OnnxGraph::from_bytes(build_split_chain(side), fmt::format("split chain {}", side)),
+        options.threads);
+    model::SegmentRunner& r = *sp.runner;
+    const model::ExitChain& chain = r.partition().exits.front();
+    const std::vector<int> cuts = chain.cut_points();
+    sp.first = works.size();
+    sp.units = cuts.size() - 1;
+    r.prepare(1, 0, chain.size());
+    const cv::Mat& in = inputs.emplace_back(random_blob(r.cut_shape(1, 0), 5));
+    works.push_back({[&r, &in] { r.run_exit(1, in); }, touch(in)});
+    for (std::size_t k = 0; k + 1 < cuts.size(); ++k) {
+      const int from = cuts[k];
+      const int to = cuts[k + 1];
+      r.prepare(1, from, to);
+      const cv::Mat& input = inputs.emplace_back(random_blob(r.cut_shape(1, from), 5));
+      works.push_back({[&r, &input, from, to] { r.run(1, from, to, input); }, touch(input)});
+      if (k > 0) {
+        sp.boundary_bytes += static_cast<double>(input.total() * input.elemSize());
+      }
+    }
   }
   // The sweep, in groups of kSweepGroup points in a shuffled (fixed) order, each timed in one
   // rotation with the model's works: sweep points and units then run in the same company, so
@@ -282,7 +311,7 @@ nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
   for (std::size_t g = 0; g < order.size(); g += kSweepGroup) {
     const std::size_t end = std::min(order.size(), g + kSweepGroup);
     std::vector<SweepPoint> points;
-    std::deque<cv::dnn::Net> nets;
+    std::deque<model::SegmentRunner> runners;  // run as the model's units are
     std::deque<cv::Mat> blobs;
     std::vector<TimedWork> group;
     for (std::size_t k = g; k < end; ++k) {
@@ -290,18 +319,11 @@ nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
       SweepPoint& p = points.emplace_back();
       p.type = c.type;
       const std::string bytes = build_sweep_model(c, p.features, p.shape);
-      cv::dnn::Net& sn = nets.emplace_back(cv::dnn::readNetFromONNX(bytes.data(), bytes.size()));
-      sn.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
-      const bool flat = c.type == "fc" || c.type == "softmax";
-      const cv::Mat& input = blobs.emplace_back(random_blob(
-          flat ? std::vector<int>{1, static_cast<int>(c.c)}
-               : std::vector<int>{1, static_cast<int>(c.c), static_cast<int>(c.h), static_cast<int>(c.w)},
-          3));
-      group.push_back({[&sn, &input] {
-                         sn.setInput(input);
-                         sn.forward();
-                       },
-                       touch(input)});
+      model::SegmentRunner& sr =
+          runners.emplace_back(model::OnnxGraph::from_bytes(bytes, "sweep " + p.shape), options.threads);
+      sr.prepare(1, 0, 1);
+      const cv::Mat& input = blobs.emplace_back(random_blob(sr.cut_shape(1, 0), 3));
+      group.push_back({[&sr, &input] { sr.run(1, 0, 1, input); }, touch(input)});
       if (c.type == "conv" || c.type == "fc") {
         load.push_back(stats_with({{"what", "sweep " + c.type + " " + p.shape}, {"model_bytes", bytes.size()}},
                                   time_load(bytes, 2, clock)));
@@ -353,21 +375,40 @@ nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
   }
   load.push_back(
       stats_with({{"what", "model"}, {"model_bytes", whole.size()}}, time_load(whole, 3, clock)));
-  std::vector<double> overhead_samples;
-  for (std::size_t r = 0; r < timed[split_first].samples_ms.size(); ++r) {
-    double parts = 0;
-    for (std::size_t i = 1; i <= split.parts.size(); ++i) {
-      parts += timed[split_first + i].samples_ms[r];
+  std::vector<std::vector<double>> split_d(splits.size());
+  for (std::size_t k = 0; k < splits.size(); ++k) {
+    const Split& sp = splits[k];
+    for (std::size_t r = 0; r < timed[sp.first].samples_ms.size(); ++r) {
+      double parts = 0;
+      for (std::size_t i = 1; i <= sp.units; ++i) {
+        parts += timed[sp.first + i].samples_ms[r];
+      }
+      split_d[k].push_back(parts - timed[sp.first].samples_ms[r]);
     }
-    overhead_samples.push_back((parts - timed[split_first].samples_ms[r]) /
-                               static_cast<double>(split.parts.size() - 1));
   }
-  const TimingStats overhead = summarize(std::move(overhead_samples));
+  const Split& small = splits[0];
+  const Split& large = splits[1];
+  std::vector<double> fixed_samples;
+  std::vector<double> per_byte_samples;
+  for (std::size_t r = 0; r < split_d[0].size(); ++r) {
+    const double per_byte = (split_d[1][r] - split_d[0][r]) / (large.boundary_bytes - small.boundary_bytes);
+    per_byte_samples.push_back(per_byte);
+    fixed_samples.push_back((split_d[0][r] - per_byte * small.boundary_bytes) /
+                            static_cast<double>(small.units - 1));
+  }
+  nlohmann::json overhead_json = to_json(summarize(std::move(fixed_samples)));
+  overhead_json["per_byte"] = to_json(summarize(std::move(per_byte_samples)));
+  overhead_json["chains"] = nlohmann::json::array();
+  for (std::size_t k = 0; k < splits.size(); ++k) {
+    overhead_json["chains"].push_back({{"side", splits[k].side},
+                                       {"boundaries", splits[k].units - 1},
+                                       {"boundary_bytes", splits[k].boundary_bytes},
+                                       {"split", to_json(summarize(std::move(split_d[k])))}});
+  }
   progress.advance();
 
   progress.finish();
 
-  nlohmann::json overhead_json = to_json(overhead);
   std::optional<double> slowdown;
   if (clock == SampleClock::cpu) {
     slowdown = meter.ratio();

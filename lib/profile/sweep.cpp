@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <functional>
 #include <random>
 
 namespace edgent::profile {
@@ -111,9 +110,19 @@ std::vector<SweepConfig> sweep_configs(const SweepOptions& options) {
 std::vector<SweepConfig> around(const std::vector<SweepConfig>& anchors, int per_anchor,
                                 std::uint64_t seed) {
   std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<double> factor(std::log(0.5), std::log(2.0));
+  std::uniform_real_distribution<double> factor(-0.5 * std::log(2.0), 0.5 * std::log(2.0));
   const auto scale = [&](std::int64_t v, std::int64_t lo) {
     return std::max<std::int64_t>(lo, std::llround(static_cast<double>(v) * std::exp(factor(rng))));
+  };
+  // Channel counts keep the anchor's alignment (the largest power of two dividing it, up to
+  // 16): vectorised kernels run aligned counts faster, and a model's are usually aligned.
+  const auto scale_channels = [&](std::int64_t v) {
+    std::int64_t align = 1;
+    while (align < 16 && v % (2 * align) == 0) {
+      align *= 2;
+    }
+    const double scaled = static_cast<double>(v) * std::exp(factor(rng)) / static_cast<double>(align);
+    return std::max<std::int64_t>(1, std::llround(scaled)) * align;
   };
   const auto same = [](const SweepConfig& a, const SweepConfig& b) {
     return a.type == b.type && a.c == b.c && a.h == b.h && a.w == b.w && a.filters == b.filters &&
@@ -123,16 +132,17 @@ std::vector<SweepConfig> around(const std::vector<SweepConfig>& anchors, int per
   for (const SweepConfig& anchor : anchors) {
     for (int made = 0, attempt = 0; made < per_anchor && attempt < per_anchor * 20; ++attempt) {
       SweepConfig c = anchor;
-      c.c = scale(anchor.c, 1);
+      c.c = scale_channels(anchor.c);
       if (c.type != "fc" && c.type != "softmax") {
         c.h = scale(anchor.h, std::max<std::int64_t>(1, anchor.kernel));
         c.w = c.h * anchor.w / std::max<std::int64_t>(1, anchor.h);
         c.w = std::max(c.w, std::max<std::int64_t>(1, anchor.kernel));
       }
       if (c.type == "conv" || c.type == "fc") {
-        c.filters = scale(anchor.filters, 1);
+        c.filters = c.type == "conv" ? scale_channels(anchor.filters) : scale(anchor.filters, 1);
       }
-      if (same(c, anchor)) {
+      if (same(c, anchor) ||
+          std::any_of(out.begin(), out.end(), [&](const SweepConfig& o) { return same(c, o); })) {
         continue;
       }
       out.push_back(c);
@@ -200,17 +210,11 @@ std::string build_sweep_model(const SweepConfig& c, regress::Features& features,
   return bytes;
 }
 
-SplitChain build_split_chain(std::int64_t side) {
+std::string build_split_chain(std::int64_t side) {
   side = std::clamp<std::int64_t>(side, 8, 64);
   const std::int64_t half = side / 2;   // after the first 2x2 pool
   const std::int64_t quarter = half / 2;
   const std::int64_t flat = 32 * quarter * quarter;
-  // Each layer: how to add it to a builder after tensor `in`, its input and output shapes.
-  struct Layer {
-    std::function<std::string(model::OnnxBuilder&, const std::string&, const std::string&)> add;
-    std::vector<std::int64_t> in;
-    std::vector<std::int64_t> out;
-  };
   std::mt19937_64 rng(11);
   const auto w1 = random_values(32 * 16 * 9, rng);
   const auto b1 = random_values(32, rng);
@@ -218,45 +222,18 @@ SplitChain build_split_chain(std::int64_t side) {
   const auto b2 = random_values(32, rng);
   const auto w3 = random_values(static_cast<std::size_t>(10 * flat), rng);
   const auto b3 = random_values(10, rng);
-  const std::vector<Layer> layers{
-      {[&](auto& b, const auto& in, const auto& out) {
-         return b.relu(b.conv(in, out + "_conv", w1, b1, 16, 32, 3, 1, 1), out);
-       },
-       {1, 16, side, side}, {1, 32, side, side}},
-      {[](auto& b, const auto& in, const auto& out) { return b.max_pool(in, out, 2, 2); },
-       {1, 32, side, side}, {1, 32, half, half}},
-      {[](auto& b, const auto& in, const auto& out) { return b.lrn(in, out, 5); },
-       {1, 32, half, half}, {1, 32, half, half}},
-      {[&](auto& b, const auto& in, const auto& out) {
-         return b.relu(b.conv(in, out + "_conv", w2, b2, 32, 32, 3, 1, 1), out);
-       },
-       {1, 32, half, half}, {1, 32, half, half}},
-      {[](auto& b, const auto& in, const auto& out) { return b.max_pool(in, out, 2, 2); },
-       {1, 32, half, half}, {1, 32, quarter, quarter}},
-      {[](auto& b, const auto& in, const auto& out) { return b.dropout(in, out); },
-       {1, 32, quarter, quarter}, {1, 32, quarter, quarter}},
-      {[](auto& b, const auto& in, const auto& out) { return b.flatten(in, out); },
-       {1, 32, quarter, quarter}, {1, flat}},
-      {[&](auto& b, const auto& in, const auto& out) { return b.gemm(in, out, w3, b3, flat, 10); },
-       {1, flat}, {1, 10}},
-  };
-  const auto ints = [](const std::vector<std::int64_t>& v) { return std::vector<int>(v.begin(), v.end()); };
-  SplitChain chain;
-  model::OnnxBuilder whole("split_chain");
-  whole.input("input", layers.front().in);
-  std::string t = "input";
-  for (std::size_t i = 0; i < layers.size(); ++i) {
-    t = layers[i].add(whole, t, fmt::format("l{}", i));
-    model::OnnxBuilder part(fmt::format("split_part_{}", i));
-    part.input("input", layers[i].in);
-    part.output(layers[i].add(part, "input", "out"), layers[i].out);
-    chain.parts.push_back(part.serialize());
-    chain.part_shapes.push_back(ints(layers[i].in));
-  }
-  whole.output(t, layers.back().out);
-  chain.whole = whole.serialize();
-  chain.input_shape = ints(layers.front().in);
-  return chain;
+  model::OnnxBuilder b("split_chain");
+  b.input("input", {1, 16, side, side});
+  std::string t = b.relu(b.conv("input", "conv1", w1, b1, 16, 32, 3, 1, 1), "relu1");
+  t = b.max_pool(t, "pool1", 2, 2);
+  t = b.lrn(t, "lrn1", 5);
+  t = b.relu(b.conv(t, "conv2", w2, b2, 32, 32, 3, 1, 1), "relu2");
+  t = b.max_pool(t, "pool2", 2, 2);
+  t = b.dropout(t, "drop");
+  t = b.flatten(t, "flat");
+  t = b.gemm(t, "fc", w3, b3, flat, 10);
+  b.output(t, {1, 10});
+  return b.serialize();
 }
 
 nlohmann::json to_json(const SweepPoint& point) {

@@ -50,18 +50,11 @@ std::vector<SweepConfig> around(const std::vector<SweepConfig>& anchors, int per
 std::string build_sweep_model(const SweepConfig& config, regress::Features& features,
                               std::string& shape);
 
-/// A synthetic chain of eight layers (conv+relu, pool, lrn, conv+relu, pool, dropout, flatten,
-/// fc) on a 16 x side x side input (side clamped to 8..64), for measuring what splitting a
-/// chain into one net per layer costs: the ONNX bytes of the chain as one net and of each
-/// layer as a net of its own, with the input shape of each. The cost grows with the size of
-/// the tensors handed between nets, so the profiler sizes the chain like the model's input.
-struct SplitChain {
-  std::string whole;
-  std::vector<int> input_shape;
-  std::vector<std::string> parts;
-  std::vector<std::vector<int>> part_shapes;
-};
-SplitChain build_split_chain(std::int64_t side);
+/// A synthetic chain (conv+relu, pool, lrn, conv+relu, pool, dropout, flatten, fc) on a
+/// 16 x side x side input (side clamped to 8..64), as ONNX bytes, for measuring what splitting
+/// a chain into one net per unit costs. The cost grows with the tensors handed between nets,
+/// so the profiler sizes the chain like the model's input.
+std::string build_split_chain(std::int64_t side);
 
 nlohmann::json to_json(const SweepPoint& point);
 

@@ -1,4 +1,7 @@
 #include "core/error.hpp"
+#include "model/onnx_graph.hpp"
+#include "model/partition.hpp"
+#include "model/segment_runner.hpp"
 #include "profile/cpu_quota.hpp"
 #include "profile/provenance.hpp"
 #include "profile/sweep.hpp"
@@ -10,6 +13,7 @@
 #include <chrono>
 #include <functional>
 #include <set>
+#include <tuple>
 #include <thread>
 
 #include <sys/wait.h>
@@ -192,25 +196,50 @@ TEST(Sweep, FeaturesAreTheModelAnalysisOnes) {
   EXPECT_DOUBLE_EQ(f.at("flops"), 0.0);
 }
 
-TEST(Sweep, SplitChainPartsComposeToTheWholeChain) {
+TEST(Sweep, SplitChainUnitsComposeToTheWholeChain) {
   for (const std::int64_t side : {28, 5, 200}) {
-    const SplitChain split = build_split_chain(side);
-    ASSERT_EQ(split.parts.size(), 8u);
-    ASSERT_EQ(split.part_shapes.size(), 8u);
-    EXPECT_EQ(split.input_shape, split.part_shapes.front());
-    cv::Mat input(split.input_shape, CV_32F);
+    model::SegmentRunner runner(model::OnnxGraph::from_bytes(build_split_chain(side), "split"), 1);
+    const model::ExitChain& chain = runner.partition().exits.front();
+    ASSERT_EQ(runner.partition().exits.size(), 1u);
+    // conv+relu, pool, lrn, conv+relu, pool, dropout, flatten+fc: every boundary a cut.
+    ASSERT_EQ(chain.size(), 7) << "side " << side;
+    ASSERT_EQ(chain.cut_points().size(), 8u);
+    cv::Mat input(runner.cut_shape(1, 0), CV_32F);
     cv::randu(input, 0.0f, 1.0f);
-    cv::dnn::Net whole = cv::dnn::readNetFromONNX(split.whole.data(), split.whole.size());
-    whole.setInput(input);
-    const cv::Mat expected = whole.forward().clone();
+    const cv::Mat expected = runner.run_exit(1, input);
     cv::Mat t = input;
-    for (std::size_t i = 0; i < split.parts.size(); ++i) {
-      cv::dnn::Net part = cv::dnn::readNetFromONNX(split.parts[i].data(), split.parts[i].size());
-      part.setInput(t.reshape(1, split.part_shapes[i]));
-      t = part.forward().clone();
+    for (int u = 0; u < chain.size(); ++u) {
+      t = runner.run(1, u, u + 1, t);
     }
     ASSERT_EQ(t.total(), expected.total()) << "side " << side;
     EXPECT_LT(cv::norm(t.reshape(1, 1), expected.reshape(1, 1), cv::NORM_INF), 1e-4) << "side " << side;
+  }
+}
+
+TEST(Sweep, VariantsKeepChannelAlignmentAndAreDistinct) {
+  SweepConfig anchor;
+  anchor.type = "conv";
+  anchor.c = 64;        // aligned to 16 (the cap)
+  anchor.h = anchor.w = 14;
+  anchor.filters = 96;  // aligned to 32, capped to 16
+  anchor.kernel = 3;
+  SweepConfig odd = anchor;
+  odd.c = 3;            // aligned to 1
+  odd.filters = 50;     // aligned to 2
+  const auto variants = around({anchor, odd}, 12, 7);
+  ASSERT_GE(variants.size(), 12u);
+  std::set<std::tuple<std::int64_t, std::int64_t, std::int64_t>> seen;
+  for (const SweepConfig& v : variants) {
+    EXPECT_TRUE(seen.insert({v.c, v.h, v.filters}).second) << "duplicate " << v.c << "x" << v.h << " f" << v.filters;
+    if (v.c >= 16) {  // a variant of the aligned anchor (its channels are 45..91)
+      EXPECT_EQ(v.c % 16, 0) << v.c;
+      EXPECT_EQ(v.filters % 16, 0) << v.filters;
+    } else {
+      EXPECT_EQ(v.filters % 2, 0) << v.filters;
+    }
+    // Sizes within a factor of sqrt(2) of the anchor's (rounded).
+    EXPECT_GE(v.h, 9);
+    EXPECT_LE(v.h, 20);
   }
 }
 
