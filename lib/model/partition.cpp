@@ -401,7 +401,13 @@ ExitChain analyse_exit(const OnnxGraph& g, int exit, const std::string& output) 
         stride *= static_cast<double>(s);
       }
       const double filters = static_cast<double>(w.empty() ? 1 : w[0]);
-      unit.features = {{"in_size", in_size}, {"filter_term", window / stride * filters}};
+      // kernel_area and stride_area (kernel and stride products) are not regression
+      // features: the fit may keep a model per kernel shape (OpenCV has kernels specialised
+      // by shape, such as Winograd for 3x3 stride 1).
+      unit.features = {{"in_size", in_size},
+                       {"filter_term", window / stride * filters},
+                       {"kernel_area", window},
+                       {"stride_area", stride}};
       break;
     }
     case UnitType::relu:

@@ -27,7 +27,8 @@ struct Unit {
   std::vector<int> nodes;       ///< indices into OnnxGraph::nodes(), in execution order
   std::vector<std::string> ops; ///< op types of those nodes ("Conv", "Relu")
   std::string output;           ///< tensor the unit produces
-  /// Edgent regression features: conv in_size, filter_term; relu/lrn/dropout in_size;
+  /// Edgent regression features: conv in_size, filter_term (and its kernel_area and
+  /// stride_area, the products of its kernel and stride dims); relu/lrn/dropout in_size;
   /// pool/fc (and other, softmax) in_size, out_size. Sizes are element counts.
   std::map<std::string, double> features;
   double flops = 0;             ///< floating-point operations (a multiply-add counts 2)

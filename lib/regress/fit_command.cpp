@@ -18,6 +18,7 @@ std::pair<double, double> write_prediction_report(const Artifact& profile, const
   const JsonView root = profile.root();
   const std::string ms = profile_estimate_key(root);
   std::map<std::int64_t, std::vector<double>> chain_units;
+  std::map<std::int64_t, std::vector<double>> chain_bytes;  // output bytes per unit
   std::vector<double> unit_ape;
   fmt::print(out, "{:>4} {:>4}  {:<28} {:<8} {:>10} {:>10} {:>7}\n", "exit", "unit", "name", "type",
              "measured", "predicted", "error");
@@ -34,6 +35,7 @@ std::pair<double, double> write_prediction_report(const Artifact& profile, const
     const double predicted = fit.predict(type, f);
     const std::int64_t exit = u.at("exit").integer();
     chain_units[exit].push_back(predicted);
+    chain_bytes[exit].push_back(u.has("output_bytes") ? u.at("output_bytes").number(0, 1e15) : 0.0);
     const double ape = measured > 0 ? std::fabs(predicted - measured) / measured : 0.0;
     unit_ape.push_back(ape);
     fmt::print(out, "{:>4} {:>4}  {:<28} {:<8} {:>8.4f}ms {:>8.4f}ms {:>6.1f}%{}\n", exit,
@@ -45,7 +47,7 @@ std::pair<double, double> write_prediction_report(const Artifact& profile, const
   for (const JsonView& e : root.at("exits").elements()) {
     const std::int64_t exit = e.at("exit").integer();
     const double measured = e.at(ms).number();
-    const double predicted = fit.segment_ms(chain_units[exit]);
+    const double predicted = fit.segment_ms(chain_units[exit], chain_bytes[exit]);
     const double err = measured > 0 ? std::fabs(predicted - measured) / measured : 0.0;
     worst_chain = std::max(worst_chain, err);
     fmt::print(out, "{:>4}  {:>10.4f}ms {:>10.4f}ms {:>6.1f}%\n", exit, measured, predicted, 100 * err);

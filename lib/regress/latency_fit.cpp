@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 // edgent.fit/1:
 //   role, model_sha256, profile_sha256,
 //   models: { <type>: { features [..], coef [..], intercept, train_set, r2, mape_train,
@@ -13,7 +15,7 @@
 //                       n, n_heldout } },
 //   fallback: { same keys, features ["flops"] },
 //   load: { same keys, features ["model_bytes"] } | null,
-//   net_overhead_ms
+//   net_overhead_ms, net_overhead_per_byte_ms
 
 namespace edgent::regress {
 
@@ -121,7 +123,26 @@ const std::vector<std::string>& edgent_features(const std::string& type) {
   return it == table.end() ? none : it->second;
 }
 
+std::string conv_shape_type(const Features& features) {
+  const auto ka = features.find("kernel_area");
+  const auto sa = features.find("stride_area");
+  if (ka == features.end() || sa == features.end()) {
+    return "conv";
+  }
+  const auto k = std::lround(std::sqrt(ka->second));
+  const auto st = std::lround(std::sqrt(sa->second));
+  if (static_cast<double>(k * k) == ka->second && static_cast<double>(st * st) == sa->second) {
+    return fmt::format("conv@{}x{}/{}", k, k, st);
+  }
+  return fmt::format("conv@k{}/{}", ka->second, sa->second);
+}
+
 double LatencyFit::predict(const std::string& type, const Features& features) const {
+  if (type == "conv") {
+    if (const auto shaped = types.find(conv_shape_type(features)); shaped != types.end()) {
+      return shaped->second.model.predict(features);
+    }
+  }
   const auto it = types.find(type);
   if (it != types.end()) {
     return it->second.model.predict(features);
@@ -129,7 +150,8 @@ double LatencyFit::predict(const std::string& type, const Features& features) co
   return fallback.model.predict(features);
 }
 
-double LatencyFit::segment_ms(const std::vector<double>& unit_ms) const {
+double LatencyFit::segment_ms(const std::vector<double>& unit_ms,
+                              const std::vector<double>& boundary_bytes) const {
   if (unit_ms.empty()) {
     return 0;
   }
@@ -139,7 +161,10 @@ double LatencyFit::segment_ms(const std::vector<double>& unit_ms) const {
     sum += ms;
     largest = std::max(largest, ms);
   }
-  return std::max(largest, sum - static_cast<double>(unit_ms.size() - 1) * net_overhead_ms);
+  for (std::size_t i = 0; i + 1 < unit_ms.size(); ++i) {
+    sum -= net_overhead_ms + net_overhead_per_byte_ms * (i < boundary_bytes.size() ? boundary_bytes[i] : 0.0);
+  }
+  return std::max(largest, sum);
 }
 
 std::string profile_estimate_key(const JsonView& profile_root) {
@@ -206,16 +231,48 @@ LatencyFit fit_profile(const Artifact& profile, const FitOptions& options) {
     fit.types[type] = fit_type(type, use_near ? local : samples, names, options);
     fit.types[type].train_set = use_near ? "near-model" : "sweep";
   }
+  // Conv models per kernel shape, from the near-model points of that shape.
+  if (const auto conv = fit.types.find("conv"); conv != fit.types.end() && conv->second.train_set == "near-model") {
+    std::map<std::string, std::vector<Sample>> by_shape;
+    for (const Sample& s : near["conv"]) {
+      by_shape[conv_shape_type(s.features)].push_back(s);
+    }
+    const auto& names = edgent_features("conv");
+    for (const auto& [shape, samples] : by_shape) {
+      if (shape != "conv" && samples.size() >= std::max<std::size_t>(8, 3 * (names.size() + 2))) {
+        fit.types[shape] = fit_type(shape, samples, names, options);
+        fit.types[shape].train_set = "near-model";
+      }
+    }
+  }
   for (const auto& [type, samples] : heldout) {
     if (!fit.types.count(type)) {
       log::warn("{}: no regression for unit type '{}': using the FLOPs-based fallback", profile.file,
                 type);
       continue;
     }
-    fit.types[type].heldout = evaluate(fit.types[type].model, samples);
+    // Each type's held-out error is that of the predictions used (a conv's by its shape's
+    // model when there is one); a shape's model also reports its own units.
+    std::vector<double> predicted;
+    std::map<std::string, std::pair<std::vector<double>, std::vector<Sample>>> by_shape;
+    for (const Sample& s : samples) {
+      predicted.push_back(fit.predict(type, s.features));
+      if (type == "conv" && fit.types.count(conv_shape_type(s.features))) {
+        auto& [p, group] = by_shape[conv_shape_type(s.features)];
+        p.push_back(predicted.back());
+        group.push_back(s);
+      }
+    }
+    fit.types[type].heldout = evaluate(predicted, samples);
+    for (const auto& [shape, group] : by_shape) {
+      fit.types[shape].heldout = evaluate(group.first, group.second);
+    }
   }
   if (const auto overhead = root.find("net_overhead")) {
     fit.net_overhead_ms = std::max(0.0, overhead->at(ms).number(-1e6, 1e6));
+    if (const auto per_byte = overhead->find("per_byte")) {
+      fit.net_overhead_per_byte_ms = std::max(0.0, per_byte->at(ms).number(-1e6, 1e6));
+    }
   }
   if (const auto load = root.find("load")) {
     std::vector<Sample> samples;
@@ -240,7 +297,8 @@ nlohmann::json to_json(const LatencyFit& fit) {
                         {"models", models},
                         {"fallback", type_fit_json(fit.fallback)},
                         {"load", fit.load ? type_fit_json(*fit.load) : nlohmann::json()},
-                        {"net_overhead_ms", fit.net_overhead_ms}};
+                        {"net_overhead_ms", fit.net_overhead_ms},
+                        {"net_overhead_per_byte_ms", fit.net_overhead_per_byte_ms}};
 }
 
 LatencyFit latency_fit_from_artifact(const Artifact& artifact) {
@@ -259,6 +317,9 @@ LatencyFit latency_fit_from_artifact(const Artifact& artifact) {
   }
   if (const auto overhead = root.find("net_overhead_ms")) {
     fit.net_overhead_ms = overhead->number(0, 1e6);
+  }
+  if (const auto per_byte = root.find("net_overhead_per_byte_ms")) {
+    fit.net_overhead_per_byte_ms = per_byte->number(0, 1e6);
   }
   return fit;
 }

@@ -32,14 +32,20 @@ struct LatencyFit {
   std::map<std::string, TypeFit> types;  ///< per layer type
   TypeFit fallback;                       ///< FLOPs-based, for types without a model
   std::optional<TypeFit> load;            ///< model loading time on model_bytes
-  double net_overhead_ms = 0;             ///< cost of running one more net (measured)
+  /// What a unit's time includes for being a net of its own, per boundary between units of
+  /// a segment: a fixed cost plus a cost per byte of the tensor crossing it (measured).
+  double net_overhead_ms = 0;
+  double net_overhead_per_byte_ms = 0;
 
   /// Predicted ms of a unit of @p type with @p features (fallback on "flops" for unknown
-  /// types), never negative.
+  /// types), never negative. A conv unit uses the model of its kernel shape
+  /// (conv_shape_type) when the fit has one.
   double predict(const std::string& type, const Features& features) const;
   /// Predicted ms of several units run as one net, from their separate predictions: each
-  /// unit was measured as a net of its own, so all but one per-net overhead is removed.
-  double segment_ms(const std::vector<double>& unit_ms) const;
+  /// unit was measured as a net of its own, so the cost of each boundary between them is
+  /// removed. @p boundary_bytes[i] is the size of the tensor between unit i and i + 1 (one
+  /// fewer than units; missing entries count 0 bytes). Never below the largest unit.
+  double segment_ms(const std::vector<double>& unit_ms, const std::vector<double>& boundary_bytes = {}) const;
   /// True when @p type has its own model (otherwise predict() uses the fallback).
   bool has_type(const std::string& type) const { return types.count(type) > 0; }
 };
@@ -49,6 +55,11 @@ struct FitOptions {
   int folds = 5;
   std::uint64_t seed = 1;
 };
+
+/// The fit's type name of a conv with @p features of its own kernel shape, from kernel_area
+/// and stride_area: "conv@3x3/1" for a square kernel and stride, else "conv@k<area>/<area>";
+/// "conv" when the features do not say.
+std::string conv_shape_type(const Features& features);
 
 /// The key of a profile's timing entries that fits and plans read: the profile's
 /// settings.estimate, "median_ms" (the default, also when the profile does not say) or
@@ -60,6 +71,8 @@ std::string profile_estimate_key(const JsonView& profile_root);
 /// Edgent features are used, plus "flops" when that lowers the cross-validated error. Where a
 /// type has enough sweep points near the model (variants of its own layers, `near_model`),
 /// only those are used: one linear law fits OpenCV's layers well locally, not across sizes.
+/// Conv also gets a model per kernel shape (conv_shape_type) with enough near points: OpenCV
+/// runs some shapes on specialised kernels (Winograd for 3x3 stride 1).
 /// Throws ConfigError naming the type when a type has too few samples.
 LatencyFit fit_profile(const Artifact& profile, const FitOptions& options);
 

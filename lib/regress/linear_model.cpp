@@ -77,6 +77,15 @@ LinearModel fit_linear(const std::vector<Sample>& samples, const std::vector<std
 }
 
 FitQuality evaluate(const LinearModel& model, const std::vector<Sample>& samples) {
+  std::vector<double> predicted;
+  predicted.reserve(samples.size());
+  for (const Sample& s : samples) {
+    predicted.push_back(model.predict(s.features));
+  }
+  return evaluate(predicted, samples);
+}
+
+FitQuality evaluate(const std::vector<double>& predicted, const std::vector<Sample>& samples) {
   FitQuality q;
   q.n = samples.size();
   if (samples.empty()) {
@@ -90,8 +99,9 @@ FitQuality evaluate(const LinearModel& model, const std::vector<Sample>& samples
   double ss_res = 0;
   double ss_tot = 0;
   std::vector<double> ape;
-  for (const Sample& s : samples) {
-    const double p = model.predict(s.features);
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    const Sample& s = samples[i];
+    const double p = predicted.at(i);
     ss_res += (p - s.ms) * (p - s.ms);
     ss_tot += (s.ms - mean) * (s.ms - mean);
     ape.push_back(std::fabs(p - s.ms) / s.ms);

@@ -47,6 +47,8 @@ LinearModel fit_linear(const std::vector<Sample>& samples, const std::vector<std
 
 /// Quality of @p model on @p samples (n = 0 and zeros when empty).
 FitQuality evaluate(const LinearModel& model, const std::vector<Sample>& samples);
+/// Quality of predictions @p predicted[i] of @p samples[i] (same length).
+FitQuality evaluate(const std::vector<double>& predicted, const std::vector<Sample>& samples);
 
 /// k-fold cross-validated MAPE of fitting @p names on @p samples (folds by a fixed shuffle
 /// with @p seed); k is reduced to the sample count when smaller.

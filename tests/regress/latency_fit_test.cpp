@@ -106,5 +106,81 @@ TEST(LatencyFit, ArtifactRoundTrip) {
   }
 }
 
+TEST(LatencyFit, ConvShapeTypeNamesKernelAndStride) {
+  EXPECT_EQ(conv_shape_type({{"kernel_area", 9}, {"stride_area", 1}}), "conv@3x3/1");
+  EXPECT_EQ(conv_shape_type({{"kernel_area", 25}, {"stride_area", 4}}), "conv@5x5/2");
+  EXPECT_EQ(conv_shape_type({{"kernel_area", 3}, {"stride_area", 1}}), "conv@k3/1");
+  EXPECT_EQ(conv_shape_type({{"in_size", 3}}), "conv");
+}
+
+TEST(LatencyFit, NearModelConvsGetAModelPerKernelShape) {
+  // 3x3 convs follow one law, 5x5 another; the near-model points of each shape are enough
+  // for a model of their own, and a unit is predicted by its shape's model.
+  const auto law = [](double k, double in, double ft) {
+    return k == 9 ? 0.01 + 1e-6 * in + 1e-4 * ft : 0.05 + 3e-6 * in + 4e-4 * ft;
+  };
+  std::mt19937_64 rng(3);
+  std::uniform_real_distribution<double> in(1e3, 1e5);
+  std::uniform_real_distribution<double> ft(100, 3000);
+  nlohmann::json sweep = nlohmann::json::array();
+  for (int i = 0; i < 16; ++i) {
+    for (const double k : {9.0, 25.0}) {
+      const double a = in(rng);
+      const double b = ft(rng);
+      sweep.push_back({{"type", "conv"},
+                       {"near_model", true},
+                       {"features", {{"in_size", a}, {"filter_term", b}, {"flops", a * b}, {"kernel_area", k}, {"stride_area", 1}}},
+                       {"median_ms", law(k, a, b)}});
+    }
+  }
+  nlohmann::json units = nlohmann::json::array();
+  for (const double k : {9.0, 25.0}) {
+    units.push_back({{"type", "conv"},
+                     {"features", {{"in_size", 5e4}, {"filter_term", 1000}, {"flops", 5e7}, {"kernel_area", k}, {"stride_area", 1}}},
+                     {"median_ms", law(k, 5e4, 1000)}});
+  }
+  const LatencyFit fit = fit_profile(as_artifact({{"schema", "edgent.profile/1"},
+                                                  {"role", "edge"},
+                                                  {"provenance", {{"model_sha256", "m"}}},
+                                                  {"sweep", sweep},
+                                                  {"units", units}}),
+                                     {});
+  ASSERT_TRUE(fit.has_type("conv@3x3/1"));
+  ASSERT_TRUE(fit.has_type("conv@5x5/1"));
+  for (const double k : {9.0, 25.0}) {
+    const Features x{{"in_size", 2e4}, {"filter_term", 500}, {"flops", 1e7}, {"kernel_area", k}, {"stride_area", 1}};
+    EXPECT_NEAR(fit.predict("conv", x), law(k, 2e4, 500), 1e-6) << "kernel area " << k;
+  }
+  // The held-out error is that of the predictions used: exact here.
+  ASSERT_TRUE(fit.types.at("conv").heldout.has_value());
+  EXPECT_LT(fit.types.at("conv").heldout->mape, 1e-6);
+  EXPECT_EQ(fit.types.at("conv@3x3/1").heldout->n, 1u);
+}
+
+TEST(LatencyFit, ASegmentSavesEachBoundarysFixedAndPerByteCost) {
+  LatencyFit fit;
+  fit.net_overhead_ms = 0.01;
+  fit.net_overhead_per_byte_ms = 1e-6;
+  // Three units, boundaries of 1000 and 3000 bytes: 0.6 - 2 * 0.01 - 4000e-6.
+  EXPECT_NEAR(fit.segment_ms({0.1, 0.2, 0.3}, {1000, 3000, 50}), 0.576, 1e-12);
+  EXPECT_NEAR(fit.segment_ms({0.1, 0.2, 0.3}), 0.58, 1e-12) << "no sizes: fixed cost only";
+  EXPECT_DOUBLE_EQ(fit.segment_ms({0.3}), 0.3);
+  EXPECT_DOUBLE_EQ(fit.segment_ms({0.001, 0.002}, {1e9}), 0.002) << "never below the largest unit";
+}
+
+TEST(LatencyFit, ReadsTheProfilesEstimate) {
+  nlohmann::json doc = synthetic_profile(20, false);
+  for (const char* section : {"sweep", "load"}) {
+    for (auto& p : doc[section]) {
+      p["mean_ms"] = 2 * p["median_ms"].get<double>();
+    }
+  }
+  doc["settings"] = {{"estimate", "mean_ms"}};
+  const LatencyFit fit = fit_profile(as_artifact(doc), {});
+  EXPECT_NEAR(fit.predict("relu", {{"in_size", 1e5}, {"flops", 1e5}}), 2 * (0.001 + 0.05), 1e-6);
+  doc["settings"] = {{"estimate", "max_ms"}};
+  EXPECT_THROW(fit_profile(as_artifact(doc), {}), SchemaError);
+}
+
 } // namespace
 } // namespace edgent::regress
