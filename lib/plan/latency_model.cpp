@@ -22,9 +22,18 @@ LatencyModel::LatencyModel(PlanProblem problem) : m_problem(std::move(problem)) 
     const int n = e.units();
     p.device_prefix.assign(n + 1, 0.0);
     p.edge_prefix.assign(n + 1, 0.0);
+    p.device_boundary_prefix.assign(n + 1, 0.0);
+    p.edge_boundary_prefix.assign(n + 1, 0.0);
     for (int u = 0; u < n; ++u) {
       p.device_prefix[u + 1] = p.device_prefix[u] + e.device_ms[u];
       p.edge_prefix[u + 1] = p.edge_prefix[u] + e.edge_ms[u];
+      if (u + 1 < n) {  // the boundary at cut u + 1, between units u + 1 and u + 2
+        const double bytes = e.fp32_bytes[u + 1];
+        p.device_boundary_prefix[u + 1] = p.device_boundary_prefix[u] + m_problem.device_net_ms +
+                                          m_problem.device_net_ms_per_byte * bytes;
+        p.edge_boundary_prefix[u + 1] =
+            p.edge_boundary_prefix[u] + m_problem.edge_net_ms + m_problem.edge_net_ms_per_byte * bytes;
+      }
     }
     m_prepared.push_back(std::move(p));
     m_input_bytes.push_back(e.fp32_bytes[0]);
@@ -44,12 +53,13 @@ double LatencyModel::tensor_bytes(int exit_index, int cut, int codec) const {
 
 namespace {
 
-/// Units (from, to] run as one net: their sum less (to - from - 1) per-net costs.
-double segment_ms(const std::vector<double>& prefix, int from, int to, double net_ms) {
+/// Units (from, to] run as one net: their sum less the costs of the boundaries inside.
+double segment_ms(const std::vector<double>& prefix, const std::vector<double>& boundary, int from,
+                  int to) {
   if (to <= from) {
     return 0;
   }
-  return std::max(0.0, prefix[to] - prefix[from] - static_cast<double>(to - from - 1) * net_ms);
+  return std::max(0.0, prefix[to] - prefix[from] - (boundary[to - 1] - boundary[from]));
 }
 
 } // namespace
@@ -60,9 +70,9 @@ Breakdown LatencyModel::latency(const Choice& choice, const Network& net) const 
   const int c = choice.cut;
   Breakdown b;
   if (choice.order == Order::device_first) {
-    b.device_ms = segment_ms(p.device_prefix, 0, c, m_problem.device_net_ms);
+    b.device_ms = segment_ms(p.device_prefix, p.device_boundary_prefix, 0, c);
     if (c < n) {
-      b.edge_ms = segment_ms(p.edge_prefix, c, n, m_problem.edge_net_ms) + net.edge_queue_ms;
+      b.edge_ms = segment_ms(p.edge_prefix, p.edge_boundary_prefix, c, n) + net.edge_queue_ms;
       b.up_ms = net.rtt_ms / 2 +
                 transfer_ms(tensor_bytes(choice.exit_index, c, choice.codec) + net.up_overhead_bytes,
                             net.up_kbps);
@@ -71,8 +81,8 @@ Breakdown LatencyModel::latency(const Choice& choice, const Network& net) const 
                               net.down_kbps);
     }
   } else {
-    b.edge_ms = segment_ms(p.edge_prefix, 0, c, m_problem.edge_net_ms) + net.edge_queue_ms;
-    b.device_ms = segment_ms(p.device_prefix, c, n, m_problem.device_net_ms);
+    b.edge_ms = segment_ms(p.edge_prefix, p.edge_boundary_prefix, 0, c) + net.edge_queue_ms;
+    b.device_ms = segment_ms(p.device_prefix, p.device_boundary_prefix, c, n);
     b.up_ms = net.rtt_ms / 2 +
               transfer_ms(m_input_bytes[choice.exit_index] + net.up_overhead_bytes, net.up_kbps);
     b.down_ms = net.rtt_ms / 2 +

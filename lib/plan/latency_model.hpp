@@ -32,6 +32,10 @@ struct Choice {
 struct PreparedExit {
   std::vector<double> device_prefix; ///< n+1 entries: device ms of units 1..c
   std::vector<double> edge_prefix;   ///< n+1 entries: edge ms of units 1..c
+  /// n+1 entries: per-net cost of the boundaries at cuts 1..c (entry 0 = 0), which a segment
+  /// run as one net does not pay between its units.
+  std::vector<double> device_boundary_prefix;
+  std::vector<double> edge_boundary_prefix;
 };
 
 /// A problem with prefix sums computed once, for many decisions.

@@ -104,7 +104,9 @@ void validate(const PlanProblem& problem, const std::string& what) {
     throw ConfigError("the model has no exits", what, "exits");
   }
   for (const auto& [value, key] : {std::pair{problem.device_net_ms, "device_net_ms"},
-                                   std::pair{problem.edge_net_ms, "edge_net_ms"}}) {
+                                   std::pair{problem.edge_net_ms, "edge_net_ms"},
+                                   std::pair{problem.device_net_ms_per_byte, "device_net_ms_per_byte"},
+                                   std::pair{problem.edge_net_ms_per_byte, "edge_net_ms_per_byte"}}) {
     if (!std::isfinite(value) || value < 0) {
       throw ConfigError(fmt::format("must be a finite number >= 0, got {}", value), what, key);
     }

@@ -53,10 +53,13 @@ struct PlanProblem {
   std::vector<Codec> codecs;   ///< codecs allowed, in preference order
   std::vector<ExitCosts> exits; ///< ascending exit number; the last is the main exit
   /// What each unit's time includes for running as a net of its own (profiled one net per
-  /// unit), ms: a segment of m units runs as one net and costs the sum of its units minus
-  /// (m - 1) times this, never less than 0. From the fits' or profiles' net overhead.
+  /// unit), per boundary between two units: net_ms plus net_ms_per_byte times the fp32 bytes
+  /// of the tensor at that cut. A segment runs as one net and costs the sum of its units less
+  /// the boundaries inside it, never less than 0. From the fits' or profiles' net overhead.
   double device_net_ms = 0;
   double edge_net_ms = 0;
+  double device_net_ms_per_byte = 0;
+  double edge_net_ms_per_byte = 0;
   /// True when every exit has a known accuracy; otherwise accuracy is reported as unknown and
   /// the objective becomes "deepest exit that fits, then lowest latency".
   bool accuracy_known() const;

@@ -52,11 +52,16 @@ public:
       }
       if (const auto overhead = m_root.find("net_overhead")) {
         m_net_ms = std::max(0.0, overhead->at(key).number(-1e6, 1e6));
+        if (const auto per_byte = overhead->find("per_byte")) {
+          m_net_ms_per_byte = std::max(0.0, per_byte->at(key).number(-1e6, 1e6));
+        }
       }
     }
   }
-  /// What a unit's time includes for running as a net of its own, ms.
+  /// What a unit's time includes for running as a net of its own, per boundary: ms, and ms
+  /// per byte of the tensor crossing it.
   double net_ms() const { return m_profile ? m_net_ms : m_fit.net_overhead_ms; }
+  double net_ms_per_byte() const { return m_profile ? m_net_ms_per_byte : m_fit.net_overhead_per_byte_ms; }
   double ms(int exit, int unit, const std::string& type, const regress::Features& features) const {
     if (!m_profile) {
       return m_fit.predict(type, features);
@@ -74,6 +79,7 @@ private:
   regress::LatencyFit m_fit;
   std::map<std::pair<std::int64_t, std::int64_t>, double> m_measured;
   double m_net_ms = 0;
+  double m_net_ms_per_byte = 0;
 };
 
 /// One unit as the planner needs it.
@@ -212,6 +218,8 @@ PlanProblem problem_from_artifacts(const Artifact& model, const Artifact* accura
   const UnitLatency edge(edge_fit);
   problem.device_net_ms = dev.net_ms();
   problem.edge_net_ms = edge.net_ms();
+  problem.device_net_ms_per_byte = dev.net_ms_per_byte();
+  problem.edge_net_ms_per_byte = edge.net_ms_per_byte();
   for (const JsonView& ex : card.at("exits").elements()) {
     ExitCosts e;
     e.exit = static_cast<int>(ex.at("exit").integer(1, 1000));

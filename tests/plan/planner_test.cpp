@@ -76,6 +76,10 @@ TEST(LatencyModel, ASegmentRunsAsOneNetAndSavesThePerNetCost) {
   // Device only: 60 - 2 * 1.5.
   b = m.latency(Choice{1, 3, Order::device_first, 0}, net);
   EXPECT_DOUBLE_EQ(b.device_ms, 57);
+  // Per byte: the boundaries inside exit 2's device-only chain carry 4000 and 2000 bytes.
+  p.device_net_ms_per_byte = 1e-3;
+  b = LatencyModel(p).latency(Choice{1, 3, Order::device_first, 0}, net);
+  EXPECT_DOUBLE_EQ(b.device_ms, 60 - 2 * 1.5 - 6000 * 1e-3);
   p.device_net_ms = -1;
   EXPECT_THROW(LatencyModel{p}, ConfigError);
 }
