@@ -35,7 +35,8 @@
 //           whole_net_median_ms}],                            // whole model forwarded to the exit
 //   net_overhead {samples_ms, median_ms, p95_ms},              // one extra (trivial) net
 //   load [{what, model_bytes, samples_ms, median_ms, p95_ms}],
-//   sweep [{type, shape, features {..}, near_model, samples_ms, median_ms, p95_ms}]
+//   sweep [{type, shape, features {..}, near_model, samples_ms, median_ms, p95_ms}],
+//   network {...} | absent                                    // --edge: profile/network_probe.cpp
 //     near_model: a variant of one of the model's own layer configurations
 
 namespace edgent::profile {
@@ -307,6 +308,10 @@ int run_profile_command(const ProfileOptions& options, int progress_mode) {
       }
     }
   }
+  // First, so that an unreachable edge fails fast; outside the quota, which emulates the
+  // device's CPU, not its link.
+  const auto network = options.network ? std::optional(to_json(measure_network(*options.network)))
+                                        : std::nullopt;
   nlohmann::json doc;
   {
     const CpuQuotaScope quota(options.cpu_quota, options.role);
@@ -314,6 +319,9 @@ int run_profile_command(const ProfileOptions& options, int progress_mode) {
       log::verbose("running under a CPU quota of {} CPUs", *options.cpu_quota);
     }
     doc = run_profile(options, progress_mode);
+  }
+  if (network) {
+    doc["network"] = *network;
   }
   write_artifact(options.output, std::move(doc), "profile", "edgent-profile");
   return 0;
