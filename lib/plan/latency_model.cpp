@@ -50,19 +50,19 @@ Breakdown LatencyModel::latency(const Choice& choice, const Network& net) const 
     b.device_ms = p.device_prefix[c];
     if (c < n) {
       b.edge_ms = p.edge_prefix[n] - p.edge_prefix[c] + net.edge_queue_ms;
-      b.up_ms = net.rtt_ms / 2 +
+      b.up_ms = net.rtt_ms / 2 + net.up_fixed_ms +
                 transfer_ms(tensor_bytes(choice.exit_index, c, choice.codec) + net.up_overhead_bytes,
                             net.up_kbps);
-      b.down_ms = net.rtt_ms / 2 +
+      b.down_ms = net.rtt_ms / 2 + net.down_fixed_ms +
                   transfer_ms(m_problem.exits[choice.exit_index].fp32_bytes[n] + net.down_overhead_bytes,
                               net.down_kbps);
     }
   } else {
     b.edge_ms = p.edge_prefix[c] + net.edge_queue_ms;
     b.device_ms = p.device_prefix[n] - p.device_prefix[c];
-    b.up_ms = net.rtt_ms / 2 +
+    b.up_ms = net.rtt_ms / 2 + net.up_fixed_ms +
               transfer_ms(m_input_bytes[choice.exit_index] + net.up_overhead_bytes, net.up_kbps);
-    b.down_ms = net.rtt_ms / 2 +
+    b.down_ms = net.rtt_ms / 2 + net.down_fixed_ms +
                 transfer_ms(tensor_bytes(choice.exit_index, c, choice.codec) + net.down_overhead_bytes,
                             net.down_kbps);
   }
