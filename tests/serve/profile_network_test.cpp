@@ -77,6 +77,17 @@ TEST(ProfileNetwork, MeasuresTheEdgeAndThePlanUsesIt) {
   EXPECT_DOUBLE_EQ(pj["up_kbps"].get<double>(), net["up"]["kbps"].get<double>());
   EXPECT_DOUBLE_EQ(pj["down_kbps"].get<double>(), net["down"]["kbps"].get<double>());
   EXPECT_NE(p.err.find("from " + profile), std::string::npos) << p.err;
+  EXPECT_GE(pj["up_fixed_ms"].get<double>(), 0.0);
+
+  // Explicit options win over the measured values.
+  const ToolRun q = run(dir, "edgent-plan",
+                        inputs + " --network " + profile +
+                            " --rtt 7 --bandwidth 2000 --deadline 40 -o " + plan);
+  ASSERT_TRUE(q.code == 0 || q.code == 3) << q.err;
+  const auto qj = read_json(plan);
+  EXPECT_DOUBLE_EQ(qj["rtt_ms"].get<double>(), 7.0);
+  EXPECT_DOUBLE_EQ(qj["up_kbps"].get<double>(), 2000.0);
+  EXPECT_DOUBLE_EQ(qj["down_kbps"].get<double>(), 2000.0);
 }
 
 TEST(ProfileNetwork, UnreachableEdgeFailsAndWritesNothing) {
