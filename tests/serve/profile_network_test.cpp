@@ -42,12 +42,12 @@ TEST(ProfileNetwork, MeasuresTheEdgeAndThePlanUsesIt) {
   ServeProcess server({"-m", kCard});
   const std::string url = "http://127.0.0.1:" + std::to_string(server.port());
   const std::string profile = dir.file("profile.json");
-  // Through the client's emulated link at 80 Mbit/s (10 kB/ms), so that the rate is well
-  // defined: unthrottled loopback moves these sizes faster than its jitter.
-  write_file_atomic(dir.file("trace.csv"), "t_s,bandwidth_kbps\n0,80000\n");
+  // Through the client's emulated link at 8 Mbit/s (1 kB/ms), so that the rate is well
+  // defined: unthrottled loopback moves these sizes faster than a busy machine's jitter.
+  write_file_atomic(dir.file("trace.csv"), "t_s,bandwidth_kbps\n0,8000\n");
   const ToolRun r = run(dir, "edgent-profile",
                     kQuick + " --edge " + url + " --emulate-trace " + dir.file("trace.csv") +
-                        " --net-sizes 1K,16K,64K --net-reps 2 --net-rtt-reps 5 -o " + profile);
+                        " --net-sizes 1K,16K,64K --net-reps 3 --net-rtt-reps 5 -o " + profile);
   ASSERT_EQ(r.code, 0) << r.err;
   const auto doc = read_json(profile);
   EXPECT_EQ(doc["schema"], "edgent.profile/1");
@@ -59,14 +59,13 @@ TEST(ProfileNetwork, MeasuresTheEdgeAndThePlanUsesIt) {
   EXPECT_GT(net["rtt"]["median_ms"].get<double>(), 0.0);
   ASSERT_EQ(net["sizes"].size(), 3u);
   EXPECT_EQ(net["sizes"][2]["bytes"], 65536);
-  EXPECT_EQ(net["sizes"][2]["up"]["samples_ms"].size(), 2u);
-  EXPECT_EQ(net["sizes"][2]["down"]["samples_ms"].size(), 2u);
+  EXPECT_EQ(net["sizes"][2]["up"]["samples_ms"].size(), 3u);
+  EXPECT_EQ(net["sizes"][2]["down"]["samples_ms"].size(), 3u);
   for (const char* dir_key : {"up", "down"}) {
     ASSERT_TRUE(net[dir_key]["kbps"].is_number()) << net[dir_key];
-    // The emulated link caps the rate; a busy machine (this suite runs beside others) can
-    // slow transfers down a lot, so the precise check is tests/net/network_probe_test.cpp's.
-    EXPECT_GT(net[dir_key]["kbps"].get<double>(), 0.0);
-    EXPECT_LT(net[dir_key]["kbps"].get<double>(), 1.2 * 80000.0);
+    // A wide band: this suite runs beside others, and the precise check (10 %, run alone) is
+    // tests/net/network_probe_test.cpp's.
+    EXPECT_NEAR(net[dir_key]["kbps"].get<double>(), 8000.0, 0.25 * 8000.0);
     EXPECT_TRUE(net[dir_key]["intercept_ms"].is_number());
     EXPECT_TRUE(net[dir_key]["r2"].is_number());
   }
