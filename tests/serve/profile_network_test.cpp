@@ -3,6 +3,7 @@
 // artifact behind (unreachable edge, refused token, bad URL).
 #include "core/file_io.hpp"
 #include "serve_process.hpp"
+#include "../net/test_pki.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -129,6 +130,28 @@ TEST(ProfileNetwork, RefusedTokenFailsAndWritesNothing) {
                          " --net-sizes 1K,4K --net-reps 1 --net-rtt-reps 1 -o " + out);
   EXPECT_EQ(ok.code, 0) << ok.err;
   EXPECT_TRUE(read_json(out).contains("network"));
+}
+
+TEST(ProfileNetwork, OverHttpsTheCertificateMustVerify) {
+  TempDir dir;
+  net::testing::TestPki pki;
+  ServeProcess server({"-m", kCard, "--tls-cert", pki.path("server.pem"), "--tls-key",
+                       pki.path("server.key")});
+  const std::string url = "https://127.0.0.1:" + std::to_string(server.port());
+  const std::string out = dir.file("profile.json");
+  const std::string net = " --net-sizes 1K,4K --net-reps 1 --net-rtt-reps 2 -o " + out;
+  const ToolRun ok = run(dir, "edgent-profile",
+                         kQuick + " --edge " + url + " --ca " + pki.path("ca.pem") + net);
+  ASSERT_EQ(ok.code, 0) << ok.err;
+  EXPECT_EQ(read_json(out)["network"]["edge"], url);
+  std::filesystem::remove(out);
+  const ToolRun bad = run(dir, "edgent-profile",
+                          kQuick + " --edge " + url + " --ca " + pki.path("other_ca.pem") + net);
+  EXPECT_EQ(bad.code, 2) << bad.err;
+  EXPECT_NE(bad.err.find(url + ": tls: "), std::string::npos) << bad.err;
+  EXPECT_FALSE(std::filesystem::exists(out));
+  // https:// without --ca is refused before anything is measured.
+  EXPECT_EQ(run(dir, "edgent-profile", kQuick + " --edge " + url + net).code, 2);
 }
 
 TEST(ProfileNetwork, BadOptionsAreUsageErrors) {
