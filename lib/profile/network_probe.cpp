@@ -51,6 +51,11 @@ void require_ok(const net::HttpResult& r, const std::string& url, std::string_vi
                    url, "edge");
   case net::Outcome::unreachable:
     throw NetError(fmt::format("{}: cannot reach the edge: {}", what, r.error), url, "edge");
+  case net::Outcome::timeout:
+    throw NetError(fmt::format("{}: timed out ({}); on a slow link raise --timeout-ms or give "
+                               "smaller --net-sizes",
+                               what, r.error),
+                   url, "edge");
   default:
     throw NetError(fmt::format("{}: {}: {}", what, net::to_string(r.outcome), r.error), url,
                    "edge");
