@@ -36,8 +36,8 @@
 //   net_overhead {samples_ms, median_ms, p95_ms},              // one extra (trivial) net
 //   load [{what, model_bytes, samples_ms, median_ms, p95_ms}],
 //   sweep [{type, shape, features {..}, near_model, samples_ms, median_ms, p95_ms}],
-//   network {...} | absent                                    // --edge: profile/network_probe.cpp
 //     near_model: a variant of one of the model's own layer configurations
+//   network {...} | absent                                    // --edge: profile/network_probe.cpp
 
 namespace edgent::profile {
 
