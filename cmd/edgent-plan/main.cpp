@@ -29,9 +29,15 @@ int main(int argc, char** argv) {
         app.add_option("--scale", opts.scale, "Multiply the trace's bandwidth")
             ->capture_default_str()
             ->check(edgent::cli::positive());
-        app.add_option("--rtt", opts.rtt_ms, "Round-trip time, ms (one RTT per offload)")
-            ->capture_default_str()
-            ->check(CLI::NonNegativeNumber);
+        app.add_option("--rtt", opts.rtt_ms,
+                       "Round-trip time, ms (one RTT per offload; default: the measured RTT of "
+                       "a profile with a network section, else 0)")
+            ->check(CLI::NonNegativeNumber)
+            ->each([&](const std::string&) { opts.rtt_set = true; });
+        edgent::cli::add_input(app, "--network", opts.network_profile,
+                               "Profile (edgent.profile/1) whose measured network (edgent-profile "
+                               "--edge) sets the RTT, per-transfer costs and, without --bandwidth, "
+                               "the rates (default: --device-profile's, else --edge-profile's)");
         app.add_option("--queue", opts.queue_ms, "Expected edge queueing, ms")
             ->capture_default_str()
             ->check(CLI::NonNegativeNumber);

@@ -1,5 +1,7 @@
 // edgent-profile: measured unit, exit, loading and single-layer latencies on this machine.
 #include "cli/common_options.hpp"
+#include "core/error.hpp"
+#include "net/net_options.hpp"
 #include "profile/profiler.hpp"
 
 int main(int argc, char** argv) {
@@ -8,6 +10,8 @@ int main(int argc, char** argv) {
   std::string older;
   double quota = 0;
   bool no_sweep = false;
+  edgent::profile::NetworkProbeOptions network;
+  std::string net_sizes;
   return edgent::cli::run_tool(
       "edgent-profile",
       "Measure a model's execution units, whole-model forward per exit, loading time and a "
@@ -44,7 +48,36 @@ int main(int argc, char** argv) {
         app.add_flag("--no-sweep", no_sweep, "Skip the synthetic sweep (the profile cannot be fitted then)");
         app.add_option("--if-older-than", older,
                        "Only re-profile when the output is older than this (90s, 30m, 12h, 7d); for cron");
+        edgent::net::add_edge_options(app, network.edge);
+        app.get_option("--edge")->description(
+            "Also measure the network to this edge server (edgent-serve): RTT and transfer "
+            "time by size each way, with fitted rates. HOST:PORT, http://HOST:PORT, or "
+            "https://HOST:PORT with --ca")
+            ->default_str("");
+        app.add_option("--net-sizes", net_sizes,
+                       "Payload sizes timed each way with --edge, bytes, K or M suffix "
+                       "(default 1K,4K,16K,64K,256K,1M)")
+            ->type_name("LIST");
+        app.add_option("--net-reps", network.reps, "Timed transfers per size and direction")
+            ->capture_default_str()->check(CLI::Range(1, 10000));
+        app.add_option("--net-rtt-reps", network.rtt_reps, "Timed round trips (GET /v1/health)")
+            ->capture_default_str()->check(CLI::Range(1, 100000));
         app.callback([&] {
+          if (app.count("--edge") > 0) {
+            if (!net_sizes.empty()) {
+              network.sizes = edgent::profile::parse_sizes(net_sizes);
+            }
+            edgent::profile::validate(network);
+            opts.network = network;
+          } else {
+            for (const char* o : {"--net-sizes", "--net-reps", "--net-rtt-reps", "--token-file",
+                                  "--ca", "--emulate-trace", "--trace-scale",
+                                  "--connect-timeout-ms", "--timeout-ms"}) {
+              if (app.count(o) > 0) {
+                throw edgent::UsageError(std::string(o) + " needs --edge");
+              }
+            }
+          }
           if (quota > 0) {
             opts.cpu_quota = quota;
           }

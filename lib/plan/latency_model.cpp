@@ -73,19 +73,19 @@ Breakdown LatencyModel::latency(const Choice& choice, const Network& net) const 
     b.device_ms = segment_ms(p.device_prefix, p.device_boundary_prefix, 0, c);
     if (c < n) {
       b.edge_ms = segment_ms(p.edge_prefix, p.edge_boundary_prefix, c, n) + net.edge_queue_ms;
-      b.up_ms = net.rtt_ms / 2 +
+      b.up_ms = net.rtt_ms / 2 + net.up_fixed_ms +
                 transfer_ms(tensor_bytes(choice.exit_index, c, choice.codec) + net.up_overhead_bytes,
                             net.up_kbps);
-      b.down_ms = net.rtt_ms / 2 +
+      b.down_ms = net.rtt_ms / 2 + net.down_fixed_ms +
                   transfer_ms(m_problem.exits[choice.exit_index].fp32_bytes[n] + net.down_overhead_bytes,
                               net.down_kbps);
     }
   } else {
     b.edge_ms = segment_ms(p.edge_prefix, p.edge_boundary_prefix, 0, c) + net.edge_queue_ms;
     b.device_ms = segment_ms(p.device_prefix, p.device_boundary_prefix, c, n);
-    b.up_ms = net.rtt_ms / 2 +
+    b.up_ms = net.rtt_ms / 2 + net.up_fixed_ms +
               transfer_ms(m_input_bytes[choice.exit_index] + net.up_overhead_bytes, net.up_kbps);
-    b.down_ms = net.rtt_ms / 2 +
+    b.down_ms = net.rtt_ms / 2 + net.down_fixed_ms +
                 transfer_ms(tensor_bytes(choice.exit_index, c, choice.codec) + net.down_overhead_bytes,
                             net.down_kbps);
   }

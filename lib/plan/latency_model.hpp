@@ -10,8 +10,8 @@ namespace edgent::plan {
 struct Breakdown {
   double device_ms = 0; ///< device compute
   double edge_ms = 0;   ///< edge compute plus edge queueing (0 when nothing runs on the edge)
-  double up_ms = 0;     ///< upload: half an RTT plus encoded bytes / uplink bandwidth
-  double down_ms = 0;   ///< download: half an RTT plus bytes / downlink bandwidth
+  double up_ms = 0;     ///< upload: half an RTT, the fixed cost, encoded bytes / uplink bandwidth
+  double down_ms = 0;   ///< download: half an RTT, the fixed cost, bytes / downlink bandwidth
   double total_ms = 0;  ///< the sum; +infinity when a needed link has zero bandwidth
 };
 

@@ -5,6 +5,7 @@
 #include "core/file_io.hpp"
 #include "core/log.hpp"
 #include "dynamic/trace.hpp"
+#include "plan/measured_network.hpp"
 #include "plan/plan_json.hpp"
 
 #include <fmt/format.h>
@@ -15,10 +16,10 @@
 
 // edgent.plan/1 as emitted here:
 //   strategy, feasible, deadline_ms, bandwidth_kbps, up_kbps, down_kbps, rtt_ms, edge_queue_ms,
-//   model_sha256, plan {exit, cut, order, codec, accuracy|null}, accuracy_known,
-//   predicted {device_ms, edge_ms, up_ms, down_ms, total_ms}, reward
+//   up_fixed_ms, down_fixed_ms, model_sha256, plan {exit, cut, order, codec, accuracy|null},
+//   accuracy_known, predicted {device_ms, edge_ms, up_ms, down_ms, total_ms}, reward
 // edgent.sweep/1:
-//   rtt_ms, edge_queue_ms, model_sha256,
+//   rtt_ms, edge_queue_ms, up_fixed_ms, down_fixed_ms, model_sha256,
 //   rows [{bandwidth_kbps, deadline_ms, strategy, feasible, exit, cut, order, codec,
 //          accuracy|null, device_ms, edge_ms, up_ms, down_ms, total_ms, reward}]
 
@@ -34,8 +35,11 @@ bool parse_double(std::string_view s, double& out) {
 }
 
 Network make_network(const PlanOptions& o, double kbps) {
-  return offload_network(o.up_kbps > 0 ? o.up_kbps : kbps, o.down_kbps > 0 ? o.down_kbps : kbps,
-                         o.rtt_ms, o.queue_ms);
+  Network n = offload_network(o.up_kbps > 0 ? o.up_kbps : kbps,
+                              o.down_kbps > 0 ? o.down_kbps : kbps, o.rtt_ms, o.queue_ms);
+  n.up_fixed_ms = o.up_fixed_ms;
+  n.down_fixed_ms = o.down_fixed_ms;
+  return n;
 }
 
 nlohmann::json row_json(const LatencyModel& model, double kbps, double deadline, Strategy s,
@@ -98,6 +102,8 @@ int run_sweep(const PlanOptions& o, const LatencyModel& model, const SearchSpace
   nlohmann::json doc;
   doc["rtt_ms"] = o.rtt_ms;
   doc["edge_queue_ms"] = o.queue_ms;
+  doc["up_fixed_ms"] = o.up_fixed_ms;
+  doc["down_fixed_ms"] = o.down_fixed_ms;
   doc["model_sha256"] = model_sha;
   doc["rows"] = nlohmann::json::array();
   for (const double bw : bws) {
@@ -130,6 +136,47 @@ int run_sweep(const PlanOptions& o, const LatencyModel& model, const SearchSpace
 
 } // namespace
 
+PlanOptions with_measured_network(const PlanOptions& o) {
+  const std::string& path = !o.network_profile.empty()  ? o.network_profile
+                            : !o.inputs.device_profile.empty() ? o.inputs.device_profile
+                                                               : o.inputs.edge_profile;
+  if (path.empty()) {
+    return o;
+  }
+  const auto measured = measured_network(read_artifact(path, "profile"));
+  if (!measured) {
+    if (!o.network_profile.empty()) {
+      throw ConfigError("the profile has no network section; measure one with "
+                        "edgent-profile --edge URL",
+                        path, "network");
+    }
+    return o;
+  }
+  PlanOptions out = o;
+  const std::string from = fmt::format("from {} (measured against {})", path, measured->edge);
+  if (!o.rtt_set) {
+    out.rtt_ms = measured->rtt_ms;
+    log::verbose("rtt {:.3f} ms {}", out.rtt_ms, from);
+  }
+  out.up_fixed_ms = measured->up_fixed_ms();
+  out.down_fixed_ms = measured->down_fixed_ms();
+  log::verbose("fixed cost per transfer {:.3f} ms up, {:.3f} ms down {}", out.up_fixed_ms,
+               out.down_fixed_ms, from);
+  const bool sweep = !o.sweep_bandwidth.empty() || !o.sweep_deadline.empty();
+  if (!sweep && !(o.bandwidth_kbps > 0) && !(o.up_kbps > 0) && !(o.down_kbps > 0) &&
+      o.trace.empty()) {
+    if (measured->up_kbps && measured->down_kbps) {
+      out.up_kbps = *measured->up_kbps;
+      out.down_kbps = *measured->down_kbps;
+      log::verbose("bandwidth {:.0f} kbit/s up, {:.0f} kbit/s down {}", out.up_kbps,
+                   out.down_kbps, from);
+    } else {
+      log::verbose("{} has no finite fitted rate: give the bandwidth", path);
+    }
+  }
+  return out;
+}
+
 std::vector<double> parse_range(const std::string& text, bool geometric,
                                 const std::string& option) {
   const auto a = text.find(':');
@@ -154,7 +201,8 @@ std::vector<double> parse_range(const std::string& text, bool geometric,
   return out;
 }
 
-int run_plan(const PlanOptions& o) {
+int run_plan(const PlanOptions& options) {
+  const PlanOptions o = with_measured_network(options);
   const bool sweep = !o.sweep_bandwidth.empty() || !o.sweep_deadline.empty();
   if (!sweep && !(o.deadline_ms > 0)) {
     throw UsageError("--deadline must be > 0 ms");
@@ -173,7 +221,8 @@ int run_plan(const PlanOptions& o) {
     kbps = trace.at(o.at_s);
     log::verbose("{}: bandwidth at {} s: {} kbps", trace.path, o.at_s, kbps);
   } else if (!(kbps > 0) && !(o.up_kbps > 0 && o.down_kbps > 0)) {
-    throw UsageError("give --bandwidth, --up and --down, or --trace with --at");
+    throw UsageError("give --bandwidth, --up and --down, --trace with --at, or a profile "
+                     "with a network section (edgent-profile --edge)");
   }
   const Network net = make_network(o, kbps);
   const Decision d = decide(model, net, o.deadline_ms, strategy, space);
@@ -204,6 +253,8 @@ int run_plan(const PlanOptions& o) {
   doc["down_kbps"] = net.down_kbps;
   doc["rtt_ms"] = net.rtt_ms;
   doc["edge_queue_ms"] = net.edge_queue_ms;
+  doc["up_fixed_ms"] = net.up_fixed_ms;
+  doc["down_fixed_ms"] = net.down_fixed_ms;
   doc["model_sha256"] = loaded.model_sha256;
   doc["accuracy_known"] = model.problem().accuracy_known();
   doc["plan"] = plan_to_json(record);

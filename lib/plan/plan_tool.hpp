@@ -16,6 +16,13 @@ struct PlanOptions {
   double at_s = 0;            ///< time in the trace, seconds
   double scale = 1;           ///< multiplies the trace's bandwidth
   double rtt_ms = 0;          ///< round-trip time
+  bool rtt_set = false;       ///< --rtt was given (else a measured network's RTT replaces rtt_ms)
+  /// Profile (edgent.profile/1) whose `network` section (edgent-profile --edge) supplies the
+  /// RTT, the per-transfer fixed costs and, when no bandwidth is given, the rates; empty = the
+  /// device profile's, else the edge profile's, when they have one.
+  std::string network_profile;
+  double up_fixed_ms = 0;     ///< fixed cost per upload besides half the RTT (measured only)
+  double down_fixed_ms = 0;   ///< fixed cost per download besides half the RTT (measured only)
   double queue_ms = 0;        ///< expected edge queueing
   double deadline_ms = 0;     ///< latency requirement (> 0)
   std::string strategy = "edgent";
@@ -25,6 +32,13 @@ struct PlanOptions {
   std::string csv;            ///< sweep table as CSV; empty = none
   long time_decisions = 0;    ///< > 0: time this many decisions and print µs/decision
 };
+
+/// Applies the measured network of @p o's profile (see network_profile), if any: --rtt defaults
+/// to its RTT median, the fixed costs come from its intercepts and, for a single plan given no
+/// --bandwidth, --up, --down or --trace, its fitted rates are the bandwidth. Explicit options
+/// win. Says on --verbose which values came from the profile. Throws ConfigError when an
+/// explicit network_profile has no network section.
+PlanOptions with_measured_network(const PlanOptions& o);
 
 /// Runs edgent-plan: writes the plan (exit code 0, or 3 when infeasible: the fastest plan is
 /// still written, flagged), or with a sweep the table of every strategy's plan over the grid.

@@ -74,6 +74,10 @@ struct Network {
   /// Bytes each offloaded transfer carries besides the tensor payload (protocol headers).
   double up_overhead_bytes = 0;
   double down_overhead_bytes = 0;
+  /// Fixed time each offloaded transfer costs besides half the RTT and its bytes (the edge's
+  /// handling of a request, as a measured network profile shows), ms.
+  double up_fixed_ms = 0;
+  double down_fixed_ms = 0;
 };
 
 /// What edgent-infer's POST /v1/infer adds to an upload besides the encoded payload: the

@@ -43,8 +43,9 @@
 //                 chains [{side, boundaries, boundary_bytes, split {TIMING}}]}
 //     split: sum of a synthetic chain's unit nets - the chain as one net
 //   load [{what, model_bytes, samples_ms, median_ms, p95_ms}],
-//   sweep [{type, shape, features {..}, near_model, samples_ms, median_ms, p95_ms}]
+//   sweep [{type, shape, features {..}, near_model, samples_ms, median_ms, p95_ms}],
 //     near_model: a variant of one of the model's own layer configurations
+//   network {...} | absent                                    // --edge: profile/network_probe.cpp
 //   Every timing is one run, timed in rotation with others (measure_rotation), and every
 //   timing entry has samples_ms, median_ms, mean_ms, p95_ms. Under a CPU quota (clock "cpu")
 //   a sample is the run's CPU time times cpu_slowdown, the profile's measured wall/CPU ratio.
@@ -457,6 +458,10 @@ int run_profile_command(const ProfileOptions& options, int progress_mode) {
       }
     }
   }
+  // First, so that an unreachable edge fails fast; outside the quota, which emulates the
+  // device's CPU, not its link.
+  const auto network = options.network ? std::optional(to_json(measure_network(*options.network)))
+                                        : std::nullopt;
   nlohmann::json doc;
   {
     const CpuQuotaScope quota(options.cpu_quota, options.role);
@@ -464,6 +469,9 @@ int run_profile_command(const ProfileOptions& options, int progress_mode) {
       log::verbose("running under a CPU quota of {} CPUs", *options.cpu_quota);
     }
     doc = run_profile(options, progress_mode);
+  }
+  if (network) {
+    doc["network"] = *network;
   }
   write_artifact(options.output, std::move(doc), "profile", "edgent-profile");
   return 0;

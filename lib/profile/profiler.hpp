@@ -1,5 +1,6 @@
 #pragma once
 
+#include "profile/network_probe.hpp"
 #include "profile/sweep.hpp"
 
 #include <nlohmann/json.hpp>
@@ -22,6 +23,9 @@ struct ProfileOptions {
   SweepOptions sweep_options;
   int anchor_points = 8;              ///< sweep variants around each distinct unit configuration
   std::optional<double> if_older_than_s;  ///< skip when the output is younger than this
+  /// With --edge: also measure the network to that edge server (the `network` section),
+  /// before the model and outside any CPU quota; none = no network section.
+  std::optional<NetworkProbeOptions> network;
 };
 
 /// Measures the model's units (one segment net per unit, as deployed; a block that cannot be
@@ -32,8 +36,8 @@ struct ProfileOptions {
 /// schema/generator). @p progress_mode is Progress::Mode as int.
 nlohmann::json run_profile(const ProfileOptions& options, int progress_mode);
 
-/// Runs edgent-profile end to end: quota, measurement, atomic write; honours
-/// if_older_than_s. Returns the exit code.
+/// Runs edgent-profile end to end: the network (when asked), quota, measurement, atomic
+/// write; honours if_older_than_s. Returns the exit code.
 int run_profile_command(const ProfileOptions& options, int progress_mode);
 
 /// Parses a duration such as "90s", "30m", "12h", "7d" (a bare number is seconds).
