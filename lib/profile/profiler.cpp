@@ -117,6 +117,89 @@ nlohmann::json stats_with(nlohmann::json j, const TimingStats& s) {
   return j;
 }
 
+/// What a unit's time includes for running as a net of its own, per boundary between two
+/// units of a segment: two synthetic chains (small and large tensors), each timed as one net
+/// and as one net per unit, run as the model's units are (SegmentRunner). Per round and
+/// chain, D = sum of the unit nets - the chain = boundaries * fixed + per_byte * bytes
+/// crossing the boundaries; the two chains give fixed and per_byte.
+class BoundaryCost {
+public:
+  /// Adds the works of both chains to @p works (each chain as one net, then its unit nets),
+  /// their inputs to @p inputs.
+  BoundaryCost(int threads, std::vector<TimedWork>& works, std::deque<cv::Mat>& inputs) {
+    for (const std::int64_t side : {kSplitSmallSide, kSplitLargeSide}) {
+      Split& sp = m_splits.emplace_back();
+      sp.side = side;
+      sp.runner = std::make_unique<model::SegmentRunner>(
+          model::OnnxGraph::from_bytes(build_split_chain(side), fmt::format("split chain {}", side)),
+          threads);
+      model::SegmentRunner& r = *sp.runner;
+      const model::ExitChain& chain = r.partition().exits.front();
+      const std::vector<int> cuts = chain.cut_points();
+      sp.first = works.size();
+      sp.units = cuts.size() - 1;
+      r.prepare(1, 0, chain.size());
+      const cv::Mat& in = inputs.emplace_back(random_blob(r.cut_shape(1, 0), 5));
+      works.push_back({[&r, &in] { r.run_exit(1, in); }, touch(in)});
+      for (std::size_t k = 0; k + 1 < cuts.size(); ++k) {
+        const int from = cuts[k];
+        const int to = cuts[k + 1];
+        r.prepare(1, from, to);
+        const cv::Mat& input = inputs.emplace_back(random_blob(r.cut_shape(1, from), 5));
+        works.push_back({[&r, &input, from, to] { r.run(1, from, to, input); }, touch(input)});
+        if (k > 0) {
+          sp.boundary_bytes += static_cast<double>(input.total() * input.elemSize());
+        }
+      }
+    }
+  }
+
+  /// The profile's net_overhead section, from @p timed (the stats of all works, in order).
+  nlohmann::json to_json(const std::vector<TimingStats>& timed) const {
+    std::vector<std::vector<double>> split_d(m_splits.size());
+    for (std::size_t k = 0; k < m_splits.size(); ++k) {
+      const Split& sp = m_splits[k];
+      for (std::size_t r = 0; r < timed[sp.first].samples_ms.size(); ++r) {
+        double parts = 0;
+        for (std::size_t i = 1; i <= sp.units; ++i) {
+          parts += timed[sp.first + i].samples_ms[r];
+        }
+        split_d[k].push_back(parts - timed[sp.first].samples_ms[r]);
+      }
+    }
+    const Split& small = m_splits[0];
+    const Split& large = m_splits[1];
+    std::vector<double> fixed_samples;
+    std::vector<double> per_byte_samples;
+    for (std::size_t r = 0; r < split_d[0].size(); ++r) {
+      const double per_byte = (split_d[1][r] - split_d[0][r]) / (large.boundary_bytes - small.boundary_bytes);
+      per_byte_samples.push_back(per_byte);
+      fixed_samples.push_back((split_d[0][r] - per_byte * small.boundary_bytes) /
+                              static_cast<double>(small.units - 1));
+    }
+    nlohmann::json j = profile::to_json(summarize(std::move(fixed_samples)));
+    j["per_byte"] = profile::to_json(summarize(std::move(per_byte_samples)));
+    j["chains"] = nlohmann::json::array();
+    for (std::size_t k = 0; k < m_splits.size(); ++k) {
+      j["chains"].push_back({{"side", m_splits[k].side},
+                             {"boundaries", m_splits[k].units - 1},
+                             {"boundary_bytes", m_splits[k].boundary_bytes},
+                             {"split", profile::to_json(summarize(std::move(split_d[k])))}});
+    }
+    return j;
+  }
+
+private:
+  struct Split {
+    std::int64_t side = 0;
+    std::unique_ptr<model::SegmentRunner> runner;
+    std::size_t first = 0;  ///< works[first] is the chain, then one work per unit
+    std::size_t units = 0;
+    double boundary_bytes = 0;  ///< fp32 bytes crossing the chain's boundaries
+  };
+  std::vector<Split> m_splits;
+};
+
 } // namespace
 
 double parse_duration_s(const std::string& text) {
@@ -255,43 +338,7 @@ nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
                      },
                      touch(image)});
   }
-  // What a unit's time includes for running as a net of its own, per boundary between
-  // units: two synthetic chains (small and large tensors), each timed as one net and as one
-  // net per unit, run as the model's units are (SegmentRunner). Per round and chain, D = sum
-  // of the units - the chain; D = boundaries * fixed + per_byte * bytes crossing boundaries.
-  struct Split {
-    std::int64_t side;
-    std::unique_ptr<model::SegmentRunner> runner;
-    std::size_t first = 0;   // works[first] is the chain, then one work per unit
-    std::size_t units = 0;
-    double boundary_bytes = 0;
-  };
-  std::vector<Split> splits;
-  for (const std::int64_t side : {kSplitSmallSide, kSplitLargeSide}) {
-    Split& sp = splits.emplace_back();
-    sp.side = side;
-    sp.runner = std::make_unique<model::SegmentRunner>(
-        model::OnnxGraph::from_bytes(build_split_chain(side), fmt::format("split chain {}", side)),
-        options.threads);
-    model::SegmentRunner& r = *sp.runner;
-    const model::ExitChain& chain = r.partition().exits.front();
-    const std::vector<int> cuts = chain.cut_points();
-    sp.first = works.size();
-    sp.units = cuts.size() - 1;
-    r.prepare(1, 0, chain.size());
-    const cv::Mat& in = inputs.emplace_back(random_blob(r.cut_shape(1, 0), 5));
-    works.push_back({[&r, &in] { r.run_exit(1, in); }, touch(in)});
-    for (std::size_t k = 0; k + 1 < cuts.size(); ++k) {
-      const int from = cuts[k];
-      const int to = cuts[k + 1];
-      r.prepare(1, from, to);
-      const cv::Mat& input = inputs.emplace_back(random_blob(r.cut_shape(1, from), 5));
-      works.push_back({[&r, &input, from, to] { r.run(1, from, to, input); }, touch(input)});
-      if (k > 0) {
-        sp.boundary_bytes += static_cast<double>(input.total() * input.elemSize());
-      }
-    }
-  }
+  const BoundaryCost boundary_cost(options.threads, works, inputs);
   // The sweep, in groups of kSweepGroup points in a shuffled (fixed) order, each timed in one
   // rotation with the model's works: sweep points and units then run in the same company, so
   // a regression fitted on the one predicts the other; only one group's nets are loaded at a
@@ -376,36 +423,7 @@ nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
   }
   load.push_back(
       stats_with({{"what", "model"}, {"model_bytes", whole.size()}}, time_load(whole, 3, clock)));
-  std::vector<std::vector<double>> split_d(splits.size());
-  for (std::size_t k = 0; k < splits.size(); ++k) {
-    const Split& sp = splits[k];
-    for (std::size_t r = 0; r < timed[sp.first].samples_ms.size(); ++r) {
-      double parts = 0;
-      for (std::size_t i = 1; i <= sp.units; ++i) {
-        parts += timed[sp.first + i].samples_ms[r];
-      }
-      split_d[k].push_back(parts - timed[sp.first].samples_ms[r]);
-    }
-  }
-  const Split& small = splits[0];
-  const Split& large = splits[1];
-  std::vector<double> fixed_samples;
-  std::vector<double> per_byte_samples;
-  for (std::size_t r = 0; r < split_d[0].size(); ++r) {
-    const double per_byte = (split_d[1][r] - split_d[0][r]) / (large.boundary_bytes - small.boundary_bytes);
-    per_byte_samples.push_back(per_byte);
-    fixed_samples.push_back((split_d[0][r] - per_byte * small.boundary_bytes) /
-                            static_cast<double>(small.units - 1));
-  }
-  nlohmann::json overhead_json = to_json(summarize(std::move(fixed_samples)));
-  overhead_json["per_byte"] = to_json(summarize(std::move(per_byte_samples)));
-  overhead_json["chains"] = nlohmann::json::array();
-  for (std::size_t k = 0; k < splits.size(); ++k) {
-    overhead_json["chains"].push_back({{"side", splits[k].side},
-                                       {"boundaries", splits[k].units - 1},
-                                       {"boundary_bytes", splits[k].boundary_bytes},
-                                       {"split", to_json(summarize(std::move(split_d[k])))}});
-  }
+  nlohmann::json overhead_json = boundary_cost.to_json(timed);
   progress.advance();
 
   progress.finish();
