@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fig. 5-style: per-unit latency predicted by the regressions (edgent-fit, trained on the
-# synthetic sweep with the model's own units held out) vs measured (the profile's medians), on
+# synthetic sweep with the model's own units held out) vs measured (the profile's estimate: median, mean under a CPU quota), on
 # the device and the edge, from `edgent-fit --predict` of the cached profiles; MAPE per role.
 . "$(dirname "$0")/common.sh"
 need_fits
@@ -36,7 +36,7 @@ gnuplot -e "dir='$DIR'; dm='$dm'; em='$em'" "$HERE/regression.gp"
   echo "# regression: predicted vs measured latency per unit (paper Fig. 5 style)"
   echo
   machine_md
-  echo "- measured: the cached demo-sized profiles (medians); predicted: edgent-fit's per-type"
+  echo "- measured: the cached demo-sized profiles (their estimate: median, mean under the quota); predicted: edgent-fit's per-type"
   echo "  regressions, trained on the synthetic sweep with the model's own units held out"
   echo
   echo "![regression](regression.png)"
