@@ -35,8 +35,10 @@ int main(int argc, char** argv) {
         app.add_option("--sweep-points", opts.sweep_options.points_per_type,
                        "Synthetic configurations per layer type (conv gets twice as many)")
             ->capture_default_str()->check(CLI::Range(3, 10000));
-        app.add_option("--sweep-reps", opts.sweep_options.reps, "Timed runs per sweep configuration")
-            ->capture_default_str()->check(CLI::Range(1, 10000));
+        app.add_option("--sweep-reps", opts.sweep_options.reps,
+                       "Timed runs per sweep configuration (default 9, 27 under --cpu-quota)")
+            ->check(CLI::Range(1, 10000))
+            ->each([&](const std::string&) { opts.sweep_options.reps_set = true; });
         app.add_option("--anchor-points", opts.anchor_points,
                        "Sweep variants around each distinct layer configuration of the model")
             ->capture_default_str()->check(CLI::Range(0, 1000));

@@ -263,6 +263,11 @@ nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
   // Under a CPU quota every sample is the run's CPU time, scaled at the end by the wall/CPU
   // ratio of the whole profile (the quota's average slowdown); see SampleClock.
   const SampleClock clock = current_cpu_quota() ? SampleClock::cpu : SampleClock::wall;
+  // A sweep point's samples come from one group's rounds only; under a quota their mean is
+  // noisy (a stop's refill cost lands on few runs), so it takes three times as many.
+  const int sweep_reps = clock == SampleClock::cpu && !options.sweep_options.reps_set
+                             ? 3 * options.sweep_options.reps
+                             : options.sweep_options.reps;
   const WallCpuMeter meter;
   Progress::Options popts;
   popts.mode = static_cast<Progress::Mode>(progress_mode);
@@ -381,7 +386,7 @@ nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
     const std::vector<TimingStats> group_timed =
         measure_rotation(group, g == 0 ? std::max(options.warmup, options.sweep_options.warmup)
                                        : options.sweep_options.warmup,
-                         options.sweep_options.reps, clock);
+                         sweep_reps, clock);
     add_model_samples(group_timed, end - g);
     for (std::size_t k = g; k < end; ++k) {
       SweepPoint& p = points[k - g];
@@ -451,7 +456,7 @@ nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
        {{"warmup", options.warmup},
         {"reps", options.reps},
         {"sweep_warmup", options.sweep_options.warmup},
-        {"sweep_reps", options.sweep_options.reps},
+        {"sweep_reps", sweep_reps},
         {"clock", to_string(clock)},
         {"estimate", clock == SampleClock::cpu ? "mean_ms" : "median_ms"},
         {"cpu_slowdown", slowdown ? nlohmann::json(*slowdown) : nlohmann::json()},

@@ -21,7 +21,7 @@ struct ProfileOptions {
   std::optional<double> cpu_quota;    ///< CPUs (0.5 = half a core); needs root
   bool sweep = true;                  ///< run the synthetic single-layer sweep
   SweepOptions sweep_options;
-  int anchor_points = 8;              ///< sweep variants around each distinct unit configuration
+  int anchor_points = 12;             ///< sweep variants around each distinct unit configuration
   std::optional<double> if_older_than_s;  ///< skip when the output is younger than this
   /// With --edge: also measure the network to that edge server (the `network` section),
   /// before the model and outside any CPU quota; none = no network section.

@@ -22,7 +22,8 @@ struct SweepPoint {
 struct SweepOptions {
   int points_per_type = 16;     ///< configurations per layer type (conv gets twice as many)
   int warmup = 2;
-  int reps = 9;
+  int reps = 9;                 ///< timed runs per configuration (tripled under a CPU quota unless set)
+  bool reps_set = false;        ///< reps was chosen by the user
   double max_flops = 4e8;       ///< skip configurations heavier than this
   bool max_flops_set = false;   ///< max_flops was chosen by the user (else the profiler adapts it)
   std::uint64_t seed = 1;

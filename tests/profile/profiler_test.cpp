@@ -77,6 +77,7 @@ TEST_F(ProfilerTest, CiSizedProfileRunsEndToEndIntoAFit) {
   EXPECT_EQ(settings.at("clock").string(), "wall") << "no CPU quota in force";
   EXPECT_EQ(settings.at("estimate").string(), "median_ms");
   EXPECT_TRUE(settings.at("cpu_slowdown").is_null());
+  EXPECT_EQ(settings.at("sweep_reps").integer(), o.sweep_options.reps);
   EXPECT_GT(root.at("net_overhead").at("samples_ms").size(), 0u);
   for (const JsonView& e : root.at("exits").elements()) {
     EXPECT_GT(e.at("median_ms").number(), 0);
@@ -123,6 +124,7 @@ TEST_F(ProfilerTest, UnderACpuQuotaSamplesAreScaledCpuTimeAndFitsReadTheMean) {
   EXPECT_EQ(settings.at("clock").string(), "cpu");
   EXPECT_EQ(settings.at("estimate").string(), "mean_ms");
   EXPECT_EQ(regress::profile_estimate_key(profile.root()), "mean_ms");
+  EXPECT_EQ(settings.at("sweep_reps").integer(), 3 * o.sweep_options.reps) << "tripled under a quota";
   // Half a CPU: wall time runs about twice the CPU time (more when the machine is busy).
   EXPECT_GT(settings.at("cpu_slowdown").number(), 1.5);
   EXPECT_LT(settings.at("cpu_slowdown").number(), 50.0);
