@@ -248,6 +248,17 @@ nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
       }
       sweep.max_flops = std::clamp(4 * largest, 2e7, sweep.max_flops);
     }
+    // And up to four times the model's largest unit in memory (at least 4 MB).
+    double largest_bytes = 0;
+    for (const auto& chain : part.exits) {
+      for (const auto& unit : chain.units) {
+        const auto in = unit.features.find("in_size");
+        largest_bytes = std::max(largest_bytes, 4.0 * static_cast<double>(unit.params) +
+                                                    4.0 * (in == unit.features.end() ? 0.0 : in->second) +
+                                                    static_cast<double>(unit.output_bytes));
+      }
+    }
+    sweep.max_bytes = std::max(4 * largest_bytes, 4e6);
     sweep_configs_list = sweep_configs(sweep);
     // Variants around the model's own layer configurations, so that the regressions are
     // accurate where the model lives; the units themselves stay out of the training set.

@@ -52,6 +52,21 @@ double config_flops(const SweepConfig& c) {
   return in;
 }
 
+/// Bytes of a configuration's weights, input and output (fp32, same padding).
+double config_bytes(const SweepConfig& c) {
+  const double in = static_cast<double>(c.c * c.h * c.w);
+  if (c.type == "conv") {
+    const double oh = static_cast<double>(out_size(c.h, c.kernel, c.stride, c.kernel / 2));
+    const double ow = static_cast<double>(out_size(c.w, c.kernel, c.stride, c.kernel / 2));
+    return 4.0 * (static_cast<double>(c.filters * c.c * c.kernel * c.kernel) + in +
+                  static_cast<double>(c.filters) * oh * ow);
+  }
+  if (c.type == "fc") {
+    return 4.0 * (static_cast<double>(c.c * c.filters) + in + static_cast<double>(c.filters));
+  }
+  return 8.0 * in;  // input and an output at most as large
+}
+
 std::vector<float> random_values(std::size_t n, std::mt19937_64& rng) {
   std::uniform_real_distribution<float> u(-0.1f, 0.1f);
   std::vector<float> v(n);
@@ -97,7 +112,8 @@ std::vector<SweepConfig> sweep_configs(const SweepOptions& options) {
         c.h = c.w = 1;
         c.c = log_uniform(rng, 10, 10000);
       }
-      if (static_cast<double>(c.c * c.h * c.w) > 4e6 || config_flops(c) > options.max_flops) {
+      if (static_cast<double>(c.c * c.h * c.w) > 4e6 || config_flops(c) > options.max_flops ||
+          config_bytes(c) > options.max_bytes) {
         continue;
       }
       out.push_back(c);

@@ -26,6 +26,10 @@ struct SweepOptions {
   bool reps_set = false;        ///< reps was chosen by the user
   double max_flops = 4e8;       ///< skip configurations heavier than this
   bool max_flops_set = false;   ///< max_flops was chosen by the user (else the profiler adapts it)
+  /// Skip configurations whose weights, input and output take more bytes than this (fp32).
+  /// The sweep is timed in rotations with the model: one net far larger than the model's
+  /// own would flush the cache for every net of its rotation.
+  double max_bytes = 1e9;
   std::uint64_t seed = 1;
   std::vector<std::string> types{"conv", "relu", "pool", "lrn", "dropout", "fc", "softmax"};
 };

@@ -134,6 +134,24 @@ TEST(Sweep, ConfigsAreDeterministicAndCoverEveryType) {
   EXPECT_EQ(types.size(), o.types.size());
 }
 
+TEST(Sweep, MaxBytesKeepsOutLayersLargerThanTheModels) {
+  SweepOptions o;
+  o.points_per_type = 8;
+  o.max_bytes = 2e6;
+  const auto configs = sweep_configs(o);
+  ASSERT_FALSE(configs.empty());
+  for (const SweepConfig& c : configs) {
+    const double in = 4.0 * static_cast<double>(c.c * c.h * c.w);
+    double weights = 0;
+    if (c.type == "conv") {
+      weights = 4.0 * static_cast<double>(c.filters * c.c * c.kernel * c.kernel);
+    } else if (c.type == "fc") {
+      weights = 4.0 * static_cast<double>(c.c * c.filters);
+    }
+    EXPECT_LE(in + weights, 2e6) << c.type << " " << c.c << "x" << c.h << " f" << c.filters;
+  }
+}
+
 TEST(Sweep, EveryModelLoadsAndRunsInOpenCv) {
   SweepOptions o;
   o.points_per_type = 2;
