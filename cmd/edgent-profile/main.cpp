@@ -24,8 +24,11 @@ int main(int argc, char** argv) {
         edgent::cli::add_output(app, opts.output, "Profile (edgent.profile/1)");
         app.add_option("--warmup", opts.warmup, "Untimed rounds of runs before timing starts")
             ->capture_default_str()->check(CLI::Range(0, 1000));
-        app.add_option("--reps", opts.reps, "Timed runs per unit and exit, at least (each run is a sample; all are kept)")
-            ->capture_default_str()->check(CLI::Range(1, 100000));
+        app.add_option("--reps", opts.reps,
+                       "Timed runs per unit and exit, at least (default 31, 93 under --cpu-quota; "
+                       "each run is a sample, all are kept)")
+            ->check(CLI::Range(1, 100000))
+            ->each([&](const std::string&) { opts.reps_set = true; });
         app.add_option("--threads", opts.threads, "OpenCV threads")
             ->capture_default_str()->check(CLI::Range(1, 1024));
         app.add_option("--cpu-quota", quota,

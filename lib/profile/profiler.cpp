@@ -64,6 +64,9 @@ namespace fs = std::filesystem;
 constexpr std::int64_t kSplitSmallSide = 14;
 constexpr std::int64_t kSplitLargeSide = 56;
 
+/// Weights and tensors of the sweep nets loaded at once (one rotation), bytes.
+constexpr double kSweepGroupBytes = 256e6;
+
 cv::Mat random_blob(const std::vector<int>& shape, std::uint64_t seed) {
   cv::Mat m(shape, CV_32F);
   cv::RNG rng(seed);
@@ -274,11 +277,12 @@ nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
   // Under a CPU quota every sample is the run's CPU time, scaled at the end by the wall/CPU
   // ratio of the whole profile (the quota's average slowdown); see SampleClock.
   const SampleClock clock = current_cpu_quota() ? SampleClock::cpu : SampleClock::wall;
-  // A sweep point's samples come from one group's rounds only; under a quota their mean is
-  // noisy (a stop's refill cost lands on few runs), so it takes three times as many.
-  const int sweep_reps = clock == SampleClock::cpu && !options.sweep_options.reps_set
-                             ? 3 * options.sweep_options.reps
-                             : options.sweep_options.reps;
+  // Under a quota the mean is read, and it is noisy (a stop's refill cost lands on few
+  // runs): three times as many runs, unless the user chose.
+  const bool quota = clock == SampleClock::cpu;
+  const int sweep_reps = quota && !options.sweep_options.reps_set ? 3 * options.sweep_options.reps
+                                                                  : options.sweep_options.reps;
+  const int reps = quota && !options.reps_set ? 3 * options.reps : options.reps;
   const WallCpuMeter meter;
   Progress::Options popts;
   popts.mode = static_cast<Progress::Mode>(progress_mode);
@@ -355,10 +359,11 @@ nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
                      touch(image)});
   }
   const BoundaryCost boundary_cost(options.threads, works, inputs);
-  // The sweep, in groups of kSweepGroup points in a shuffled (fixed) order, each timed in one
-  // rotation with the model's works: sweep points and units then run in the same company, so
-  // a regression fitted on the one predicts the other; only one group's nets are loaded at a
-  // time. The model's works collect samples from every group.
+  // The sweep, in a shuffled (fixed) order, timed in one rotation with the model's works:
+  // sweep points and units then run in the same company, so a regression fitted on the one
+  // predicts the other. A rotation's company sets every net's speed (by up to 40%), so the
+  // sweep is split into groups only to bound memory (kSweepGroupBytes of weights and tensors
+  // loaded at a time); the model's works collect samples from every group.
   std::vector<std::vector<double>> model_samples(works.size());
   const auto add_model_samples = [&](const std::vector<TimingStats>& stats, std::size_t offset) {
     for (std::size_t i = 0; i < works.size(); ++i) {
@@ -367,13 +372,30 @@ nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
     }
   };
   nlohmann::json load = nlohmann::json::array();
-  constexpr std::size_t kSweepGroup = 32;
   std::vector<std::size_t> order(sweep_configs_list.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
   std::shuffle(order.begin(), order.end(), std::mt19937_64(options.sweep_options.seed + 2));
+  std::vector<std::size_t> group_ends;  // groups of kSweepGroupBytes at most (at least one point)
+  double group_bytes = 0;
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    const double bytes = config_bytes(sweep_configs_list[order[k]]);
+    if (k > 0 && group_bytes + bytes > kSweepGroupBytes) {
+      group_ends.push_back(k);
+      group_bytes = 0;
+    }
+    group_bytes += bytes;
+  }
+  if (!order.empty()) {
+    group_ends.push_back(order.size());
+  }
+  // Every group's rounds also time the model's works; together they take at least --reps.
+  const int group_rounds =
+      group_ends.empty() ? 0
+                         : std::max(sweep_reps, (reps + static_cast<int>(group_ends.size()) - 1) /
+                                                    static_cast<int>(group_ends.size()));
   std::vector<nlohmann::json> sweep(order.size());
-  for (std::size_t g = 0; g < order.size(); g += kSweepGroup) {
-    const std::size_t end = std::min(order.size(), g + kSweepGroup);
+  for (std::size_t gi = 0, g = 0; gi < group_ends.size(); g = group_ends[gi++]) {
+    const std::size_t end = group_ends[gi];
     std::vector<SweepPoint> points;
     std::deque<model::SegmentRunner> runners;  // run as the model's units are
     std::deque<cv::Mat> blobs;
@@ -397,7 +419,7 @@ nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
     const std::vector<TimingStats> group_timed =
         measure_rotation(group, g == 0 ? std::max(options.warmup, options.sweep_options.warmup)
                                        : options.sweep_options.warmup,
-                         sweep_reps, clock);
+                         group_rounds, clock);
     add_model_samples(group_timed, end - g);
     for (std::size_t k = g; k < end; ++k) {
       SweepPoint& p = points[k - g];
@@ -408,11 +430,11 @@ nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
       progress.advance();
     }
   }
-  // Rounds without sweep points until the model's works have options.reps samples.
-  if (model_samples.front().size() < static_cast<std::size_t>(options.reps)) {
+  // Rounds without sweep points until the model's works have reps samples.
+  if (model_samples.front().size() < static_cast<std::size_t>(reps)) {
     const std::vector<TimingStats> more = measure_rotation(
         works, model_samples.front().empty() ? options.warmup : 0,
-        options.reps - static_cast<int>(model_samples.front().size()), clock);
+        reps - static_cast<int>(model_samples.front().size()), clock);
     add_model_samples(more, 0);
   }
   std::vector<TimingStats> timed;
@@ -465,7 +487,7 @@ nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
       {"model", {{"file", onnx_path}, {"sha256", graph->sha256()}, {"bytes", whole.size()}}},
       {"settings",
        {{"warmup", options.warmup},
-        {"reps", options.reps},
+        {"reps", reps},
         {"sweep_warmup", options.sweep_options.warmup},
         {"sweep_reps", sweep_reps},
         {"clock", to_string(clock)},

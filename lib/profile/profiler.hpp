@@ -16,7 +16,8 @@ struct ProfileOptions {
   std::string role = "device";        ///< any label: device, edge, ...
   std::string output = "-";           ///< edgent.profile/1 ("-" = stdout)
   int warmup = 3;
-  int reps = 31;
+  int reps = 31;                      ///< tripled under a CPU quota unless reps_set
+  bool reps_set = false;
   int threads = 1;                    ///< OpenCV threads
   std::optional<double> cpu_quota;    ///< CPUs (0.5 = half a core); needs root
   bool sweep = true;                  ///< run the synthetic single-layer sweep

@@ -52,7 +52,8 @@ double config_flops(const SweepConfig& c) {
   return in;
 }
 
-/// Bytes of a configuration's weights, input and output (fp32, same padding).
+} // namespace
+
 double config_bytes(const SweepConfig& c) {
   const double in = static_cast<double>(c.c * c.h * c.w);
   if (c.type == "conv") {
@@ -66,6 +67,8 @@ double config_bytes(const SweepConfig& c) {
   }
   return 8.0 * in;  // input and an output at most as large
 }
+
+namespace {
 
 std::vector<float> random_values(std::size_t n, std::mt19937_64& rng) {
   std::uniform_real_distribution<float> u(-0.1f, 0.1f);

@@ -45,6 +45,9 @@ struct SweepConfig {
 };
 std::vector<SweepConfig> sweep_configs(const SweepOptions& options);
 
+/// Bytes of a configuration's weights, input and output (fp32, same padding).
+double config_bytes(const SweepConfig& config);
+
 /// Configurations around given ones ("anchors", e.g. a model's own layers): @p per_anchor
 /// variants of each with channels, size and filters scaled by random factors in [1/2, 2]
 /// (fixed seed). The anchors themselves are never included, so a model's units stay held out.

@@ -125,6 +125,7 @@ TEST_F(ProfilerTest, UnderACpuQuotaSamplesAreScaledCpuTimeAndFitsReadTheMean) {
   EXPECT_EQ(settings.at("estimate").string(), "mean_ms");
   EXPECT_EQ(regress::profile_estimate_key(profile.root()), "mean_ms");
   EXPECT_EQ(settings.at("sweep_reps").integer(), 3 * o.sweep_options.reps) << "tripled under a quota";
+  EXPECT_EQ(settings.at("reps").integer(), 3 * o.reps);
   // Half a CPU: wall time runs about twice the CPU time (more when the machine is busy).
   EXPECT_GT(settings.at("cpu_slowdown").number(), 1.5);
   EXPECT_LT(settings.at("cpu_slowdown").number(), 50.0);
