@@ -73,6 +73,27 @@ LinearModel fit_linear(const std::vector<Sample>& samples, const std::vector<std
   for (std::size_t j = 0; j < names.size(); ++j) {
     model.coef.push_back(x.at<double>(static_cast<int>(j + 1), 0) / scale[j]);
   }
+  // Least squares on relative errors weighs the ratios y/ŷ by 1/y and is biased low for the
+  // unweighted mean when the law misses: rescale so that the mean of y/ŷ is 1.
+  double ratios = 0;
+  std::size_t n = 0;
+  for (const Sample& s : samples) {
+    double p = model.intercept;
+    for (std::size_t j = 0; j < names.size(); ++j) {
+      p += model.coef[j] * feature(s.features, names[j]);
+    }
+    if (p > 0) {
+      ratios += s.ms / p;
+      ++n;
+    }
+  }
+  if (n > 0 && std::isfinite(ratios) && ratios > 0) {
+    const double c = ratios / static_cast<double>(n);
+    model.intercept *= c;
+    for (double& coef : model.coef) {
+      coef *= c;
+    }
+  }
   return model;
 }
 

@@ -40,7 +40,9 @@ struct FitQuality {
 };
 
 /// Least squares minimising the *relative* error Σ((ŷ−y)/y)², so that fast and slow layers
-/// weigh alike (latencies span orders of magnitude). Features are scaled before solving.
+/// weigh alike (latencies span orders of magnitude), then scaled so that the mean of y/ŷ over
+/// @p samples is 1 (relative least squares is biased low where the law misses). Features are
+/// scaled before solving.
 /// Throws ConfigError when there are fewer samples than coefficients, or a sample has
 /// y ≤ 0 or lacks a feature.
 LinearModel fit_linear(const std::vector<Sample>& samples, const std::vector<std::string>& names);

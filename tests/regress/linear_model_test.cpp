@@ -48,6 +48,24 @@ TEST(LinearFit, RecoversCoefficientsUnderNoise) {
   EXPECT_LT(cross_validated_mape(samples, {"in_size", "filter_term"}), 0.08);
 }
 
+TEST(LinearFit, MeasuredOverPredictedAveragesOneOnTheTrainingSet) {
+  // A law the features cannot express (latency grows with in_size squared): relative least
+  // squares alone leaves the mean of y / ŷ off 1; the fit rescales it to 1.
+  std::vector<Sample> samples;
+  std::mt19937_64 rng(5);
+  std::uniform_real_distribution<double> u(1, 100);
+  for (int i = 0; i < 50; ++i) {
+    const double x = u(rng);
+    samples.push_back({{{"in_size", x}}, 0.01 + 1e-3 * x * x});
+  }
+  const LinearModel m = fit_linear(samples, {"in_size"});
+  double mean_ratio = 0;
+  for (const Sample& s : samples) {
+    mean_ratio += s.ms / m.predict(s.features);
+  }
+  EXPECT_NEAR(mean_ratio / static_cast<double>(samples.size()), 1.0, 1e-9);
+}
+
 TEST(LinearFit, CrossValidationPrefersTheTrueFeatures) {
   // Latency proportional to a product the plain features cannot express.
   std::vector<Sample> samples;
