@@ -100,7 +100,7 @@ void add_edge_options(CLI::App& app, EdgeNetOptions& o) {
       ->check(cli::positive())
       ->capture_default_str();
   app.add_option("--timeout-ms", o.timeout_ms,
-                 "Give up on an edge request (and finish it on the device) after this time")
+                 "Give up on an edge request after this time (edgent-infer then finishes it on the device)")
       ->check(cli::positive())
       ->capture_default_str();
   app.add_option("--token-file", o.token_file, "Send the bearer token in FILE")->type_name("FILE");
