@@ -14,6 +14,7 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <tuple>
 
 namespace edgent::plan {
 
@@ -50,18 +51,14 @@ public:
         const auto unit = u.at("unit").integer(1, 1000000);
         m_measured[{exit, unit}] = u.at(key).number(0, 1e9);
       }
-      if (const auto overhead = m_root.find("net_overhead")) {
-        m_net_ms = std::max(0.0, overhead->at(key).number(-1e6, 1e6));
-        if (const auto per_byte = overhead->find("per_byte")) {
-          m_net_ms_per_byte = std::max(0.0, per_byte->at(key).number(-1e6, 1e6));
-        }
-      }
+      std::tie(m_fit.net_overhead_ms, m_fit.net_overhead_per_byte_ms) =
+          regress::profile_net_overhead(m_root);
     }
   }
   /// What a unit's time includes for running as a net of its own, per boundary: ms, and ms
-  /// per byte of the tensor crossing it.
-  double net_ms() const { return m_profile ? m_net_ms : m_fit.net_overhead_ms; }
-  double net_ms_per_byte() const { return m_profile ? m_net_ms_per_byte : m_fit.net_overhead_per_byte_ms; }
+  /// per byte of the tensor crossing it (the fit's, or the profile's measurement).
+  double net_ms() const { return m_fit.net_overhead_ms; }
+  double net_ms_per_byte() const { return m_fit.net_overhead_per_byte_ms; }
   double ms(int exit, int unit, const std::string& type, const regress::Features& features) const {
     if (!m_profile) {
       return m_fit.predict(type, features);
@@ -76,10 +73,8 @@ public:
 private:
   JsonView m_root;
   bool m_profile;
-  regress::LatencyFit m_fit;
+  regress::LatencyFit m_fit;  ///< a profile's: only its net overhead is set
   std::map<std::pair<std::int64_t, std::int64_t>, double> m_measured;
-  double m_net_ms = 0;
-  double m_net_ms_per_byte = 0;
 };
 
 /// One unit as the planner needs it.

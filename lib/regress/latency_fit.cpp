@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <tuple>
 
 // edgent.fit/1:
 //   role, model_sha256, profile_sha256,
@@ -183,6 +184,17 @@ std::string profile_estimate_key(const JsonView& profile_root) {
   return key;
 }
 
+std::pair<double, double> profile_net_overhead(const JsonView& profile_root) {
+  const auto overhead = profile_root.find("net_overhead");
+  if (!overhead) {
+    return {0.0, 0.0};
+  }
+  const std::string ms = profile_estimate_key(profile_root);
+  const auto per_byte = overhead->find("per_byte");
+  return {std::max(0.0, overhead->at(ms).number(-1e6, 1e6)),
+          per_byte ? std::max(0.0, per_byte->at(ms).number(-1e6, 1e6)) : 0.0};
+}
+
 LatencyFit fit_profile(const Artifact& profile, const FitOptions& options) {
   const JsonView root = profile.root();
   const std::string ms = profile_estimate_key(root);
@@ -268,12 +280,7 @@ LatencyFit fit_profile(const Artifact& profile, const FitOptions& options) {
       fit.types[shape].heldout = evaluate(group.first, group.second);
     }
   }
-  if (const auto overhead = root.find("net_overhead")) {
-    fit.net_overhead_ms = std::max(0.0, overhead->at(ms).number(-1e6, 1e6));
-    if (const auto per_byte = overhead->find("per_byte")) {
-      fit.net_overhead_per_byte_ms = std::max(0.0, per_byte->at(ms).number(-1e6, 1e6));
-    }
-  }
+  std::tie(fit.net_overhead_ms, fit.net_overhead_per_byte_ms) = profile_net_overhead(root);
   if (const auto load = root.find("load")) {
     std::vector<Sample> samples;
     for (const JsonView& l : load->elements()) {

@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace edgent::regress {
@@ -65,6 +66,11 @@ std::string conv_shape_type(const Features& features);
 /// settings.estimate, "median_ms" (the default, also when the profile does not say) or
 /// "mean_ms". SchemaError naming the key for anything else.
 std::string profile_estimate_key(const JsonView& profile_root);
+
+/// A profile's measured cost per boundary between unit nets (its net_overhead section, read
+/// by profile_estimate_key; a negative estimate counts 0): {ms, ms per byte crossing it};
+/// zeros when the profile has none.
+std::pair<double, double> profile_net_overhead(const JsonView& profile_root);
 
 /// Fits every layer type found in a profile (edgent.profile/1): the synthetic sweep is the
 /// training set, the model's units are held out and report the held-out error. Per type the
