@@ -11,7 +11,7 @@ int main(int argc, char** argv) {
   return edgent::cli::run_tool(
       "edgent-mapbuild",
       "Build the configuration map of Edgent's dynamic mode: offline change points (PELT on "
-      "log-bandwidth) -> bandwidth states -> the highest-reward plan per state.",
+      "log-bandwidth) -> bandwidth states -> the best plan per state (by --objective).",
       argc, argv, common,
       [&](CLI::App& app) {
         auto& s = opts.settings;
@@ -62,6 +62,23 @@ int main(int argc, char** argv) {
         app.add_option("--step", s.step_s, "Detector sampling period (evaluate replay step), s")
             ->capture_default_str()
             ->check(edgent::cli::positive());
+        app.add_option_function<std::string>(
+               "--objective",
+               [&](const std::string& v) { s.objective.kind = edgent::plan::parse_objective(v); },
+               "What each state's plan maximises: accuracy (the highest accuracy whose predicted "
+               "latency meets the deadline, ties to lower latency) or reward (exp(accuracy) + "
+               "throughput, the paper's dynamic reward)")
+            ->default_str("accuracy")
+            ->type_name("NAME");
+        app.add_option_function<std::string>(
+               "--throughput-unit",
+               [&](const std::string& v) {
+                 s.objective.throughput_unit_ms = edgent::plan::parse_throughput_unit(v);
+               },
+               "Reward objective: throughput is inferences per this unit of time (us, ms or s); "
+               "the larger the unit, the more the reward favours fast plans over accurate ones")
+            ->default_str("ms")
+            ->type_name("UNIT");
         evaluate = app.add_subcommand(
             "evaluate", "Replay traces through detector + map against the per-sample oracle "
                         "and a static plan at each trace's mean bandwidth (deadline, RTT, detector and "

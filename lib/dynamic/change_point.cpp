@@ -109,6 +109,15 @@ std::size_t StateTracker::lookup(double kbps) const {
   return it == m_lower.begin() ? 0 : static_cast<std::size_t>(it - m_lower.begin()) - 1;
 }
 
+std::size_t StateTracker::down_to(double kbps) {
+  const std::size_t target = lookup(kbps);
+  if (m_started && target < m_state) {
+    ++m_switches;
+    m_state = target;
+  }
+  return m_state;
+}
+
 std::size_t StateTracker::update(double kbps) {
   const std::size_t target = lookup(kbps);
   if (!m_started) {

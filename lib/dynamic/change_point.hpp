@@ -63,6 +63,9 @@ public:
   /// Updates with a new estimate and returns the current state index. The first call takes
   /// lookup(kbps).
   std::size_t update(double kbps);
+  /// Moves down at once when @p kbps is below the current state's lower bound (never up);
+  /// returns the current state index. Before the first update() it does nothing.
+  std::size_t down_to(double kbps);
   /// Current state (0 before the first update).
   std::size_t state() const { return m_state; }
   /// Number of state changes so far.

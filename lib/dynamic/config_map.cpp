@@ -11,25 +11,36 @@
 
 // edgent.configmap/1 as emitted by config_map_to_json:
 //   deadline_ms, rtt_ms, edge_queue_ms, model_sha256, resolution,
-//   segmentation {method "pelt", cost, penalty_k, sigma_min, min_segment, bin_s, floor_kbps},
-//   detector {method "bocpd", hazard_run, sigma, prior_sigma, floor_kbps, max_run, up_margin,
-//             step_s},
+//   objective {name "accuracy"|"reward", throughput_unit "us"|"ms"|"s"},
+//     (absent in maps written before it: the reward, per ms)
+//   segmentation {method "pelt", cost, penalty, penalty_k, sigma_min, min_segment, bin_s,
+//                 floor_kbps},
+//   detector {method "bocpd", model, hazard_run, sigma, prior_sigma, floor_kbps, max_run,
+//             up_margin, step_s},
 //   traces [{path, sha256, scale, segments}],
-//   states [{lo_kbps, hi_kbps|null, bandwidth_kbps, strategy, feasible, reward,
+//   states [{lo_kbps, hi_kbps|null, bandwidth_kbps, strategy, feasible, score,
 //            plan {exit, cut, order, codec, accuracy|null},
 //            predicted {device_ms, edge_ms, up_ms, down_ms, total_ms}}]
+//     score: the objective's value at bandwidth_kbps ("reward" in maps written before it)
 //
 // edgent.evaluation/1 as emitted by evaluation_to_json:
-//   deadline_ms, step_s, traces [{path, steps, changes, detected, alarms, mean_delay_s,
-//                                 map {...}, oracle {...}, static {...}}],
+//   deadline_ms, step_s, objective {name, throughput_unit},
+//   traces [{path, steps, changes, detected, alarms, mean_delay_s,
+//            map {...}, oracle {...}, static {...}}],
 //   total {same keys, path "all"}, where a policy is
-//   {miss_rate, mean_accuracy, mean_reward, switches}, plus map_vs_oracle_reward.
+//   {steps, miss_rate, mean_accuracy, on_time_accuracy, mean_reward, switches}, plus
+//   map_vs_oracle_reward and map_vs_oracle_on_time.
 
 namespace edgent::dynamic {
 
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
+
+nlohmann::json objective_to_json(const plan::Objective& o) {
+  return {{"name", plan::objective_name(o.kind)},
+          {"throughput_unit", plan::throughput_unit_name(o.throughput_unit_ms)}};
+}
 
 plan::Network network_at(const plan::Network& base, double kbps) {
   plan::Network n = base;
@@ -98,13 +109,13 @@ ConfigMap build_config_map(const plan::LatencyModel& model, const plan::Network&
     st.lo_kbps = lows[i];
     st.hi_kbps = i + 1 < lows.size() ? lows[i + 1] : kInf;
     st.bandwidth_kbps = lows[i];
-    const plan::Scored best = plan::best_by_reward(
-        model, network_at(base, st.bandwidth_kbps), deadline_ms, strategies, space);
+    const plan::Scored best = plan::best_of(model, network_at(base, st.bandwidth_kbps),
+                                            deadline_ms, strategies, settings.objective, space);
     st.strategy = plan::strategy_name(best.strategy);
     st.feasible = best.decision.feasible;
     st.plan = plan::to_record(model, best.decision);
     st.predicted = best.decision.predicted;
-    st.reward = best.reward;
+    st.score = best.score;
     map.states.push_back(std::move(st));
   }
   return map;
@@ -118,6 +129,7 @@ nlohmann::json config_map_to_json(const ConfigMap& map) {
   j["edge_queue_ms"] = map.edge_queue_ms;
   j["model_sha256"] = map.model_sha256;
   j["resolution"] = s.resolution;
+  j["objective"] = objective_to_json(s.objective);
   j["segmentation"] = {{"method", "pelt"},
                        {"cost", "normal mean of ln(max(kbps, floor_kbps)) over bin_s bins"},
                        {"penalty", "penalty_k * sigma^2 * ln(n), sigma = MAD(diff)/(0.6745*sqrt 2)"},
@@ -148,7 +160,7 @@ nlohmann::json config_map_to_json(const ConfigMap& map) {
          {"bandwidth_kbps", st.bandwidth_kbps},
          {"strategy", st.strategy},
          {"feasible", st.feasible},
-         {"reward", st.reward},
+         {"score", st.score},
          {"plan", plan::plan_to_json(st.plan)},
          {"predicted", plan::breakdown_to_json(st.predicted)}});
   }
@@ -164,6 +176,20 @@ ConfigMap config_map_from_artifact(const Artifact& art) {
   map.model_sha256 = root.at("model_sha256").string();
   MapSettings& s = map.settings;
   s.resolution = root.at("resolution").number(1 + 1e-9, 1e9);
+  if (root.has("objective")) {
+    const JsonView obj = root.at("objective");
+    const std::string name = obj.at("name").string();
+    try {
+      s.objective.kind = plan::parse_objective(name);
+      s.objective.throughput_unit_ms = plan::parse_throughput_unit(obj.at("throughput_unit").string());
+    } catch (const Error& e) {
+      obj.fail(e.detail());
+    }
+  } else {
+    // Maps from before the objective was recorded were all built by the reward, per ms.
+    s.objective.kind = plan::Objective::Kind::reward;
+    s.objective.throughput_unit_ms = 1;
+  }
   const JsonView seg = root.at("segmentation");
   s.segmentation.penalty_k = seg.at("penalty_k").number(0, 1e9);
   s.segmentation.sigma_min = seg.at("sigma_min").number(0, 1e9);
@@ -198,7 +224,7 @@ ConfigMap config_map_from_artifact(const Artifact& art) {
     st.bandwidth_kbps = v.at("bandwidth_kbps").number(0, 1e15);
     st.strategy = v.at("strategy").string();
     st.feasible = v.at("feasible").boolean();
-    st.reward = v.at("reward").number();
+    st.score = v.has("score") ? v.at("score").number() : v.at("reward").number();
     st.plan = plan::plan_from_json(v.at("plan"));
     st.predicted = plan::breakdown_from_json(v.at("predicted"));
     if (!map.states.empty() && !(st.lo_kbps > map.states.back().lo_kbps)) {
@@ -246,17 +272,35 @@ plan::Choice choice_from_record(const plan::LatencyModel& model, const plan::Pla
   return c;
 }
 
-PlanSelector::PlanSelector(const ConfigMap& map)
-    : m_map(map), m_detector(map.settings.detector),
+PlanSelector::PlanSelector(const ConfigMap& map, const plan::LatencyModel* model)
+    : m_map(map), m_model(model), m_detector(map.settings.detector),
       m_tracker(map.lower_bounds(), map.settings.up_margin) {
   if (map.states.empty()) {
     throw ConfigError("the config map has no states", {}, "states");
+  }
+  if (m_model) {
+    for (const MapState& st : map.states) {
+      m_choices.push_back(choice_from_record(*m_model, st.plan));
+    }
   }
 }
 
 const MapState& PlanSelector::update(double kbps) {
   m_changed = m_detector.update(kbps);
   m_state = m_tracker.update(m_detector.estimate_kbps());
+  return guard(kbps);
+}
+
+const MapState& PlanSelector::guard(double kbps) {
+  bool misses = kbps < current().lo_kbps;
+  if (m_model) {
+    const plan::Network net =
+        plan::offload_network(kbps, kbps, m_map.rtt_ms, m_map.edge_queue_ms);
+    misses = !(m_model->latency(m_choices[m_state], net).total_ms <= m_map.deadline_ms);
+  }
+  if (misses) {
+    m_state = m_tracker.down_to(kbps);
+  }
   return current();
 }
 
@@ -264,6 +308,7 @@ void PolicyFigures::add(const PolicyFigures& o) {
   steps += o.steps;
   misses += o.misses;
   accuracy_sum += o.accuracy_sum;
+  on_time_sum += o.on_time_sum;
   reward_sum += o.reward_sum;
   switches += o.switches;
 }
@@ -286,14 +331,17 @@ struct Used {
 };
 
 void score_step(const plan::LatencyModel& model, const Used& used, const plan::Network& net,
-                double deadline_ms, PolicyFigures& fig, const plan::Choice* previous) {
+                double deadline_ms, double throughput_unit_ms, PolicyFigures& fig,
+                const plan::Choice* previous) {
   const double latency = model.latency(used.choice, net).total_ms;
   ++fig.steps;
-  if (!(latency <= deadline_ms)) {
+  const bool met = latency <= deadline_ms;
+  if (!met) {
     ++fig.misses;
   }
   fig.accuracy_sum += used.accuracy;
-  fig.reward_sum += plan::reward(used.accuracy, latency, deadline_ms);
+  fig.on_time_sum += met ? used.accuracy : 0.0;
+  fig.reward_sum += plan::reward(used.accuracy, latency, deadline_ms, throughput_unit_ms);
   if (previous && (previous->exit_index != used.choice.exit_index ||
                    previous->cut != used.choice.cut || previous->order != used.choice.order ||
                    previous->codec != used.choice.codec)) {
@@ -317,6 +365,8 @@ std::vector<Evaluation> evaluate(const plan::LatencyModel& model, const ConfigMa
                                  const plan::SearchSpace& space) {
   const plan::Network base = plan::offload_network(0, 0, map.rtt_ms, map.edge_queue_ms);
   const double deadline = map.deadline_ms;
+  const plan::Objective& objective = map.settings.objective;
+  const double unit = objective.throughput_unit_ms;
   std::vector<Used> state_plans;
   for (const MapState& st : map.states) {
     const plan::Choice c = choice_from_record(model, st.plan);
@@ -339,27 +389,27 @@ std::vector<Evaluation> evaluate(const plan::LatencyModel& model, const ConfigMa
       cps.push_back(reference.segments[i].begin);
     }
 
-    const plan::Scored fixed = plan::best_by_reward(model, network_at(base, trace.mean_kbps()),
-                                                    deadline, strategies, space);
+    const plan::Scored fixed = plan::best_of(model, network_at(base, trace.mean_kbps()),
+                                             deadline, strategies, objective, space);
     const Used fixed_used{fixed.decision.choice, used_accuracy(model, fixed.decision.choice)};
 
-    PlanSelector selector(map);
+    PlanSelector selector(map, &model);
     std::vector<std::size_t> alarms;
     std::optional<plan::Choice> prev_map;
     std::optional<plan::Choice> prev_oracle;
     for (std::size_t k = 0; k < steps.size(); ++k) {
       const plan::Network net = network_at(base, steps[k]);
       const Used& used = state_plans[selector.state_index()];
-      score_step(model, used, net, deadline, ev.map, prev_map ? &*prev_map : nullptr);
+      score_step(model, used, net, deadline, unit, ev.map, prev_map ? &*prev_map : nullptr);
       prev_map = used.choice;
 
-      const plan::Scored best = plan::best_by_reward(model, net, deadline, strategies, space);
+      const plan::Scored best = plan::best_of(model, net, deadline, strategies, objective, space);
       const Used oracle_used{best.decision.choice, used_accuracy(model, best.decision.choice)};
-      score_step(model, oracle_used, net, deadline, ev.oracle,
+      score_step(model, oracle_used, net, deadline, unit, ev.oracle,
                  prev_oracle ? &*prev_oracle : nullptr);
       prev_oracle = oracle_used.choice;
 
-      score_step(model, fixed_used, net, deadline, ev.fixed, nullptr);
+      score_step(model, fixed_used, net, deadline, unit, ev.fixed, nullptr);
 
       selector.update(steps[k]);
       if (selector.last_was_change()) {
@@ -389,6 +439,7 @@ nlohmann::json policy_json(const PolicyFigures& f) {
   return {{"steps", f.steps},
           {"miss_rate", f.miss_rate()},
           {"mean_accuracy", f.mean_accuracy()},
+          {"on_time_accuracy", f.on_time_accuracy()},
           {"mean_reward", f.mean_reward()},
           {"switches", f.switches}};
 }
@@ -403,7 +454,10 @@ nlohmann::json eval_json(const Evaluation& e) {
           {"oracle", policy_json(e.oracle)},
           {"static", policy_json(e.fixed)},
           {"map_vs_oracle_reward",
-           e.oracle.mean_reward() > 0 ? e.map.mean_reward() / e.oracle.mean_reward() : 0.0}};
+           e.oracle.mean_reward() > 0 ? e.map.mean_reward() / e.oracle.mean_reward() : 0.0},
+          {"map_vs_oracle_on_time", e.oracle.on_time_accuracy() > 0
+                                        ? e.map.on_time_accuracy() / e.oracle.on_time_accuracy()
+                                        : 0.0}};
 }
 
 } // namespace
@@ -412,6 +466,7 @@ nlohmann::json evaluation_to_json(const std::vector<Evaluation>& evals, const Co
   nlohmann::json j;
   j["deadline_ms"] = map.deadline_ms;
   j["step_s"] = map.settings.step_s;
+  j["objective"] = objective_to_json(map.settings.objective);
   j["traces"] = nlohmann::json::array();
   for (std::size_t i = 0; i + 1 < evals.size(); ++i) {
     j["traces"].push_back(eval_json(evals[i]));

@@ -21,6 +21,7 @@ struct MapSettings {
   BocpdSettings detector;         ///< online detector the runtime uses
   double up_margin = 0.15;        ///< StateTracker hysteresis (move up at lower·(1 + margin))
   double step_s = 1.0;            ///< replay step of evaluate (the detector's sampling period)
+  plan::Objective objective;      ///< what each state's plan maximises
 };
 
 /// One bandwidth state and the plan stored for it.
@@ -28,11 +29,11 @@ struct MapState {
   double lo_kbps = 0;          ///< lower bound; state i covers [lo_i, lo_{i+1})
   double hi_kbps = 0;          ///< next state's lower bound; +infinity for the last state
   double bandwidth_kbps = 0;   ///< bandwidth the plan was scored at: lo (conservative)
-  std::string strategy;        ///< the strategy whose plan scored best
+  std::string strategy;        ///< the strategy whose plan scored best (first on ties)
   bool feasible = false;       ///< predicted latency ≤ deadline at bandwidth_kbps
   plan::PlanRecord plan;
   plan::Breakdown predicted;
-  double reward = 0;           ///< R at bandwidth_kbps
+  double score = 0;            ///< the objective's value at bandwidth_kbps (0 when infeasible)
 };
 
 /// A source trace.
@@ -60,8 +61,8 @@ struct ConfigMap {
 };
 
 /// Segments every trace, bins the segment levels into geometric states (plus a state
-/// [0, lowest bin) planned at 0 kbps, i.e. on the device), and stores for each state the plan
-/// with the highest reward among @p strategies at the state's lower bound.
+/// [0, lowest bin) planned at 0 kbps, i.e. on the device), and stores for each state the best
+/// plan under settings.objective among @p strategies at the state's lower bound.
 ConfigMap build_config_map(const plan::LatencyModel& model, const plan::Network& base,
                            double deadline_ms, const std::vector<Trace>& traces,
                            const std::vector<double>& scales, const MapSettings& settings,
@@ -79,15 +80,26 @@ plan::Choice choice_from_record(const plan::LatencyModel& model, const plan::Pla
 
 /// What the device runtime runs: bandwidth samples (one per step_s, as in the map's detector
 /// settings) feed the online detector, whose estimate picks a state through the hysteresis
-/// tracker; the state's stored plan is the one to use for the next inference.
+/// tracker; the state's stored plan is the one to use for the next inference. Moving down
+/// also happens without the detector (guard()): when the latest measurement says the plan in
+/// force would miss the deadline, the selector drops at once to the state of that
+/// measurement, so that a link that falls faster than the detector can confirm does not
+/// cost a run of late requests.
 class PlanSelector {
 public:
-  /// Starts in state 0 (the lowest bandwidth: the most conservative plan). Keeps a reference
-  /// to @p map, which must outlive the selector.
-  explicit PlanSelector(const ConfigMap& map);
+  /// Starts in state 0 (the lowest bandwidth: the most conservative plan). Keeps references
+  /// to @p map and @p model, which must outlive the selector. With @p model, guard() tests
+  /// the plan in force against the deadline; without, against its state's lower bound.
+  explicit PlanSelector(const ConfigMap& map, const plan::LatencyModel* model = nullptr);
 
-  /// Feeds one measured bandwidth sample (kbps) and returns the state now in force.
+  /// Feeds one measured bandwidth sample (kbps), then guard(kbps); returns the state now in
+  /// force.
   const MapState& update(double kbps);
+  /// Moves down at once to the state of @p kbps, the latest measurement, when the plan in
+  /// force would miss the deadline at it (predicted by the model; without one: when @p kbps
+  /// is below the state's lower bound). Never moves up; the detector is not fed. Returns the
+  /// state now in force.
+  const MapState& guard(double kbps);
   /// The state in force.
   const MapState& current() const { return m_map.states[m_state]; }
   /// Index of the state in force.
@@ -99,6 +111,8 @@ public:
 
 private:
   const ConfigMap& m_map;
+  const plan::LatencyModel* m_model;
+  std::vector<plan::Choice> m_choices;  ///< each state's plan under m_model
   Bocpd m_detector;
   StateTracker m_tracker;
   std::size_t m_state = 0;
@@ -110,10 +124,13 @@ struct PolicyFigures {
   std::size_t steps = 0;
   std::size_t misses = 0;     ///< steps whose actual latency exceeded the deadline
   double accuracy_sum = 0;    ///< sum of the used plans' (reward) accuracy
+  double on_time_sum = 0;     ///< sum of the accuracy of the steps that met the deadline
   double reward_sum = 0;      ///< sum of R with the actual latency
   std::size_t switches = 0;   ///< plan changes
   double miss_rate() const { return steps ? static_cast<double>(misses) / steps : 0; }
   double mean_accuracy() const { return steps ? accuracy_sum / steps : 0; }
+  /// Expected on-time accuracy: the share of steps both correct and on time.
+  double on_time_accuracy() const { return steps ? on_time_sum / steps : 0; }
   double mean_reward() const { return steps ? reward_sum / steps : 0; }
   void add(const PolicyFigures& o);
 };
@@ -122,7 +139,7 @@ struct PolicyFigures {
 struct Evaluation {
   std::string path;
   PolicyFigures map;        ///< detector + config map (causal: decides before seeing the step)
-  PolicyFigures oracle;     ///< best reward with the step's true bandwidth
+  PolicyFigures oracle;     ///< best plan (map's objective) at the step's true bandwidth
   PolicyFigures fixed;      ///< one plan chosen at the trace's mean bandwidth
   std::size_t changes = 0;  ///< offline change points (reference)
   std::size_t detected = 0; ///< of those, followed by a detector alarm before the next one

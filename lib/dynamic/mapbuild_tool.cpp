@@ -55,9 +55,10 @@ int run_mapbuild(const MapbuildOptions& o) {
   log::info("{} traces, {} segments -> {} bandwidth states ({} distinct plans) in {:.2f} s",
             traces.size(), segments, map.states.size(), plans.size(), seconds);
   for (const MapState& s : map.states) {
-    log::verbose("state [{:.0f}, {:.0f}) kbps: {} exit {} cut {} {} {} -> {:.2f} ms, reward {:.4f}",
+    log::verbose("state [{:.0f}, {:.0f}) kbps: {} exit {} cut {} {} {} -> {:.2f} ms, {} {:.4f}",
                  s.lo_kbps, s.hi_kbps, s.strategy, s.plan.exit, s.plan.cut,
-                 plan::order_name(s.plan.order), s.plan.codec, s.predicted.total_ms, s.reward);
+                 plan::order_name(s.plan.order), s.plan.codec, s.predicted.total_ms,
+                 plan::objective_name(map.settings.objective.kind), s.score);
   }
   write_artifact(o.output, config_map_to_json(map), "configmap", kTool);
   return to_int(ExitCode::ok);
@@ -89,11 +90,16 @@ int run_evaluate(const MapbuildOptions& o) {
   for (const auto& [name, f] : {std::pair{"map+detector", &all.map},
                                 std::pair{"oracle", &all.oracle},
                                 std::pair{"static", &all.fixed}}) {
-    log::info("{:>13}: miss rate {:.4f}, mean accuracy {:.4f}, mean reward {:.4f}, {} switches",
-              name, f->miss_rate(), f->mean_accuracy(), f->mean_reward(), f->switches);
+    log::info("{:>13}: miss rate {:.4f}, mean accuracy {:.4f}, on-time accuracy {:.4f}, "
+              "mean reward {:.4f}, {} switches",
+              name, f->miss_rate(), f->mean_accuracy(), f->on_time_accuracy(), f->mean_reward(),
+              f->switches);
   }
-  log::info("map/oracle mean reward {:.4f}; detection: {} of {} offline changes, mean delay "
-            "{:.2f} s, {} alarms",
+  log::info("map/oracle on-time accuracy {:.4f}, mean reward {:.4f}; detection: {} of {} "
+            "offline changes, mean delay {:.2f} s, {} alarms",
+            all.oracle.on_time_accuracy() > 0
+                ? all.map.on_time_accuracy() / all.oracle.on_time_accuracy()
+                : 0.0,
             all.oracle.mean_reward() > 0 ? all.map.mean_reward() / all.oracle.mean_reward() : 0.0,
             all.detected, all.changes, all.mean_delay_s(), all.alarms);
   write_artifact(o.output, evaluation_to_json(evals, map), "evaluation", kTool);

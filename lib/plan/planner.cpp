@@ -102,10 +102,61 @@ std::vector<Choice> candidates(const LatencyModel& model, Strategy strategy,
   return out;
 }
 
+const char* objective_name(Objective::Kind kind) {
+  return kind == Objective::Kind::accuracy ? "accuracy" : "reward";
+}
+
+Objective::Kind parse_objective(const std::string& name, const std::string& option) {
+  if (name == "accuracy") {
+    return Objective::Kind::accuracy;
+  }
+  if (name == "reward") {
+    return Objective::Kind::reward;
+  }
+  throw UsageError(fmt::format("unknown objective '{}' (accuracy or reward)", name), {}, option);
+}
+
+namespace {
+
+struct UnitName {
+  const char* name;
+  double ms;
+};
+constexpr UnitName kUnits[] = {{"us", 1e-3}, {"ms", 1.0}, {"s", 1e3}};
+
+} // namespace
+
+double parse_throughput_unit(const std::string& name, const std::string& option) {
+  for (const UnitName& u : kUnits) {
+    if (name == u.name) {
+      return u.ms;
+    }
+  }
+  throw UsageError(fmt::format("unknown throughput unit '{}' (us, ms or s)", name), {}, option);
+}
+
+std::string throughput_unit_name(double unit_ms) {
+  for (const UnitName& u : kUnits) {
+    if (unit_ms == u.ms) {
+      return u.name;
+    }
+  }
+  return fmt::format("{}ms", unit_ms);
+}
+
 Decision decide(const LatencyModel& model, const Network& net, double deadline_ms,
-                Strategy strategy, const SearchSpace& space) {
+                Strategy strategy, const SearchSpace& space, const Objective& objective) {
   const bool known = model.problem().accuracy_known();
   const auto& exits = model.problem().exits;
+  const auto accuracy_of = [&](const Choice& c) {
+    if (known) {
+      return *model.accuracy(c);
+    }
+    // The accuracy objective ranks deeper exits first; the reward uses the proxy of
+    // reward_accuracy() (exit / number of exits), the same order.
+    return static_cast<double>(exits[c.exit_index].exit) /
+           static_cast<double>(exits.back().exit);
+  };
   Decision best_feasible;
   double best_score = -std::numeric_limits<double>::infinity();
   Decision fastest;
@@ -119,7 +170,10 @@ Decision decide(const LatencyModel& model, const Network& net, double deadline_m
     if (!(b.total_ms <= deadline_ms)) {
       return;
     }
-    const double score = known ? *model.accuracy(c) : static_cast<double>(exits[c.exit_index].exit);
+    const double score = objective.kind == Objective::Kind::accuracy
+                             ? accuracy_of(c)
+                             : reward(accuracy_of(c), b.total_ms, deadline_ms,
+                                      objective.throughput_unit_ms);
     if (!best_feasible.found || score > best_score + kTie ||
         (score >= best_score - kTie && b.total_ms < best_feasible.predicted.total_ms)) {
       best_feasible.choice = c;
@@ -136,12 +190,12 @@ Decision decide(const LatencyModel& model, const Network& net, double deadline_m
   return out;
 }
 
-double reward(double accuracy, double latency_ms, double deadline_ms) {
+double reward(double accuracy, double latency_ms, double deadline_ms, double throughput_unit_ms) {
   if (!std::isfinite(latency_ms) || !(latency_ms <= deadline_ms)) {
     return 0;
   }
   constexpr double kMinLatencyMs = 1e-3; // keeps a zero-cost plan's throughput finite
-  return std::exp(accuracy) + 1.0 / std::max(latency_ms, kMinLatencyMs);
+  return std::exp(accuracy) + throughput_unit_ms / std::max(latency_ms, kMinLatencyMs);
 }
 
 double reward_accuracy(const LatencyModel& model, const Decision& decision) {
@@ -153,23 +207,34 @@ double reward_accuracy(const LatencyModel& model, const Decision& decision) {
          static_cast<double>(exits.back().exit);
 }
 
-double reward_of(const LatencyModel& model, const Decision& decision, double deadline_ms) {
+double reward_of(const LatencyModel& model, const Decision& decision, double deadline_ms,
+                 double throughput_unit_ms) {
   if (!decision.found) {
     return 0;
   }
-  return reward(reward_accuracy(model, decision), decision.predicted.total_ms, deadline_ms);
+  return reward(reward_accuracy(model, decision), decision.predicted.total_ms, deadline_ms,
+                throughput_unit_ms);
 }
 
-Scored best_by_reward(const LatencyModel& model, const Network& net, double deadline_ms,
-                      const std::vector<Strategy>& strategies, const SearchSpace& space) {
+Scored best_of(const LatencyModel& model, const Network& net, double deadline_ms,
+               const std::vector<Strategy>& strategies, const Objective& objective,
+               const SearchSpace& space) {
   Scored best;
   bool first = true;
   for (const Strategy s : strategies) {
     Scored cur;
-    cur.decision = decide(model, net, deadline_ms, s, space);
+    cur.decision = decide(model, net, deadline_ms, s, space, objective);
     cur.strategy = s;
-    cur.reward = reward_of(model, cur.decision, deadline_ms);
-    if (first || cur.reward > best.reward) {
+    if (cur.decision.feasible) {
+      cur.score = objective.kind == Objective::Kind::accuracy
+                      ? reward_accuracy(model, cur.decision)
+                      : reward_of(model, cur.decision, deadline_ms, objective.throughput_unit_ms);
+    }
+    const bool better =
+        cur.score > best.score + kTie ||
+        (cur.score >= best.score - kTie && cur.decision.feasible &&
+         cur.decision.predicted.total_ms < best.decision.predicted.total_ms);
+    if (first || better) {
       best = cur;
       first = false;
     }

@@ -31,6 +31,32 @@ struct SearchSpace {
   bool edge_first = true;   ///< edge-first plans allowed
 };
 
+/// What a plan maximises among the candidates that meet the deadline.
+struct Objective {
+  enum class Kind {
+    /// The highest accuracy whose predicted latency meets the deadline, ties to the lower
+    /// latency: the paper's stated goal.
+    accuracy,
+    /// The paper's reward exp(accuracy) + throughput, throughput = throughput_unit_ms /
+    /// latency_ms (inferences per unit of time); 0 when the deadline is missed.
+    reward
+  };
+  Kind kind = Kind::accuracy;
+  /// The reward's unit of time, ms (1 = inferences per millisecond, 1000 = per second). The
+  /// larger the unit, the more the reward favours fast plans over accurate ones.
+  double throughput_unit_ms = 1;
+};
+
+/// "accuracy" / "reward".
+const char* objective_name(Objective::Kind kind);
+/// Parses an objective name; throws UsageError naming @p option for anything else.
+Objective::Kind parse_objective(const std::string& name, const std::string& option = "--objective");
+/// Parses a throughput unit ("us", "ms", "s") into ms; throws UsageError naming @p option.
+double parse_throughput_unit(const std::string& name,
+                             const std::string& option = "--throughput-unit");
+/// The name of a throughput unit in ms ("us", "ms", "s"; otherwise the number of ms).
+std::string throughput_unit_name(double unit_ms);
+
 /// The result of one decision.
 struct Decision {
   Choice choice;
@@ -40,39 +66,48 @@ struct Decision {
   bool found = false;             ///< false only when the candidate set was empty
 };
 
-/// Picks the plan of @p strategy: the highest accuracy with predicted total ≤ @p deadline_ms,
-/// ties to lower latency (then to the earlier candidate: lower exit, device-first, lower cut,
-/// earlier codec). With unknown accuracy the deepest feasible exit wins, then lower latency.
-/// With no feasible candidate: the lowest-latency candidate, feasible = false.
+/// Picks the plan of @p strategy: among the candidates with predicted total ≤ @p deadline_ms,
+/// the highest accuracy (Objective::accuracy) or reward (Objective::reward), ties to lower
+/// latency (then to the earlier candidate: lower exit, device-first, lower cut, earlier
+/// codec). With unknown accuracy the accuracy objective takes the deepest feasible exit, the
+/// reward objective reward_accuracy()'s proxy. With no feasible candidate: the lowest-latency
+/// candidate, feasible = false.
 Decision decide(const LatencyModel& model, const Network& net, double deadline_ms,
-                Strategy strategy, const SearchSpace& space = {});
+                Strategy strategy, const SearchSpace& space = {},
+                const Objective& objective = {});
 
 /// Every candidate @p strategy considers, in canonical order (for tests and sweeps).
 std::vector<Choice> candidates(const LatencyModel& model, Strategy strategy,
                                const SearchSpace& space = {});
 
 /// The reward of the dynamic configuration: 0 when @p latency_ms > @p deadline_ms (or not
-/// finite), else exp(accuracy) + 1 / latency_ms (throughput in inferences per millisecond;
-/// latency clamped to ≥ 0.001 ms).
-double reward(double accuracy, double latency_ms, double deadline_ms);
+/// finite), else exp(accuracy) + @p throughput_unit_ms / latency_ms (throughput in
+/// inferences per unit; latency clamped to ≥ 0.001 ms).
+double reward(double accuracy, double latency_ms, double deadline_ms,
+              double throughput_unit_ms = 1);
 
 /// The accuracy used in rewards: the known accuracy, or, when unknown, the proxy
 /// exit_number / number_of_exits (deeper exits assumed more accurate).
 double reward_accuracy(const LatencyModel& model, const Decision& decision);
 
 /// The reward of @p decision (0 when not feasible).
-double reward_of(const LatencyModel& model, const Decision& decision, double deadline_ms);
+double reward_of(const LatencyModel& model, const Decision& decision, double deadline_ms,
+                 double throughput_unit_ms = 1);
 
-/// A strategy's decision with its reward.
+/// A strategy's decision with its score under an objective.
 struct Scored {
   Decision decision;
   Strategy strategy = Strategy::edgent;
-  double reward = 0; ///< R of the decision (0 when it misses the deadline)
+  /// The objective's value: the accuracy (reward_accuracy's proxy when unknown) or the reward;
+  /// 0 when the decision misses the deadline.
+  double score = 0;
 };
 
-/// Scores the plan of every strategy in @p strategies with the reward and returns the best
-/// (ties to the earlier strategy); the decision of @p strategies.front() when all score 0.
-Scored best_by_reward(const LatencyModel& model, const Network& net, double deadline_ms,
-                      const std::vector<Strategy>& strategies, const SearchSpace& space = {});
+/// The plan of every strategy in @p strategies under @p objective; returns the best by
+/// score, ties to the lower predicted latency, then to the earlier strategy; the decision of
+/// @p strategies.front() when none meets the deadline.
+Scored best_of(const LatencyModel& model, const Network& net, double deadline_ms,
+               const std::vector<Strategy>& strategies, const Objective& objective,
+               const SearchSpace& space = {});
 
 } // namespace edgent::plan

@@ -61,10 +61,11 @@ TEST(ConfigMap, StatesAreSortedCoverFromZeroAndHoldTheBestPlan) {
       EXPECT_GT(s.lo_kbps, map.states[i - 1].lo_kbps);
       EXPECT_EQ(map.states[i - 1].hi_kbps, s.lo_kbps);
     }
-    const plan::Scored best = plan::best_by_reward(
+    const plan::Scored best = plan::best_of(
         model, plan::Network{s.bandwidth_kbps, s.bandwidth_kbps, 5, 0}, 40,
-        plan::all_strategies());
-    EXPECT_DOUBLE_EQ(s.reward, best.reward);
+        plan::all_strategies(), plan::Objective{});
+    EXPECT_DOUBLE_EQ(s.score, best.score);
+    EXPECT_EQ(s.plan.exit, plan::to_record(model, best.decision).exit);
   }
   EXPECT_TRUE(std::isinf(map.states.back().hi_kbps));
   // At 0 kbps only the device can run: the map's lowest state is device-only.
@@ -93,8 +94,64 @@ TEST(ConfigMap, JsonRoundTrip) {
   }
   EXPECT_EQ(back.traces.at(0).sha256, traces[0].sha256);
   EXPECT_EQ(back.settings.detector.max_run, map.settings.detector.max_run);
+  EXPECT_EQ(back.settings.objective.kind, plan::Objective::Kind::accuracy);
   art.doc["states"][1]["lo_kbps"] = 0; // not ascending any more
   EXPECT_THROW(config_map_from_artifact(art), SchemaError);
+}
+
+TEST(ConfigMap, ObjectiveRoundTripsAndOldMapsReadAsReward) {
+  const auto model = small_model();
+  const std::vector<Trace> traces{piecewise({{50, 500}, {50, 5000}}, 0.1, 2)};
+  MapSettings settings;
+  settings.objective = {plan::Objective::Kind::reward, 1000};
+  const ConfigMap map =
+      build_config_map(model, kBase, 40, traces, {1.0}, settings, plan::all_strategies());
+  Artifact art;
+  art.doc = config_map_to_json(map);
+  art.file = "map.json";
+  EXPECT_EQ(art.doc["objective"]["name"], "reward");
+  EXPECT_EQ(art.doc["objective"]["throughput_unit"], "s");
+  ConfigMap back = config_map_from_artifact(art);
+  EXPECT_EQ(back.settings.objective.kind, plan::Objective::Kind::reward);
+  EXPECT_DOUBLE_EQ(back.settings.objective.throughput_unit_ms, 1000);
+  for (std::size_t i = 0; i < map.states.size(); ++i) {
+    EXPECT_DOUBLE_EQ(back.states[i].score, map.states[i].score);
+  }
+  // A map written before the objective was recorded: the reward per ms built it.
+  art.doc.erase("objective");
+  for (auto& st : art.doc["states"]) {
+    st["reward"] = st["score"];
+    st.erase("score");
+  }
+  back = config_map_from_artifact(art);
+  EXPECT_EQ(back.settings.objective.kind, plan::Objective::Kind::reward);
+  EXPECT_DOUBLE_EQ(back.settings.objective.throughput_unit_ms, 1);
+  EXPECT_DOUBLE_EQ(back.states[1].score, map.states[1].score);
+  art.doc["objective"] = {{"name", "latency"}, {"throughput_unit", "ms"}};
+  EXPECT_THROW(config_map_from_artifact(art), SchemaError);
+}
+
+TEST(ConfigMap, AccuracyObjectivePrefersAccuracyThatTheRewardTradesForSpeed) {
+  const auto model = small_model();
+  const std::vector<Trace> traces{piecewise({{60, 3000}, {60, 30000}}, 0.1, 5)};
+  MapSettings by_accuracy;
+  MapSettings by_reward;
+  by_reward.objective = {plan::Objective::Kind::reward, 1000};
+  const ConfigMap a =
+      build_config_map(model, kBase, 40, traces, {1.0}, by_accuracy, plan::all_strategies());
+  const ConfigMap r =
+      build_config_map(model, kBase, 40, traces, {1.0}, by_reward, plan::all_strategies());
+  ASSERT_EQ(a.states.size(), r.states.size());
+  bool differ = false;
+  for (std::size_t i = 0; i < a.states.size(); ++i) {
+    // Same feasibility; the accuracy map's plan is never less accurate.
+    EXPECT_EQ(a.states[i].feasible, r.states[i].feasible);
+    if (a.states[i].feasible) {
+      EXPECT_GE(a.states[i].plan.accuracy.value_or(0), r.states[i].plan.accuracy.value_or(0));
+      differ = differ || a.states[i].plan.exit != r.states[i].plan.exit;
+    }
+  }
+  EXPECT_TRUE(differ) << "per-second throughput should trade accuracy for speed somewhere";
 }
 
 TEST(ConfigMap, ChoiceFromRecordChecksTheModel) {
@@ -123,8 +180,11 @@ TEST(Evaluate, MapTracksBandwidthBetterThanAStaticPlan) {
   const Evaluation& e = evals.back();
   EXPECT_EQ(e.map.steps, 360U);
   EXPECT_EQ(e.oracle.misses, 0U);
-  EXPECT_LE(e.map.mean_reward(), e.oracle.mean_reward() + 1e-12);
-  EXPECT_GT(e.map.mean_reward(), 0.95 * e.oracle.mean_reward());
+  // The oracle takes the most accurate plan that meets the deadline at every step: no policy
+  // is on time and correct more often.
+  EXPECT_LE(e.map.on_time_accuracy(), e.oracle.on_time_accuracy() + 1e-12);
+  EXPECT_GT(e.map.on_time_accuracy(), 0.95 * e.oracle.on_time_accuracy());
+  EXPECT_GT(e.map.on_time_accuracy(), e.fixed.on_time_accuracy());
   EXPECT_LT(e.map.miss_rate(), e.fixed.miss_rate());
   EXPECT_EQ(e.changes, 3U);
   EXPECT_EQ(e.detected, 3U);
