@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <vector>
 
 namespace edgent::net {
@@ -12,23 +13,38 @@ BandwidthEstimator::BandwidthEstimator(BandwidthEstimatorOptions options)
   m_options.bandwidth_window = std::max<std::size_t>(m_options.bandwidth_window, 1);
 }
 
+std::size_t BandwidthEstimator::min_bulk() const {
+  return std::max(m_options.min_bulk_bytes, 4 * m_options.link_burst_bytes);
+}
+
+std::size_t BandwidthEstimator::min_probe() const {
+  return std::max(m_options.min_probe_bytes, 8 * m_options.link_burst_bytes);
+}
+
 void BandwidthEstimator::add(std::size_t bytes, double network_ms, double now_s) {
   if (!std::isfinite(network_ms) || network_ms < 0.0) {
     return;
   }
-  m_recent.push_back({bytes, network_ms});
+  const std::optional<double> bw = bandwidth_kbps();
+  const double transmission = bw ? static_cast<double>(bytes) * 8.0 / *bw : 0.0;
+  m_recent.push_back({bytes, std::max(0.0, network_ms - transmission)});
   while (m_recent.size() > m_options.rtt_window) {
     m_recent.pop_front();
   }
   const double rtt = *rtt_ms();
   const double excess = network_ms - rtt;
-  if (bytes >= m_options.min_bulk_bytes && excess > 0.0 &&
-      excess >= m_options.min_excess_of_rtt * rtt) {
-    m_rates.push_back(static_cast<double>(bytes) * 8.0 / excess); // bit/ms = kbit/s
+  const double floor = std::max(m_options.min_excess_ms, m_options.min_excess_of_rtt * rtt);
+  // A transfer as big as the largest probe that still fits within the timing floor comes
+  // from a link faster than can be measured: it counts at the rate it would have needed to
+  // take the floor (a lower bound; loopback).
+  const bool too_fast = bytes >= m_options.max_probe_bytes && excess < floor;
+  if (bytes >= min_bulk() && ((excess > 0.0 && excess >= floor) || too_fast)) {
+    m_rates.push_back(static_cast<double>(bytes) * 8.0 / std::max(excess, floor)); // kbit/s
     while (m_rates.size() > m_options.bandwidth_window) {
       m_rates.pop_front();
     }
     m_last_bulk_s = now_s;
+    ++m_bandwidth_samples;
   }
 }
 
@@ -36,9 +52,17 @@ std::optional<double> BandwidthEstimator::rtt_ms() const {
   if (m_recent.empty()) {
     return std::nullopt;
   }
-  return std::min_element(m_recent.begin(), m_recent.end(),
-                          [](const Sample& a, const Sample& b) { return a.ms < b.ms; })
-      ->ms;
+  // Small transfers set it; bulk ones only when there is no small one (their transmission
+  // is what the bandwidth measures).
+  const bool any_small = std::any_of(m_recent.begin(), m_recent.end(),
+                                     [&](const Sample& s) { return s.bytes < min_bulk(); });
+  double best = std::numeric_limits<double>::infinity();
+  for (const Sample& s : m_recent) {
+    if (!any_small || s.bytes < min_bulk()) {
+      best = std::min(best, s.rtt_ms);
+    }
+  }
+  return best;
 }
 
 std::optional<double> BandwidthEstimator::bandwidth_kbps() const {
@@ -57,14 +81,14 @@ bool BandwidthEstimator::needs_probe(double now_s) const {
 
 std::size_t BandwidthEstimator::probe_bytes() const {
   const auto bw = bandwidth_kbps();
-  const auto rtt = rtt_ms();
-  if (!bw || !rtt) {
-    return m_options.min_probe_bytes;
+  const double lo = static_cast<double>(min_probe());
+  const double hi = std::max(lo, static_cast<double>(m_options.max_probe_bytes));
+  if (!bw) {
+    return min_probe();
   }
-  // 8 RTTs at bw kbit/s: bytes = bw [bit/ms] * 8 * rtt [ms] / 8 [bit/byte].
-  const double bytes = *bw * std::max(*rtt, 1.0);
-  return static_cast<std::size_t>(std::clamp(bytes, static_cast<double>(m_options.min_probe_bytes),
-                                             static_cast<double>(m_options.max_probe_bytes)));
+  // probe_target_ms at bw kbit/s: bytes = bw [bit/ms] * ms / 8 [bit/byte].
+  const double bytes = *bw * m_options.probe_target_ms / 8.0;
+  return static_cast<std::size_t>(std::clamp(bytes, lo, hi));
 }
 
 } // namespace edgent::net

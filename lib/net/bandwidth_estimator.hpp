@@ -8,28 +8,39 @@ namespace edgent::net {
 
 /// Settings of a BandwidthEstimator.
 struct BandwidthEstimatorOptions {
+  /// Bytes the link passes at line rate after an idle spell (a token bucket's depth, such as
+  /// tc tbf's burst): a transfer that fits in it does not see the rate. Transfers must carry
+  /// four times this to inform the bandwidth, and probes carry at least eight times it.
+  /// 0 for a link that paces every byte (a real radio link; edgent-infer --emulate-trace).
+  std::size_t link_burst_bytes = 0;
   /// Transfers smaller than this (bytes up + down) only inform the RTT. Bigger ones, requests
   /// included, also inform the bandwidth when their time beyond the RTT is measurable (see
   /// min_excess_of_rtt): on a slow link a request's own transfer shows the bandwidth at
   /// once, where probes would have to wait for idle time.
   std::size_t min_bulk_bytes = 512;
   /// A transfer informs the bandwidth only if its time beyond the RTT is at least this
-  /// fraction of the RTT (otherwise timing noise dominates).
+  /// fraction of the RTT and at least min_excess_ms (otherwise timing noise dominates); a
+  /// transfer of max_probe_bytes or more below that floor counts as a lower bound, at the
+  /// rate that would have taken the floor.
   double min_excess_of_rtt = 0.5;
+  double min_excess_ms = 2.0;
   /// Recent samples kept for the RTT (minimum) and for the bandwidth (median).
   std::size_t rtt_window = 16;
   std::size_t bandwidth_window = 8;
   /// The bandwidth estimate is stale (needs_probe()) this long after its newest sample, s.
-  double stale_s = 5.0;
-  /// Bounds of the suggested probe size, bytes.
-  std::size_t min_probe_bytes = 64 * 1024;
+  double stale_s = 1.0;
+  /// A probe should take about this long at the current estimate, ms.
+  double probe_target_ms = 20.0;
+  /// Bounds of the suggested probe size, bytes (the lower one raised to 8 × link_burst_bytes).
+  std::size_t min_probe_bytes = 256;
   std::size_t max_probe_bytes = 4 * 1024 * 1024;
 };
 
 /// Estimates round-trip time and bandwidth from timed transfers, keeping the two apart:
 /// a transfer of b bytes taking t ms is modelled as t = RTT + 8 b / bandwidth. The RTT is the
-/// minimum time of recent transfers (small ones set it), the bandwidth the median of
-/// 8 b / (t - RTT) over recent transfers big enough to measure it. Not thread-safe.
+/// minimum over recent small transfers of t less their own transmission time at the estimate
+/// when they were made (all transfers when there is no small one), the bandwidth the median
+/// of 8 b / (t - RTT) over recent transfers big enough to measure it. Not thread-safe.
 class BandwidthEstimator {
 public:
   explicit BandwidthEstimator(BandwidthEstimatorOptions options = {});
@@ -40,6 +51,8 @@ public:
   /// a negative or non-finite time.
   void add(std::size_t bytes, double network_ms, double now_s);
 
+  /// Bandwidth samples taken so far (transfers that informed the bandwidth).
+  std::size_t bandwidth_samples() const { return m_bandwidth_samples; }
   /// Round-trip time in ms, or nullopt before any sample.
   std::optional<double> rtt_ms() const;
   /// Bandwidth in kbit/s (1 kbit = 1000 bit), or nullopt before any bulk sample.
@@ -47,19 +60,24 @@ public:
   /// True when there is no bandwidth estimate or its newest sample is older than stale_s
   /// at @p now_s: small transfers alone cannot measure bandwidth, so the caller should probe.
   bool needs_probe(double now_s) const;
-  /// Size of a probe transfer, bytes: about 8 RTTs' worth at the current estimate, within
-  /// [min_probe_bytes, max_probe_bytes] (min_probe_bytes without an estimate).
+  /// Size of a probe transfer, bytes: probe_target_ms' worth at the current estimate, within
+  /// [min_probe(), max_probe_bytes] (min_probe() without an estimate).
   std::size_t probe_bytes() const;
+  /// The smallest probe that can measure the link: min_probe_bytes, at least 8 × the burst.
+  std::size_t min_probe() const;
+  /// The smallest transfer that informs the bandwidth: min_bulk_bytes, at least 4 × the burst.
+  std::size_t min_bulk() const;
 
 private:
   struct Sample {
     std::size_t bytes;
-    double ms;
+    double rtt_ms;  ///< the transfer's time less its transmission at the estimate then
   };
   BandwidthEstimatorOptions m_options;
   std::deque<Sample> m_recent;  // for the RTT
   std::deque<double> m_rates;   // kbit/s of recent bulk transfers
   std::optional<double> m_last_bulk_s;
+  std::size_t m_bandwidth_samples = 0;
 };
 
 } // namespace edgent::net

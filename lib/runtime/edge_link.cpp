@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
@@ -109,8 +110,9 @@ EdgeReply EdgeLink::infer(std::string_view wire_body, const EdgeRoute& route) {
 }
 
 bool EdgeLink::probe(std::size_t bytes) {
+  // Upload only: the uplink carries the device's tensors; the reply is empty.
   const auto r = m_client.post("/v1/probe", std::string(bytes, '\0'), "application/octet-stream",
-                               {{"X-Edgent-Probe-Reply-Bytes", std::to_string(bytes)}});
+                               {{"X-Edgent-Probe-Reply-Bytes", "0"}});
   record(r, 0.0);
   if (!r.ok()) {
     log::verbose("bandwidth probe failed: {}", r.error);
@@ -128,7 +130,34 @@ bool EdgeLink::probe_if_stale() {
   if (!m_estimator.needs_probe(now_s())) {
     return false;
   }
-  return probe(m_estimator.probe_bytes());
+  return measure() > 0;
+}
+
+int EdgeLink::measure() {
+  const std::size_t largest = m_options.estimator.max_probe_bytes;
+  std::size_t bytes = m_estimator.probe_bytes();
+  int sent = 0;
+  for (int round = 0; round < 16; ++round) {
+    const std::size_t before = m_estimator.bandwidth_samples();
+    if (!probe(bytes)) {
+      break;
+    }
+    ++sent;
+    if (m_estimator.bandwidth_samples() > before) {
+      // Measured; a probe much shorter than the target (the first one that was measurable
+      // on a fast link) is followed by one of the target's size at the new estimate.
+      const std::size_t target = m_estimator.probe_bytes();
+      if (2 * bytes >= target) {
+        break;
+      }
+      bytes = target;
+    } else if (bytes >= largest) {
+      break;
+    } else {
+      bytes = std::min(4 * bytes, largest);
+    }
+  }
+  return sent;
 }
 
 } // namespace edgent::runtime

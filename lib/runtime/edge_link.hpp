@@ -58,13 +58,17 @@ public:
   /// with fallback set.
   /// @p route sets how far the edge runs and the reply codec (default: to the exit, fp32).
   EdgeReply infer(std::string_view wire_body, const EdgeRoute& route = {});
-  /// Sends a bandwidth probe (POST /v1/probe, probe_bytes() up and down) if the estimate
-  /// needs one. Returns true when a probe was sent and succeeded.
+  /// Sends a bandwidth probe (POST /v1/probe, probe_bytes() up, an empty reply) if the
+  /// estimate needs one: measure(). Returns true when a probe was sent and succeeded.
   bool probe_if_stale();
+  /// Probes until one informs the bandwidth: from probe_bytes(), four times bigger each time
+  /// the transfer was too quick to measure (a fast link), up to the largest probe. Returns
+  /// the number of probes sent (stops at the first failure).
+  int measure();
   /// Sends a tiny request (GET /v1/health) whose time is nearly all round trip, so that the RTT
   /// estimate does not drift up when every other transfer is bulk. Returns whether it succeeded.
   bool ping();
-  /// Sends a probe of @p bytes up and @p bytes down now; returns whether it succeeded.
+  /// Sends a probe of @p bytes up (the reply is empty) now; returns whether it succeeded.
   bool probe(std::size_t bytes);
 
   const net::BandwidthEstimator& estimator() const { return m_estimator; }

@@ -56,8 +56,45 @@ TEST(BandwidthEstimator, SeparatesRttFromBandwidthUnderNoise) {
   EXPECT_NEAR(*e.bandwidth_kbps(), 8000.0, 8000.0 * 0.02);
   EXPECT_FALSE(e.needs_probe(t + 1.0));
   EXPECT_TRUE(e.needs_probe(t + 6.0)) << "stale after stale_s";
-  // 8 RTTs at 8000 kbit/s = 8 bit/ms * 30 ms * 8 / 8 bit per byte ≈ 240 kB.
-  EXPECT_NEAR(static_cast<double>(e.probe_bytes()), 8000.0 * 30.2, 8000.0 * 2.0);
+  // probe_target_ms (20 ms) at 8000 kbit/s = 8 bit/ms * 20 ms / 8 bit per byte = 20 kB.
+  EXPECT_NEAR(static_cast<double>(e.probe_bytes()), 20000.0, 20000.0 * 0.02);
+}
+
+TEST(BandwidthEstimator, SmallTransfersAreCorrectedForTheirTransmission) {
+  // A slow link: every ping's own bytes take longer than the round trip.
+  // The first ping has nothing to be corrected by: the RTT starts at its 24 ms, and the
+  // first rates come out high. Each later ping is corrected by the estimate of its time, so
+  // RTT and bandwidth converge together, as a device sees them on a slow link.
+  BandwidthEstimator e;
+  double t = 0.0;
+  for (int round = 0; round < 12; ++round) {
+    e.add(300, link_ms(300, 0.2, 100.0), t += 0.1);
+    for (int i = 0; i < 8; ++i) {
+      e.add(1200, link_ms(1200, 0.2, 100.0), t += 0.1);
+    }
+  }
+  ASSERT_TRUE(e.bandwidth_kbps() && e.rtt_ms());
+  EXPECT_LT(*e.rtt_ms(), 1.0) << "not the 24 ms a 300-byte ping takes at 100 kbit/s";
+  EXPECT_NEAR(*e.bandwidth_kbps(), 100.0, 2.0);
+}
+
+TEST(BandwidthEstimator, TransfersWithinTheLinksBurstInformOnlyTheRtt) {
+  BandwidthEstimatorOptions o;
+  o.link_burst_bytes = 1600;
+  BandwidthEstimator e(o);
+  EXPECT_EQ(e.min_bulk(), 6400u);
+  EXPECT_EQ(e.min_probe(), 12800u);
+  EXPECT_EQ(e.probe_bytes(), 12800u);
+  double t = 0.0;
+  // A token bucket passes 1200-byte requests at line rate: they say nothing of its rate.
+  for (int i = 0; i < 8; ++i) {
+    e.add(1200, 0.3, t += 0.1);
+  }
+  EXPECT_FALSE(e.bandwidth_kbps());
+  // A probe beyond the bucket: the rest of it is paced at 500 kbit/s.
+  e.add(12800, 0.3 + (12800.0 - 1600.0) * 8.0 / 500.0, t += 0.1);
+  ASSERT_TRUE(e.bandwidth_kbps());
+  EXPECT_NEAR(*e.bandwidth_kbps(), 500.0, 500.0 * 0.15);
 }
 
 TEST(BandwidthEstimator, FollowsABandwidthChange) {
