@@ -62,12 +62,26 @@ int main(int argc, char** argv) {
         app.add_option("--cv-threads", opts.cv_threads, "OpenCV threads on the device (0 = all)")
             ->capture_default_str()
             ->check(CLI::NonNegativeNumber);
-        app.add_option("--cpu-quota", quota,
-                       "Run the device side under a cgroup CPU quota of this many CPUs (e.g. "
-                       "0.25) to emulate a slow device; needs root")
-            ->check(edgent::cli::positive())
-            ->each([&](const std::string& v) { opts.cpu_quota = std::stod(v); });
+        auto* quota_opt =
+            app.add_option("--cpu-quota", quota,
+                           "Run the device side under a cgroup CPU quota of this many CPUs (e.g. "
+                           "0.25) to emulate a slow device under sustained load (a request "
+                           "shorter than the quota's slice runs at full speed); needs root")
+                ->check(edgent::cli::positive())
+                ->each([&](const std::string& v) { opts.cpu_quota = std::stod(v); });
+        edgent::cli::add_slowdown(app, opts.slowdown)->excludes(quota_opt);
+        app.add_flag("--oracle", opts.oracle,
+                     "With fits and --emulate-trace: plan each request at the emulated link's "
+                     "true bandwidth at its start instead of the measured estimate (an upper "
+                     "bound for comparisons; sends no probes)");
         app.add_flag("--no-probe", opts.no_probe, "Never send bandwidth probes");
+        app.add_option("--link-burst", opts.link_burst_bytes,
+                       "Bytes the link passes at line rate after an idle spell (a token "
+                       "bucket's depth, e.g. tc tbf's burst): smaller transfers do not see its "
+                       "rate, so only transfers of 4x this inform the bandwidth estimate and "
+                       "probes carry at least 8x it (0 = a link that paces every byte)")
+            ->capture_default_str()
+            ->check(CLI::Range(std::size_t{0}, std::size_t{1} << 30));
         edgent::cli::add_output(app, opts.output, "Results, one JSON line per request");
         app.add_option("--summary", opts.summary, "Summary (edgent.run/1)")
             ->type_name("FILE")

@@ -31,10 +31,12 @@ int main(int argc, char** argv) {
             ->each([&](const std::string&) { opts.reps_set = true; });
         app.add_option("--threads", opts.threads, "OpenCV threads")
             ->capture_default_str()->check(CLI::Range(1, 1024));
-        app.add_option("--cpu-quota", quota,
-                       "Run under a cgroup CPU quota of this many CPUs (e.g. 0.25) to emulate a "
-                       "slow device; needs root")
-            ->check(edgent::cli::positive());
+        auto* quota_opt = app.add_option("--cpu-quota", quota,
+                                         "Run under a cgroup CPU quota of this many CPUs (e.g. "
+                                         "0.25) to emulate a slow device under sustained load; "
+                                         "needs root")
+                              ->check(edgent::cli::positive());
+        edgent::cli::add_slowdown(app, opts.slowdown)->excludes(quota_opt);
         app.add_option("--sweep-points", opts.sweep_options.points_per_type,
                        "Synthetic configurations per layer type (conv gets twice as many)")
             ->capture_default_str()->check(CLI::Range(3, 10000));
@@ -50,6 +52,12 @@ int main(int argc, char** argv) {
                        "from 2e7 up to 4e8)")
             ->check(edgent::cli::positive())
             ->each([&](const std::string&) { opts.sweep_options.max_flops_set = true; });
+        app.add_option("--request-gap-ms", opts.request_gap_ms,
+                       "Also time each exit's chain as a request arriving after this long idle "
+                       "(edgent-serve and edgent-infer run requests so: caches and clocks cool "
+                       "between them); fits add the difference per segment (0 = skip)")
+            ->capture_default_str()
+            ->check(CLI::Range(0.0, 10000.0));
         app.add_flag("--no-sweep", no_sweep, "Skip the synthetic sweep (the profile cannot be fitted then)");
         app.add_option("--if-older-than", older,
                        "Only re-profile when the output is older than this (90s, 30m, 12h, 7d); for cron");

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <exception>
 #include <iostream>
 #include <new>
@@ -48,6 +49,26 @@ const CLI::Validator& positive() {
       },
       "> 0", "positive");
   return validator;
+}
+
+CLI::Option* add_slowdown(CLI::App& app, double& factor) {
+  static const CLI::Validator at_least_one(
+      [](const std::string& value) -> std::string {
+        double v = 0;
+        if (!CLI::detail::lexical_cast(value, v) || !std::isfinite(v) || v < 1) {
+          return "must be a number >= 1 (how many times slower the emulated device is than "
+                 "this machine's core), got '" + value + "'";
+        }
+        return {};
+      },
+      ">= 1", "slowdown");
+  return app
+      .add_option("--slowdown", factor,
+                  "Emulate a device K times slower than this machine's core by time dilation: "
+                  "every device run is held until K times its CPU time has passed (exact at any "
+                  "granularity; see man edgent-profile)")
+      ->type_name("K")
+      ->check(at_least_one);
 }
 
 CLI::Option* add_input(CLI::App& app, const std::string& flags, std::string& path,

@@ -36,6 +36,10 @@ const CLI::Validator& input_path();
 /// Validator for a value > 0.
 const CLI::Validator& positive();
 
+/// Adds `--slowdown K`: emulate a device K times slower than this machine's core by time
+/// dilation (emulate::TimeDilation), K ≥ 1. @p factor keeps its value when not given.
+CLI::Option* add_slowdown(CLI::App& app, double& factor);
+
 /// Runs a tool: @p common receives the shared options, @p define adds the tool's options to the app (no I/O), @p run does the
 /// work and returns its exit code. This is the one place errors become messages
 /// (`<tool>: error: <file>: <key>: <what>`) and exit codes: usage errors 2, Error

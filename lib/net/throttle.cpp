@@ -162,8 +162,15 @@ void TokenBucket::start_transfer() {
 
 Throttle::Throttle(std::vector<TracePoint> trace, double scale, std::size_t chunk_bytes)
     : m_schedule(std::make_shared<const RateSchedule>(std::move(trace), scale)),
-      m_chunk(std::max<std::size_t>(chunk_bytes, 1)),
-      m_up(m_schedule, TokenBucket::Clock::now(), 0, 0.0),
-      m_down(m_schedule, TokenBucket::Clock::now(), 0, 0.0) {}
+      m_chunk(std::max<std::size_t>(chunk_bytes, 1)), m_origin(TokenBucket::Clock::now()),
+      m_up(m_schedule, m_origin, 0, 0.0), m_down(m_schedule, m_origin, 0, 0.0) {}
+
+double Throttle::trace_time_s(TokenBucket::Clock::time_point t) const {
+  return std::chrono::duration<double>(t - m_origin).count();
+}
+
+double Throttle::kbps_at(TokenBucket::Clock::time_point t) const {
+  return m_schedule->bytes_per_s(trace_time_s(t)) * 8.0 / 1000.0;
+}
 
 } // namespace edgent::net

@@ -92,6 +92,10 @@ public:
 
   TokenBucket& up() { return m_up; }
   TokenBucket& down() { return m_down; }
+  /// Seconds of the trace replayed at @p t (since the Throttle was made).
+  double trace_time_s(TokenBucket::Clock::time_point t) const;
+  /// The link's true rate at @p t, kbit/s (both directions follow the same trace).
+  double kbps_at(TokenBucket::Clock::time_point t) const;
   /// Largest read or write to pass through at once, bytes.
   std::size_t chunk_bytes() const { return m_chunk; }
   const RateSchedule& schedule() const { return *m_schedule; }
@@ -99,6 +103,7 @@ public:
 private:
   std::shared_ptr<const RateSchedule> m_schedule;
   std::size_t m_chunk;
+  TokenBucket::Clock::time_point m_origin;
   TokenBucket m_up;
   TokenBucket m_down;
 };

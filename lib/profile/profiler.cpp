@@ -9,8 +9,11 @@
 #include "model/onnx_graph.hpp"
 #include "model/partition.hpp"
 #include "model/segment_runner.hpp"
+#include "net/tensor_mat.hpp"
+#include "net/tensor_wire.hpp"
 #include "profile/anchors.hpp"
-#include "profile/cpu_quota.hpp"
+#include "emulate/cpu_quota.hpp"
+#include "emulate/dilation.hpp"
 #include "profile/provenance.hpp"
 #include "profile/timing.hpp"
 
@@ -26,6 +29,7 @@
 #include <numeric>
 #include <optional>
 #include <random>
+#include <thread>
 
 #include <unistd.h>
 
@@ -33,7 +37,8 @@
 //   role, provenance {host, cpu_model, cores, threads, cpu_quota|null, opencv, model_sha256, time},
 //   model {file, sha256, bytes},
 //   settings {warmup, reps, sweep_warmup, sweep_reps, threads, sweep_points_per_type,
-//             clock "wall"|"cpu", estimate "median_ms"|"mean_ms", cpu_slowdown|null},
+//             clock "wall"|"cpu", estimate "median_ms"|"mean_ms", cpu_slowdown|null,
+//             emulation {method "none"|"dilation"|"cpu-quota", slowdown|null, cpus|null}},
 //   units [{exit, unit, units [first, last], name, type, features {..}, flops, params,
 //           output_bytes, samples_ms, median_ms, p95_ms}],
 //   exits [{exit, units, samples_ms, median_ms, p95_ms,        // the exit's chain as one net
@@ -45,10 +50,17 @@
 //   load [{what, model_bytes, samples_ms, median_ms, p95_ms}],
 //   sweep [{type, shape, features {..}, near_model, samples_ms, median_ms, p95_ms}],
 //     near_model: a variant of one of the model's own layer configurations
+//   codecs [{codec, op "encode"|"decode", fp32_bytes, TIMING}]
+//     the tensor wire codec (with the conversion from and to an OpenCV blob) of the model's
+//     input and of its largest tensor at a cut, in the rotation with the units
+//   requests {gap_ms,                         // --request-gap-ms; absent when 0
+//             exits [{exit, param_bytes, TIMING}]}   // the exit's chain run after gap_ms idle
 //   network {...} | absent                                    // --edge: profile/network_probe.cpp
 //   Every timing is one run, timed in rotation with others (measure_rotation), and every
 //   timing entry has samples_ms, median_ms, mean_ms, p95_ms. Under a CPU quota (clock "cpu")
-//   a sample is the run's CPU time times cpu_slowdown, the profile's measured wall/CPU ratio.
+//   a sample is the run's CPU time times cpu_slowdown, the profile's measured wall/CPU ratio;
+//   under time dilation (clock "cpu") the run's CPU time times K = cpu_slowdown =
+//   emulation.slowdown, which is how long edgent-infer --slowdown K holds that run.
 //   settings.estimate names the statistic fits and plans read: the median, or under a quota
 //   the mean, because each stop of the quota costs the next run a cache refill, which a long
 //   run nearly always pays and the median of a short one never shows.
@@ -203,6 +215,75 @@ private:
   std::vector<Split> m_splits;
 };
 
+/// The tensor wire codecs, timed in the rotation as the units are: each codec encodes and
+/// decodes the model's input and its largest tensor at a cut (real activations of a random
+/// image), so that fits can draw a line through the two sizes.
+class CodecTimings {
+public:
+  /// Adds the works to @p works.
+  CodecTimings(const model::OnnxGraph& graph, const model::Partition& part,
+               model::SegmentRunner& runner, const cv::Mat& image,
+               std::vector<TimedWork>& works) {
+    m_largest = image;
+    for (const model::ExitChain& chain : part.exits) {
+      for (const int c : chain.cut_points()) {
+        if (c > 0 && c < chain.size() &&
+            static_cast<std::size_t>(model::element_count(
+                graph.require_shape(chain.cut_tensor[static_cast<std::size_t>(c)]))) >
+                m_largest.total()) {
+          runner.prepare(chain.exit, 0, c);
+          m_largest = runner.run(chain.exit, 0, c, image).clone();
+        }
+      }
+    }
+    m_first = works.size();
+    for (const std::string base : {"fp32", "fp16", "int8"}) {
+      for (const std::string& codec : {base, base + "+zstd"}) {
+        for (const cv::Mat* t : {&image, static_cast<const cv::Mat*>(&m_largest)}) {
+          const std::string wire =
+              net::encode_tensor(net::to_wire(*t, 1, 1, 0), net::parse_codec(codec));
+          for (const bool encode : {true, false}) {
+            const Work& w = m_works.emplace_back(Work{codec, encode, t, wire});
+            if (encode) {
+              works.push_back({[&w] {
+                                 net::encode_tensor(net::to_wire(*w.tensor, 1, 1, 0),
+                                                    net::parse_codec(w.codec));
+                               },
+                               touch(*w.tensor)});
+            } else {
+              works.push_back({[&w] { net::to_mat(net::decode_tensor(w.wire)); }, {}});
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /// The profile's codecs section, from @p timed (the stats of all works, in order).
+  nlohmann::json to_json(const std::vector<TimingStats>& timed) const {
+    nlohmann::json out = nlohmann::json::array();
+    for (std::size_t k = 0; k < m_works.size(); ++k) {
+      const Work& w = m_works[k];
+      out.push_back(stats_with({{"codec", w.codec},
+                                {"op", w.encode ? "encode" : "decode"},
+                                {"fp32_bytes", 4 * w.tensor->total()}},
+                               timed[m_first + k]));
+    }
+    return out;
+  }
+
+private:
+  struct Work {
+    std::string codec;
+    bool encode;
+    const cv::Mat* tensor;
+    std::string wire;  ///< the encoded tensor, for decoding
+  };
+  cv::Mat m_largest;
+  std::size_t m_first = 0;
+  std::deque<Work> m_works;  ///< stable addresses for the works
+};
+
 } // namespace
 
 double parse_duration_s(const std::string& text) {
@@ -275,11 +356,18 @@ nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
     steps += chain.cut_points().size();  // segments between cut points + one load
   }
   // Under a CPU quota every sample is the run's CPU time, scaled at the end by the wall/CPU
-  // ratio of the whole profile (the quota's average slowdown); see SampleClock.
-  const SampleClock clock = current_cpu_quota() ? SampleClock::cpu : SampleClock::wall;
+  // ratio of the whole profile (the quota's average slowdown); under time dilation by K, as
+  // the runtime holds each device run to K times its CPU time; see SampleClock.
+  const emulate::TimeDilation dilation(options.slowdown);
+  const bool quota = emulate::current_cpu_quota().has_value();
+  if (quota && dilation.active()) {
+    throw UsageError("--slowdown emulates the device by time dilation alone, but this process "
+                     "runs under a CPU quota: drop one of them",
+                     {}, "--slowdown");
+  }
+  const SampleClock clock = quota || dilation.active() ? SampleClock::cpu : SampleClock::wall;
   // Under a quota the mean is read, and it is noisy (a stop's refill cost lands on few
   // runs): three times as many runs, unless the user chose.
-  const bool quota = clock == SampleClock::cpu;
   const int sweep_reps = quota && !options.sweep_options.reps_set ? 3 * options.sweep_options.reps
                                                                   : options.sweep_options.reps;
   const int reps = quota && !options.reps_set ? 3 * options.reps : options.reps;
@@ -359,6 +447,7 @@ nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
                      touch(image)});
   }
   const BoundaryCost boundary_cost(options.threads, works, inputs);
+  const CodecTimings codec_timings(*graph, part, runner, image, works);
   // The sweep, in a shuffled (fixed) order, timed in one rotation with the model's works:
   // sweep points and units then run in the same company, so a regression fitted on the one
   // predicts the other. A rotation's company sets every net's speed (by up to 40%), so the
@@ -462,13 +551,48 @@ nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
   load.push_back(
       stats_with({{"what", "model"}, {"model_bytes", whole.size()}}, time_load(whole, 3, clock)));
   nlohmann::json overhead_json = boundary_cost.to_json(timed);
+  nlohmann::json codecs_json = codec_timings.to_json(timed);
   progress.advance();
+
+  // The quota's slowdown is that of the work above: the request timings below sleep.
+  std::optional<double> slowdown;
+  if (clock == SampleClock::cpu) {
+    slowdown = dilation.active() ? dilation.factor() : meter.ratio();
+  }
+  // Each exit's chain as a request meets it at run time: after an idle gap, in which other
+  // processes ran, caches went cold and the core may have slowed down. A request served at
+  // ten per second costs more than the same net run in a busy rotation (the chains above);
+  // fits model the difference per run (regress::request_overhead).
+  nlohmann::json requests;
+  if (options.request_gap_ms > 0) {
+    const auto idle = [gap = options.request_gap_ms] {
+      std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(gap));
+    };
+    std::vector<TimedWork> request_works;
+    for (const model::ExitChain& chain : part.exits) {
+      request_works.push_back(
+          {[&runner, &image, exit = chain.exit] { runner.run_exit(exit, image); },
+           [&image, idle] {
+             idle();
+             touch(image)();
+           }});
+    }
+    const std::vector<TimingStats> req = measure_rotation(request_works, /*warmup=*/1, reps, clock);
+    requests = {{"gap_ms", options.request_gap_ms}, {"exits", nlohmann::json::array()}};
+    for (std::size_t e = 0; e < part.exits.size(); ++e) {
+      const model::ExitChain& chain = part.exits[e];
+      double params = 0;
+      for (const model::Unit& u : chain.units) {
+        params += static_cast<double>(u.params);
+      }
+      requests["exits"].push_back(
+          stats_with({{"exit", chain.exit}, {"param_bytes", 4 * params}}, req[e]));
+    }
+  }
 
   progress.finish();
 
-  std::optional<double> slowdown;
   if (clock == SampleClock::cpu) {
-    slowdown = meter.ratio();
     for (nlohmann::json* section : {&units, &exits, &load}) {
       for (auto& entry : *section) {
         scale_timings(entry, *slowdown);
@@ -478,10 +602,12 @@ nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
       scale_timings(entry, *slowdown);
     }
     scale_timings(overhead_json, *slowdown);
+    scale_timings(codecs_json, *slowdown);
+    scale_timings(requests, *slowdown);
   }
   Provenance prov = collect_provenance(graph->sha256());
   prov.threads = options.threads;
-  return nlohmann::json{
+  nlohmann::json doc{
       {"role", options.role},
       {"provenance", to_json(prov)},
       {"model", {{"file", onnx_path}, {"sha256", graph->sha256()}, {"bytes", whole.size()}}},
@@ -491,15 +617,24 @@ nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
         {"sweep_warmup", options.sweep_options.warmup},
         {"sweep_reps", sweep_reps},
         {"clock", to_string(clock)},
-        {"estimate", clock == SampleClock::cpu ? "mean_ms" : "median_ms"},
+        {"estimate", quota ? "mean_ms" : "median_ms"},
         {"cpu_slowdown", slowdown ? nlohmann::json(*slowdown) : nlohmann::json()},
+        {"emulation",
+         {{"method", dilation.active() ? "dilation" : quota ? "cpu-quota" : "none"},
+          {"slowdown", dilation.active() ? nlohmann::json(dilation.factor()) : nlohmann::json()},
+          {"cpus", quota ? nlohmann::json(*emulate::current_cpu_quota()) : nlohmann::json()}}},
         {"threads", options.threads},
         {"sweep_points_per_type", options.sweep ? options.sweep_options.points_per_type : 0}}},
       {"units", units},
       {"exits", exits},
       {"net_overhead", overhead_json},
+      {"codecs", codecs_json},
       {"load", load},
       {"sweep", sweep}};
+  if (!requests.is_null()) {
+    doc["requests"] = std::move(requests);
+  }
+  return doc;
 }
 
 int run_profile_command(const ProfileOptions& options, int progress_mode) {
@@ -520,7 +655,7 @@ int run_profile_command(const ProfileOptions& options, int progress_mode) {
                                         : std::nullopt;
   nlohmann::json doc;
   {
-    const CpuQuotaScope quota(options.cpu_quota, options.role);
+    const emulate::CpuQuotaScope quota(options.cpu_quota, options.role);
     if (options.cpu_quota) {
       log::verbose("running under a CPU quota of {} CPUs", *options.cpu_quota);
     }

@@ -20,9 +20,16 @@ struct ProfileOptions {
   bool reps_set = false;
   int threads = 1;                    ///< OpenCV threads
   std::optional<double> cpu_quota;    ///< CPUs (0.5 = half a core); needs root
+  /// Time dilation K (emulate::TimeDilation): every sample is K times the run's CPU time, as
+  /// edgent-infer --slowdown K holds each device run; 1 = none.
+  double slowdown = 1;
   bool sweep = true;                  ///< run the synthetic single-layer sweep
   SweepOptions sweep_options;
   int anchor_points = 12;             ///< sweep variants around each distinct unit configuration
+  /// Idle time before each run of the request-mode timings, ms (0 = none): each exit's chain
+  /// run as a request arriving after this long idle, as edgent-serve and edgent-infer run
+  /// requests at 1000 / gap requests per second.
+  double request_gap_ms = 100;
   std::optional<double> if_older_than_s;  ///< skip when the output is younger than this
   /// With --edge: also measure the network to that edge server (the `network` section),
   /// before the model and outside any CPU quota; none = no network section.
@@ -33,8 +40,9 @@ struct ProfileOptions {
 /// cut inside is measured whole), the whole forward to each exit, model loading, the cost of
 /// one extra net, and the synthetic sweep. Runs are timed one by one in rotation (units and
 /// chains together, sweep points in shuffled groups); under a CPU quota as CPU time scaled
-/// by the profile's measured wall/CPU ratio (SampleClock::cpu). Returns the edgent.profile/1 body (without
-/// schema/generator). @p progress_mode is Progress::Mode as int.
+/// by the profile's measured wall/CPU ratio, under time dilation as CPU time times K
+/// (SampleClock::cpu). Returns the edgent.profile/1 body (without schema/generator).
+/// @p progress_mode is Progress::Mode as int.
 nlohmann::json run_profile(const ProfileOptions& options, int progress_mode);
 
 /// Runs edgent-profile end to end: the network (when asked), quota, measurement, atomic

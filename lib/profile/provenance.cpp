@@ -1,6 +1,6 @@
 #include "profile/provenance.hpp"
 
-#include "profile/cpu_quota.hpp"
+#include "emulate/cpu_quota.hpp"
 
 #include <opencv2/core.hpp>
 
@@ -58,7 +58,7 @@ Provenance collect_provenance(const std::string& model_sha256) {
   p.cpu_model = cpu_model();
   p.cores = usable_cores();
   p.threads = cv::getNumThreads();
-  p.cpu_quota = current_cpu_quota();
+  p.cpu_quota = emulate::current_cpu_quota();
   p.opencv = CV_VERSION;
   p.model_sha256 = model_sha256;
   p.time = rfc3339_now();

@@ -29,8 +29,9 @@ int argmax(const cv::Mat& logits) {
 }
 
 DeviceRunner::DeviceRunner(std::shared_ptr<const model::OnnxGraph> graph, EdgeLink* link,
-                           int cv_threads)
-    : m_graph(graph), m_link(link), m_segments(std::move(graph), cv_threads) {
+                           int cv_threads, emulate::TimeDilation dilation)
+    : m_graph(graph), m_link(link), m_segments(std::move(graph), cv_threads),
+      m_dilation(dilation) {
   m_exit_ms.assign(static_cast<std::size_t>(exits()), 0.0);
 }
 
@@ -50,9 +51,9 @@ std::vector<double> DeviceRunner::measure_exit_latency(const cv::Mat& input, int
     m_segments.run_exit(e, input); // warm-up
     std::vector<double> samples;
     for (int i = 0; i < std::max(1, reps); ++i) {
-      const auto t = Clock::now();
+      emulate::DilatedWork work(m_dilation);
       m_segments.run_exit(e, input);
-      samples.push_back(ms_since(t));
+      samples.push_back(work.finish());
     }
     std::nth_element(samples.begin(), samples.begin() + samples.size() / 2, samples.end());
     out.push_back(samples[samples.size() / 2]);
@@ -129,13 +130,14 @@ void DeviceRunner::finish_on_device(RunResult& r, const cv::Mat& input,
       break;
     }
   }
-  const auto t = Clock::now();
+  emulate::DilatedWork work(m_dilation);
   if (head && exit == plan.exit) {
     r.logits = m_segments.run(exit, plan.cut, m_segments.chain(exit).size(), *head);
   } else {
     r.logits = m_segments.run_exit(exit, input);
   }
-  r.measured.device_ms += ms_since(t);
+  r.measured.device_ms += work.finish();
+  r.measured.device_cpu_ms += work.cpu_ms();
   r.exit = exit;
 }
 
@@ -146,9 +148,10 @@ RunResult DeviceRunner::run(std::uint64_t id, const cv::Mat& input, const plan::
   const int n = m_segments.chain(plan.exit).size();
   const bool device_first = plan.order == plan::Order::device_first;
   if (device_first && plan.cut == n) {
-    const auto t = Clock::now();
+    emulate::DilatedWork work(m_dilation);
     r.logits = m_segments.run_exit(plan.exit, input);
-    r.measured.device_ms = ms_since(t);
+    r.measured.device_ms = work.finish();
+    r.measured.device_cpu_ms = work.cpu_ms();
     r.measured.total_ms = ms_since(start);
     return r;
   }
@@ -156,20 +159,24 @@ RunResult DeviceRunner::run(std::uint64_t id, const cv::Mat& input, const plan::
   const net::CodecSpec fp32 = net::parse_codec("fp32");
 
   cv::Mat head;
-  auto t = Clock::now();
   if (device_first && plan.cut > 0) {
+    emulate::DilatedWork work(m_dilation);
     head = m_segments.run(plan.exit, 0, plan.cut, input);
-    r.measured.device_ms = ms_since(t);
+    r.measured.device_ms = work.finish();
+    r.measured.device_cpu_ms = work.cpu_ms();
   } else if (device_first) {
     head = input;
   }
-  t = Clock::now();
   const int sent_cut = device_first ? plan.cut : 0;
-  const std::string body = net::encode_tensor(
-      net::to_wire(device_first ? head : input, id, static_cast<std::uint16_t>(plan.exit),
-                   static_cast<std::uint16_t>(sent_cut)),
-      device_first ? codec : fp32);
-  r.measured.codec_ms = ms_since(t);
+  std::string body;
+  {
+    emulate::DilatedWork work(m_dilation);
+    body = net::encode_tensor(
+        net::to_wire(device_first ? head : input, id, static_cast<std::uint16_t>(plan.exit),
+                     static_cast<std::uint16_t>(sent_cut)),
+        device_first ? codec : fp32);
+    r.measured.codec_ms = work.finish();
+  }
 
   EdgeRoute route;
   if (!device_first) {
@@ -188,7 +195,7 @@ RunResult DeviceRunner::run(std::uint64_t id, const cv::Mat& input, const plan::
 
   cv::Mat tensor;
   if (reply.ok()) {
-    t = Clock::now();
+    emulate::DilatedWork work(m_dilation);
     try {
       const net::WireTensor w = net::decode_tensor(reply.http.body);
       const int want_cut = device_first ? n : plan.cut;
@@ -202,7 +209,7 @@ RunResult DeviceRunner::run(std::uint64_t id, const cv::Mat& input, const plan::
       r.fallback = true;
       r.fallback_reason = "bad reply: " + e.message();
     }
-    r.measured.codec_ms += ms_since(t);
+    r.measured.codec_ms += work.finish();
   } else {
     r.fallback = true;
     r.fallback_reason = reply.http.error.empty()
@@ -219,9 +226,10 @@ RunResult DeviceRunner::run(std::uint64_t id, const cv::Mat& input, const plan::
     if (device_first) {
       r.logits = tensor;
     } else {
-      t = Clock::now();
+      emulate::DilatedWork work(m_dilation);
       r.logits = m_segments.run(plan.exit, plan.cut, n, tensor);
-      r.measured.device_ms += ms_since(t);
+      r.measured.device_ms += work.finish();
+      r.measured.device_cpu_ms += work.cpu_ms();
     }
   }
   r.measured.total_ms = ms_since(start);

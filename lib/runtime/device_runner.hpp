@@ -1,5 +1,6 @@
 #pragma once
 
+#include "emulate/dilation.hpp"
 #include "model/onnx_graph.hpp"
 #include "model/segment_runner.hpp"
 #include "plan/plan_json.hpp"
@@ -18,8 +19,11 @@ namespace edgent::runtime {
 
 /// What one co-inference took, as measured on the device, all in ms.
 struct MeasuredBreakdown {
-  double device_ms = 0;       ///< device compute (head, tail, or the fallback's chain)
+  double device_ms = 0;       ///< device compute (head, tail, or the fallback's chain), as
+                              ///< the emulated device takes it (TimeDilation)
+  double device_cpu_ms = 0;   ///< CPU time of that compute on this machine
   double codec_ms = 0;        ///< encoding the upload and decoding the reply on the device
+                              ///< (dilated like the compute)
   double up_ms = 0;           ///< request sent until the edge started queueing: first byte
                               ///< time minus edge queue and compute (includes half the RTT)
   double down_ms = 0;         ///< first response byte to the whole response read
@@ -54,14 +58,16 @@ struct RunResult {
 class DeviceRunner {
 public:
   /// @p link may be null when every plan is device-only. @p cv_threads is OpenCV's process-wide
-  /// thread count (0 = OpenCV's default).
-  DeviceRunner(std::shared_ptr<const model::OnnxGraph> graph, EdgeLink* link, int cv_threads);
+  /// thread count (0 = OpenCV's default). Every device run (segments, codec) is held to
+  /// @p dilation's factor times its CPU time.
+  DeviceRunner(std::shared_ptr<const model::OnnxGraph> graph, EdgeLink* link, int cv_threads,
+               emulate::TimeDilation dilation = emulate::TimeDilation());
 
   /// Device latency of each exit's whole chain (index 0 = exit 1), ms, used to pick the fallback
   /// exit. Throws ConfigError when the size is not the number of exits.
   void set_exit_latency(std::vector<double> exit_ms);
   const std::vector<double>& exit_latency() const { return m_exit_ms; }
-  /// Times each exit's whole chain on @p input (median of @p reps warm runs), ms.
+  /// Times each exit's whole chain on @p input (median of @p reps warm runs, dilated), ms.
   std::vector<double> measure_exit_latency(const cv::Mat& input, int reps);
 
   /// Checks that @p plan fits the model: a known exit, a cut point, a known codec ("none" only
@@ -88,6 +94,7 @@ private:
   EdgeLink* m_link;
   model::SegmentRunner m_segments;
   std::vector<double> m_exit_ms;
+  emulate::TimeDilation m_dilation;
 };
 
 /// Index of the largest value of a [1, N] (or any) float32 Mat.

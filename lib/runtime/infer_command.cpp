@@ -8,7 +8,8 @@
 #include "dynamic/config_map.hpp"
 #include "dynamic/trace.hpp"
 #include "model/model_card.hpp"
-#include "profile/cpu_quota.hpp"
+#include "emulate/cpu_quota.hpp"
+#include "emulate/dilation.hpp"
 #include "plan/plan_json.hpp"
 #include "plan/problem_from_artifacts.hpp"
 #include "runtime/device_runner.hpp"
@@ -32,17 +33,23 @@
 // Per-request record (one JSON line of -o):
 //   id, input, plan {exit, cut, order, codec}, exit_used,
 //   predicted {device_ms, edge_ms, up_ms, down_ms, total_ms} | null,
-//   measured {device_ms, codec_ms, edge_queue_ms, edge_compute_ms, up_ms, down_ms, network_ms,
-//             total_ms},
+//   measured {device_ms, device_cpu_ms, codec_ms, edge_queue_ms, edge_compute_ms, up_ms,
+//             down_ms, network_ms, total_ms},
 //   bandwidth_kbps|null, rtt_ms|null, state {index, lo_kbps, estimate_kbps} | null,
+//   trace_t_s|null, true_kbps|null,       // --emulate-trace: trace time and rate at the start
 //   class, label|null, correct|null, deadline_ms, deadline_met, fallback, fallback_reason|null,
-//   offloaded, bytes_up, bytes_down, switched
+//   offloaded, bytes_up, bytes_down, switched, slowdown
 // edgent.run/1 (--summary):
-//   mode, strategy|null, model_sha256, deadline_ms, count, labelled, accuracy|null,
+//   mode, strategy|null, oracle, model_sha256, deadline_ms, count, labelled, accuracy|null,
+//   on_time_accuracy|null,                // correct and within the deadline, over labelled
 //   deadline_misses, deadline_miss_rate, latency_ms {mean, p50, p95, p99, max},
 //   plan_switches, fallbacks, offloaded, bytes_up, bytes_down, probes,
+//   device {emulation "none"|"dilation"|"cpu-quota", slowdown, cpus|null},
 //   overhead {requests, median_ms, median_ratio, within_target}   // offloaded: total - (device + edge compute)
-//   prediction {requests, median_rel_error} // |measured - predicted| / measured total
+//   prediction {requests, median_rel_error,  // |measured - predicted| / measured total
+//               device {requests, median_rel_error},   // device compute, requests that ran some
+//               edge {requests, median_rel_error},     // edge compute, offloaded requests
+//               network {requests, median_rel_error}}  // up + down, offloaded requests
 //   elapsed_s, interrupted
 
 namespace edgent::runtime {
@@ -50,10 +57,8 @@ namespace edgent::runtime {
 namespace {
 
 constexpr const char* kTool = "edgent-infer";
-/// Smallest probe worth sending each way: well above the emulated link's 4 KiB burst.
-constexpr std::size_t kMinProbeBytes = 16 * 1024;
-/// Largest probe each way (BandwidthEstimatorOptions::max_probe_bytes's default).
-constexpr std::size_t kMaxProbeBytes = net::BandwidthEstimatorOptions{}.max_probe_bytes;
+/// HTTP headers of a probe and of its empty reply, about (they cross the link too).
+constexpr double kProbeHeaderBytes = 300;
 using Clock = std::chrono::steady_clock;
 
 std::atomic<bool> g_stop{false};
@@ -291,7 +296,7 @@ int run_infer_unconfined(const InferOptions& o);
 
 int run_infer(const InferOptions& o) {
   // The whole device side (compute and transport) runs at the emulated device's speed.
-  const profile::CpuQuotaScope quota(o.cpu_quota, "device");
+  const emulate::CpuQuotaScope quota(o.cpu_quota, "device");
   return run_infer_unconfined(o);
 }
 
@@ -313,6 +318,11 @@ int run_infer_unconfined(const InferOptions& o) {
   }
   if (mode == Mode::fits && !(o.deadline_ms > 0)) {
     throw UsageError("planning from fits needs --deadline");
+  }
+  if (o.oracle && (mode != Mode::fits || o.net.emulate_trace.empty())) {
+    throw UsageError("--oracle plans from fits at the emulated link's true bandwidth: it needs "
+                     "--device-fit/--edge-fit/--deadline and --emulate-trace",
+                     {}, "--oracle");
   }
   const int input_sources =
       (o.data.empty() ? 0 : 1) + (o.images.empty() ? 0 : 1) + (o.tensors.empty() ? 0 : 1);
@@ -373,8 +383,10 @@ int run_infer_unconfined(const InferOptions& o) {
   EdgeLinkOptions link_options;
   link_options.client = net::to_client_options(o.net, trace_points.empty() ? nullptr : &trace_points);
   link_options.model_sha256 = graph->sha256();
+  link_options.estimator.link_burst_bytes = o.link_burst_bytes;
   EdgeLink link(link_options);
-  DeviceRunner runner(graph, &link, o.cv_threads);
+  const std::shared_ptr<net::Throttle> throttle = link_options.client.throttle;
+  DeviceRunner runner(graph, &link, o.cv_threads, emulate::TimeDilation(o.slowdown));
 
   // Plans the run may use: check them against the model up front.
   if (mode == Mode::fixed) {
@@ -421,7 +433,7 @@ int run_infer_unconfined(const InferOptions& o) {
   double last_feed_s = 0;
   bool fed = false;
   if (config_map) {
-    selector.emplace(*config_map);
+    selector.emplace(*config_map, latency ? &*latency : nullptr);
     last_feed_s = link.now_s();
   }
 
@@ -436,8 +448,12 @@ int run_infer_unconfined(const InferOptions& o) {
   std::vector<double> overhead_ratio;
   std::size_t within_target = 0; // overhead <= 10% of compute + 0.3 ms
   std::vector<double> rel_error;
+  std::vector<double> device_error;
+  std::vector<double> edge_error;
+  std::vector<double> network_error;
   std::size_t labelled = 0;
   std::size_t correct = 0;
+  std::size_t correct_on_time = 0;
   std::size_t misses = 0;
   std::size_t switches = 0;
   std::size_t fallbacks = 0;
@@ -446,20 +462,17 @@ int run_infer_unconfined(const InferOptions& o) {
   std::size_t bytes_up = 0;
   std::size_t bytes_down = 0;
   std::optional<plan::PlanRecord> previous;
-  if (!device_only_run && !o.no_probe) {
-    // Measure the link before the schedule starts: a first full probe inside it would delay
-    // the first requests (seconds at a few hundred kbit/s).
+  // Pings keep the RTT estimate fresh; probes measure the bandwidth when requests do not
+  // (device-only states, a fast link). The oracle knows the bandwidth: it sends no probes.
+  const bool pinging = !device_only_run && !o.no_probe;
+  const bool probing = pinging && !o.oracle;
+  if (pinging) {
     link.ping();
-    // A link so fast that the probe takes hardly longer than the RTT (loopback) measures
-    // nothing: probe again, four times bigger, up to the largest probe.
-    std::size_t bytes = link.estimator().probe_bytes();
-    for (int attempt = 0; attempt < 4 && link.probe(bytes); ++attempt) {
-      ++probes;
-      if (link.estimator().bandwidth_kbps() || bytes >= kMaxProbeBytes) {
-        break;
-      }
-      bytes = std::min(4 * bytes, kMaxProbeBytes);
-    }
+  }
+  if (probing) {
+    // Measure the link before the schedule starts: a first probe inside it would delay the
+    // first requests.
+    probes += static_cast<std::size_t>(link.measure());
   }
   const auto t0 = Clock::now();
 
@@ -469,13 +482,13 @@ int run_infer_unconfined(const InferOptions& o) {
       start = t0 + std::chrono::duration_cast<Clock::duration>(
                        std::chrono::duration<double>(static_cast<double>(i) / o.rate));
     }
-    if (!device_only_run && !o.no_probe && i % 8 == 0) {
+    if (pinging && i % 8 == 0) {
       link.ping(); // keeps a small transfer in the RTT window
     }
-    if (!device_only_run && !o.no_probe && link.estimator().needs_probe(link.now_s())) {
+    if (probing && link.estimator().needs_probe(link.now_s())) {
       // A probe delays the next request: in open loop, size it to the idle time before the
-      // request's scheduled start (half of it), and skip it when even the smallest useful
-      // probe would not fit.
+      // request's scheduled start (half of it, less the probe's headers), and skip it when
+      // even the smallest useful probe would not fit.
       std::size_t bytes = link.estimator().probe_bytes();
       bool send = true;
       const std::optional<double> known = link.estimator().bandwidth_kbps();
@@ -483,9 +496,9 @@ int run_infer_unconfined(const InferOptions& o) {
       if (o.rate > 0 && kbps > 0) {
         const double slack_ms =
             std::chrono::duration<double, std::milli>(start - Clock::now()).count();
-        const double fit = slack_ms / 2.0 * kbps / 8.0 / 2.0; // bytes each way
+        const double fit = slack_ms / 2.0 * kbps / 8.0 - kProbeHeaderBytes;
         bytes = std::min(bytes, static_cast<std::size_t>(std::max(fit, 0.0)));
-        send = bytes >= kMinProbeBytes;
+        send = bytes >= link.estimator().min_probe();
       }
       if (send && link.probe(bytes)) {
         ++probes;
@@ -499,7 +512,13 @@ int run_infer_unconfined(const InferOptions& o) {
     }
     const std::optional<double> bw = link.estimator().bandwidth_kbps();
     const std::optional<double> rtt = link.estimator().rtt_ms();
-    const double kbps = bw ? *bw : o.bandwidth_kbps;
+    std::optional<double> trace_t;
+    std::optional<double> true_kbps;
+    if (throttle) {
+      trace_t = throttle->trace_time_s(start);
+      true_kbps = throttle->kbps_at(start);
+    }
+    const double kbps = o.oracle ? *true_kbps : bw ? *bw : o.bandwidth_kbps;
     const plan::Network network = plan::offload_network(kbps, kbps, rtt ? *rtt : o.rtt_ms);
 
     // Pick the plan.
@@ -526,6 +545,8 @@ int run_infer_unconfined(const InferOptions& o) {
           selector->update(*bw);
         }
         last_feed_s = now;
+      } else if (bw) {
+        selector->guard(*bw);
       }
       const dynamic::MapState& st = selector->current();
       current = st.plan;
@@ -555,6 +576,7 @@ int run_infer_unconfined(const InferOptions& o) {
     if (label >= 0) {
       ++labelled;
       correct += cls == label ? 1 : 0;
+      correct_on_time += cls == label && met ? 1 : 0;
     }
     if (r.offloaded) {
       const double compute = r.measured.device_ms + r.measured.edge_compute_ms;
@@ -566,8 +588,20 @@ int run_infer_unconfined(const InferOptions& o) {
     }
     if (predicted && std::isfinite(predicted->total_ms) && !r.fallback &&
         r.measured.total_ms > 0) {
-      rel_error.push_back(std::abs(r.measured.total_ms - predicted->total_ms) /
-                          r.measured.total_ms);
+      const MeasuredBreakdown& m = r.measured;
+      const auto rel = [](double measured, double pred) {
+        return std::abs(measured - pred) / measured;
+      };
+      rel_error.push_back(rel(m.total_ms, predicted->total_ms));
+      if (m.device_ms > 0) {
+        device_error.push_back(rel(m.device_ms, predicted->device_ms));
+      }
+      if (r.offloaded && m.edge_compute_ms > 0) {
+        edge_error.push_back(rel(m.edge_compute_ms, predicted->edge_ms));
+      }
+      if (r.offloaded && m.up_ms + m.down_ms > 0) {
+        network_error.push_back(rel(m.up_ms + m.down_ms, predicted->up_ms + predicted->down_ms));
+      }
     }
 
     if (out) {
@@ -579,13 +613,15 @@ int run_infer_unconfined(const InferOptions& o) {
           {"exit_used", r.exit},
           {"predicted", predicted ? plan::breakdown_to_json(*predicted) : nlohmann::json()},
           {"measured",
-           {{"device_ms", m.device_ms}, {"codec_ms", m.codec_ms},
+           {{"device_ms", m.device_ms}, {"device_cpu_ms", m.device_cpu_ms}, {"codec_ms", m.codec_ms},
             {"edge_queue_ms", m.edge_queue_ms}, {"edge_compute_ms", m.edge_compute_ms},
             {"up_ms", m.up_ms}, {"down_ms", m.down_ms}, {"network_ms", m.network_ms},
             {"total_ms", m.total_ms}}},
           {"bandwidth_kbps", optional_json(bw)},
           {"rtt_ms", optional_json(rtt)},
           {"state", state},
+          {"trace_t_s", optional_json(trace_t)},
+          {"true_kbps", optional_json(true_kbps)},
           {"class", cls},
           {"label", label >= 0 ? nlohmann::json(label) : nlohmann::json()},
           {"correct", label >= 0 ? nlohmann::json(cls == label) : nlohmann::json()},
@@ -596,7 +632,8 @@ int run_infer_unconfined(const InferOptions& o) {
           {"offloaded", r.offloaded},
           {"bytes_up", r.bytes_up},
           {"bytes_down", r.bytes_down},
-          {"switched", switched}};
+          {"switched", switched},
+          {"slowdown", o.slowdown}};
       out->write(rec.dump() + "\n");
     }
   }
@@ -617,12 +654,15 @@ int run_infer_unconfined(const InferOptions& o) {
   nlohmann::json doc;
   doc["mode"] = mode_name(mode);
   doc["strategy"] = mode == Mode::fits ? nlohmann::json(o.strategy) : nlohmann::json();
+  doc["oracle"] = o.oracle;
   doc["model_sha256"] = graph->sha256();
   doc["deadline_ms"] = deadline;
   doc["count"] = n;
   doc["labelled"] = labelled;
   doc["accuracy"] = labelled ? nlohmann::json(static_cast<double>(correct) / labelled)
                              : nlohmann::json();
+  doc["on_time_accuracy"] =
+      labelled ? nlohmann::json(static_cast<double>(correct_on_time) / labelled) : nlohmann::json();
   doc["deadline_misses"] = misses;
   doc["deadline_miss_rate"] = n ? static_cast<double>(misses) / n : 0.0;
   doc["latency_ms"] = {{"mean", mean},
@@ -636,6 +676,9 @@ int run_infer_unconfined(const InferOptions& o) {
   doc["bytes_up"] = bytes_up;
   doc["bytes_down"] = bytes_down;
   doc["probes"] = probes;
+  doc["device"] = {{"emulation", o.slowdown > 1 ? "dilation" : o.cpu_quota ? "cpu-quota" : "none"},
+                   {"slowdown", o.slowdown},
+                   {"cpus", o.cpu_quota ? nlohmann::json(*o.cpu_quota) : nlohmann::json()}};
   doc["overhead"] = {{"requests", overhead_ms.size()},
                      {"median_ms", median(overhead_ms)},
                      {"median_ratio", median(overhead_ratio)},
@@ -643,8 +686,13 @@ int run_infer_unconfined(const InferOptions& o) {
                       overhead_ms.empty() ? 0.0
                                           : static_cast<double>(within_target) /
                                                 static_cast<double>(overhead_ms.size())}};
-  doc["prediction"] = {{"requests", rel_error.size()},
-                       {"median_rel_error", median(rel_error)}};
+  const auto error_json = [](const std::vector<double>& e) {
+    return nlohmann::json{{"requests", e.size()}, {"median_rel_error", median(e)}};
+  };
+  doc["prediction"] = error_json(rel_error);
+  doc["prediction"]["device"] = error_json(device_error);
+  doc["prediction"]["edge"] = error_json(edge_error);
+  doc["prediction"]["network"] = error_json(network_error);
   doc["elapsed_s"] = elapsed_s;
   doc["interrupted"] = interrupted;
 
@@ -663,8 +711,10 @@ int run_infer_unconfined(const InferOptions& o) {
               100.0 * static_cast<double>(within_target) / static_cast<double>(overhead_ms.size()));
   }
   if (!rel_error.empty()) {
-    log::info("median |measured - predicted| / measured: {:.1f}% over {} requests",
-              100.0 * median(rel_error), rel_error.size());
+    log::info("median |measured - predicted| / measured: {:.1f}% over {} requests (device "
+              "compute {:.1f}%, edge compute {:.1f}%, network {:.1f}%)",
+              100.0 * median(rel_error), rel_error.size(), 100.0 * median(device_error),
+              100.0 * median(edge_error), 100.0 * median(network_error));
   }
   if (!o.summary.empty()) {
     write_artifact(o.summary, std::move(doc), "run", kTool);

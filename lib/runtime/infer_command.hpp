@@ -19,6 +19,9 @@ struct InferOptions {
   std::string accuracy;         ///< edgent.accuracy/1, optional (fits mode)
   double deadline_ms = 0;       ///< latency requirement; 0 = the plan's or map's
   std::string strategy = "edgent"; ///< fits mode: edgent, device-only, edge-only, ...
+  /// Fits mode: plan each request at the emulated link's true bandwidth at its start (from
+  /// --emulate-trace) instead of the measured estimate: the oracle, an upper bound.
+  bool oracle = false;
   double bandwidth_kbps = 0;    ///< prior until the estimator has a value; 0 = none
   double rtt_ms = 0;            ///< RTT prior until measured
   // Inputs: exactly one.
@@ -30,7 +33,11 @@ struct InferOptions {
   double rate = 0;              ///< open loop requests/s; 0 = closed loop
   int cv_threads = 1;           ///< OpenCV threads on the device
   std::optional<double> cpu_quota;  ///< run under a CPU quota of this many CPUs (slow device)
+  double slowdown = 1;          ///< time dilation K of every device run (emulate::TimeDilation)
   bool no_probe = false;        ///< never send bandwidth probes
+  /// Bytes the link passes at line rate after idle (tc tbf's burst), for the bandwidth
+  /// estimator (net::BandwidthEstimatorOptions::link_burst_bytes); 0 = every byte is paced.
+  std::size_t link_burst_bytes = 0;
   std::string output;           ///< results, one JSON line per request (empty = none)
   std::string summary;          ///< edgent.run/1 summary (empty = stderr only)
   net::EdgeNetOptions net;

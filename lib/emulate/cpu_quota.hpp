@@ -3,7 +3,7 @@
 #include <optional>
 #include <string>
 
-namespace edgent::profile {
+namespace edgent::emulate {
 
 /// The CPU quota in force for this process, in CPUs (cgroup v1 cfs_quota/cfs_period or
 /// v2 cpu.max of the process's own cgroup); nothing when unlimited or unknown.
@@ -35,4 +35,4 @@ private:
   std::string m_dir;
 };
 
-} // namespace edgent::profile
+} // namespace edgent::emulate

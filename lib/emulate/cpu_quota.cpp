@@ -1,4 +1,4 @@
-#include "profile/cpu_quota.hpp"
+#include "emulate/cpu_quota.hpp"
 
 #include "core/error.hpp"
 
@@ -14,7 +14,7 @@
 
 #include <unistd.h>
 
-namespace edgent::profile {
+namespace edgent::emulate {
 
 namespace {
 
@@ -208,4 +208,4 @@ CpuQuotaScope::CpuQuotaScope(std::optional<double> cpus, const std::string& name
 
 CpuQuotaScope::~CpuQuotaScope() { leave_cpu_quota(m_dir); }
 
-} // namespace edgent::profile
+} // namespace edgent::emulate
