@@ -12,6 +12,7 @@
 #include <bit>
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <limits>
 
 // Message layout (version 1), all integers little-endian:
@@ -205,9 +206,16 @@ std::string encode_tensor(const WireTensor& tensor, CodecSpec codec, int zstd_le
   }
   std::string payload;
   if (codec.zstd) {
+    // One compression context per thread: making one per call costs more than compressing
+    // a small tensor (about 40 µs against 4 µs for a 784-byte payload after an idle spell).
+    thread_local const std::unique_ptr<ZSTD_CCtx, std::size_t (*)(ZSTD_CCtx*)> cctx(
+        ZSTD_createCCtx(), &ZSTD_freeCCtx);
+    if (!cctx) {
+      throw DataError("zstd: cannot allocate a compression context", {}, "payload");
+    }
     payload.resize(ZSTD_compressBound(raw.size()));
-    const std::size_t got =
-        ZSTD_compress(payload.data(), payload.size(), raw.data(), raw.size(), zstd_level);
+    const std::size_t got = ZSTD_compressCCtx(cctx.get(), payload.data(), payload.size(),
+                                              raw.data(), raw.size(), zstd_level);
     if (ZSTD_isError(got) != 0) {
       throw DataError(std::string("zstd: ") + ZSTD_getErrorName(got), {}, "payload");
     }

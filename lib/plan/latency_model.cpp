@@ -24,7 +24,10 @@ LatencyModel::LatencyModel(PlanProblem problem) : m_problem(std::move(problem)) 
     p.edge_prefix.assign(n + 1, 0.0);
     p.device_boundary_prefix.assign(n + 1, 0.0);
     p.edge_boundary_prefix.assign(n + 1, 0.0);
+    p.param_prefix.assign(n + 1, 0.0);
     for (int u = 0; u < n; ++u) {
+      p.param_prefix[u + 1] =
+          p.param_prefix[u] + (e.param_bytes.empty() ? 0.0 : e.param_bytes[static_cast<std::size_t>(u)]);
       p.device_prefix[u + 1] = p.device_prefix[u] + e.device_ms[u];
       p.edge_prefix[u + 1] = p.edge_prefix[u] + e.edge_ms[u];
       if (u + 1 < n) {  // the boundary at cut u + 1, between units u + 1 and u + 2
@@ -64,15 +67,37 @@ double segment_ms(const std::vector<double>& prefix, const std::vector<double>& 
 
 } // namespace
 
+double LatencyModel::device_segment_ms(const PreparedExit& p, int from, int to) const {
+  if (to <= from) {
+    return 0;
+  }
+  return segment_ms(p.device_prefix, p.device_boundary_prefix, from, to) +
+         m_problem.device_request_ms_per_param_byte * (p.param_prefix[to] - p.param_prefix[from]);
+}
+
+double LatencyModel::edge_segment_ms(const PreparedExit& p, int from, int to) const {
+  if (to <= from) {
+    return 0;
+  }
+  return segment_ms(p.edge_prefix, p.edge_boundary_prefix, from, to) +
+         m_problem.edge_request_ms_per_param_byte * (p.param_prefix[to] - p.param_prefix[from]);
+}
+
 Breakdown LatencyModel::latency(const Choice& choice, const Network& net) const {
   const PreparedExit& p = m_prepared[choice.exit_index];
   const int n = static_cast<int>(p.device_prefix.size()) - 1;
   const int c = choice.cut;
   Breakdown b;
   if (choice.order == Order::device_first) {
-    b.device_ms = segment_ms(p.device_prefix, p.device_boundary_prefix, 0, c);
+    b.device_ms = device_segment_ms(p, 0, c);
+    // The device's request starts cold with the head, or with encoding the input.
+    (c > 0 ? b.device_ms : b.codec_ms) += m_problem.device_request_ms;
     if (c < n) {
-      b.edge_ms = segment_ms(p.edge_prefix, p.edge_boundary_prefix, c, n) + net.edge_queue_ms;
+      const ExitCosts& e = m_problem.exits[choice.exit_index];
+      const Codec& k = m_problem.codecs[choice.codec];
+      b.codec_ms += k.device.encode(e.fp32_bytes[c]) + m_problem.fp32.device.decode(e.fp32_bytes[n]);
+      b.edge_ms = m_problem.edge_request_ms + k.edge.decode(e.fp32_bytes[c]) + edge_segment_ms(p, c, n) +
+                  m_problem.fp32.edge.encode(e.fp32_bytes[n]) + net.edge_queue_ms;
       b.up_ms = net.rtt_ms / 2 + net.up_fixed_ms +
                 transfer_ms(tensor_bytes(choice.exit_index, c, choice.codec) + net.up_overhead_bytes,
                             net.up_kbps);
@@ -81,15 +106,21 @@ Breakdown LatencyModel::latency(const Choice& choice, const Network& net) const 
                               net.down_kbps);
     }
   } else {
-    b.edge_ms = segment_ms(p.edge_prefix, p.edge_boundary_prefix, 0, c) + net.edge_queue_ms;
-    b.device_ms = segment_ms(p.device_prefix, p.device_boundary_prefix, c, n);
+    const ExitCosts& e = m_problem.exits[choice.exit_index];
+    const Codec& k = m_problem.codecs[choice.codec];
+    b.edge_ms = m_problem.edge_request_ms + m_problem.fp32.edge.decode(e.fp32_bytes[0]) +
+                edge_segment_ms(p, 0, c) + k.edge.encode(e.fp32_bytes[c]) + net.edge_queue_ms;
+    b.device_ms = device_segment_ms(p, c, n);
+    // The device's request starts cold with encoding the input.
+    b.codec_ms = m_problem.device_request_ms + m_problem.fp32.device.encode(e.fp32_bytes[0]) +
+                 k.device.decode(e.fp32_bytes[c]);
     b.up_ms = net.rtt_ms / 2 + net.up_fixed_ms +
               transfer_ms(m_input_bytes[choice.exit_index] + net.up_overhead_bytes, net.up_kbps);
     b.down_ms = net.rtt_ms / 2 + net.down_fixed_ms +
                 transfer_ms(tensor_bytes(choice.exit_index, c, choice.codec) + net.down_overhead_bytes,
                             net.down_kbps);
   }
-  b.total_ms = b.device_ms + b.edge_ms + b.up_ms + b.down_ms;
+  b.total_ms = b.device_ms + b.codec_ms + b.edge_ms + b.up_ms + b.down_ms;
   return b;
 }
 

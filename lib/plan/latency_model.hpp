@@ -6,10 +6,13 @@
 
 namespace edgent::plan {
 
-/// Predicted latency of one plan, all in milliseconds. total = device + edge + up + down.
+/// Predicted latency of one plan, all in milliseconds.
+/// total = device + codec + edge + up + down.
 struct Breakdown {
   double device_ms = 0; ///< device compute
-  double edge_ms = 0;   ///< edge compute plus edge queueing (0 when nothing runs on the edge)
+  double codec_ms = 0;  ///< the device's tensor wire codec: encoding uploads, decoding replies
+  double edge_ms = 0;   ///< edge compute (its codec included) plus edge queueing (0 when
+                        ///< nothing runs on the edge)
   double up_ms = 0;     ///< upload: half an RTT, the fixed cost, encoded bytes / uplink bandwidth
   double down_ms = 0;   ///< download: half an RTT, the fixed cost, bytes / downlink bandwidth
   double total_ms = 0;  ///< the sum; +infinity when a needed link has zero bandwidth
@@ -36,6 +39,8 @@ struct PreparedExit {
   /// run as one net does not pay between its units.
   std::vector<double> device_boundary_prefix;
   std::vector<double> edge_boundary_prefix;
+  /// n+1 entries: weight bytes of units 1..c (for the request overhead).
+  std::vector<double> param_prefix;
 };
 
 /// A problem with prefix sums computed once, for many decisions.
@@ -55,6 +60,8 @@ public:
   /// edge-first, 0 < c < n: the fp32 input is uploaded, the edge runs 1..c, the tensor at c is
   ///   downloaded encoded with the codec, the device runs c+1..n.
   /// device-only: device runs 1..n, no transfer, no RTT.
+  /// Each side that does any work also pays its request overhead (PlanProblem): the fixed
+  /// part once, the per-weight-byte part for the segment it runs.
   Breakdown latency(const Choice& choice, const Network& net) const;
 
   /// Accuracy of @p choice: the (cut, codec) entry when known, else the exit's accuracy;
@@ -62,6 +69,11 @@ public:
   std::optional<double> accuracy(const Choice& choice) const;
 
 private:
+  /// Units (from, to] as one net on that side, with the request overhead's per-weight-byte
+  /// part; 0 when empty.
+  double device_segment_ms(const PreparedExit& p, int from, int to) const;
+  double edge_segment_ms(const PreparedExit& p, int from, int to) const;
+
   PlanProblem m_problem;
   std::vector<PreparedExit> m_prepared;
   std::vector<double> m_input_bytes; // per exit: fp32 input bytes

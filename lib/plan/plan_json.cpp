@@ -46,9 +46,9 @@ double ms_from(const JsonView& v, const char* key) {
 } // namespace
 
 nlohmann::json breakdown_to_json(const Breakdown& b) {
-  return nlohmann::json{{"device_ms", ms(b.device_ms)}, {"edge_ms", ms(b.edge_ms)},
-                        {"up_ms", ms(b.up_ms)},         {"down_ms", ms(b.down_ms)},
-                        {"total_ms", ms(b.total_ms)}};
+  return nlohmann::json{{"device_ms", ms(b.device_ms)}, {"codec_ms", ms(b.codec_ms)},
+                        {"edge_ms", ms(b.edge_ms)},     {"up_ms", ms(b.up_ms)},
+                        {"down_ms", ms(b.down_ms)},     {"total_ms", ms(b.total_ms)}};
 }
 
 PlanRecord plan_from_json(const JsonView& v) {
@@ -75,6 +75,8 @@ PlanRecord plan_from_json(const JsonView& v) {
 Breakdown breakdown_from_json(const JsonView& v) {
   Breakdown b;
   b.device_ms = ms_from(v, "device_ms");
+  // Absent in artifacts written before the device codec was predicted.
+  b.codec_ms = v.has("codec_ms") ? ms_from(v, "codec_ms") : 0.0;
   b.edge_ms = ms_from(v, "edge_ms");
   b.up_ms = ms_from(v, "up_ms");
   b.down_ms = ms_from(v, "down_ms");

@@ -93,11 +93,18 @@ void validate(const PlanProblem& problem, const std::string& what) {
   if (problem.codecs.empty()) {
     throw ConfigError("the set of allowed codecs is empty", what, "codecs");
   }
-  for (std::size_t k = 0; k < problem.codecs.size(); ++k) {
-    const double r = problem.codecs[k].ratio;
-    if (!std::isfinite(r) || r <= 0) {
-      throw ConfigError(fmt::format("codec ratio must be > 0, got {}", r), what,
-                        fmt::format("codecs[{}]", k));
+  for (std::size_t k = 0; k <= problem.codecs.size(); ++k) {
+    const Codec& c = k < problem.codecs.size() ? problem.codecs[k] : problem.fp32;
+    const std::string key = k < problem.codecs.size() ? fmt::format("codecs[{}]", k) : "fp32";
+    if (!std::isfinite(c.ratio) || c.ratio <= 0) {
+      throw ConfigError(fmt::format("codec ratio must be > 0, got {}", c.ratio), what, key);
+    }
+    for (const CodecTime* t : {&c.device, &c.edge}) {
+      for (const double v : {t->encode_ms, t->encode_ms_per_byte, t->decode_ms, t->decode_ms_per_byte}) {
+        if (!std::isfinite(v) || v < 0) {
+          throw ConfigError(fmt::format("codec times must be finite and >= 0, got {}", v), what, key);
+        }
+      }
     }
   }
   if (problem.exits.empty()) {
@@ -106,7 +113,13 @@ void validate(const PlanProblem& problem, const std::string& what) {
   for (const auto& [value, key] : {std::pair{problem.device_net_ms, "device_net_ms"},
                                    std::pair{problem.edge_net_ms, "edge_net_ms"},
                                    std::pair{problem.device_net_ms_per_byte, "device_net_ms_per_byte"},
-                                   std::pair{problem.edge_net_ms_per_byte, "edge_net_ms_per_byte"}}) {
+                                   std::pair{problem.edge_net_ms_per_byte, "edge_net_ms_per_byte"},
+                                   std::pair{problem.device_request_ms, "device_request_ms"},
+                                   std::pair{problem.edge_request_ms, "edge_request_ms"},
+                                   std::pair{problem.device_request_ms_per_param_byte,
+                                             "device_request_ms_per_param_byte"},
+                                   std::pair{problem.edge_request_ms_per_param_byte,
+                                             "edge_request_ms_per_param_byte"}}) {
     if (!std::isfinite(value) || value < 0) {
       throw ConfigError(fmt::format("must be a finite number >= 0, got {}", value), what, key);
     }
@@ -134,6 +147,13 @@ void validate(const PlanProblem& problem, const std::string& what) {
     }
     for (std::size_t c = 0; c <= n; ++c) {
       check_value(e.fp32_bytes[c], what, fmt::format("{}.fp32_bytes[{}]", key, c));
+    }
+    if (!e.param_bytes.empty() && e.param_bytes.size() != n) {
+      throw ConfigError(fmt::format("{} units need {} weight sizes", n, n), what,
+                        key + ".param_bytes");
+    }
+    for (std::size_t u = 0; u < e.param_bytes.size(); ++u) {
+      check_value(e.param_bytes[u], what, fmt::format("{}.param_bytes[{}]", key, u));
     }
     int previous_cut = -1;
     for (const int c : e.cuts) {

@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 /// The planner's abstract input: per-unit predicted latencies, transfer sizes and accuracies
@@ -19,10 +20,24 @@ const char* order_name(Order order);
 /// Parses an order name; throws UsageError for anything else.
 Order parse_order(const std::string& name);
 
+/// Time one side spends on a codec, ms: intercept + slope × the tensor's fp32 bytes.
+struct CodecTime {
+  double encode_ms = 0;
+  double encode_ms_per_byte = 0;
+  double decode_ms = 0;
+  double decode_ms_per_byte = 0;
+  double encode(double fp32_bytes) const { return encode_ms + encode_ms_per_byte * fp32_bytes; }
+  double decode(double fp32_bytes) const { return decode_ms + decode_ms_per_byte * fp32_bytes; }
+};
+
 /// A tensor codec and the size of its encoding relative to the raw fp32 tensor.
 struct Codec {
+  Codec(std::string codec_name = {}, double size_ratio = 1)
+      : name(std::move(codec_name)), ratio(size_ratio) {}
   std::string name; ///< "fp32", "fp16", "int8", optionally "+zstd"
   double ratio = 1; ///< encoded bytes / fp32 bytes (> 0)
+  CodecTime device; ///< on the device (zero when not measured)
+  CodecTime edge;   ///< on the edge
 };
 
 /// The known codec names, and their default size ratios (fp16 0.5, int8 0.25; "+zstd" is an
@@ -38,6 +53,8 @@ struct ExitCosts {
   std::vector<double> edge_ms;    ///< per unit, predicted edge compute ms
   std::vector<double> fp32_bytes; ///< n+1 entries: raw fp32 bytes of the tensor at cut c (0 = input)
   std::vector<int> cuts;          ///< valid cuts, ascending, each in 0..n
+  /// Optional per unit: bytes of weights the unit reads (for the request overhead); empty = 0.
+  std::vector<double> param_bytes;
   std::optional<double> accuracy; ///< exit accuracy in [0, 1]; empty = unknown
   /// Optional lossy accuracy per (cut, codec): index cut * codecs + codec; empty = use `accuracy`.
   std::vector<std::optional<double>> codec_accuracy;
@@ -51,6 +68,9 @@ struct ExitCosts {
 /// Everything one planning decision needs apart from the network.
 struct PlanProblem {
   std::vector<Codec> codecs;   ///< codecs allowed, in preference order
+  /// fp32, which carries what is sent without a choice of codec: the logits back to the
+  /// device, the input up in the edge-first order (its ratio is 1; the times as in codecs).
+  Codec fp32{"fp32", 1.0};
   std::vector<ExitCosts> exits; ///< ascending exit number; the last is the main exit
   /// What each unit's time includes for running as a net of its own (profiled one net per
   /// unit), per boundary between two units: net_ms plus net_ms_per_byte times the fp32 bytes
@@ -60,6 +80,14 @@ struct PlanProblem {
   double edge_net_ms = 0;
   double device_net_ms_per_byte = 0;
   double edge_net_ms_per_byte = 0;
+  /// What a request costs a side after an idle gap (as the runtime runs them) beyond the
+  /// profile's busy rotation: request_ms once on each side that does any work, plus
+  /// request_ms_per_param_byte times the weight bytes of the segment it runs. From the fits'
+  /// request overhead (regress::RequestOverhead); zero when not measured.
+  double device_request_ms = 0;
+  double edge_request_ms = 0;
+  double device_request_ms_per_param_byte = 0;
+  double edge_request_ms_per_param_byte = 0;
   /// True when every exit has a known accuracy; otherwise accuracy is reported as unknown and
   /// the objective becomes "deepest exit that fits, then lowest latency".
   bool accuracy_known() const;

@@ -53,7 +53,20 @@ public:
       }
       std::tie(m_fit.net_overhead_ms, m_fit.net_overhead_per_byte_ms) =
           regress::profile_net_overhead(m_root);
+      m_fit.request = regress::profile_request_overhead(m_root);
+      m_fit.codecs = regress::profile_codec_costs(m_root);
     }
+  }
+  /// What a segment run as a request costs beyond the rotation (the fit's or the profile's).
+  const regress::RequestOverhead& request() const { return m_fit.request; }
+  /// The codec's time on this role (zeros when not measured).
+  CodecTime codec(const std::string& name) const {
+    const auto it = m_fit.codecs.find(name);
+    if (it == m_fit.codecs.end()) {
+      return {};
+    }
+    const regress::CodecCost& c = it->second;
+    return CodecTime{c.encode.intercept, c.encode.slope, c.decode.intercept, c.decode.slope};
   }
   /// What a unit's time includes for running as a net of its own, per boundary: ms, and ms
   /// per byte of the tensor crossing it (the fit's, or the profile's measurement).
@@ -73,7 +86,7 @@ public:
 private:
   JsonView m_root;
   bool m_profile;
-  regress::LatencyFit m_fit;  ///< a profile's: only its net overhead is set
+  regress::LatencyFit m_fit;  ///< a profile's: only its net and request overheads are set
   std::map<std::pair<std::int64_t, std::int64_t>, double> m_measured;
 };
 
@@ -82,6 +95,7 @@ struct ChainUnit {
   std::string type;
   regress::Features features;  ///< Edgent features plus "flops"
   double output_bytes = 0;
+  double param_bytes = 0;      ///< weights the unit reads, bytes (fp32)
 };
 
 /// One exit's units and valid cuts.
@@ -113,6 +127,9 @@ ChainCosts chain_from_card(const JsonView& ex) {
       cu.features["flops"] = u.at("flops").number(0, 1e18);
     }
     cu.output_bytes = u.at("output_bytes").number(0, kMaxBytes);
+    if (const auto params = u.find("params")) {
+      cu.param_bytes = 4 * params->number(0, kMaxBytes);
+    }
     out.units.push_back(std::move(cu));
   }
   const int n = static_cast<int>(chain.size());
@@ -161,6 +178,7 @@ std::vector<ChainCosts> exit_chains(const Artifact& model, const JsonView& card)
       cu.features = regress::Features(unit.features.begin(), unit.features.end());
       cu.features["flops"] = unit.flops;
       cu.output_bytes = static_cast<double>(unit.output_bytes);
+      cu.param_bytes = 4.0 * static_cast<double>(unit.params);
       c.units.push_back(std::move(cu));
     }
     c.cuts = chain.cut_points();
@@ -215,6 +233,16 @@ PlanProblem problem_from_artifacts(const Artifact& model, const Artifact* accura
   problem.edge_net_ms = edge.net_ms();
   problem.device_net_ms_per_byte = dev.net_ms_per_byte();
   problem.edge_net_ms_per_byte = edge.net_ms_per_byte();
+  problem.device_request_ms = dev.request().fixed_ms;
+  problem.device_request_ms_per_param_byte = dev.request().per_param_byte_ms;
+  problem.edge_request_ms = edge.request().fixed_ms;
+  problem.edge_request_ms_per_param_byte = edge.request().per_param_byte_ms;
+  for (Codec& c : problem.codecs) {
+    c.device = dev.codec(c.name);
+    c.edge = edge.codec(c.name);
+  }
+  problem.fp32.device = dev.codec("fp32");
+  problem.fp32.edge = edge.codec("fp32");
   for (const JsonView& ex : card.at("exits").elements()) {
     ExitCosts e;
     e.exit = static_cast<int>(ex.at("exit").integer(1, 1000));
@@ -237,6 +265,7 @@ PlanProblem problem_from_artifacts(const Artifact& model, const Artifact* accura
       e.device_ms.push_back(dev.ms(e.exit, static_cast<int>(u + 1), cu.type, cu.features));
       e.edge_ms.push_back(edge.ms(e.exit, static_cast<int>(u + 1), cu.type, cu.features));
       e.fp32_bytes.push_back(cu.output_bytes);
+      e.param_bytes.push_back(cu.param_bytes);
     }
     e.cuts = chain.cuts;
     problem.exits.push_back(std::move(e));

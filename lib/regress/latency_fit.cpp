@@ -16,7 +16,9 @@
 //                       n, n_heldout } },
 //   fallback: { same keys, features ["flops"] },
 //   load: { same keys, features ["model_bytes"] } | null,
-//   net_overhead_ms, net_overhead_per_byte_ms
+//   net_overhead_ms, net_overhead_per_byte_ms,
+//   request_overhead {gap_ms, fixed_ms, per_param_byte_ms} | absent (a profile without requests)
+//   codecs {<codec>: {encode {ms, ms_per_byte}, decode {ms, ms_per_byte}}} | absent
 
 namespace edgent::regress {
 
@@ -195,6 +197,59 @@ std::pair<double, double> profile_net_overhead(const JsonView& profile_root) {
           per_byte ? std::max(0.0, per_byte->at(ms).number(-1e6, 1e6)) : 0.0};
 }
 
+RequestOverhead profile_request_overhead(const JsonView& profile_root) {
+  RequestOverhead out;
+  const auto requests = profile_root.find("requests");
+  if (!requests) {
+    return out;
+  }
+  const std::string ms = profile_estimate_key(profile_root);
+  std::map<std::int64_t, double> chain_ms;
+  for (const JsonView& e : profile_root.at("exits").elements()) {
+    chain_ms[e.at("exit").integer(1, 1000)] = e.at(ms).number(0, 1e9);
+  }
+  std::vector<double> bytes;
+  std::vector<double> extra;
+  for (const JsonView& e : requests->at("exits").elements()) {
+    const auto exit = e.at("exit").integer(1, 1000);
+    const auto chain = chain_ms.find(exit);
+    if (chain == chain_ms.end()) {
+      e.at("exit").fail(fmt::format("has no entry in exits[] to compare with"));
+    }
+    bytes.push_back(e.at("param_bytes").number(0, 1e15));
+    extra.push_back(e.at(ms).number(0, 1e9) - chain->second);
+  }
+  const Line line = fit_nonnegative_line(bytes, extra);
+  out.gap_ms = requests->at("gap_ms").number(0, 1e9);
+  out.fixed_ms = line.intercept;
+  out.per_param_byte_ms = line.slope;
+  return out;
+}
+
+std::map<std::string, CodecCost> profile_codec_costs(const JsonView& profile_root) {
+  std::map<std::string, CodecCost> out;
+  const auto codecs = profile_root.find("codecs");
+  if (!codecs) {
+    return out;
+  }
+  const std::string ms = profile_estimate_key(profile_root);
+  std::map<std::pair<std::string, std::string>, std::pair<std::vector<double>, std::vector<double>>> points;
+  for (const JsonView& c : codecs->elements()) {
+    const std::string op = c.at("op").string();
+    if (op != "encode" && op != "decode") {
+      c.at("op").fail("must be \"encode\" or \"decode\"");
+    }
+    auto& [x, y] = points[{c.at("codec").nonempty_string(), op}];
+    x.push_back(c.at("fp32_bytes").number(0, 1e15));
+    y.push_back(c.at(ms).number(0, 1e9));
+  }
+  for (const auto& [key, xy] : points) {
+    CodecCost& cost = out[key.first];
+    (key.second == "encode" ? cost.encode : cost.decode) = fit_nonnegative_line(xy.first, xy.second);
+  }
+  return out;
+}
+
 LatencyFit fit_profile(const Artifact& profile, const FitOptions& options) {
   const JsonView root = profile.root();
   const std::string ms = profile_estimate_key(root);
@@ -281,6 +336,8 @@ LatencyFit fit_profile(const Artifact& profile, const FitOptions& options) {
     }
   }
   std::tie(fit.net_overhead_ms, fit.net_overhead_per_byte_ms) = profile_net_overhead(root);
+  fit.request = profile_request_overhead(root);
+  fit.codecs = profile_codec_costs(root);
   if (const auto load = root.find("load")) {
     std::vector<Sample> samples;
     for (const JsonView& l : load->elements()) {
@@ -298,14 +355,30 @@ nlohmann::json to_json(const LatencyFit& fit) {
   for (const auto& [type, f] : fit.types) {
     models[type] = type_fit_json(f);
   }
-  return nlohmann::json{{"role", fit.role},
-                        {"model_sha256", fit.model_sha256},
-                        {"profile_sha256", fit.profile_sha256},
-                        {"models", models},
-                        {"fallback", type_fit_json(fit.fallback)},
-                        {"load", fit.load ? type_fit_json(*fit.load) : nlohmann::json()},
-                        {"net_overhead_ms", fit.net_overhead_ms},
-                        {"net_overhead_per_byte_ms", fit.net_overhead_per_byte_ms}};
+  nlohmann::json j{{"role", fit.role},
+                   {"model_sha256", fit.model_sha256},
+                   {"profile_sha256", fit.profile_sha256},
+                   {"models", models},
+                   {"fallback", type_fit_json(fit.fallback)},
+                   {"load", fit.load ? type_fit_json(*fit.load) : nlohmann::json()},
+                   {"net_overhead_ms", fit.net_overhead_ms},
+                   {"net_overhead_per_byte_ms", fit.net_overhead_per_byte_ms}};
+  if (fit.request.gap_ms > 0) {
+    j["request_overhead"] = {{"gap_ms", fit.request.gap_ms},
+                             {"fixed_ms", fit.request.fixed_ms},
+                             {"per_param_byte_ms", fit.request.per_param_byte_ms}};
+  }
+  if (!fit.codecs.empty()) {
+    const auto line = [](const Line& l) {
+      return nlohmann::json{{"ms", l.intercept}, {"ms_per_byte", l.slope}};
+    };
+    nlohmann::json codecs = nlohmann::json::object();
+    for (const auto& [name, cost] : fit.codecs) {
+      codecs[name] = {{"encode", line(cost.encode)}, {"decode", line(cost.decode)}};
+    }
+    j["codecs"] = std::move(codecs);
+  }
+  return j;
 }
 
 LatencyFit latency_fit_from_artifact(const Artifact& artifact) {
@@ -327,6 +400,20 @@ LatencyFit latency_fit_from_artifact(const Artifact& artifact) {
   }
   if (const auto per_byte = root.find("net_overhead_per_byte_ms")) {
     fit.net_overhead_per_byte_ms = per_byte->number(0, 1e6);
+  }
+  if (const auto req = root.find("request_overhead")) {
+    fit.request.gap_ms = req->at("gap_ms").number(0, 1e9);
+    fit.request.fixed_ms = req->at("fixed_ms").number(0, 1e6);
+    fit.request.per_param_byte_ms = req->at("per_param_byte_ms").number(0, 1e6);
+  }
+  if (const auto codecs = root.find("codecs")) {
+    const auto line = [](const JsonView& v) {
+      return Line{v.at("ms").number(0, 1e6), v.at("ms_per_byte").number(0, 1e6)};
+    };
+    for (const std::string& name : codecs->keys()) {
+      const JsonView c = codecs->at(name);
+      fit.codecs[name] = CodecCost{line(c.at("encode")), line(c.at("decode"))};
+    }
   }
   return fit;
 }

@@ -25,6 +25,25 @@ struct TypeFit {
   std::optional<FitQuality> heldout;   ///< on the model's own units, when held out
 };
 
+/// What a request costs a side after an idle gap (as edgent-serve and edgent-infer run them)
+/// beyond the same work in a busy rotation, as the units are profiled: caches, TLBs and the
+/// core's clock have cooled. fixed_ms once per request on each side that does any work,
+/// plus per_param_byte_ms × the weight bytes of the segments it runs (read from memory).
+struct RequestOverhead {
+  double gap_ms = 0;             ///< the idle gap it was measured after (0 = not measured)
+  double fixed_ms = 0;
+  double per_param_byte_ms = 0;
+  /// The extra time of a request whose segments read @p param_bytes of weights, ms.
+  double ms(double param_bytes) const { return fixed_ms + per_param_byte_ms * param_bytes; }
+};
+
+/// What the tensor wire codec costs on a role (measured in the rotation, as units are):
+/// ms = intercept + slope × the tensor's fp32 bytes, per operation.
+struct CodecCost {
+  Line encode;
+  Line decode;
+};
+
 /// Fitted latency models for one role (device, edge, ...): edgent.fit/1.
 struct LatencyFit {
   std::string role;
@@ -37,6 +56,9 @@ struct LatencyFit {
   /// a segment: a fixed cost plus a cost per byte of the tensor crossing it (measured).
   double net_overhead_ms = 0;
   double net_overhead_per_byte_ms = 0;
+  RequestOverhead request;
+  /// Per codec name ("fp32", "int8+zstd", ...); empty when the profile did not measure them.
+  std::map<std::string, CodecCost> codecs;
 
   /// Predicted ms of a unit of @p type with @p features (fallback on "flops" for unknown
   /// types), never negative. A conv unit uses the model of its kernel shape
@@ -71,6 +93,16 @@ std::string profile_estimate_key(const JsonView& profile_root);
 /// by profile_estimate_key; a negative estimate counts 0): {ms, ms per byte crossing it};
 /// zeros when the profile has none.
 std::pair<double, double> profile_net_overhead(const JsonView& profile_root);
+
+/// A profile's request overhead (its requests section against its exits' rotation timings,
+/// by profile_estimate_key): each exit's extra time as a request, fitted on the exit chains'
+/// weight bytes (fit_nonnegative_line). Zeros when the profile has no requests section.
+RequestOverhead profile_request_overhead(const JsonView& profile_root);
+
+/// A profile's codec costs (its codecs section, by profile_estimate_key): per codec
+/// and operation a line through the measured tensor sizes (fit_nonnegative_line). Empty when
+/// the profile has none.
+std::map<std::string, CodecCost> profile_codec_costs(const JsonView& profile_root);
 
 /// Fits every layer type found in a profile (edgent.profile/1): the synthetic sweep is the
 /// training set, the model's units are held out and report the held-out error. Per type the
