@@ -1,83 +1,224 @@
 #!/usr/bin/env bash
-# The main job (`make demo`): on one machine, emulate a slow device and an edge server, and
-# compare Edgent with the baselines on the same request stream under a replayed bandwidth trace.
+# The main job (`make demo`): Edgent in the paper's regime on one machine. A device SLOWDOWN
+# times slower than this machine's core (time dilation: every device run is held to K times
+# its CPU time), an edge server at full speed on loopback, and a link that replays a real
+# bandwidth trace scaled into the paper's 50 kbit/s - 1.5 Mbit/s. Three deadlines from a
+# documented rule; per deadline, Edgent and its baselines on the same request stream:
 #
-#   1. profile the shipped model as the edge (full speed) and as the device (under a CPU quota
-#      of DEVICE_CPUS when root), and fit both;
-#   2. build a configuration map from the trace (bandwidth states -> best plan by reward);
-#   3. start edgent-serve on loopback;
-#   4. run edgent-infer over COUNT Fashion-MNIST test images at RATE requests/s with the trace
-#      replayed on its own link (--emulate-trace): Edgent (map + change-point detector), then
-#      device-only, edge-only and partition-only planned from the same fits;
-#   5. print accuracy, deadline-miss rate and p95 latency side by side; stop the server.
+#   1. profile the shipped model as the edge and as the device (--slowdown K), fit both;
+#   2. the link: the first DEMO_SECONDS of TRACE, scaled so that its 95th percentile is
+#      TOP_KBPS (the paper scaled the Belgium 4G/LTE traces into 50 kbit/s - 1.5 Mbit/s);
+#   3. the deadlines, from the plan sweep (edgent-plan --sweep-deadline): E = the exit of the
+#      most accurate plan (at any deadline); tight = 1.1 x the smallest deadline at which the
+#      plan at the window's 95th-percentile bandwidth uses E (E is reachable only on a fast
+#      link); loose = 1.1 x the smallest deadline at which the plan at the window's
+#      5th-percentile bandwidth uses E (E fits on a slow link too, mostly on the device);
+#      middle = their mean. The factor 1.1 keeps each deadline 10 % above a predicted latency
+#      (the prediction target), so that no strategy sits on a knife's edge;
+#   4. per deadline: the configuration map (edgent-mapbuild, objective accuracy) from the whole
+#      scaled trace, and one edgent-serve + one edgent-infer per strategy, run side by side,
+#      each with its own emulated link replaying the window (--emulate-trace):
+#        edgent          map + change-point detector on the measured bandwidth
+#        edgent-static   one plan, chosen at the window's mean bandwidth
+#        device-only, edge-only, partition-only   the paper's baselines (main exit), planned
+#                        per request from the same fits at the measured bandwidth
+#        oracle          the best plan per request at the link's true bandwidth (an upper bound)
+#   5. a table per deadline, and two pictures (timeline.png, ontime.png) in OUT.
+#
+# Settings (environment): SLOWDOWN (20), TRACE, DEMO_SECONDS (60), RATE (10 requests/s),
+# TOP_KBPS (1500), DEADLINES ("tight middle loose" in ms, instead of the rule), PARALLEL (1: run
+# a deadline's strategies side by side; 0: one after another), OUT (demo-out).
 set -euo pipefail
 
-BIN=${BIN:-build/cmd}
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+BIN=${BIN:-$ROOT/build/cmd}
 OUT=${OUT:-demo-out}
-MODEL=${MODEL:-models/branchy-alexnet-fmnist.json}
-ACCURACY=${ACCURACY:-models/branchy-alexnet-fmnist.accuracy.json}
+MODEL=${MODEL:-$ROOT/models/branchy-alexnet-fmnist.json}
+ACCURACY=${ACCURACY:-$ROOT/models/branchy-alexnet-fmnist.accuracy.json}
 DATA=${DATA:-/usr/share/datasets/fashion-mnist}
-DEVICE_CPUS=${DEVICE_CPUS:-0.2}     # the device: a fifth of one core of this machine
-DEADLINE=${DEADLINE:-5}             # ms
-COUNT=${COUNT:-600}
-RATE=${RATE:-10}                    # requests/s: 600 requests replay 60 s of the trace
-TRACE=${TRACE:-traces/steps-60s.csv}
-TRACE_SCALE=${TRACE_SCALE:-1}
+SLOWDOWN=${SLOWDOWN:-20}
+SHARED_TRACES=${SHARED_TRACES:-$ROOT/../shared/traces}
+TRACE=${TRACE:-$SHARED_TRACES/belgium_4g_lte/report_bus_0003.csv}
+DEMO_SECONDS=${DEMO_SECONDS:-60}
+RATE=${RATE:-10}
+TOP_KBPS=${TOP_KBPS:-1500}
+RTT=${RTT:-0.2}
+DEADLINES=${DEADLINES:-}
+PARALLEL=${PARALLEL:-1}
+STRATEGIES=(edgent edgent-static device-only edge-only partition-only oracle)
 
 say() { printf 'edgent demo: %s\n' "$*" >&2; }
+die() { say "$*"; exit 1; }
 
-mkdir -p "$OUT"
-quota=()
-if [ "$(id -u)" = 0 ]; then
-  quota=(--cpu-quota "$DEVICE_CPUS")
-  say "device = this machine under a CPU quota of $DEVICE_CPUS CPUs; edge = this machine at full speed"
-else
-  say "not root: no CPU quota, so the device runs as fast as the edge (run as root to emulate a slow device)"
+for tool in jq gnuplot awk; do
+  command -v "$tool" >/dev/null || die "'$tool' not found: run 'make deps'"
+done
+[ -x "$BIN/edgent-infer" ] || die "no tools in $BIN: run 'make build' first"
+if [ ! -f "$TRACE" ]; then
+  say "$TRACE not found (no ../shared/traces beside the checkout): using traces/steps-60s.csv"
+  TRACE=$ROOT/traces/steps-60s.csv
 fi
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+COUNT=$(awk -v s="$DEMO_SECONDS" -v r="$RATE" 'BEGIN { printf "%d", s * r }')
 
+# 1. Profiles and fits.
+say "device = this machine's core slowed down ${SLOWDOWN}x by time dilation; edge = this machine at full speed"
 say "profiling the edge and the device (a demo-sized profile; see man edgent-profile)"
 light=(--reps 7 --sweep-points 8 --anchor-points 5 --sweep-reps 3)
 "$BIN/edgent-profile" -m "$MODEL" --role edge "${light[@]}" --quiet -o "$OUT/edge.profile.json"
-"$BIN/edgent-profile" -m "$MODEL" --role device "${quota[@]}" "${light[@]}" --quiet \
+"$BIN/edgent-profile" -m "$MODEL" --role device --slowdown "$SLOWDOWN" "${light[@]}" --quiet \
   -o "$OUT/device.profile.json"
 "$BIN/edgent-fit" "$OUT/edge.profile.json" --quiet -o "$OUT/edge.fit.json"
 "$BIN/edgent-fit" "$OUT/device.profile.json" --quiet -o "$OUT/device.fit.json"
-
 fits=(--model "$MODEL" --accuracy "$ACCURACY" --device-fit "$OUT/device.fit.json"
       --edge-fit "$OUT/edge.fit.json")
-say "building the configuration map from $TRACE (deadline $DEADLINE ms)"
-"$BIN/edgent-mapbuild" "${fits[@]}" --trace "$TRACE" --scale "$TRACE_SCALE" \
-  --deadline "$DEADLINE" --rtt 0.2 -o "$OUT/map.json"
 
-rm -f "$OUT/port"
-"$BIN/edgent-serve" -m "$MODEL" --port 0 --port-file "$OUT/port" --threads 1 --quiet &
-server=$!
-trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true' EXIT
-for _ in $(seq 100); do [ -s "$OUT/port" ] && break; sleep 0.1; done
-[ -s "$OUT/port" ] || { say "edgent-serve did not start"; exit 1; }
-edge="127.0.0.1:$(cat "$OUT/port")"
-say "edgent-serve listening on $edge"
-
-common=(--model "$MODEL" --data "$DATA" --count "$COUNT" --rate "$RATE" --edge "$edge"
-        --emulate-trace "$TRACE" --trace-scale "$TRACE_SCALE" --deadline "$DEADLINE" "${quota[@]}"
-        --quiet)
-run() {  # name, plan-source arguments...
-  local name=$1
-  shift
-  say "running $name: $COUNT requests at $RATE/s with the trace replayed"
-  "$BIN/edgent-infer" "${common[@]}" "$@" -o "$OUT/$name.jsonl" --summary "$OUT/$name.summary.json"
+# 2. The link: the window and its scale.
+awk -F, -v s="$DEMO_SECONDS" 'NR == 1 || $1 < s' "$TRACE" >"$OUT/window.csv"
+# quantile q of the window's bandwidth (nearest rank), unscaled
+quantile() {
+  awk -F, 'NR > 1 { print $2 }' "$OUT/window.csv" | sort -g |
+    awk -v q="$1" '{ v[NR] = $1 } END { r = int(q * NR + 0.999999); if (r < 1) r = 1; print v[r] }'
 }
-run edgent --map "$OUT/map.json"
-for strategy in device-only edge-only partition-only; do
-  run "$strategy" "${fits[@]:2}" --strategy "$strategy" --bandwidth 1000 --rtt 0.2
+p95=$(quantile 0.95)
+SCALE=$(awk -v p="$p95" -v top="$TOP_KBPS" 'BEGIN { if (p <= 0) exit 1; printf "%.6g", top / p }') ||
+  die "the window's 95th percentile bandwidth is 0: choose another TRACE"
+B_LO=$(awk -v q="$(quantile 0.05)" -v k="$SCALE" 'BEGIN { b = q * k; printf "%.1f", (b < 1 ? 1 : b) }')
+B_HI=$(awk -v q="$p95" -v k="$SCALE" 'BEGIN { printf "%.1f", q * k }')
+B_MEAN=$(awk -F, -v k="$SCALE" 'NR > 1 { n++; s += $2 } END { printf "%.1f", s / n * k }' "$OUT/window.csv")
+say "link: the first $DEMO_SECONDS s of ${TRACE#"$ROOT"/} x$SCALE: 5th/50th/95th percentile" \
+    "$B_LO/$(awk -v q="$(quantile 0.5)" -v k="$SCALE" 'BEGIN { printf "%.1f", q * k }')/$B_HI kbit/s, mean $B_MEAN"
+
+# 3. The deadlines.
+plan_at() {  # kbps deadline out [strategy]: a plan; exit 3 (no plan meets the deadline) is kept
+  local rc=0
+  "$BIN/edgent-plan" "${fits[@]}" --bandwidth "$1" --deadline "$2" --rtt "$RTT" \
+    --strategy "${4:-edgent}" --quiet -o "$3" || rc=$?
+  [ "$rc" = 0 ] || [ "$rc" = 3 ] || exit "$rc"
+}
+plan_at "$B_HI" 1000000 "$OUT/best.plan.json"
+E=$(jq '.plan.exit' "$OUT/best.plan.json")
+first_deadline_with_exit() {  # kbps: the smallest deadline (0.05 ms grid) whose plan uses exit E
+  "$BIN/edgent-plan" "${fits[@]}" --bandwidth "$1" --rtt "$RTT" --sweep-deadline 0.05:100:2000 \
+    --quiet --csv "$OUT/.sweep.csv" -o /dev/null
+  awk -F, -v e="$E" '$3 == "edgent" && $4 == 1 && $5 == e { print $2; exit }' "$OUT/.sweep.csv"
+}
+if [ -n "$DEADLINES" ]; then
+  read -r D_TIGHT D_MIDDLE D_LOOSE <<<"$DEADLINES"
+  rule="given by DEADLINES"
+else
+  hi=$(first_deadline_with_exit "$B_HI")
+  lo=$(first_deadline_with_exit "$B_LO")
+  [ -n "$hi" ] && [ -n "$lo" ] || die "exit $E fits no deadline up to 100 ms at $B_LO-$B_HI kbit/s"
+  D_TIGHT=$(awk -v d="$hi" 'BEGIN { printf "%.1f", 1.1 * d }')
+  D_LOOSE=$(awk -v d="$lo" 'BEGIN { printf "%.1f", 1.1 * d }')
+  D_MIDDLE=$(awk -v a="$D_TIGHT" -v b="$D_LOOSE" 'BEGIN { printf "%.1f", (a + b) / 2 }')
+  rule="exit $E (the most accurate) is first planned at $hi ms at $B_HI kbit/s and at $lo ms at $B_LO kbit/s"
+fi
+rm -f "$OUT/.sweep.csv"
+say "deadlines: tight $D_TIGHT ms, middle $D_MIDDLE ms, loose $D_LOOSE ms ($rule)"
+
+# 4. The runs.
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+run_strategy() {  # dir name deadline: one edgent-serve and one edgent-infer
+  local dir=$1 name=$2 deadline=$3 server port src
+  rm -f "$dir/$name.port"
+  "$BIN/edgent-serve" -m "$MODEL" --port 0 --port-file "$dir/$name.port" --threads 1 --quiet &
+  server=$!
+  for _ in $(seq 100); do [ -s "$dir/$name.port" ] && break; sleep 0.1; done
+  [ -s "$dir/$name.port" ] || { kill "$server"; say "edgent-serve did not start"; return 1; }
+  port=$(cat "$dir/$name.port")
+  case $name in
+    edgent) src=(--map "$dir/map.json" "${fits[@]:2}") ;;
+    edgent-static) src=(--plan "$dir/static.plan.json" "${fits[@]:2}") ;;
+    oracle) src=("${fits[@]:2}" --oracle) ;;
+    *) src=("${fits[@]:2}" --strategy "$name") ;;
+  esac
+  local rc=0
+  "$BIN/edgent-infer" --model "$MODEL" "${src[@]}" --data "$DATA" --count "$COUNT" --rate "$RATE" \
+    --edge "127.0.0.1:$port" --emulate-trace "$OUT/window.csv" --trace-scale "$SCALE" \
+    --slowdown "$SLOWDOWN" --deadline "$deadline" --bandwidth "$B_MEAN" --rtt "$RTT" --quiet \
+    -o "$dir/$name.jsonl" --summary "$dir/$name.summary.json" || rc=$?
+  kill "$server" 2>/dev/null || true
+  wait "$server" 2>/dev/null || true
+  return "$rc"
+}
+
+for level in tight middle loose; do
+  case $level in tight) d=$D_TIGHT ;; middle) d=$D_MIDDLE ;; loose) d=$D_LOOSE ;; esac
+  dir=$OUT/$level
+  mkdir -p "$dir"
+  "$BIN/edgent-mapbuild" "${fits[@]}" --trace "$TRACE" --scale "$SCALE" --deadline "$d" \
+    --rtt "$RTT" --quiet -o "$dir/map.json"
+  plan_at "$B_MEAN" "$d" "$dir/static.plan.json"
+  say "$level deadline $d ms: $COUNT requests at $RATE/s per strategy ($(jq '.states | length' "$dir/map.json") bandwidth states, $(jq '[.states[].plan | "\(.exit)/\(.cut)/\(.order)/\(.codec)"] | unique | length' "$dir/map.json") distinct plans in the map)"
+  pids=()
+  for name in "${STRATEGIES[@]}"; do
+    if [ "$PARALLEL" = 1 ]; then
+      run_strategy "$dir" "$name" "$d" &
+      pids+=($!)
+    else
+      run_strategy "$dir" "$name" "$d"
+    fi
+  done
+  for p in "${pids[@]}"; do wait "$p" || die "a run of the $level deadline failed"; done
+  pids=()
 done
 
-printf '\n%-16s %9s %11s %9s %9s %9s\n' strategy accuracy deadline-miss p95-ms switches offloaded
-for name in edgent device-only edge-only partition-only; do
-  jq -r --arg n "$name" '[$n, (.accuracy*100|tostring|.[0:5])+"%",
-      (.deadline_miss_rate*100|tostring|.[0:5])+"%", (.latency_ms.p95|tostring|.[0:6]),
-      .plan_switches, .offloaded] | @tsv' "$OUT/$name.summary.json" |
-    awk -F'\t' '{printf "%-16s %9s %11s %9s %9s %9s\n", $1, $2, $3, $4, $5, $6}'
+# 5. Tables and pictures.
+table() {  # dir deadline
+  printf '\n%s deadline %s ms (%s requests per strategy; 95%% confidence interval of on-time accuracy)\n' \
+    "$(basename "$1")" "$2" "$COUNT"
+  printf '%-15s %17s %9s %6s %8s %8s %9s %21s\n' strategy on-time-accuracy accuracy miss \
+    p95-ms switches offloaded "pred.err total/dev/edge"
+  for name in "${STRATEGIES[@]}"; do
+    jq -r --arg n "$name" '
+      def pct: . * 1000 | round / 10 | tostring + "%";
+      def ci($c): 1.96 * ((. * (1 - .)) / $c | sqrt) * 1000 | round / 10;
+      .labelled as $c
+      | [$n, "\(.on_time_accuracy | pct) +-\(.on_time_accuracy | ci($c))", (.accuracy | pct),
+         (.deadline_miss_rate | pct), (.latency_ms.p95 * 10 | round / 10 | tostring),
+         (.plan_switches | tostring), (.offloaded | tostring),
+         ([.prediction.median_rel_error, .prediction.device.median_rel_error,
+           .prediction.edge.median_rel_error] | map(. * 100 | round | tostring) | join("/")) + "%"]
+      | @tsv' "$1/$name.summary.json" |
+      awk -F'\t' '{ printf "%-15s %17s %9s %6s %8s %8s %9s %21s\n", $1, $2, $3, $4, $5, $6, $7, $8 }'
+  done
+}
+{
+  printf 'Edgent demo: device %sx slower than this core (time dilation), link %s x%s (first %s s; %s-%s kbit/s, 5th-95th percentile), %s requests/s\n' \
+    "$SLOWDOWN" "${TRACE#"$ROOT"/}" "$SCALE" "$DEMO_SECONDS" "$B_LO" "$B_HI" "$RATE"
+  printf 'deadlines: %s\n' "$rule"
+  table "$OUT/tight" "$D_TIGHT"
+  table "$OUT/middle" "$D_MIDDLE"
+  table "$OUT/loose" "$D_LOOSE"
+  printf '\non-time accuracy: correct and within the deadline, over all requests (the figure of merit).\n'
+  printf 'pred.err: median |predicted - measured| / measured of the whole request, of device compute and of edge compute.\n'
+} | tee "$OUT/summary.txt"
+
+for level in tight middle loose; do
+  jq -r '[.trace_t_s, .true_kbps, (.state.estimate_kbps // .bandwidth_kbps // 0), .exit_used,
+          (if .offloaded then 1 else 0 end), .measured.total_ms, (if .deadline_met then 1 else 0 end),
+          .plan.cut] | @csv' "$OUT/$level/edgent.jsonl" >"$OUT/$level/edgent.csv"
 done
-printf '\n(deadline %s ms, %s requests at %s/s, trace %s x%s; artifacts and per-request records in %s/)\n' \
-  "$DEADLINE" "$COUNT" "$RATE" "$TRACE" "$TRACE_SCALE" "$OUT"
+for name in "${STRATEGIES[@]}"; do
+  printf '%s' "$name"
+  for level in tight middle loose; do
+    printf ',%s' "$(jq '.on_time_accuracy' "$OUT/$level/$name.summary.json")"
+  done
+  printf '\n'
+done >"$OUT/ontime.csv"
+gnuplot -e "out='$OUT'; slowdown='$SLOWDOWN'; trace='$(basename "$TRACE") x$SCALE'; deadlines='$D_TIGHT $D_MIDDLE $D_LOOSE'" \
+  "$HERE/demo.gp"
+printf '\npictures: %s/timeline.png (bandwidth, plan and latency over time), %s/ontime.png (on-time accuracy per strategy)\n' \
+  "$OUT" "$OUT"
+printf 'artifacts and per-request records: %s/\n' "$OUT"
