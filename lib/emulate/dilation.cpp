@@ -23,10 +23,12 @@ double clock_ms(clockid_t id) {
 
 double monotonic_ms() { return clock_ms(CLOCK_MONOTONIC); }
 
-/// How late a sleep wakes past its target on this thread, ms: a running average of what was
-/// seen, so that holds aim that much early and end on time on average (a kernel wakes a
+/// How late a sleep wakes past its target on this thread, ms: a slow running average of what
+/// was seen, so that holds aim that much early and end on time on average (a kernel wakes a
 /// sleeper some tens of microseconds late; sleeping, not spinning, leaves the cores to the
-/// edge).
+/// edge). Capped, so that a burst of late wakes on a busy machine cannot make holds end
+/// early by more than kMaxEarlyMs.
+constexpr double kMaxEarlyMs = 0.1;
 thread_local double t_wake_late_ms = 0.05;
 thread_local bool t_slack_set = false;
 
@@ -46,7 +48,7 @@ void sleep_until_ms(double target_ms) {
     while (::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
     }
     const double late = monotonic_ms() - aim;
-    t_wake_late_ms = std::clamp(0.8 * t_wake_late_ms + 0.2 * late, 0.0, 0.5);
+    t_wake_late_ms = std::clamp(0.9 * t_wake_late_ms + 0.1 * late, 0.0, kMaxEarlyMs);
   }
 }
 

@@ -447,4 +447,49 @@ TEST(InferCli, BadInputsAreUsageErrors) {
   fs::remove_all(dir);
 }
 
+TEST(InferCli, ADilatedDeviceTakesKTimesItsCpuTimeAndRecordsK) {
+  const fs::path dir = temp_dir("dilated");
+  {
+    std::ofstream t(dir / "in.f32", std::ios::binary);
+    const std::string zeros(3 * 28 * 28 * 4, '\0');
+    t << zeros;
+  }
+  const auto card = edgent::model::read_model_card(kCard);
+  const auto graph = edgent::model::OnnxGraph::from_file(edgent::model::onnx_path(card, kCard));
+  write_plan(dir / "plan.json", 2, edgent::model::analyse(*graph).exit(2).size(), "device-first",
+             "none");
+  ASSERT_EQ(run("--model " + kCard + " --plan " + (dir / "plan.json").string() + " --tensors " +
+                    (dir / "in.f32").string() + " --slowdown 5 -o " + (dir / "r.jsonl").string() +
+                    " --summary " + (dir / "s.json").string(),
+                dir / "infer.log"),
+            0)
+      << slurp(dir / "infer.log");
+  const auto recs = records(dir / "r.jsonl");
+  ASSERT_EQ(recs.size(), 3u);
+  for (const auto& r : recs) {
+    EXPECT_EQ(r["slowdown"], 5.0);
+    const double cpu = r["measured"]["device_cpu_ms"].get<double>();
+    const double ms = r["measured"]["device_ms"].get<double>();
+    EXPECT_GT(cpu, 0);
+    EXPECT_GE(ms, 5 * cpu - 0.15) << r.dump();  // a hold may aim 0.1 ms early (wake latency)
+  }
+  const auto summary = edgent::read_artifact((dir / "s.json").string(), "run");
+  EXPECT_EQ(summary.doc["device"]["emulation"], "dilation");
+  EXPECT_EQ(summary.doc["device"]["slowdown"], 5.0);
+  fs::remove_all(dir);
+}
+
+TEST(InferCli, BadSlowdownsAndAnOracleWithoutATraceAreUsageErrors) {
+  const fs::path dir = temp_dir("badk");
+  const std::string base = "--model " + kCard + " --data /nonexistent --device-fit x --edge-fit y --deadline 10";
+  for (const char* k : {"0", "-1", "nan", "0.5", "inf"}) {
+    EXPECT_EQ(run(base + " --slowdown " + k, dir / "k.log"), 2) << k;
+    EXPECT_NE(slurp(dir / "k.log").find("--slowdown"), std::string::npos) << slurp(dir / "k.log");
+  }
+  EXPECT_EQ(run(base + " --slowdown 5 --cpu-quota 0.5", dir / "q.log"), 2);
+  EXPECT_EQ(run(base + " --oracle", dir / "o.log"), 2) << slurp(dir / "o.log");
+  EXPECT_NE(slurp(dir / "o.log").find("--oracle"), std::string::npos) << slurp(dir / "o.log");
+  fs::remove_all(dir);
+}
+
 } // namespace

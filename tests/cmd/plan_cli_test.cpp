@@ -176,4 +176,36 @@ TEST_F(Cli, MapbuildAndEvaluate) {
   }
 }
 
+TEST_F(Cli, MapbuildRecordsItsObjectiveAndRefusesAnUnknownOne) {
+  std::string csv = "t_s,bandwidth_kbps\n";
+  for (int t = 0; t < 100; ++t) {
+    csv += std::to_string(t) + "," + (t < 50 ? "300" : "8000") + "\n";
+  }
+  write("trace.csv", csv);
+  Outcome r = run("edgent-mapbuild", kModel + " --trace " + path("trace.csv") +
+                                     " --deadline 40 --rtt 10 -o " + path("a.json"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(json("a.json")["objective"]["name"], "accuracy") << "the default";
+  r = run("edgent-mapbuild", kModel + " --trace " + path("trace.csv") +
+                                 " --deadline 40 --rtt 10 --objective reward --throughput-unit s -o " +
+                                 path("r.json"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto map = json("r.json");
+  EXPECT_EQ(map["objective"]["name"], "reward");
+  EXPECT_EQ(map["objective"]["throughput_unit"], "s");
+  // evaluate reads the objective back from the map.
+  r = run("edgent-mapbuild", "evaluate" + kModel + " --map " + path("r.json") + " --trace " +
+                                 path("trace.csv") + " -o " + path("eval.json"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(json("eval.json")["objective"]["name"], "reward");
+  EXPECT_TRUE(json("eval.json")["total"]["map"]["on_time_accuracy"].is_number());
+  for (const std::string bad : {"--objective latency", "--throughput-unit h", "--objective nan"}) {
+    r = run("edgent-mapbuild", kModel + " --trace " + path("trace.csv") + " --deadline 40 " +
+                                   bad + " -o " + path("bad.json"));
+    EXPECT_EQ(r.code, 2) << bad << ": " << r.err;
+    EXPECT_NE(r.err.find(bad.substr(0, bad.find(' '))), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(path("bad.json")));
+  }
+}
+
 } // namespace

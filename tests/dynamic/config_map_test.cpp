@@ -170,6 +170,30 @@ TEST(ConfigMap, ChoiceFromRecordChecksTheModel) {
   EXPECT_EQ(choice_from_record(model, r).codec, -1);
 }
 
+TEST(PlanSelector, DropsAtOnceWhenThePlanInForceWouldMissTheDeadline) {
+  const auto model = small_model();
+  const Trace trace = piecewise({{60, 30000}, {60, 300}}, 0.05, 6);
+  const ConfigMap map =
+      build_config_map(model, kBase, 40, {trace}, {1.0}, MapSettings{}, plan::all_strategies());
+  PlanSelector selector(map, &model);
+  for (int i = 0; i < 30; ++i) {
+    selector.update(30000);
+  }
+  const std::size_t fast = selector.state_index();
+  ASSERT_GT(fast, 0U);
+  // One measurement of a slow link: the detector has not confirmed a change, but the plan
+  // of the fast state would take more than 40 ms at 300 kbit/s.
+  ASSERT_FALSE(model.latency(choice_from_record(model, map.states[fast].plan),
+                             plan::offload_network(300, 300, map.rtt_ms))
+                   .total_ms <= map.deadline_ms);
+  selector.guard(300);
+  EXPECT_EQ(selector.state_index(), map.lookup(300));
+  // A measurement at which the plan in force still meets the deadline changes nothing, and
+  // guard() never moves up.
+  selector.guard(30000);
+  EXPECT_EQ(selector.state_index(), map.lookup(300));
+}
+
 TEST(Evaluate, MapTracksBandwidthBetterThanAStaticPlan) {
   const auto model = small_model();
   const Trace trace = piecewise({{100, 20000}, {80, 400}, {100, 20000}, {80, 400}}, 0.15, 3);

@@ -68,7 +68,7 @@ TEST(TimeDilation, HoldsToKTimesTheCpuTimeAndNoLess) {
   DilatedWork w(slow);
   busy(1.0);
   const double ms = w.finish();
-  EXPECT_GE(ms, 4.0 * w.cpu_ms() - 0.05);
+  EXPECT_GE(ms, 4.0 * w.cpu_ms() - 0.15);  // a hold may aim 0.1 ms early (wake latency)
   EXPECT_GE(w.cpu_ms(), 0.9);
   EXPECT_DOUBLE_EQ(slow.dilated_ms(2.5), 10.0);
   EXPECT_TRUE(slow.active());

@@ -58,6 +58,52 @@ TEST(LatencyModel, EdgeFirstBreakdownByHand) {
   EXPECT_DOUBLE_EQ(b.device_ms, 30);
 }
 
+TEST(LatencyModel, EachSideThatWorksPaysItsRequestStartAndCodec) {
+  PlanProblem p = hand_problem();
+  p.device_request_ms = 2;
+  p.device_request_ms_per_param_byte = 0.001;
+  p.edge_request_ms = 0.5;
+  p.edge_request_ms_per_param_byte = 0.0001;
+  p.exits[1].param_bytes = {1000, 2000, 3000};
+  CodecTime int8;
+  int8.encode_ms = 0.3;
+  int8.encode_ms_per_byte = 0.0001;
+  int8.decode_ms = 0.2;
+  int8.decode_ms_per_byte = 0.0002;
+  p.codecs[1].device = int8;
+  p.codecs[1].edge = int8;
+  CodecTime fp32;
+  fp32.encode_ms = 0.01;
+  fp32.decode_ms = 0.02;
+  p.fp32.device = fp32;
+  p.fp32.edge = fp32;
+  const LatencyModel m(p);
+  const Network net{800, 400, 10, 0};
+  // exit 2, cut 1, int8: the device starts cold with its head (2 + 1 per weight kB), encodes
+  // the 4000-byte tensor (0.3 + 0.4) and decodes the 40-byte fp32 logits (0.02); the edge
+  // starts cold (0.5), decodes (0.2 + 0.8), runs units 2-3 (10 + 0.5 for 5000 weight
+  // bytes) and encodes the logits (0.01).
+  Breakdown b = m.latency(Choice{1, 1, Order::device_first, 1}, net);
+  EXPECT_DOUBLE_EQ(b.device_ms, 10 + 2 + 1);
+  EXPECT_DOUBLE_EQ(b.codec_ms, 0.3 + 0.4 + 0.02);
+  EXPECT_DOUBLE_EQ(b.edge_ms, 0.5 + 0.2 + 0.8 + 10 + 0.5 + 0.01);
+  EXPECT_DOUBLE_EQ(b.total_ms, b.device_ms + b.codec_ms + b.edge_ms + b.up_ms + b.down_ms);
+  // Edge-only: the device's cold start lands on encoding the input (1000 bytes).
+  b = m.latency(Choice{1, 0, Order::device_first, 1}, net);
+  EXPECT_DOUBLE_EQ(b.device_ms, 0);
+  EXPECT_DOUBLE_EQ(b.codec_ms, 2 + 0.3 + 0.1 + 0.02);
+  // Device-only: one cold start and every weight, no codec, nothing on the edge.
+  b = m.latency(Choice{1, 3, Order::device_first, -1}, net);
+  EXPECT_DOUBLE_EQ(b.device_ms, 60 + 2 + 6);
+  EXPECT_DOUBLE_EQ(b.codec_ms, 0);
+  EXPECT_DOUBLE_EQ(b.edge_ms, 0);
+  // Edge-first cut 2: the device encodes the fp32 input cold and decodes tensor 2 in int8.
+  b = m.latency(Choice{1, 2, Order::edge_first, 1}, net);
+  EXPECT_DOUBLE_EQ(b.codec_ms, 2 + 0.01 + 0.2 + 0.4);
+  EXPECT_DOUBLE_EQ(b.device_ms, 30 + 3);
+  EXPECT_DOUBLE_EQ(b.edge_ms, 0.5 + 0.02 + 6 + 0.3 + 0.3 + 0.2);
+}
+
 TEST(LatencyModel, ASegmentRunsAsOneNetAndSavesThePerNetCost) {
   PlanProblem p = hand_problem();
   p.device_net_ms = 1.5;
@@ -216,6 +262,24 @@ TEST(Planner, EquivalentPlansAreCountedOnce) {
   // exit 1 (n=2): edge-only ×2 codecs, interior cut 1 ×2 device-first, device-only,
   // edge-first cut 1 ×2 = 7; exit 2 (n=3): 2 + 4 + 1 + 4 = 11.
   EXPECT_EQ(candidates(m, Strategy::edgent).size(), 18U);
+}
+
+TEST(Planner, TheRewardObjectiveTradesAccuracyForThroughput) {
+  const LatencyModel m(hand_problem());
+  const Network net{1e9, 1e9, 0, 0};
+  // Both exits fit 200 ms on the device: the accuracy objective takes exit 2 (0.9, 60 ms),
+  // the reward per second exit 1 (0.8, 15 ms: exp(0.8) + 66.7 beats exp(0.9) + 16.7).
+  const Decision a = decide(m, net, 200, Strategy::exit_only);
+  EXPECT_EQ(a.choice.exit_index, 1);
+  const Decision r = decide(m, net, 200, Strategy::exit_only, {}, {Objective::Kind::reward, 1000});
+  EXPECT_EQ(r.choice.exit_index, 0);
+  // Per ms the throughput term is small: the reward agrees with the accuracy.
+  EXPECT_EQ(decide(m, net, 200, Strategy::exit_only, {}, {Objective::Kind::reward, 1}).choice.exit_index, 1);
+  EXPECT_EQ(parse_objective("accuracy"), Objective::Kind::accuracy);
+  EXPECT_THROW(parse_objective("latency"), UsageError);
+  EXPECT_DOUBLE_EQ(parse_throughput_unit("s"), 1000);
+  EXPECT_EQ(throughput_unit_name(1e-3), "us");
+  EXPECT_THROW(parse_throughput_unit("h"), UsageError);
 }
 
 TEST(Reward, Formula) {

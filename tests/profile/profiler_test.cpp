@@ -131,6 +131,47 @@ TEST_F(ProfilerTest, UnderACpuQuotaSamplesAreScaledCpuTimeAndFitsReadTheMean) {
   EXPECT_LT(settings.at("cpu_slowdown").number(), 50.0);
 }
 
+TEST_F(ProfilerTest, UnderTimeDilationSamplesAreKTimesCpuTimeAndRecordK) {
+  ProfileOptions o = small_options();
+  o.slowdown = 5;
+  o.request_gap_ms = 5;  // short gaps: the test checks the sections, not cold caches
+  ASSERT_EQ(run_profile_command(o, static_cast<int>(Progress::Mode::quiet)), 0);
+  const Artifact profile = read_artifact(o.output, "profile");
+  const JsonView root = profile.root();
+  const JsonView settings = root.at("settings");
+  EXPECT_EQ(settings.at("clock").string(), "cpu");
+  EXPECT_EQ(settings.at("estimate").string(), "median_ms") << "no quota stops to average over";
+  EXPECT_DOUBLE_EQ(settings.at("cpu_slowdown").number(), 5);
+  EXPECT_EQ(settings.at("emulation").at("method").string(), "dilation");
+  EXPECT_DOUBLE_EQ(settings.at("emulation").at("slowdown").number(), 5);
+  EXPECT_EQ(settings.at("reps").integer(), o.reps) << "not tripled: no quota";
+  // Each exit's chain as a request, and the codecs on two tensor sizes each way.
+  const JsonView requests = root.at("requests");
+  EXPECT_DOUBLE_EQ(requests.at("gap_ms").number(), 5);
+  ASSERT_EQ(requests.at("exits").size(), 5u);
+  for (const JsonView& e : requests.at("exits").elements()) {
+    EXPECT_GT(e.at("param_bytes").number(), 0);
+    EXPECT_GT(e.at("median_ms").number(), 0);
+  }
+  EXPECT_EQ(root.at("codecs").size(), 6u * 2 * 2);
+  const regress::LatencyFit fit = regress::fit_profile(profile, {});
+  EXPECT_DOUBLE_EQ(fit.request.gap_ms, 5);
+  ASSERT_EQ(fit.codecs.size(), 6u);
+  // zstd costs more than a plain copy of the same tensor.
+  EXPECT_GT(fit.codecs.at("int8+zstd").encode.intercept + fit.codecs.at("int8+zstd").encode.slope * 1e5,
+            fit.codecs.at("int8").encode.intercept + fit.codecs.at("int8").encode.slope * 1e5);
+  const Artifact again = [&] {
+    Artifact a;
+    a.doc = regress::to_json(fit);
+    a.doc["schema"] = "edgent.fit/1";
+    a.file = "fit.json";
+    return a;
+  }();
+  const regress::LatencyFit back = regress::latency_fit_from_artifact(again);
+  EXPECT_DOUBLE_EQ(back.request.fixed_ms, fit.request.fixed_ms);
+  EXPECT_DOUBLE_EQ(back.codecs.at("fp16").decode.slope, fit.codecs.at("fp16").decode.slope);
+}
+
 TEST_F(ProfilerTest, IfOlderThanKeepsAFreshProfile) {
   ProfileOptions o = small_options();
   write_file_atomic(o.output, "keep me");
