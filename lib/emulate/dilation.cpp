@@ -56,6 +56,10 @@ void sleep_until_ms(double target_ms) {
 
 double process_cpu_ms() { return clock_ms(CLOCK_PROCESS_CPUTIME_ID); }
 
+double cpu_ms(CpuClock clock) {
+  return clock_ms(clock == CpuClock::thread ? CLOCK_THREAD_CPUTIME_ID : CLOCK_PROCESS_CPUTIME_ID);
+}
+
 void TimeDilation::check(double factor, const std::string& option) {
   if (!std::isfinite(factor) || factor < 1.0) {
     throw UsageError(fmt::format("must be a number >= 1 (how many times slower the emulated "
@@ -65,15 +69,16 @@ void TimeDilation::check(double factor, const std::string& option) {
   }
 }
 
-TimeDilation::TimeDilation(double factor, const std::string& option) : m_factor(factor) {
+TimeDilation::TimeDilation(double factor, const std::string& option, CpuClock clock)
+    : m_factor(factor), m_clock(clock) {
   check(factor, option);
 }
 
 DilatedWork::DilatedWork(const TimeDilation& dilation)
-    : m_dilation(dilation), m_wall0_ms(monotonic_ms()), m_cpu0_ms(process_cpu_ms()) {}
+    : m_dilation(dilation), m_wall0_ms(monotonic_ms()), m_cpu0_ms(emulate::cpu_ms(dilation.clock())) {}
 
 double DilatedWork::finish() {
-  m_cpu_ms = std::max(0.0, process_cpu_ms() - m_cpu0_ms);
+  m_cpu_ms = std::max(0.0, emulate::cpu_ms(m_dilation.clock()) - m_cpu0_ms);
   if (m_dilation.active()) {
     sleep_until_ms(m_wall0_ms + m_dilation.dilated_ms(m_cpu_ms));
   }

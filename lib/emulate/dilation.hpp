@@ -13,15 +13,25 @@ namespace edgent::emulate {
 ///
 /// edgent-profile --slowdown K records K·t for every timed run and edgent-infer --slowdown K
 /// holds each device run to K·t, so a profile predicts what the runtime then measures.
-/// CPU time is the whole process's (CLOCK_PROCESS_CPUTIME_ID): with several OpenCV threads the
-/// work counts as run serially on one core K times slower.
+/// Which CPU time a piece of work used.
+enum class CpuClock {
+  /// The whole process's (CLOCK_PROCESS_CPUTIME_ID): with several OpenCV threads the work
+  /// counts as run serially on one core K times slower.
+  process,
+  /// The calling thread's (CLOCK_THREAD_CPUTIME_ID): the same for work OpenCV runs on one
+  /// thread (it then runs in the caller), and blind to other threads (a link monitor).
+  thread,
+};
+
 class TimeDilation {
 public:
   /// @p factor is K (≥ 1; 1 = no emulation, nothing is held). Throws UsageError naming
   /// @p option for a factor that is not finite or below 1.
-  explicit TimeDilation(double factor = 1.0, const std::string& option = "--slowdown");
+  explicit TimeDilation(double factor = 1.0, const std::string& option = "--slowdown",
+                        CpuClock clock = CpuClock::process);
 
   double factor() const { return m_factor; }
+  CpuClock clock() const { return m_clock; }
   bool active() const { return m_factor > 1.0; }
 
   /// K × @p cpu_ms: the emulated device's time for work that took @p cpu_ms of CPU here.
@@ -32,10 +42,13 @@ public:
 
 private:
   double m_factor;
+  CpuClock m_clock;
 };
 
 /// This process's CPU time, ms (every thread).
 double process_cpu_ms();
+/// CPU time on @p clock, ms.
+double cpu_ms(CpuClock clock);
 
 /// One piece of device work under a TimeDilation: started on construction, finished by
 /// finish(), which holds the device until K × (CPU time used) has passed since the start.

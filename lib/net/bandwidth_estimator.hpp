@@ -38,9 +38,10 @@ struct BandwidthEstimatorOptions {
 
 /// Estimates round-trip time and bandwidth from timed transfers, keeping the two apart:
 /// a transfer of b bytes taking t ms is modelled as t = RTT + 8 b / bandwidth. The RTT is the
-/// minimum over recent small transfers of t less their own transmission time at the estimate
-/// when they were made (all transfers when there is no small one), the bandwidth the median
-/// of 8 b / (t - RTT) over recent transfers big enough to measure it. Not thread-safe.
+/// minimum over recent small transfers of t less their own transmission time (all transfers
+/// when there is no small one), the bandwidth the median of 8 b / (t - RTT) over recent
+/// transfers big enough to measure it; each depends on the other, so both are iterated to a
+/// fixed point after every sample. Not thread-safe.
 class BandwidthEstimator {
 public:
   explicit BandwidthEstimator(BandwidthEstimatorOptions options = {});
@@ -71,11 +72,20 @@ public:
 private:
   struct Sample {
     std::size_t bytes;
-    double rtt_ms;  ///< the transfer's time less its transmission at the estimate then
+    double ms;
   };
+  /// The timing floor a transfer's time beyond the RTT must clear to measure anything.
+  double floor_ms(double rtt) const;
+  /// The rate @p s shows with @p rtt, if it shows one.
+  std::optional<double> rate_of(const Sample& s, double rtt) const;
+  /// Recomputes m_rtt and m_bandwidth from the samples.
+  void update();
+
   BandwidthEstimatorOptions m_options;
-  std::deque<Sample> m_recent;  // for the RTT
-  std::deque<double> m_rates;   // kbit/s of recent bulk transfers
+  std::deque<Sample> m_recent;  // every transfer, for the RTT
+  std::deque<Sample> m_bulk;    // transfers big enough to inform the bandwidth
+  std::optional<double> m_rtt;
+  std::optional<double> m_bandwidth;
   std::optional<double> m_last_bulk_s;
   std::size_t m_bandwidth_samples = 0;
 };

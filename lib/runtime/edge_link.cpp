@@ -40,12 +40,20 @@ EdgeLink::EdgeLink(EdgeLinkOptions options)
     : m_options(std::move(options)), m_client(m_options.client),
       m_estimator(m_options.estimator), m_origin(std::chrono::steady_clock::now()) {}
 
+EdgeLink::~EdgeLink() { stop_monitor(); }
+
+net::BandwidthEstimator EdgeLink::estimator() const {
+  const std::lock_guard lock(m_mutex);
+  return m_estimator;
+}
+
 double EdgeLink::now_s() const {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - m_origin).count();
 }
 
 void EdgeLink::record(const net::HttpResult& r, double server_ms) {
   if (r.outcome == net::Outcome::ok || r.outcome == net::Outcome::http_status) {
+    const std::lock_guard lock(m_mutex);
     m_estimator.add(r.bytes_up + r.bytes_down, std::max(r.total_ms - server_ms, 0.0), now_s());
   }
 }
@@ -109,10 +117,12 @@ EdgeReply EdgeLink::infer(std::string_view wire_body, const EdgeRoute& route) {
   return reply;
 }
 
-bool EdgeLink::probe(std::size_t bytes) {
+bool EdgeLink::probe(std::size_t bytes) { return probe_on(m_client, bytes); }
+
+bool EdgeLink::probe_on(net::HttpClient& client, std::size_t bytes) {
   // Upload only: the uplink carries the device's tensors; the reply is empty.
-  const auto r = m_client.post("/v1/probe", std::string(bytes, '\0'), "application/octet-stream",
-                               {{"X-Edgent-Probe-Reply-Bytes", "0"}});
+  const auto r = client.post("/v1/probe", std::string(bytes, '\0'), "application/octet-stream",
+                             {{"X-Edgent-Probe-Reply-Bytes", "0"}});
   record(r, 0.0);
   if (!r.ok()) {
     log::verbose("bandwidth probe failed: {}", r.error);
@@ -127,26 +137,86 @@ bool EdgeLink::ping() {
 }
 
 bool EdgeLink::probe_if_stale() {
-  if (!m_estimator.needs_probe(now_s())) {
+  if (!estimator().needs_probe(now_s())) {
     return false;
   }
   return measure() > 0;
 }
 
+void EdgeLink::start_monitor(MonitorOptions options) {
+  stop_monitor();
+  {
+    const std::lock_guard lock(m_stop_mutex);
+    m_stop = false;
+  }
+  m_monitor = std::thread([this, options] { monitor_loop(options); });
+}
+
+std::size_t EdgeLink::stop_monitor() {
+  if (m_monitor.joinable()) {
+    {
+      const std::lock_guard lock(m_stop_mutex);
+      m_stop = true;
+    }
+    m_stop_cv.notify_all();
+    m_monitor.join();
+  }
+  return m_monitor_probes.load();
+}
+
+void EdgeLink::monitor_loop(MonitorOptions options) {
+  net::HttpClient client(m_options.client);
+  const double stale_s = m_options.estimator.stale_s;
+  const double tick_s = std::max(0.01, std::min(stale_s, options.ping_period_s > 0
+                                                            ? options.ping_period_s
+                                                            : stale_s) / 4);
+  double next_ping_s = 0;
+  double next_probe_s = 0;
+  std::size_t grow = 1;  // probes too quick to measure grow fourfold, as in measure()
+  while (true) {
+    {
+      std::unique_lock lock(m_stop_mutex);
+      if (m_stop_cv.wait_for(lock, std::chrono::duration<double>(tick_s), [this] { return m_stop; })) {
+        return;
+      }
+    }
+    const double now = now_s();
+    if (options.ping_period_s > 0 && now >= next_ping_s) {
+      const auto r = client.get("/v1/health");
+      record(r, 0.0);
+      next_ping_s = now + options.ping_period_s;
+    }
+    const net::BandwidthEstimator est = estimator();
+    if (options.probe && now >= next_probe_s && est.needs_probe(now)) {
+      const std::size_t before = est.bandwidth_samples();
+      const std::size_t bytes =
+          std::min(est.probe_bytes() * grow, m_options.estimator.max_probe_bytes);
+      const auto t0 = std::chrono::steady_clock::now();
+      const bool ok = probe_on(client, bytes);
+      const double took_s =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      m_monitor_probes += ok ? 1 : 0;
+      grow = ok && estimator().bandwidth_samples() == before ? std::min<std::size_t>(4 * grow, 1 << 16)
+                                                              : 1;
+      next_probe_s = now_s() + took_s * (1 / std::max(options.max_duty, 1e-3) - 1);
+    }
+  }
+}
+
 int EdgeLink::measure() {
   const std::size_t largest = m_options.estimator.max_probe_bytes;
-  std::size_t bytes = m_estimator.probe_bytes();
+  std::size_t bytes = estimator().probe_bytes();
   int sent = 0;
   for (int round = 0; round < 16; ++round) {
-    const std::size_t before = m_estimator.bandwidth_samples();
+    const std::size_t before = estimator().bandwidth_samples();
     if (!probe(bytes)) {
       break;
     }
     ++sent;
-    if (m_estimator.bandwidth_samples() > before) {
+    if (estimator().bandwidth_samples() > before) {
       // Measured; a probe much shorter than the target (the first one that was measurable
       // on a fast link) is followed by one of the target's size at the new estimate.
-      const std::size_t target = m_estimator.probe_bytes();
+      const std::size_t target = estimator().probe_bytes();
       if (2 * bytes >= target) {
         break;
       }

@@ -3,9 +3,13 @@
 #include "net/bandwidth_estimator.hpp"
 #include "net/http_client.hpp"
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 
 namespace edgent::runtime {
 
@@ -41,12 +45,26 @@ struct EdgeReply {
   bool ok() const { return !fallback; }
 };
 
+/// How the background link monitor (EdgeLink::start_monitor) measures the link.
+struct MonitorOptions {
+  bool probe = true;            ///< send bandwidth probes when the estimate is stale
+  double ping_period_s = 0.5;   ///< send a ping (the RTT) this often; 0 = never
+  /// Probes take at most this share of the link's time: after a probe of t ms the next one
+  /// waits at least t / max_duty.
+  double max_duty = 0.1;
+};
+
 /// The device's transport to the edge: keep-alive requests with timeouts and reconnection
 /// backoff (net::HttpClient), a model check, and bandwidth/RTT estimation from every
-/// transfer with a probe when the estimate is stale. Not thread-safe.
+/// transfer, with probes when the estimate is stale: on demand, or from a background monitor
+/// with a connection of its own (start_monitor()). The requests are not thread-safe; the
+/// estimator is shared with the monitor under a lock.
 class EdgeLink {
 public:
   explicit EdgeLink(EdgeLinkOptions options);
+  ~EdgeLink();
+  EdgeLink(const EdgeLink&) = delete;
+  EdgeLink& operator=(const EdgeLink&) = delete;
 
   /// Asks the edge for its model (GET /v1/model). Returns the result (not ok when the edge is
   /// unreachable); throws ConfigError when the edge serves a different model than
@@ -71,17 +89,35 @@ public:
   /// Sends a probe of @p bytes up (the reply is empty) now; returns whether it succeeded.
   bool probe(std::size_t bytes);
 
-  const net::BandwidthEstimator& estimator() const { return m_estimator; }
+  /// Starts measuring the link in the background, on a connection of its own: pings every
+  /// ping_period_s, and a probe whenever the estimate is stale (requests within a link's
+  /// burst, or none crossing it: device-only plans), at most max_duty of the link's time.
+  /// Probes then share the link with the requests, as they would on a real device.
+  void start_monitor(MonitorOptions options = {});
+  /// Stops the monitor (also on destruction); probes sent so far.
+  std::size_t stop_monitor();
+
+  /// A copy of the estimator as it is now (the monitor may be updating it).
+  net::BandwidthEstimator estimator() const;
   /// Seconds since the link was made (the estimator's clock).
   double now_s() const;
 
 private:
   void record(const net::HttpResult& r, double server_ms);
+  /// One probe of @p bytes up on @p client (empty reply), recorded.
+  bool probe_on(net::HttpClient& client, std::size_t bytes);
+  void monitor_loop(MonitorOptions options);
 
   EdgeLinkOptions m_options;
   net::HttpClient m_client;
+  mutable std::mutex m_mutex;  ///< guards m_estimator
   net::BandwidthEstimator m_estimator;
   std::chrono::steady_clock::time_point m_origin;
+  std::thread m_monitor;
+  std::mutex m_stop_mutex;
+  std::condition_variable m_stop_cv;
+  bool m_stop = false;
+  std::atomic<std::size_t> m_monitor_probes{0};
 };
 
 } // namespace edgent::runtime

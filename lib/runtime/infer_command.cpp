@@ -57,8 +57,6 @@ namespace edgent::runtime {
 namespace {
 
 constexpr const char* kTool = "edgent-infer";
-/// HTTP headers of a probe and of its empty reply, about (they cross the link too).
-constexpr double kProbeHeaderBytes = 300;
 using Clock = std::chrono::steady_clock;
 
 std::atomic<bool> g_stop{false};
@@ -386,7 +384,12 @@ int run_infer_unconfined(const InferOptions& o) {
   link_options.estimator.link_burst_bytes = o.link_burst_bytes;
   EdgeLink link(link_options);
   const std::shared_ptr<net::Throttle> throttle = link_options.client.throttle;
-  DeviceRunner runner(graph, &link, o.cv_threads, emulate::TimeDilation(o.slowdown));
+  // One OpenCV thread runs the work in the caller: its own CPU time then leaves out the link
+  // monitor's thread.
+  DeviceRunner runner(graph, &link, o.cv_threads,
+                      emulate::TimeDilation(o.slowdown, "--slowdown",
+                                            o.cv_threads == 1 ? emulate::CpuClock::thread
+                                                              : emulate::CpuClock::process));
 
   // Plans the run may use: check them against the model up front.
   if (mode == Mode::fixed) {
@@ -474,6 +477,13 @@ int run_infer_unconfined(const InferOptions& o) {
     // first requests.
     probes += static_cast<std::size_t>(link.measure());
   }
+  if (pinging) {
+    // From now on the link is measured in the background, on a connection of its own, when
+    // the requests do not measure it themselves.
+    MonitorOptions monitor;
+    monitor.probe = probing;
+    link.start_monitor(monitor);
+  }
   const auto t0 = Clock::now();
 
   for (std::size_t i = 0; i < inputs.blobs.size() && !g_stop.load(); ++i) {
@@ -481,28 +491,6 @@ int run_infer_unconfined(const InferOptions& o) {
     if (o.rate > 0) {
       start = t0 + std::chrono::duration_cast<Clock::duration>(
                        std::chrono::duration<double>(static_cast<double>(i) / o.rate));
-    }
-    if (pinging && i % 8 == 0) {
-      link.ping(); // keeps a small transfer in the RTT window
-    }
-    if (probing && link.estimator().needs_probe(link.now_s())) {
-      // A probe delays the next request: in open loop, size it to the idle time before the
-      // request's scheduled start (half of it, less the probe's headers), and skip it when
-      // even the smallest useful probe would not fit.
-      std::size_t bytes = link.estimator().probe_bytes();
-      bool send = true;
-      const std::optional<double> known = link.estimator().bandwidth_kbps();
-      const double kbps = known ? *known : o.bandwidth_kbps;
-      if (o.rate > 0 && kbps > 0) {
-        const double slack_ms =
-            std::chrono::duration<double, std::milli>(start - Clock::now()).count();
-        const double fit = slack_ms / 2.0 * kbps / 8.0 - kProbeHeaderBytes;
-        bytes = std::min(bytes, static_cast<std::size_t>(std::max(fit, 0.0)));
-        send = bytes >= link.estimator().min_probe();
-      }
-      if (send && link.probe(bytes)) {
-        ++probes;
-      }
     }
     if (o.rate > 0) {
       sleep_until(start);
@@ -637,6 +625,7 @@ int run_infer_unconfined(const InferOptions& o) {
       out->write(rec.dump() + "\n");
     }
   }
+  probes += link.stop_monitor();
   const bool interrupted = g_stop.load();
   const double elapsed_s = std::chrono::duration<double>(Clock::now() - t0).count();
   if (out) {

@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include <iostream>
 #include <optional>
 
@@ -87,6 +90,28 @@ TEST(EdgeLink, ProbesWhenStaleAndMeasuresTheThrottledBandwidth) {
             << *link.estimator().rtt_ms() << " ms\n";
   EXPECT_NEAR(kbps, 8000.0, 8000.0 * 0.15);
   EXPECT_FALSE(link.probe_if_stale()) << "fresh estimate, no probe";
+}
+
+TEST(EdgeLink, TheMonitorMeasuresAnIdleLinkInTheBackground) {
+  ScriptedHandler handler;
+  RunningServer server(handler, {});
+  auto options = link_options(server);
+  options.client.throttle =
+      std::make_shared<net::Throttle>(std::vector<net::TracePoint>{{0, 500}});
+  EdgeLink link(options);
+  EXPECT_FALSE(link.estimator().bandwidth_kbps());
+  link.start_monitor();
+  // No request crosses the link (a device-only plan): the monitor probes on its own.
+  for (int i = 0; i < 60 && !link.estimator().bandwidth_kbps(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  const std::size_t probes = link.stop_monitor();
+  EXPECT_GE(probes, 1u);
+  ASSERT_TRUE(link.estimator().bandwidth_kbps());
+  EXPECT_NEAR(*link.estimator().bandwidth_kbps(), 500.0, 500.0 * 0.2);
+  ASSERT_TRUE(link.estimator().rtt_ms());
+  EXPECT_LT(*link.estimator().rtt_ms(), 5.0) << "pings, corrected for their bytes at 500 kbit/s";
 }
 
 TEST(EdgeLink, APingKeepsBulkTransfersOutOfTheRtt) {
