@@ -71,15 +71,25 @@ int main(int argc, char** argv) {
                 ->each([&](const std::string& v) { opts.cpu_quota = std::stod(v); });
         edgent::cli::add_slowdown(app, opts.slowdown)->excludes(quota_opt);
         app.add_flag("--oracle", opts.oracle,
-                     "With fits and --emulate-trace: plan each request at the emulated link's "
-                     "true bandwidth at its start instead of the measured estimate (an upper "
-                     "bound for comparisons; sends no probes)");
+                     "With fits and --emulate-trace or --link-trace: plan each request at the "
+                     "link's true bandwidth at its start instead of the measured estimate (an "
+                     "upper bound for comparisons; sends no probes)");
+        edgent::cli::add_input(app, "--link-trace", opts.link_trace,
+                               "The trace (CSV t_s,bandwidth_kbps, times --trace-scale) that a "
+                               "link shaped outside this process replays from the start of the "
+                               "run (tc on a testbed): the true bandwidth of --oracle and of the "
+                               "records");
+        app.add_option("--link-trace-start", opts.link_trace_start_unix,
+                       "When --link-trace's time 0 was, seconds since the Unix epoch (when "
+                       "the testbed began replaying it; default: the start of the run)")
+            ->check(edgent::cli::positive());
         app.add_flag("--no-probe", opts.no_probe, "Never send bandwidth probes");
         app.add_option("--link-burst", opts.link_burst_bytes,
                        "Bytes the link passes at line rate after an idle spell (a token "
                        "bucket's depth, e.g. tc tbf's burst): smaller transfers do not see its "
-                       "rate, so only transfers of 4x this inform the bandwidth estimate and "
-                       "probes carry at least 8x it (0 = a link that paces every byte)")
+                       "rate, so only transfers of 2x this inform the bandwidth estimate, at "
+                       "the rate of their bytes beyond it, and probes carry at least 2x it "
+                       "(0 = a link that paces every byte)")
             ->capture_default_str()
             ->check(CLI::Range(std::size_t{0}, std::size_t{1} << 30));
         edgent::cli::add_output(app, opts.output, "Results, one JSON line per request");

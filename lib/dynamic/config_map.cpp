@@ -25,7 +25,7 @@
 //
 // edgent.evaluation/1 as emitted by evaluation_to_json:
 //   deadline_ms, step_s, objective {name, throughput_unit},
-//   traces [{path, steps, changes, detected, alarms, mean_delay_s,
+//   traces [{path, steps, changes, plan_changes, detected, alarms, mean_delay_s,
 //            map {...}, oracle {...}, static {...}}],
 //   total {same keys, path "all"}, where a policy is
 //   {steps, miss_rate, mean_accuracy, on_time_accuracy, mean_reward, switches}, plus
@@ -318,6 +318,7 @@ void Evaluation::add(const Evaluation& o) {
   oracle.add(o.oracle);
   fixed.add(o.fixed);
   changes += o.changes;
+  plan_changes += o.plan_changes;
   detected += o.detected;
   delay_sum_s += o.delay_sum_s;
   alarms += o.alarms;
@@ -387,6 +388,9 @@ std::vector<Evaluation> evaluate(const plan::LatencyModel& model, const ConfigMa
     std::vector<std::size_t> cps;
     for (std::size_t i = 1; i < reference.segments.size(); ++i) {
       cps.push_back(reference.segments[i].begin);
+      const MapState& before = map.states[map.lookup(reference.segments[i - 1].kbps())];
+      const MapState& after = map.states[map.lookup(reference.segments[i].kbps())];
+      ev.plan_changes += plan::plan_to_json(before.plan) != plan::plan_to_json(after.plan) ? 1 : 0;
     }
 
     const plan::Scored fixed = plan::best_of(model, network_at(base, trace.mean_kbps()),
@@ -447,6 +451,7 @@ nlohmann::json policy_json(const PolicyFigures& f) {
 nlohmann::json eval_json(const Evaluation& e) {
   return {{"path", e.path},
           {"changes", e.changes},
+          {"plan_changes", e.plan_changes},
           {"detected", e.detected},
           {"alarms", e.alarms},
           {"mean_delay_s", e.mean_delay_s()},

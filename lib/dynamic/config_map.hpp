@@ -142,6 +142,9 @@ struct Evaluation {
   PolicyFigures oracle;     ///< best plan (map's objective) at the step's true bandwidth
   PolicyFigures fixed;      ///< one plan chosen at the trace's mean bandwidth
   std::size_t changes = 0;  ///< offline change points (reference)
+  /// Of those, the ones between segments whose levels the map gives different plans: the
+  /// changes a detector should act on.
+  std::size_t plan_changes = 0;
   std::size_t detected = 0; ///< of those, followed by a detector alarm before the next one
   double delay_sum_s = 0;   ///< summed detection delays of the detected ones
   std::size_t alarms = 0;   ///< detector alarms

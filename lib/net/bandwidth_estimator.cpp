@@ -14,11 +14,15 @@ BandwidthEstimator::BandwidthEstimator(BandwidthEstimatorOptions options)
 }
 
 std::size_t BandwidthEstimator::min_bulk() const {
-  return std::max(m_options.min_bulk_bytes, 4 * m_options.link_burst_bytes);
+  return std::max(m_options.min_bulk_bytes, 2 * m_options.link_burst_bytes);
 }
 
 std::size_t BandwidthEstimator::min_probe() const {
-  return std::max(m_options.min_probe_bytes, 8 * m_options.link_burst_bytes);
+  return std::max(m_options.min_probe_bytes, 2 * m_options.link_burst_bytes);
+}
+
+double BandwidthEstimator::paced_bytes(std::size_t bytes) const {
+  return static_cast<double>(bytes - std::min(bytes, m_options.link_burst_bytes));
 }
 
 double BandwidthEstimator::floor_ms(double rtt) const {
@@ -33,7 +37,8 @@ std::optional<double> BandwidthEstimator::rate_of(const Sample& s, double rtt) c
   // take the floor (a lower bound; loopback).
   const bool too_fast = s.bytes >= m_options.max_probe_bytes && excess < floor;
   if ((excess > 0.0 && excess >= floor) || too_fast) {
-    return static_cast<double>(s.bytes) * 8.0 / std::max(excess, floor); // bit/ms = kbit/s
+    // The link's burst passes at line rate: the rate is that of the bytes beyond it.
+    return paced_bytes(s.bytes) * 8.0 / std::max(excess, floor); // bit/ms = kbit/s
   }
   return std::nullopt;
 }
@@ -57,7 +62,7 @@ void BandwidthEstimator::update() {
     rtt = std::numeric_limits<double>::infinity();
     for (const Sample& s : m_recent) {
       if (!any_small || s.bytes < min_bulk()) {
-        const double transmission = bw ? static_cast<double>(s.bytes) * 8.0 / *bw : 0.0;
+        const double transmission = bw ? paced_bytes(s.bytes) * 8.0 / *bw : 0.0;
         rtt = std::min(rtt, std::max(0.0, s.ms - transmission));
       }
     }
@@ -83,7 +88,7 @@ void BandwidthEstimator::add(std::size_t bytes, double network_ms, double now_s)
   if (!std::isfinite(network_ms) || network_ms < 0.0) {
     return;
   }
-  const Sample sample{bytes, network_ms};
+  const Sample sample{bytes, network_ms, now_s};
   m_recent.push_back(sample);
   while (m_recent.size() > m_options.rtt_window) {
     m_recent.pop_front();
@@ -92,7 +97,8 @@ void BandwidthEstimator::add(std::size_t bytes, double network_ms, double now_s)
     update();  // the RTT as it is with this transfer, which may be the only one
     if (rate_of(sample, *m_rtt)) {
       m_bulk.push_back(sample);
-      while (m_bulk.size() > m_options.bandwidth_window) {
+      while (m_bulk.size() > m_options.bandwidth_window ||
+             (m_bulk.size() > 1 && m_bulk.front().at_s < now_s - m_options.bandwidth_max_age_s)) {
         m_bulk.pop_front();
       }
       m_last_bulk_s = now_s;

@@ -9,8 +9,9 @@ namespace edgent::net {
 /// Settings of a BandwidthEstimator.
 struct BandwidthEstimatorOptions {
   /// Bytes the link passes at line rate after an idle spell (a token bucket's depth, such as
-  /// tc tbf's burst): a transfer that fits in it does not see the rate. Transfers must carry
-  /// four times this to inform the bandwidth, and probes carry at least eight times it.
+  /// tc tbf's burst): a transfer that fits in it does not see the rate, and a bigger one sees
+  /// it only for the bytes beyond. Transfers must carry twice this to inform the bandwidth
+  /// (their rate is that of the bytes beyond it), and probes carry at least twice it.
   /// 0 for a link that paces every byte (a real radio link; edgent-infer --emulate-trace).
   std::size_t link_burst_bytes = 0;
   /// Transfers smaller than this (bytes up + down) only inform the RTT. Bigger ones, requests
@@ -24,14 +25,17 @@ struct BandwidthEstimatorOptions {
   /// rate that would have taken the floor.
   double min_excess_of_rtt = 0.5;
   double min_excess_ms = 2.0;
-  /// Recent samples kept for the RTT (minimum) and for the bandwidth (median).
+  /// Recent samples kept for the RTT (minimum) and for the bandwidth (median); bandwidth
+  /// samples older than bandwidth_max_age_s before the newest one drop out too, so that a
+  /// link measured only by occasional probes is not described by a minute-old median.
   std::size_t rtt_window = 16;
   std::size_t bandwidth_window = 8;
+  double bandwidth_max_age_s = 1.0;
   /// The bandwidth estimate is stale (needs_probe()) this long after its newest sample, s.
   double stale_s = 1.0;
   /// A probe should take about this long at the current estimate, ms.
   double probe_target_ms = 20.0;
-  /// Bounds of the suggested probe size, bytes (the lower one raised to 8 × link_burst_bytes).
+  /// Bounds of the suggested probe size, bytes (the lower one raised to 2 × link_burst_bytes).
   std::size_t min_probe_bytes = 256;
   std::size_t max_probe_bytes = 4 * 1024 * 1024;
 };
@@ -54,6 +58,8 @@ public:
 
   /// Bandwidth samples taken so far (transfers that informed the bandwidth).
   std::size_t bandwidth_samples() const { return m_bandwidth_samples; }
+  /// When the newest bandwidth sample was taken (the caller's clock, s), if any.
+  std::optional<double> last_bandwidth_sample_s() const { return m_last_bulk_s; }
   /// Round-trip time in ms, or nullopt before any sample.
   std::optional<double> rtt_ms() const;
   /// Bandwidth in kbit/s (1 kbit = 1000 bit), or nullopt before any bulk sample.
@@ -64,16 +70,19 @@ public:
   /// Size of a probe transfer, bytes: probe_target_ms' worth at the current estimate, within
   /// [min_probe(), max_probe_bytes] (min_probe() without an estimate).
   std::size_t probe_bytes() const;
-  /// The smallest probe that can measure the link: min_probe_bytes, at least 8 × the burst.
+  /// The smallest probe that can measure the link: min_probe_bytes, at least 2 × the burst.
   std::size_t min_probe() const;
-  /// The smallest transfer that informs the bandwidth: min_bulk_bytes, at least 4 × the burst.
+  /// The smallest transfer that informs the bandwidth: min_bulk_bytes, at least 2 × the burst.
   std::size_t min_bulk() const;
 
 private:
   struct Sample {
     std::size_t bytes;
     double ms;
+    double at_s;  ///< when it finished
   };
+  /// The bytes of a transfer the link paces: those beyond its burst.
+  double paced_bytes(std::size_t bytes) const;
   /// The timing floor a transfer's time beyond the RTT must clear to measure anything.
   double floor_ms(double rtt) const;
   /// The rate @p s shows with @p rtt, if it shows one.

@@ -160,9 +160,10 @@ void TokenBucket::start_transfer() {
   refill(seconds(Clock::now()));
 }
 
-Throttle::Throttle(std::vector<TracePoint> trace, double scale, std::size_t chunk_bytes)
+Throttle::Throttle(std::vector<TracePoint> trace, double scale, std::size_t chunk_bytes,
+                   TokenBucket::Clock::time_point origin)
     : m_schedule(std::make_shared<const RateSchedule>(std::move(trace), scale)),
-      m_chunk(std::max<std::size_t>(chunk_bytes, 1)), m_origin(TokenBucket::Clock::now()),
+      m_chunk(std::max<std::size_t>(chunk_bytes, 1)), m_origin(origin),
       m_up(m_schedule, m_origin, 0, 0.0), m_down(m_schedule, m_origin, 0, 0.0) {}
 
 double Throttle::trace_time_s(TokenBucket::Clock::time_point t) const {

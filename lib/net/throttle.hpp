@@ -86,9 +86,10 @@ private:
 /// transfer, pays its transmission time bytes / rate, as the planner's latency model assumes.
 class Throttle {
 public:
-  /// Throws ConfigError on a bad trace or scale (see RateSchedule).
-  Throttle(std::vector<TracePoint> trace, double scale = 1.0,
-           std::size_t chunk_bytes = 4096);
+  /// Throws ConfigError on a bad trace or scale (see RateSchedule). The trace starts at
+  /// @p origin (now by default).
+  Throttle(std::vector<TracePoint> trace, double scale = 1.0, std::size_t chunk_bytes = 4096,
+           TokenBucket::Clock::time_point origin = TokenBucket::Clock::now());
 
   TokenBucket& up() { return m_up; }
   TokenBucket& down() { return m_down; }

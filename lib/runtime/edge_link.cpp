@@ -166,10 +166,10 @@ std::size_t EdgeLink::stop_monitor() {
 
 void EdgeLink::monitor_loop(MonitorOptions options) {
   net::HttpClient client(m_options.client);
-  const double stale_s = m_options.estimator.stale_s;
-  const double tick_s = std::max(0.01, std::min(stale_s, options.ping_period_s > 0
-                                                            ? options.ping_period_s
-                                                            : stale_s) / 4);
+  const double period_s = std::max(0.01, options.probe_period_s);
+  const double tick_s =
+      std::max(0.005, std::min(period_s, options.ping_period_s > 0 ? options.ping_period_s
+                                                                   : period_s) / 4);
   double next_ping_s = 0;
   double next_probe_s = 0;
   std::size_t grow = 1;  // probes too quick to measure grow fourfold, as in measure()
@@ -187,7 +187,8 @@ void EdgeLink::monitor_loop(MonitorOptions options) {
       next_ping_s = now + options.ping_period_s;
     }
     const net::BandwidthEstimator est = estimator();
-    if (options.probe && now >= next_probe_s && est.needs_probe(now)) {
+    const auto last = est.last_bandwidth_sample_s();
+    if (options.probe && now >= next_probe_s && (!last || now - *last >= period_s)) {
       const std::size_t before = est.bandwidth_samples();
       const std::size_t bytes =
           std::min(est.probe_bytes() * grow, m_options.estimator.max_probe_bytes);

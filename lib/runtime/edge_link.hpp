@@ -47,11 +47,14 @@ struct EdgeReply {
 
 /// How the background link monitor (EdgeLink::start_monitor) measures the link.
 struct MonitorOptions {
-  bool probe = true;            ///< send bandwidth probes when the estimate is stale
+  bool probe = true;            ///< send bandwidth probes when no transfer measured the link
+  /// Probe when the newest bandwidth sample is older than this (requests that cross the link
+  /// measure it too, and then no probe is sent).
+  double probe_period_s = 0.25;
   double ping_period_s = 0.5;   ///< send a ping (the RTT) this often; 0 = never
   /// Probes take at most this share of the link's time: after a probe of t ms the next one
   /// waits at least t / max_duty.
-  double max_duty = 0.1;
+  double max_duty = 0.2;
 };
 
 /// The device's transport to the edge: keep-alive requests with timeouts and reconnection
@@ -90,8 +93,9 @@ public:
   bool probe(std::size_t bytes);
 
   /// Starts measuring the link in the background, on a connection of its own: pings every
-  /// ping_period_s, and a probe whenever the estimate is stale (requests within a link's
-  /// burst, or none crossing it: device-only plans), at most max_duty of the link's time.
+  /// ping_period_s, and a probe whenever no transfer measured the link for probe_period_s
+  /// (requests within a link's burst, or none crossing it: device-only plans), at most
+  /// max_duty of the link's time.
   /// Probes then share the link with the requests, as they would on a real device.
   void start_monitor(MonitorOptions options = {});
   /// Stops the monitor (also on destruction); probes sent so far.

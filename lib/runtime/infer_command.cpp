@@ -317,9 +317,14 @@ int run_infer_unconfined(const InferOptions& o) {
   if (mode == Mode::fits && !(o.deadline_ms > 0)) {
     throw UsageError("planning from fits needs --deadline");
   }
-  if (o.oracle && (mode != Mode::fits || o.net.emulate_trace.empty())) {
-    throw UsageError("--oracle plans from fits at the emulated link's true bandwidth: it needs "
-                     "--device-fit/--edge-fit/--deadline and --emulate-trace",
+  if (!o.link_trace.empty() && !o.net.emulate_trace.empty()) {
+    throw UsageError("--link-trace describes a link shaped elsewhere, --emulate-trace one this "
+                     "process shapes: give one",
+                     {}, "--link-trace");
+  }
+  if (o.oracle && (mode != Mode::fits || (o.net.emulate_trace.empty() && o.link_trace.empty()))) {
+    throw UsageError("--oracle plans from fits at the link's true bandwidth: it needs "
+                     "--device-fit/--edge-fit/--deadline and --emulate-trace or --link-trace",
                      {}, "--oracle");
   }
   const int input_sources =
@@ -383,7 +388,31 @@ int run_infer_unconfined(const InferOptions& o) {
   link_options.model_sha256 = graph->sha256();
   link_options.estimator.link_burst_bytes = o.link_burst_bytes;
   EdgeLink link(link_options);
-  const std::shared_ptr<net::Throttle> throttle = link_options.client.throttle;
+  // The link's true rate over time: the emulated link's, or that of the trace a link shaped
+  // elsewhere replays from now on (a throttle used only as its clock and schedule).
+  std::shared_ptr<net::Throttle> throttle = link_options.client.throttle;
+  if (!o.link_trace.empty()) {
+    const dynamic::Trace trace = dynamic::read_trace(o.link_trace);
+    std::vector<net::TracePoint> points;
+    for (std::size_t i = 0; i < trace.t_s.size(); ++i) {
+      points.push_back({trace.t_s[i] - trace.t_s.front(), trace.kbps[i]});
+    }
+    auto origin = net::TokenBucket::Clock::now();
+    if (o.link_trace_start_unix > 0) {
+      const double ago_s =
+          std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+              .count() -
+          o.link_trace_start_unix;
+      origin -= std::chrono::duration_cast<net::TokenBucket::Clock::duration>(
+          std::chrono::duration<double>(ago_s));
+    }
+    try {
+      throttle = std::make_shared<net::Throttle>(std::move(points), o.net.trace_scale, 4096, origin);
+    } catch (Error& e) {
+      e.set_file_if_empty(o.link_trace);
+      throw;
+    }
+  }
   // One OpenCV thread runs the work in the caller: its own CPU time then leaves out the link
   // monitor's thread.
   DeviceRunner runner(graph, &link, o.cv_threads,

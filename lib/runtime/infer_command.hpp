@@ -19,9 +19,17 @@ struct InferOptions {
   std::string accuracy;         ///< edgent.accuracy/1, optional (fits mode)
   double deadline_ms = 0;       ///< latency requirement; 0 = the plan's or map's
   std::string strategy = "edgent"; ///< fits mode: edgent, device-only, edge-only, ...
-  /// Fits mode: plan each request at the emulated link's true bandwidth at its start (from
-  /// --emulate-trace) instead of the measured estimate: the oracle, an upper bound.
+  /// Fits mode: plan each request at the link's true bandwidth at its start (from
+  /// --emulate-trace or link_trace) instead of the measured estimate: the oracle, an upper
+  /// bound.
   bool oracle = false;
+  /// The trace a link shaped outside this process replays (the testbed's tc), times from the
+  /// start of the run, scaled by net.trace_scale: the true bandwidth of --oracle and of the
+  /// records. Not with net.emulate_trace.
+  std::string link_trace;
+  /// When link_trace's time 0 was (seconds since the Unix epoch, e.g. when the testbed began
+  /// replaying it); 0 = the start of the run.
+  double link_trace_start_unix = 0;
   double bandwidth_kbps = 0;    ///< prior until the estimator has a value; 0 = none
   double rtt_ms = 0;            ///< RTT prior until measured
   // Inputs: exactly one.

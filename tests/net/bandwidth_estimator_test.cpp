@@ -84,19 +84,20 @@ TEST(BandwidthEstimator, TransfersWithinTheLinksBurstInformOnlyTheRtt) {
   BandwidthEstimatorOptions o;
   o.link_burst_bytes = 1600;
   BandwidthEstimator e(o);
-  EXPECT_EQ(e.min_bulk(), 6400u);
-  EXPECT_EQ(e.min_probe(), 12800u);
-  EXPECT_EQ(e.probe_bytes(), 12800u);
+  EXPECT_EQ(e.min_bulk(), 3200u);
+  EXPECT_EQ(e.min_probe(), 3200u);
+  EXPECT_EQ(e.probe_bytes(), 3200u);
   double t = 0.0;
   // A token bucket passes 1200-byte requests at line rate: they say nothing of its rate.
   for (int i = 0; i < 8; ++i) {
     e.add(1200, 0.3, t += 0.1);
   }
   EXPECT_FALSE(e.bandwidth_kbps());
-  // A probe beyond the bucket: the rest of it is paced at 500 kbit/s.
-  e.add(12800, 0.3 + (12800.0 - 1600.0) * 8.0 / 500.0, t += 0.1);
+  // A probe beyond the bucket: the rest of it is paced at 500 kbit/s, and only the rest
+  // counts.
+  e.add(3200, 0.3 + (3200.0 - 1600.0) * 8.0 / 500.0, t += 0.1);
   ASSERT_TRUE(e.bandwidth_kbps());
-  EXPECT_NEAR(*e.bandwidth_kbps(), 500.0, 500.0 * 0.15);
+  EXPECT_NEAR(*e.bandwidth_kbps(), 500.0, 500.0 * 0.01);
 }
 
 TEST(BandwidthEstimator, FollowsABandwidthChange) {
