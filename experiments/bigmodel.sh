@@ -2,7 +2,7 @@
 # The bandwidth sweep for a 3x224x224 architecture-only branchy AlexNet (edgent-train
 # --arch-only: random weights, so latency only, no accuracy) at LTE bandwidths: the sweep runs
 # from the 5th to the 95th percentile of the Belgium 4G/LTE samples in ../shared/traces.
-# Profiles of this model (edge, and device under the quota) are cached here. Measured:
+# Profiles of this model (edge, and device SLOWDOWN times slower) are cached here. Measured:
 # BIG_REQUESTS closed-loop requests of seeded random input tensors per point, through the
 # testbed. Needs edgent-train (a libtorch build) or BIG_MODEL=<card> of an existing model.
 . "$(dirname "$0")/common.sh"
@@ -14,10 +14,6 @@ BIG_DEADLINES=${BIG_DEADLINES:-1000 150}
 BIG_POINTS=${BIG_POINTS:-6}
 BIG_REQUESTS=${BIG_REQUESTS:-5}
 WARMUP=${BIG_WARMUP:-1}
-# A stronger quota than the default model's: with other jobs on the two cores, a 0.2-CPU device
-# is hardly slower than the loaded edge; at 0.05 CPUs this ~1.4 GFLOP model takes seconds on
-# the device, so offloading at LTE rates matters. (A 60+ ms forward averages over many periods.)
-DEVICE_CPUS=${BIG_DEVICE_CPUS:-0.05}
 SHARED_TRACES=${SHARED_TRACES:-$ROOT/../shared/traces}
 LTE=${LTE:-$SHARED_TRACES/belgium_4g_lte}
 
@@ -36,15 +32,13 @@ fi
 MODEL=$BIG_MODEL
 
 # Unit and exit timings only (--no-sweep): the synthetic sweep of a model with 4096-wide FC
-# layers takes tens of minutes under the quota, so the planner reads the measured unit
-# medians (edgent-plan --device-profile/--edge-profile) instead of regressions here.
+# layers takes many minutes, so the planner reads the measured unit medians
+# (edgent-plan --device-profile/--edge-profile) instead of regressions here.
 light=(--reps 3 --warmup 1 --no-sweep)
-quota=()
-[ "$(id -u)" = 0 ] && quota=(--cpu-quota "$DEVICE_CPUS")
 for role in edge device; do
   if [ ! -s "$DIR/$role.profile.json" ]; then
     say "bigmodel: profiling the $role (cached in $DIR)"
-    if [ $role = device ]; then q=("${quota[@]}"); else q=(); fi
+    if [ $role = device ]; then q=(--slowdown "$SLOWDOWN"); else q=(); fi
     "$BIN/edgent-profile" -m "$MODEL" --role $role "${q[@]}" "${light[@]}" --quiet -o "$DIR/$role.profile.json"
   fi
 done
@@ -91,7 +85,7 @@ for deadline in $BIG_DEADLINES; do
     p=$DIR/$g-$kbps
     plan_at "$kbps" "$deadline" "$p.plan.json"
     # The same plan at the same rate was measured for an earlier deadline: reuse it (each run
-    # loads the 229 MB model under the quota, about a minute).
+    # loads the 229 MB model on the slowed-down device, about a minute).
     key="$kbps $(jq -r '.plan | "\(.exit) \(.cut) \(.order) \(.codec)"' "$p.plan.json")"
     if [ -n "${measured[$key]:-}" ]; then
       cp "${measured[$key]}.stats.json" "$p.stats.json"

@@ -10,7 +10,9 @@ OUT=${OUT:-$HERE/out}
 MODEL=${MODEL:-$ROOT/models/branchy-alexnet-fmnist.json}
 ACCURACY=${ACCURACY:-$ROOT/models/branchy-alexnet-fmnist.accuracy.json}
 DATA=${DATA:-/usr/share/datasets/fashion-mnist}
-DEVICE_CPUS=${DEVICE_CPUS:-0.2}   # the emulated device: this share of one core
+SLOWDOWN=${SLOWDOWN:-20}          # the emulated device: this many times slower than this core
+LINK_BURST=${LINK_BURST:-1600}    # the testbed's tbf bucket, bytes (testbed.sh tb_tbf_args)
+TOP_KBPS=${TOP_KBPS:-1500}        # traces are scaled so that their 95th percentile is this
 RTT=${RTT:-0.2}                   # ms, the RTT the planner assumes (the veth's is ~0.05 ms)
 REQUESTS=${REQUESTS:-30}          # measured requests per grid point
 WARMUP=${WARMUP:-2}               # requests run first and discarded (the edge loads segments)
@@ -19,6 +21,8 @@ INPUTS=(--data "$DATA")           # edgent-infer's inputs (labelled Fashion-MNIS
 
 # shellcheck source=experiments/testbed.sh
 . "$HERE/testbed.sh"
+# shellcheck source=experiments/regime.sh
+. "$HERE/regime.sh"
 
 say() { printf 'edgent experiments: %s\n' "$*" >&2; }
 
@@ -33,19 +37,18 @@ need_fits() {
   done
 }
 
-## machine_md: the Markdown lines naming the machine, the quota and the date
+## machine_md: the Markdown lines naming the machine, the emulated device and the date
 machine_md() {
   local cpu cores
   cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
   cores=$(nproc)
   printf -- '- machine: %s, %s cores online (shared with other jobs), %s\n' "$cpu" "$cores" "$(uname -r)"
-  printf -- '- device: this machine under a cgroup CPU quota of %s CPUs (1 ms of CPU every %s ms);' \
-    "$DEVICE_CPUS" "$(awk -v c="$DEVICE_CPUS" 'BEGIN { printf "%g", 1 / c }')"
-  printf ' edge: this machine at full speed, one worker thread\n'
+  printf -- '- device: this machine'"'"'s core slowed down %sx by time dilation (--slowdown: every device run\n' "$SLOWDOWN"
+  printf '  is held to %s times its CPU time); edge: this machine at full speed, one worker thread\n' "$SLOWDOWN"
   printf -- '- model: %s; fits: %s\n' "${MODEL#"$ROOT"/}" "${COMMON#"$ROOT"/}"
   printf -- '- date: %s; load average when the summary was written: %s (other jobs share the CPUs;\n' \
     "$(date -u '+%Y-%m-%d %H:%M UTC')" "$(cut -d' ' -f1-3 /proc/loadavg)"
-  printf '  above 2 the edge and the device wait for a core as well as the quota)\n'
+  printf '  above 2 the edge and the device wait for a core)\n'
 }
 
 ## plan_at kbps deadline out [strategy]: edgent-plan at one point; a plan that misses the
@@ -66,7 +69,7 @@ measure() {
   local plan=$1 kbps=$2 count=$3 prefix=$4
   shift 4
   tb_rate "$kbps"
-  tb_device "$DEVICE_CPUS" "$BIN/edgent-infer" --model "$MODEL" --plan "$plan" \
+  tb_device 0 "$BIN/edgent-infer" --model "$MODEL" --plan "$plan" --slowdown "$SLOWDOWN" \
     --count "$((WARMUP + count))" --edge "$TB_EDGE" --no-probe --quiet "${INPUTS[@]}" "$@" \
     -o "$prefix.jsonl" --summary "$prefix.summary.json" 2>/dev/null
   jq -s --argjson w "$WARMUP" '.[$w:] as $r | ($r | map(.measured.total_ms) | sort) as $l

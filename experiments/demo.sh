@@ -76,20 +76,16 @@ fits=(--model "$MODEL" --accuracy "$ACCURACY" --device-fit "$OUT/device.fit.json
       --edge-fit "$OUT/edge.fit.json")
 
 # 2. The link: the window and its scale.
-awk -F, -v s="$DEMO_SECONDS" 'NR == 1 || $1 < s' "$TRACE" >"$OUT/window.csv"
-# quantile q of the window's bandwidth (nearest rank), unscaled
-quantile() {
-  awk -F, 'NR > 1 { print $2 }' "$OUT/window.csv" | sort -g |
-    awk -v q="$1" '{ v[NR] = $1 } END { r = int(q * NR + 0.999999); if (r < 1) r = 1; print v[r] }'
-}
-p95=$(quantile 0.95)
-SCALE=$(awk -v p="$p95" -v top="$TOP_KBPS" 'BEGIN { if (p <= 0) exit 1; printf "%.6g", top / p }') ||
+# shellcheck source=experiments/regime.sh
+. "$HERE/regime.sh"
+regime_window "$TRACE" "$DEMO_SECONDS" "$OUT/window.csv"
+SCALE=$(regime_scale "$OUT/window.csv" "$TOP_KBPS") ||
   die "the window's 95th percentile bandwidth is 0: choose another TRACE"
-B_LO=$(awk -v q="$(quantile 0.05)" -v k="$SCALE" 'BEGIN { b = q * k; printf "%.1f", (b < 1 ? 1 : b) }')
-B_HI=$(awk -v q="$p95" -v k="$SCALE" 'BEGIN { printf "%.1f", q * k }')
+B_LO=$(regime_kbps "$OUT/window.csv" 0.05 "$SCALE")
+B_HI=$(regime_kbps "$OUT/window.csv" 0.95 "$SCALE")
 B_MEAN=$(awk -F, -v k="$SCALE" 'NR > 1 { n++; s += $2 } END { printf "%.1f", s / n * k }' "$OUT/window.csv")
 say "link: the first $DEMO_SECONDS s of ${TRACE#"$ROOT"/} x$SCALE: 5th/50th/95th percentile" \
-    "$B_LO/$(awk -v q="$(quantile 0.5)" -v k="$SCALE" 'BEGIN { printf "%.1f", q * k }')/$B_HI kbit/s, mean $B_MEAN"
+    "$B_LO/$(regime_kbps "$OUT/window.csv" 0.5 "$SCALE")/$B_HI kbit/s, mean $B_MEAN"
 
 # 3. The deadlines.
 plan_at() {  # kbps deadline out [strategy]: a plan; exit 3 (no plan meets the deadline) is kept
@@ -98,26 +94,14 @@ plan_at() {  # kbps deadline out [strategy]: a plan; exit 3 (no plan meets the d
     --strategy "${4:-edgent}" --quiet -o "$3" || rc=$?
   [ "$rc" = 0 ] || [ "$rc" = 3 ] || exit "$rc"
 }
-plan_at "$B_HI" 1000000 "$OUT/best.plan.json"
-E=$(jq '.plan.exit' "$OUT/best.plan.json")
-first_deadline_with_exit() {  # kbps: the smallest deadline (0.05 ms grid) whose plan uses exit E
-  "$BIN/edgent-plan" "${fits[@]}" --bandwidth "$1" --rtt "$RTT" --sweep-deadline 0.05:100:2000 \
-    --quiet --csv "$OUT/.sweep.csv" -o /dev/null
-  awk -F, -v e="$E" '$3 == "edgent" && $4 == 1 && $5 == e { print $2; exit }' "$OUT/.sweep.csv"
-}
 if [ -n "$DEADLINES" ]; then
   read -r D_TIGHT D_MIDDLE D_LOOSE <<<"$DEADLINES"
   rule="given by DEADLINES"
 else
-  hi=$(first_deadline_with_exit "$B_HI")
-  lo=$(first_deadline_with_exit "$B_LO")
-  [ -n "$hi" ] && [ -n "$lo" ] || die "exit $E fits no deadline up to 100 ms at $B_LO-$B_HI kbit/s"
-  D_TIGHT=$(awk -v d="$hi" 'BEGIN { printf "%.1f", 1.1 * d }')
-  D_LOOSE=$(awk -v d="$lo" 'BEGIN { printf "%.1f", 1.1 * d }')
-  D_MIDDLE=$(awk -v a="$D_TIGHT" -v b="$D_LOOSE" 'BEGIN { printf "%.1f", (a + b) / 2 }')
-  rule="exit $E (the most accurate) is first planned at $hi ms at $B_HI kbit/s and at $lo ms at $B_LO kbit/s"
+  read -r D_TIGHT D_MIDDLE D_LOOSE E first_hi first_lo < <(regime_deadlines "$B_LO" "$B_HI" "$RTT" "${fits[@]}") ||
+    die "no exit fits a deadline up to 100 ms at $B_LO-$B_HI kbit/s"
+  rule="exit $E (the most accurate) is first planned at $first_hi ms at $B_HI kbit/s and at $first_lo ms at $B_LO kbit/s; tight = 1.1 x the first, loose = 1.1 x the second, middle = their mean"
 fi
-rm -f "$OUT/.sweep.csv"
 say "deadlines: tight $D_TIGHT ms, middle $D_MIDDLE ms, loose $D_LOOSE ms ($rule)"
 
 # 4. The runs.

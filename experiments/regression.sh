@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fig. 5-style: per-unit latency predicted by the regressions (edgent-fit, trained on the
-# synthetic sweep with the model's own units held out) vs measured (the profile's estimate: median, mean under a CPU quota), on
+# synthetic sweep with the model's own units held out) vs measured (the profile's estimate), on
 # the device and the edge, from `edgent-fit --predict` of the cached profiles; MAPE per role.
 . "$(dirname "$0")/common.sh"
 need_fits
@@ -36,7 +36,8 @@ gnuplot -e "dir='$DIR'; dm='$dm'; em='$em'" "$HERE/regression.gp"
   echo "# regression: predicted vs measured latency per unit (paper Fig. 5 style)"
   echo
   machine_md
-  echo "- measured: the cached demo-sized profiles (their estimate: median, mean under the quota); predicted: edgent-fit's per-type"
+  echo "- measured: the cached demo-sized profiles (their estimate: median; the device's times are K x its"
+  echo "  CPU time under --slowdown $SLOWDOWN); predicted: edgent-fit's per-type"
   echo "  regressions, trained on the synthetic sweep with the model's own units held out"
   echo
   echo "![regression](regression.png)"
@@ -53,7 +54,7 @@ gnuplot -e "dir='$DIR'; dm='$dm'; em='$em'" "$HERE/regression.gp"
     "$DIR/regression.csv" | sort
   echo
   echo "Units are counted once per exit chain they appear in (the trunk's units repeat), as"
-  echo "edgent-fit --predict lists them. Under the quota a unit shorter than the 1 ms slice runs at"
-  echo "full speed or waits for the next slice, so device timings are coarse."
+  echo "edgent-fit --predict lists them. The device's timings are dilated CPU time, so they share the"
+  echo "edge's per-layer cost structure, scaled; a real device's would differ per layer type."
 } >"$DIR/summary.md"
 say "wrote $DIR/summary.md"

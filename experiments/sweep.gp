@@ -8,7 +8,7 @@ set grid
 set key box opaque
 if (!exists("grids")) grids = "paper scaled"
 if (!exists("name")) name = kind
-if (!exists("what")) what = "branchy AlexNet, Fashion-MNIST; device = this CPU under a cgroup quota"
+if (!exists("what")) what = "branchy AlexNet, Fashion-MNIST; device = this core slowed down"
 file = dir."/".name.".csv"
 xc = (kind eq "bandwidth") ? 2 : 3
 set multiplot layout words(grids),2 title sprintf("Edgent plan vs %s (%s)", kind, what)

@@ -3,20 +3,26 @@
 # a fixed deadline; `sweep.sh deadline`: Fig. 8, the same vs deadline at a fixed bandwidth.
 # Each point has the predicted latency and the latency measured through the testbed (tbf at
 # the point's rate, the plan fixed, REQUESTS closed-loop requests after WARMUP discarded ones).
-# Two grids each: the paper's (bandwidth: 50 kbps to 1.5 Mbps at 1000 ms; deadline: 100 to
-# 1000 ms at 500 kbps) and one scaled to this ~1 ms model, where transfer and compute compare.
+# The paper's regime: a device SLOWDOWN times slower than the edge. The bandwidth grid is the
+# paper's (50 kbit/s to 1.5 Mbit/s) at the middle deadline of the demo's rule over that range
+# (regime.sh); the deadline grid is at the paper's 500 kbit/s and spans half the tight
+# deadline to 1.25 times the loose one: the paper's 100-1000 ms fit its 2-second AlexNet on a
+# Raspberry Pi, not this model, whose device-only latency is a few tens of ms.
 . "$(dirname "$0")/common.sh"
 need_fits
 KIND=${1:?bandwidth or deadline}
 DIR=$OUT/$KIND
 mkdir -p "$DIR"
+read -r D_TIGHT D_MIDDLE D_LOOSE _ < <(regime_deadlines 50 "$TOP_KBPS" "$RTT" "${FITS[@]}") || {
+  say "no exit fits a deadline up to 100 ms at 50-$TOP_KBPS kbit/s"
+  exit 1
+}
 if [ "$KIND" = bandwidth ]; then
-  PAPER=(--sweep-bandwidth "${PAPER_GRID:-50:1500:8}" --deadline "${PAPER_DEADLINE:-1000}")
-  SCALED=(--sweep-bandwidth "${SCALED_GRID:-1000:50000:8}" --deadline "${SCALED_DEADLINE:-2}")
+  PAPER=(--sweep-bandwidth "${PAPER_GRID:-50:$TOP_KBPS:10}" --deadline "${PAPER_DEADLINE:-$D_MIDDLE}")
   TITLE="chosen exit and cut vs bandwidth (paper Figs. 6-7)"
 elif [ "$KIND" = deadline ]; then
-  PAPER=(--sweep-deadline "${PAPER_GRID:-100:1000:10}" --bandwidth "${PAPER_BANDWIDTH:-500}")
-  SCALED=(--sweep-deadline "${SCALED_GRID:-0.5:10:20}" --bandwidth "${SCALED_BANDWIDTH:-5000}")
+  grid=$(awk -v t="$D_TIGHT" -v l="$D_LOOSE" 'BEGIN { printf "%.2f:%.2f:12", 0.5 * t, 1.25 * l }')
+  PAPER=(--sweep-deadline "${PAPER_GRID:-$grid}" --bandwidth "${PAPER_BANDWIDTH:-500}")
   TITLE="chosen exit and cut vs deadline (paper Fig. 8)"
 else
   say "unknown sweep '$KIND' (bandwidth or deadline)"
@@ -26,8 +32,8 @@ fi
 start_testbed 1000 "$DIR"
 echo "grid,bandwidth_kbps,deadline_ms,exit,cut,order,codec,accuracy,predicted_ms,measured_mean_ms,measured_p50_ms,measured_p95_ms,miss_rate,requests" \
   >"$DIR/$KIND.csv"
-for grid in paper scaled; do
-  if [ $grid = paper ]; then args=("${PAPER[@]}"); else args=("${SCALED[@]}"); fi
+for grid in paper; do
+  args=("${PAPER[@]}")
   rc=0
   "$BIN/edgent-plan" "${FITS[@]}" "${args[@]}" --rtt "$RTT" \
     --quiet --csv "$DIR/sweep-$grid.csv" -o "$DIR/sweep-$grid.json" || rc=$?
@@ -47,18 +53,19 @@ for grid in paper scaled; do
 done
 tb_cleanup
 
-gnuplot -e "dir='$DIR'; kind='$KIND'" "$HERE/sweep.gp"
+gnuplot -e "dir='$DIR'; kind='$KIND'; grids='paper'; what='branchy AlexNet, Fashion-MNIST; device ${SLOWDOWN}x slower than the edge'" "$HERE/sweep.gp"
 {
   echo "# $KIND: $TITLE"
   echo
   machine_md
   echo "- measured: $REQUESTS closed-loop requests per point (after $WARMUP discarded) through the tbf"
   echo "  testbed (veth, both directions shaped to the point's rate), the plan fixed; predicted:"
-  echo "  edgent-plan with the cached fits, RTT $RTT ms"
+  echo "  edgent-plan with the cached fits, RTT $RTT ms; the demo's deadlines over 50-$TOP_KBPS kbit/s:"
+  echo "  tight $D_TIGHT, middle $D_MIDDLE, loose $D_LOOSE ms"
   echo
   echo "![$KIND]($KIND.png)"
   echo
-  for grid in paper scaled; do
+  for grid in paper; do
     awk -F, -v g=$grid 'NR > 1 && $1 == g' "$DIR/$KIND.csv" >"$DIR/.rows"
     if [ "$KIND" = bandwidth ]; then
       echo "## $grid grid: deadline $(awk -F, 'NR == 1 { print $3 }' "$DIR/.rows") ms"
@@ -73,17 +80,8 @@ gnuplot -e "dir='$DIR'; kind='$KIND'" "$HERE/sweep.gp"
     if [ "$KIND" = bandwidth ]; then xc=2 unit=kbit/s; else xc=3 unit=ms; fi
     describe_sweep "$DIR/$KIND.csv" $grid $xc $unit
     echo
-    if [ "$(all_feasible "$DIR/sweep-$grid.csv")" = yes ]; then
-      echo "Every strategy (edgent, device-only, edge-only, partition-only, exit-only) has a plan that"
-      echo "meets the deadline at every point of this grid (predicted), so Edgent's choice is the most"
-      echo "accurate entry of the accuracy table ($(awk -F, 'NR == 1 { print "exit " $4 " cut " $5 " " $7 ": " $8 }' "$DIR/.rows");"
-      echo "the last exit at full precision has $(jq '[.entries[] | select(.codec == "fp32")] | max_by(.exit) | .accuracy' "$ACCURACY"))"
-      echo "whatever the $([ "$KIND" = bandwidth ] && echo bandwidth || echo deadline); the plan cannot follow the"
-      echo "$([ "$KIND" = bandwidth ] && echo bandwidth || echo deadline) in this regime (the model takes milliseconds, the deadline is hundreds)."
-    else
-      echo "Some strategies miss the deadline at some points of this grid (predicted), so the choice"
-      echo "moves with the $([ "$KIND" = bandwidth ] && echo bandwidth || echo deadline): see the table."
-    fi
+    plans=$(awk -F, '{ print $4 "/" $5 "/" $6 "/" $7 }' "$DIR/.rows" | sort -u | wc -l)
+    echo "Distinct plans (exit/cut/order/codec) across the grid: $plans (the target is 3 or more)."
     echo
   done
   rm -f "$DIR/.rows"
