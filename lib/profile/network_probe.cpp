@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 #include "core/log.hpp"
+#include "core/stats.hpp"
 #include "dynamic/trace.hpp"
 
 #include <fmt/format.h>
@@ -74,42 +75,22 @@ TransferFit fit_transfer(const std::vector<double>& bytes, const std::vector<dou
   if (bytes.size() != ms.size()) {
     throw ConfigError("a transfer fit needs one time per size");
   }
-  const auto n = static_cast<double>(bytes.size());
-  double mx = 0;
-  double my = 0;
   for (std::size_t i = 0; i < bytes.size(); ++i) {
     if (!std::isfinite(bytes[i]) || !std::isfinite(ms[i])) {
       throw ConfigError("a transfer fit needs finite sizes and times");
     }
-    mx += bytes[i];
-    my += ms[i];
   }
   if (std::set<double>(bytes.begin(), bytes.end()).size() < 2) {
     throw ConfigError("a transfer fit needs at least two distinct sizes");
   }
-  mx /= n;
-  my /= n;
-  double sxx = 0;
-  double sxy = 0;
-  double syy = 0;
-  for (std::size_t i = 0; i < bytes.size(); ++i) {
-    sxx += (bytes[i] - mx) * (bytes[i] - mx);
-    sxy += (bytes[i] - mx) * (ms[i] - my);
-    syy += (ms[i] - my) * (ms[i] - my);
-  }
-  const double slope = sxy / sxx;  // ms per byte
+  const stats::Line line = stats::fit_line(bytes, ms);  // ms per byte
   TransferFit f;
-  f.intercept_ms = my - slope * mx;
+  f.intercept_ms = line.intercept;
   // Below a nanosecond across the sizes the slope is rounding noise, not a rate.
   const double span = *std::max_element(bytes.begin(), bytes.end()) -
                       *std::min_element(bytes.begin(), bytes.end());
-  f.kbps = slope * span > 1e-6 ? 8.0 / slope : std::numeric_limits<double>::infinity();
-  double ss_res = 0;
-  for (std::size_t i = 0; i < bytes.size(); ++i) {
-    const double e = ms[i] - (f.intercept_ms + slope * bytes[i]);
-    ss_res += e * e;
-  }
-  f.r2 = syy > 0 ? 1.0 - ss_res / syy : (ss_res > 0 ? 0.0 : 1.0);
+  f.kbps = line.slope * span > 1e-6 ? 8.0 / line.slope : std::numeric_limits<double>::infinity();
+  f.r2 = line.r2;
   return f;
 }
 

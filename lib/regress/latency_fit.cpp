@@ -219,7 +219,7 @@ RequestOverhead profile_request_overhead(const JsonView& profile_root) {
     bytes.push_back(e.at("param_bytes").number(0, 1e15));
     extra.push_back(e.at(ms).number(0, 1e9) - chain->second);
   }
-  const Line line = fit_nonnegative_line(bytes, extra);
+  const stats::Line line = stats::fit_nonnegative_line(bytes, extra);
   out.gap_ms = requests->at("gap_ms").number(0, 1e9);
   out.fixed_ms = line.intercept;
   out.per_param_byte_ms = line.slope;
@@ -245,7 +245,7 @@ std::map<std::string, CodecCost> profile_codec_costs(const JsonView& profile_roo
   }
   for (const auto& [key, xy] : points) {
     CodecCost& cost = out[key.first];
-    (key.second == "encode" ? cost.encode : cost.decode) = fit_nonnegative_line(xy.first, xy.second);
+    (key.second == "encode" ? cost.encode : cost.decode) = stats::fit_nonnegative_line(xy.first, xy.second);
   }
   return out;
 }
@@ -369,7 +369,7 @@ nlohmann::json to_json(const LatencyFit& fit) {
                              {"per_param_byte_ms", fit.request.per_param_byte_ms}};
   }
   if (!fit.codecs.empty()) {
-    const auto line = [](const Line& l) {
+    const auto line = [](const stats::Line& l) {
       return nlohmann::json{{"ms", l.intercept}, {"ms_per_byte", l.slope}};
     };
     nlohmann::json codecs = nlohmann::json::object();
@@ -408,7 +408,7 @@ LatencyFit latency_fit_from_artifact(const Artifact& artifact) {
   }
   if (const auto codecs = root.find("codecs")) {
     const auto line = [](const JsonView& v) {
-      return Line{v.at("ms").number(0, 1e6), v.at("ms_per_byte").number(0, 1e6)};
+      return stats::Line{v.at("ms").number(0, 1e6), v.at("ms_per_byte").number(0, 1e6), 0.0};
     };
     for (const std::string& name : codecs->keys()) {
       const JsonView c = codecs->at(name);

@@ -40,8 +40,8 @@ struct RequestOverhead {
 /// What the tensor wire codec costs on a role (measured in the rotation, as units are):
 /// ms = intercept + slope × the tensor's fp32 bytes, per operation.
 struct CodecCost {
-  Line encode;
-  Line decode;
+  stats::Line encode;
+  stats::Line decode;
 };
 
 /// Fitted latency models for one role (device, edge, ...): edgent.fit/1.

@@ -97,37 +97,6 @@ LinearModel fit_linear(const std::vector<Sample>& samples, const std::vector<std
   return model;
 }
 
-Line fit_nonnegative_line(const std::vector<double>& x, const std::vector<double>& y) {
-  if (x.size() != y.size()) {
-    throw ConfigError(fmt::format("{} x values for {} y values", x.size(), y.size()));
-  }
-  Line line;
-  if (x.empty()) {
-    return line;
-  }
-  const double n = static_cast<double>(x.size());
-  const double mx = std::accumulate(x.begin(), x.end(), 0.0) / n;
-  const double my = std::accumulate(y.begin(), y.end(), 0.0) / n;
-  double sxx = 0;
-  double sxy = 0;
-  double x2 = 0;
-  double xy = 0;
-  for (std::size_t i = 0; i < x.size(); ++i) {
-    sxx += (x[i] - mx) * (x[i] - mx);
-    sxy += (x[i] - mx) * (y[i] - my);
-    x2 += x[i] * x[i];
-    xy += x[i] * y[i];
-  }
-  line.slope = sxx > 0 ? sxy / sxx : 0.0;
-  line.intercept = my - line.slope * mx;
-  if (line.slope < 0) {
-    line = {std::max(0.0, my), 0.0};
-  } else if (line.intercept < 0) {
-    line = {0.0, x2 > 0 ? std::max(0.0, xy / x2) : 0.0};
-  }
-  return line;
-}
-
 FitQuality evaluate(const LinearModel& model, const std::vector<Sample>& samples) {
   std::vector<double> predicted;
   predicted.reserve(samples.size());

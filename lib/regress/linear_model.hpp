@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/json_view.hpp"
+#include "core/stats.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -46,17 +47,6 @@ struct FitQuality {
 /// Throws ConfigError when there are fewer samples than coefficients, or a sample has
 /// y ≤ 0 or lacks a feature.
 LinearModel fit_linear(const std::vector<Sample>& samples, const std::vector<std::string>& names);
-
-/// y = intercept + slope · x by ordinary least squares on absolute values, with both
-/// coefficients kept ≥ 0 (a negative slope falls back to the mean, a negative intercept to
-/// a line through the origin). For small additive costs, where y may be near 0 and relative
-/// weights would not make sense. Zeros when @p x is empty; throws ConfigError when the sizes
-/// differ.
-struct Line {
-  double intercept = 0;
-  double slope = 0;
-};
-Line fit_nonnegative_line(const std::vector<double>& x, const std::vector<double>& y);
 
 /// Quality of @p model on @p samples (n = 0 and zeros when empty).
 FitQuality evaluate(const LinearModel& model, const std::vector<Sample>& samples);
