@@ -8,9 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <iterator>
 #include <sstream>
 
 #include <fcntl.h>
@@ -47,18 +45,38 @@ std::string read_file(const std::string& path) {
     }
     return buffer.str();
   }
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    throw IoError("is a directory, expected a file", path);
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  // POSIX calls rather than a stream: a read error (EIO from /proc/self/mem, a vanished
+  // network file) must become an IoError naming the file, not a bare ios_base::failure.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
     throw IoError("cannot open: " + errno_text(), path);
   }
-  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) {
-    throw IoError("read failed: " + errno_text(), path);
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    throw IoError("is a directory, expected a file", path);
   }
+  std::string data;
+  if (S_ISREG(st.st_mode) && st.st_size > 0) {
+    data.reserve(static_cast<std::size_t>(st.st_size));
+  }
+  char chunk[64 * 1024];
+  for (;;) {
+    const ssize_t n = ::read(fd, chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0) {
+      const std::string why = errno_text();
+      ::close(fd);
+      throw IoError("read failed: " + why, path);
+    }
+    if (n == 0) {
+      break;
+    }
+    data.append(chunk, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
   return data;
 }
 

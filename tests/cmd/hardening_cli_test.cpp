@@ -1,5 +1,6 @@
-// The real tools as a careless user runs them: -o onto a device, a FIFO or a symbolic link.
-// Each checks the exit code and what became of the output.
+// The real tools as a careless user runs them: -o onto a device, a FIFO or a symbolic link;
+// a token file that cannot be read. Each checks the exit code and what became of the output,
+// or that the message names what is wrong.
 #include "core/file_io.hpp"
 
 #include <gtest/gtest.h>
@@ -109,6 +110,14 @@ TEST_F(HardeningCli, OutputOntoADeviceAFifoOrASymlinkKeepsWhatItIs) {
   EXPECT_EQ(file_type(path("l.json")), 'l');
   EXPECT_EQ(nlohmann::json::parse(slurp(path("t.json")))["schema"], "edgent.plan/1");
   expect_no_temporary();
+}
+
+TEST_F(HardeningCli, AnUnreadableTokenFileIsNamed) {
+  const Outcome r = run("edgent-serve", "-m " + kCard +
+                                          " --port 0 --bind not-an-address --token-file /proc/self/mem");
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_NE(r.err.find("edgent-serve: error: /proc/self/mem: read failed"), std::string::npos)
+      << r.err;
 }
 
 } // namespace

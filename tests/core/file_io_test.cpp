@@ -118,6 +118,17 @@ TEST_F(FileIoTest, ReadErrorsNameTheFile) {
   EXPECT_THROW(read_file(m_dir.string()), IoError);
 }
 
+TEST_F(FileIoTest, AProcFileThatFailsToReadIsAnIoErrorNamingIt) {
+  // /proc/self/mem opens but every read at offset 0 fails with EIO.
+  try {
+    read_file("/proc/self/mem");
+    FAIL() << "reading /proc/self/mem succeeded";
+  } catch (const IoError& e) {
+    EXPECT_EQ(e.file(), "/proc/self/mem");
+    EXPECT_NE(e.detail().find("read failed"), std::string::npos) << e.message();
+  }
+}
+
 /// The file type of @p p without following a symbolic link: 'f' regular, 'l' link, 'p' FIFO,
 /// 'c' character device, '?' otherwise.
 char file_type(const std::string& p) {
