@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 #include "core/exit_code.hpp"
+#include "core/file_io.hpp"
 #include "core/log.hpp"
 #include "core/version.hpp"
 
@@ -13,6 +14,11 @@
 
 namespace edgent::cli {
 
+namespace {
+/// The type name of the option add_output() makes, by which run_tool() knows it.
+constexpr const char* kOutputTypeName = "FILE";
+} // namespace
+
 void setup_app(CLI::App& app, const std::string& tool, CommonOptions& common) {
   app.name(tool);
   app.set_version_flag("--version", version_line(tool), "Print the version and git hash, then exit");
@@ -23,7 +29,7 @@ void setup_app(CLI::App& app, const std::string& tool, CommonOptions& common) {
 
 CLI::Option* add_output(CLI::App& app, std::string& path, const std::string& what) {
   return app.add_option("-o,--output", path, what + " (\"-\" = standard output)")
-      ->type_name("FILE")
+      ->type_name(kOutputTypeName)
       ->capture_default_str()
       ->check(input_path());
 }
@@ -82,6 +88,11 @@ int run_tool(const std::string& tool, const std::string& description, int argc,
                  : common.verbose ? log::Level::verbose
                                   : log::Level::normal);
   try {
+    // The output is written after the work: a path that cannot be written fails first.
+    if (const CLI::Option* out = app.get_option_no_throw("--output");
+        out && out->count() > 0 && out->get_type_name() == kOutputTypeName) {
+      check_output_path(out->as<std::string>());
+    }
     return run();
   } catch (const Error& e) {
     log::emit("error", e.message());

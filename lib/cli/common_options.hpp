@@ -23,6 +23,7 @@ struct CommonOptions {
 void setup_app(CLI::App& app, const std::string& tool, CommonOptions& common);
 
 /// Adds `-o/--output FILE` ("-" = standard output), defaulting to @p path's current value.
+/// run_tool() checks the path it is given (check_output_path) before the tool's work starts.
 CLI::Option* add_output(CLI::App& app, std::string& path, const std::string& what);
 
 /// Adds an input file option that also accepts "-" for standard input. Whether the file
@@ -39,7 +40,8 @@ const CLI::Validator& positive();
 /// Runs a tool: @p common receives the shared options, @p define adds the tool's options to the app (no I/O), @p run does the
 /// work and returns its exit code. This is the one place errors become messages
 /// (`<tool>: error: <file>: <key>: <what>`) and exit codes: usage errors 2, Error
-/// subclasses their own code, anything else 1.
+/// subclasses their own code, anything else 1. An -o/--output from add_output() that cannot
+/// be written (missing directory, a directory) fails before @p run, as an IoError.
 int run_tool(const std::string& tool, const std::string& description, int argc,
              const char* const* argv, CommonOptions& common,
              const std::function<void(CLI::App&)>& define, const std::function<int()>& run);

@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 
+#include <fmt/format.h>
 #include <openssl/evp.h>
 
 #include <cerrno>
@@ -110,6 +111,30 @@ std::filesystem::path parent_dir(const std::string& path) {
 }
 
 } // namespace
+
+void check_output_path(const std::string& path) {
+  if (path == "-") {
+    return;
+  }
+  const std::string target = follow_links(path);
+  struct stat st {};
+  if (::stat(target.c_str(), &st) == 0) {
+    if (S_ISDIR(st.st_mode)) {
+      throw IoError("is a directory, expected a file", path);
+    }
+    return;
+  }
+  const std::filesystem::path dir = parent_dir(target);
+  if (::stat(dir.c_str(), &st) != 0) {
+    throw IoError(fmt::format("cannot write into '{}': {}", dir.string(), errno_text()), path);
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    throw IoError(fmt::format("'{}' is not a directory", dir.string()), path);
+  }
+  if (::access(dir.c_str(), W_OK) != 0) {
+    throw IoError(fmt::format("cannot write into '{}': {}", dir.string(), errno_text()), path);
+  }
+}
 
 AtomicFile::AtomicFile(std::string path) : m_path(std::move(path)) {
   if (m_path == "-") {

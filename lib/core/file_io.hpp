@@ -45,6 +45,10 @@ private:
   bool m_committed = false;
 };
 
+/// Checks, before any work, that @p path can be written as an output: "-", or a path whose
+/// directory exists and which is not a directory itself. Throws IoError naming the path.
+void check_output_path(const std::string& path);
+
 /// Writes @p bytes to @p path atomically (see AtomicFile); "-" is standard output.
 void write_file_atomic(const std::string& path, std::string_view bytes);
 

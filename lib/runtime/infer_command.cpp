@@ -320,6 +320,12 @@ int run_infer_unconfined(const InferOptions& o) {
     throw UsageError("give one input: --data, --images or --tensors");
   }
   const plan::Strategy strategy = plan::parse_strategy(o.strategy);
+  // Outputs are written after the run: a path that cannot be written fails now, not then.
+  for (const std::string* path : {&o.output, &o.summary}) {
+    if (!path->empty()) {
+      check_output_path(*path);
+    }
+  }
 
   // Model.
   const model::ModelCard card = model::read_model_card(o.model);

@@ -37,7 +37,8 @@ struct InferOptions {
 };
 
 /// Runs the requests, writes the records and the summary. Returns 0, or 130 after SIGINT
-/// (records and summary of the requests done are still written).
+/// (records and summary of the requests done are still written). Throws IoError before any
+/// work when an output path cannot be written.
 int run_infer(const InferOptions& options);
 
 } // namespace edgent::runtime

@@ -1,11 +1,16 @@
 // The real tools as a careless user runs them: -o onto a device, a FIFO or a symbolic link;
-// a token file that cannot be read. Each checks the exit code and what became of the output,
+// an output directory that does not exist; a token file that cannot be read. Each checks the exit code and what became of the output,
 // or that the message names what is wrong.
+#include "core/artifact.hpp"
 #include "core/file_io.hpp"
+#include "model/model_card.hpp"
+#include "model/onnx_graph.hpp"
+#include "model/partition.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -109,6 +114,46 @@ TEST_F(HardeningCli, OutputOntoADeviceAFifoOrASymlinkKeepsWhatItIs) {
   EXPECT_EQ(l.code, 0) << l.err;
   EXPECT_EQ(file_type(path("l.json")), 'l');
   EXPECT_EQ(nlohmann::json::parse(slurp(path("t.json")))["schema"], "edgent.plan/1");
+  expect_no_temporary();
+}
+
+TEST_F(HardeningCli, OutputPathsAreCheckedBeforeTheWorkStarts) {
+  {
+    std::ofstream t(path("in.f32"), std::ios::binary);
+    t << std::string(3 * 28 * 28 * 4, '\0');
+  }
+  // A device-only plan of exit 1: without the check, the requests would run.
+  const auto card = edgent::model::read_model_card(kCard);
+  const auto graph = edgent::model::OnnxGraph::from_file(edgent::model::onnx_path(card, kCard));
+  const int n = edgent::model::analyse(*graph).exit(1).size();
+  const nlohmann::json plan = {
+      {"strategy", "device-only"}, {"feasible", true}, {"deadline_ms", 1000.0},
+      {"bandwidth_kbps", 1000.0}, {"up_kbps", 1000.0}, {"down_kbps", 1000.0}, {"rtt_ms", 1.0},
+      {"edge_queue_ms", 0.0}, {"model_sha256", card.onnx_sha256}, {"accuracy_known", true},
+      {"plan", {{"exit", 1}, {"cut", n}, {"order", "device-first"}, {"codec", "none"},
+                {"accuracy", 0.8}}},
+      {"predicted", {{"device_ms", 1.0}, {"edge_ms", 0.0}, {"up_ms", 0.0}, {"down_ms", 0.0},
+                     {"total_ms", 1.0}}},
+      {"reward", 1.0}};
+  edgent::write_artifact(path("plan.json"), plan, "plan", "edgent-plan");
+  const std::string args = "--model " + kCard + " --plan " + path("plan.json") + " --tensors " +
+                           path("in.f32") + " --rate 1 ";
+  const auto start = std::chrono::steady_clock::now();
+  const Outcome s = run("edgent-infer", args + "-o " + path("r.jsonl") + " --summary " +
+                                            path("nodir/s.json"));
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(s.code, 1) << s.err;
+  EXPECT_NE(s.err.find(path("nodir/s.json") + ": "), std::string::npos) << s.err;
+  EXPECT_FALSE(fs::exists(path("r.jsonl"))) << "no request ran";
+  EXPECT_LT(seconds, 2.0) << "three requests at 1/s would take 2 s";
+  const Outcome o = run("edgent-infer", args + "-o " + path("nodir/r.jsonl"));
+  EXPECT_EQ(o.code, 1) << o.err;
+  EXPECT_NE(o.err.find(path("nodir/r.jsonl") + ": "), std::string::npos) << o.err;
+  // Every tool's -o is checked before its work, here edgent-plan's.
+  const Outcome p = run("edgent-plan", kPlanArgs + " -o " + path("nodir/plan.json"));
+  EXPECT_EQ(p.code, 1) << p.err;
+  EXPECT_NE(p.err.find(path("nodir/plan.json") + ": "), std::string::npos) << p.err;
   expect_no_temporary();
 }
 

@@ -204,6 +204,22 @@ TEST_F(FileIoTest, ASymlinkKeepsPointingAtItsReplacedTarget) {
   EXPECT_THROW(write_file_atomic(path("loop-a"), "x"), IoError);
 }
 
+TEST_F(FileIoTest, OutputPathsAreCheckedBeforeAnyWork) {
+  EXPECT_NO_THROW(check_output_path("-"));
+  EXPECT_NO_THROW(check_output_path(path("new.json")));
+  EXPECT_NO_THROW(check_output_path("/dev/null"));
+  try {
+    check_output_path(path("nodir/s.json"));
+    FAIL();
+  } catch (const IoError& e) {
+    EXPECT_EQ(e.file(), path("nodir/s.json"));
+  }
+  EXPECT_THROW(check_output_path(m_dir.string()), IoError);
+  write_file_atomic(path("plain"), "x");
+  EXPECT_THROW(check_output_path(path("plain/s.json")), IoError);
+  EXPECT_EQ(file_count(), 1u) << "checking creates nothing";
+}
+
 TEST(FileIo, DashMeansStandardStreams) {
   EXPECT_EQ(display_name("-"), "<stdin>");
   EXPECT_EQ(display_name("-", /*output=*/true), "<stdout>");
