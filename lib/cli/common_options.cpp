@@ -8,9 +8,12 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
+#include <cmath>
 #include <exception>
 #include <iostream>
 #include <new>
+#include <optional>
 
 namespace edgent::cli {
 
@@ -43,17 +46,70 @@ const CLI::Validator& input_path() {
   return validator;
 }
 
+namespace {
+
+/// @p value as a finite double, or nullopt.
+std::optional<double> finite_number(const std::string& value) {
+  double v = 0;
+  if (!CLI::detail::lexical_cast(value, v) || !std::isfinite(v)) {
+    return std::nullopt;
+  }
+  return v;
+}
+
+} // namespace
+
 const CLI::Validator& positive() {
   static const CLI::Validator validator(
       [](const std::string& value) -> std::string {
-        double v = 0;
-        if (!CLI::detail::lexical_cast(value, v) || !(v > 0)) {
-          return "must be a number greater than 0, got '" + value + "'";
+        const auto v = finite_number(value);
+        if (!v || !(*v > 0)) {
+          return "must be a finite number greater than 0, got '" + value + "'";
         }
         return {};
       },
       "> 0", "positive");
   return validator;
+}
+
+const CLI::Validator& non_negative() {
+  static const CLI::Validator validator(
+      [](const std::string& value) -> std::string {
+        const auto v = finite_number(value);
+        if (!v || !(*v >= 0)) {
+          return "must be a finite number of 0 or more, got '" + value + "'";
+        }
+        return {};
+      },
+      ">= 0", "non_negative");
+  return validator;
+}
+
+const CLI::Validator& count() {
+  static const CLI::Validator validator(
+      [](const std::string& value) -> std::string {
+        unsigned long long v = 0;
+        const auto [end, err] = std::from_chars(value.data(), value.data() + value.size(), v);
+        if (err != std::errc{} || end != value.data() + value.size() || v == 0) {
+          return "must be a whole number greater than 0, got '" + value + "'";
+        }
+        return {};
+      },
+      ">= 1", "count");
+  return validator;
+}
+
+CLI::Validator number_in(double lo, double hi, const std::string& unit) {
+  const std::string range = fmt::format("{} to {}{}", lo, hi, unit.empty() ? "" : " " + unit);
+  return CLI::Validator(
+      [lo, hi, range](const std::string& value) -> std::string {
+        const auto v = finite_number(value);
+        if (!v || !(*v >= lo && *v <= hi)) {
+          return "must be a number from " + range + ", got '" + value + "'";
+        }
+        return {};
+      },
+      range, "number_in");
 }
 
 CLI::Option* add_input(CLI::App& app, const std::string& flags, std::string& path,

@@ -34,8 +34,18 @@ CLI::Option* add_input(CLI::App& app, const std::string& flags, std::string& pat
 /// Validator for an input path: a non-empty path or "-".
 const CLI::Validator& input_path();
 
-/// Validator for a value > 0.
+/// Validator for a finite value > 0 ("inf" and "nan" are refused with this message, not with
+/// CLI11's conversion errors).
 const CLI::Validator& positive();
+
+/// Validator for a finite value >= 0.
+const CLI::Validator& non_negative();
+
+/// Validator for a whole number >= 1 (a count of requests, images, ...).
+const CLI::Validator& count();
+
+/// Validator for a finite value in [@p lo, @p hi], named @p unit in the message.
+CLI::Validator number_in(double lo, double hi, const std::string& unit = {});
 
 /// Runs a tool: @p common receives the shared options, @p define adds the tool's options to the app (no I/O), @p run does the
 /// work and returns its exit code. This is the one place errors become messages

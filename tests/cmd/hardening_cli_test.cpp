@@ -1,5 +1,5 @@
 // The real tools as a careless user runs them: -o onto a device, a FIFO or a symbolic link;
-// an output directory that does not exist; a token file that cannot be read. Each checks the exit code and what became of the output,
+// option values at the edges of their types; an output directory that does not exist; a token file that cannot be read. Each checks the exit code and what became of the output,
 // or that the message names what is wrong.
 #include "core/artifact.hpp"
 #include "core/file_io.hpp"
@@ -115,6 +115,30 @@ TEST_F(HardeningCli, OutputOntoADeviceAFifoOrASymlinkKeepsWhatItIs) {
   EXPECT_EQ(file_type(path("l.json")), 'l');
   EXPECT_EQ(nlohmann::json::parse(slurp(path("t.json")))["schema"], "edgent.plan/1");
   expect_no_temporary();
+}
+
+TEST_F(HardeningCli, NonFiniteAndZeroOptionValuesGetAPlainMessage) {
+  const std::string base = "--model " + kCard + " --plan " + path("p.json") + " --tensors " +
+                           path("t.f32") + " ";
+  for (const std::string bad : {"--deadline inf", "--deadline nan", "--rtt nan", "--rtt inf",
+                                "--rtt -1", "--bandwidth inf"}) {
+    const Outcome r = run("edgent-infer", base + bad);
+    EXPECT_EQ(r.code, 2) << bad << ": " << r.err;
+    EXPECT_NE(r.err.find("must be a finite number"), std::string::npos) << bad << ": " << r.err;
+    EXPECT_EQ(r.err.find("At Most"), std::string::npos) << bad << ": " << r.err;
+  }
+  const Outcome plan = run("edgent-plan", kPlanArgs + " --rtt nan");
+  EXPECT_EQ(plan.code, 2) << plan.err;
+  EXPECT_NE(plan.err.find("must be a finite number"), std::string::npos) << plan.err;
+  const Outcome zero = run("edgent-infer", base + "--count 0");
+  EXPECT_EQ(zero.code, 2) << zero.err;
+  EXPECT_NE(zero.err.find("must be a whole number greater than 0, got '0'"), std::string::npos)
+      << zero.err;
+  EXPECT_LT(zero.err.size(), 300u) << "no 309-digit range: " << zero.err;
+  const Outcome slow = run("edgent-infer", base + "--rate 1e-9");
+  EXPECT_EQ(slow.code, 2) << slow.err;
+  EXPECT_NE(slow.err.find("must be a number from 0.001 to"), std::string::npos) << slow.err;
+  EXPECT_NE(slow.err.find("got '1e-9'"), std::string::npos) << slow.err;
 }
 
 TEST_F(HardeningCli, OutputPathsAreCheckedBeforeTheWorkStarts) {
