@@ -141,6 +141,19 @@ TEST_F(HardeningCli, NonFiniteAndZeroOptionValuesGetAPlainMessage) {
   EXPECT_NE(slow.err.find("got '1e-9'"), std::string::npos) << slow.err;
 }
 
+TEST_F(HardeningCli, ImplausibleFitCoefficientsAreBlamedOnTheFit) {
+  std::ifstream in(kPlanData + "edge_fit.json");
+  nlohmann::json fit = nlohmann::json::parse(in);
+  fit["models"]["conv"]["coef"] = {1e308};
+  std::ofstream(path("edge_fit.json")) << fit.dump(1);
+  const Outcome r = run("edgent-plan", " --model " + kPlanData + "model.json --device-fit " +
+                                           kPlanData + "device_fit.json --edge-fit " +
+                                           path("edge_fit.json") + " --bandwidth 100 --deadline 40");
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find(path("edge_fit.json") + ": models.conv: "), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("model.json"), std::string::npos) << r.err;
+}
+
 TEST_F(HardeningCli, OutputPathsAreCheckedBeforeTheWorkStarts) {
   {
     std::ofstream t(path("in.f32"), std::ios::binary);
