@@ -343,7 +343,7 @@ int run_infer_unconfined(const InferOptions& o) {
   // Model.
   const model::ModelCard card = model::read_model_card(o.model);
   const auto graph = model::OnnxGraph::from_file(model::onnx_path(card, o.model));
-  check_sha(card.onnx_sha256, graph->sha256(), o.model);
+  model::check_onnx_sha256(card, o.model, graph->file(), graph->sha256());
 
   // Plan source artifacts.
   double deadline = o.deadline_ms;

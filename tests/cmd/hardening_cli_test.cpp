@@ -1,6 +1,7 @@
 // The real tools as a careless user runs them: -o onto a device, a FIFO or a symbolic link;
-// option values at the edges of their types; an output directory that does not exist; a token file that cannot be read. Each checks the exit code and what became of the output,
-// or that the message names what is wrong.
+// a model card whose ONNX is not the one it describes; option values at the edges of their
+// types; an output directory that does not exist; a token file that cannot be read. Each
+// checks the exit code and that the message names what is wrong.
 #include "core/artifact.hpp"
 #include "core/file_io.hpp"
 #include "model/model_card.hpp"
@@ -76,6 +77,15 @@ protected:
           << e.path() << " left behind";
     }
   }
+  /// The default model's card with its ONNX named by absolute path, and onnx_sha256 wrong.
+  std::string card_with_wrong_sha() const {
+    std::ifstream in(kCard);
+    nlohmann::json card = nlohmann::json::parse(in);
+    card["onnx"] = (fs::path(kCard).parent_path() / card["onnx"].get<std::string>()).string();
+    card["onnx_sha256"] = std::string(64, '0');
+    std::ofstream(path("card.json")) << card.dump(1);
+    return path("card.json");
+  }
 
   fs::path m_dir;
 };
@@ -117,6 +127,23 @@ TEST_F(HardeningCli, OutputOntoADeviceAFifoOrASymlinkKeepsWhatItIs) {
   expect_no_temporary();
 }
 
+TEST_F(HardeningCli, EveryToolChecksTheCardsOnnxSha256) {
+  const std::string card = card_with_wrong_sha();
+  const std::string want = card + ": onnx_sha256: ";
+  for (const auto& [tool, args] : std::vector<std::pair<std::string, std::string>>{
+           // An address it cannot bind: whatever happens, the server never serves for long.
+           {"edgent-serve", "-m " + card + " --port 0 --bind not-an-address"},
+           {"edgent-eval", "--model " + card + " --data /nonexistent -o " + path("a.json")},
+           {"edgent-profile", "-m " + card + " --no-sweep -o " + path("p.json")},
+           {"edgent-infer", "--model " + card + " --plan " + kPlanData + "model.json --tensors " +
+                                path("none.f32")}}) {
+    const Outcome r = run(tool, args);
+    EXPECT_EQ(r.code, 2) << tool << ": " << r.err;
+    EXPECT_NE(r.err.find(want), std::string::npos) << tool << ": " << r.err;
+    EXPECT_EQ(r.err.find("model_sha256"), std::string::npos) << tool << ": " << r.err;
+  }
+}
+
 TEST_F(HardeningCli, NonFiniteAndZeroOptionValuesGetAPlainMessage) {
   const std::string base = "--model " + kCard + " --plan " + path("p.json") + " --tensors " +
                            path("t.f32") + " ";
@@ -152,6 +179,22 @@ TEST_F(HardeningCli, ImplausibleFitCoefficientsAreBlamedOnTheFit) {
   EXPECT_EQ(r.code, 2) << r.err;
   EXPECT_NE(r.err.find(path("edge_fit.json") + ": models.conv: "), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find("model.json"), std::string::npos) << r.err;
+}
+
+TEST_F(HardeningCli, AModelFromAnEmptyStandardInputIsAUsageError) {
+  const Outcome r = run("edgent-profile", "-m - --no-sweep -o " + path("p.json") + " </dev/null");
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("<stdin>: standard input is empty"), std::string::npos) << r.err;
+  // A card on standard input is read as one.
+  std::ifstream in(kCard);
+  nlohmann::json card = nlohmann::json::parse(in);
+  card["onnx"] = (fs::path(kCard).parent_path() / card["onnx"].get<std::string>()).string();
+  card["onnx_sha256"] = std::string(64, '0');
+  std::ofstream(path("card.json")) << card.dump(1);
+  const Outcome c = run("edgent-profile", "-m - --no-sweep -o " + path("p.json") + " <" +
+                                              path("card.json"));
+  EXPECT_EQ(c.code, 2) << c.err;
+  EXPECT_NE(c.err.find("<stdin>: onnx_sha256: "), std::string::npos) << c.err;
 }
 
 TEST_F(HardeningCli, OutputPathsAreCheckedBeforeTheWorkStarts) {
