@@ -1,0 +1,191 @@
+// The real edgent-serve binary against hostile clients on loopback: zstd bombs, and shapes
+// that only have the right element count. Each test asserts behaviour (status codes, what the
+// server holds in memory from /proc) with wide margins, never a latency.
+#include "core/file_io.hpp"
+#include "model/model_card.hpp"
+#include "model/segment_runner.hpp"
+#include "net/http_client.hpp"
+#include "net/tensor_mat.hpp"
+#include "net/tensor_wire.hpp"
+#include "serve_process.hpp"
+#include "../net/raw_socket.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <zlib.h>
+#include <zstd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+namespace edgent::serve_test {
+namespace {
+
+using namespace std::chrono_literals;
+using net::testing::RawSocket;
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+const std::string kCard = std::string(EDGENT_SOURCE_DIR) + "/models/branchy-alexnet-fmnist.json";
+constexpr std::size_t kMiB = 1024 * 1024;
+
+/// A field of /proc/<pid>/status in KiB ("VmRSS", "VmHWM").
+std::size_t status_kib(pid_t pid, const std::string& field) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(field + ":", 0) == 0) {
+      return std::stoul(line.substr(field.size() + 1));
+    }
+  }
+  ADD_FAILURE() << "no " << field << " for process " << pid;
+  return 0;
+}
+
+std::string wire(const cv::Mat& mat, int exit, int cut, net::CodecSpec codec = {}) {
+  return net::encode_tensor(
+      net::to_wire(mat, 1, static_cast<std::uint16_t>(exit), static_cast<std::uint16_t>(cut)),
+      codec);
+}
+
+/// A tensor of @p dims holding @p value everywhere, as a wire message at exit 1 cut 0.
+std::string wire_dims(const std::vector<int>& dims, float value) {
+  const cv::Mat m(static_cast<int>(dims.size()), dims.data(), CV_32F, cv::Scalar(value));
+  return wire(m, 1, 0);
+}
+
+net::HttpClient client_for(std::uint16_t port, const std::string& token = {}) {
+  net::ClientOptions o;
+  o.port = port;
+  o.token = token;
+  o.timeout = 20s;
+  return net::HttpClient(o);
+}
+
+std::string error_of(const net::HttpResult& r) {
+  const auto doc = nlohmann::json::parse(r.body, nullptr, /*allow_exceptions=*/false);
+  return doc.is_object() && doc.contains("error") ? doc["error"].get<std::string>() : r.body;
+}
+
+/// The model's input at exit 1 cut 0, all @p value.
+cv::Mat model_input(float value) {
+  static const std::vector<int> shape =
+      model::SegmentRunner(model::OnnxGraph::from_file(model::resolve_model_onnx(kCard)), 1)
+          .cut_shape(1, 0);
+  return cv::Mat(static_cast<int>(shape.size()), shape.data(), CV_32F, cv::Scalar(value));
+}
+
+/// A good inference request must succeed on a fresh connection.
+void expect_served(std::uint16_t port, const std::string& token = {}) {
+  auto c = client_for(port, token);
+  const auto r = c.post("/v1/infer", wire(model_input(0.2f), 1, 0));
+  ASSERT_TRUE(r.ok()) << r.status << " " << r.error << " " << r.body;
+  EXPECT_EQ(net::decode_tensor(r.body).exit, 1);
+}
+
+void put32(std::string& m, std::size_t off, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) {
+    m[off + static_cast<std::size_t>(i)] = static_cast<char>((v >> (8 * i)) & 0xff);
+  }
+}
+
+void put64(std::string& m, std::size_t off, std::uint64_t v) {
+  for (int i = 0; i < 8; ++i) {
+    m[off + static_cast<std::size_t>(i)] = static_cast<char>((v >> (8 * i)) & 0xff);
+  }
+}
+
+/// A valid fp32+zstd wire message declaring @p dims, whose few kilobytes of payload
+/// decompress to the whole tensor of zeros (compressed in 1 MiB steps, so making it costs
+/// this process no more than that).
+std::string zstd_bomb(const std::vector<std::uint32_t>& dims) {
+  std::uint64_t n = 1;
+  for (const auto d : dims) {
+    n *= d;
+  }
+  const std::uint64_t raw = n * 4;
+  ZSTD_CCtx* cctx = ZSTD_createCCtx();
+  ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, 19);
+  ZSTD_CCtx_setPledgedSrcSize(cctx, raw);  // the frame declares its content size
+  const std::string zeros(kMiB, '\0');
+  std::string frame;
+  std::string out(ZSTD_CStreamOutSize(), '\0');
+  for (std::uint64_t done = 0; done < raw;) {
+    const std::size_t step = static_cast<std::size_t>(std::min<std::uint64_t>(kMiB, raw - done));
+    done += step;
+    ZSTD_inBuffer in{zeros.data(), step, 0};
+    const ZSTD_EndDirective mode = done == raw ? ZSTD_e_end : ZSTD_e_continue;
+    for (;;) {
+      ZSTD_outBuffer o{out.data(), out.size(), 0};
+      const std::size_t left = ZSTD_compressStream2(cctx, &o, &in, mode);
+      frame.append(out.data(), o.pos);
+      if (ZSTD_isError(left) != 0) {
+        ADD_FAILURE() << ZSTD_getErrorName(left);
+        break;
+      }
+      if (mode == ZSTD_e_end ? left == 0 : in.pos == in.size) {
+        break;
+      }
+    }
+  }
+  ZSTD_freeCCtx(cctx);
+  // The header of a real fp32+zstd message, then its dims, payload length and checksums.
+  const cv::Mat one(1, 1, CV_32F, cv::Scalar(0));
+  std::string msg = wire(one, 1, 0, net::CodecSpec{net::Codec::fp32, true}).substr(0, net::kHeaderBytes);
+  msg[22] = static_cast<char>(dims.size());
+  for (std::size_t i = 0; i < net::kMaxDims; ++i) {
+    put32(msg, 24 + 4 * i, i < dims.size() ? dims[i] : 0);
+  }
+  put64(msg, 64, frame.size());
+  put32(msg, 72, static_cast<std::uint32_t>(
+                     crc32_z(0, reinterpret_cast<const Bytef*>(frame.data()), frame.size())));
+  put32(msg, 76, static_cast<std::uint32_t>(crc32_z(0, reinterpret_cast<const Bytef*>(msg.data()), 76)));
+  return msg + frame;
+}
+
+TEST(ServeHardening, ZstdBombIsRefusedOnItsHeaderBeforeDecompressing) {
+  ServeProcess server({"-m", kCard, "--threads", "2"});
+  expect_served(server.port());
+  const std::size_t peak_before = status_kib(server.pid(), "VmHWM");
+  // 8 KB that decompress to 256 MiB: a tensor of 64 Mi elements where 784 are expected.
+  const std::string bomb = zstd_bomb({1, 1, 8192, 8192});
+  ASSERT_LT(bomb.size(), 64 * 1024u);
+  auto c = client_for(server.port());
+  for (int i = 0; i < 8; ++i) {
+    const auto r = c.post("/v1/infer", bomb);
+    EXPECT_EQ(r.status, 400u) << r.body;
+    EXPECT_NE(error_of(r).find("[1, 1, 28, 28]"), std::string::npos) << r.body;
+  }
+  const std::size_t grown_mib = (status_kib(server.pid(), "VmHWM") - peak_before) / 1024;
+  EXPECT_LT(grown_mib, 64u) << "peak RSS grew by " << grown_mib << " MiB for 8 bombs";
+  expect_served(server.port());
+}
+
+TEST(ServeHardening, TheTensorMustHaveTheCutsShapeNotOnlyItsElementCount) {
+  ServeProcess server({"-m", kCard});
+  auto c = client_for(server.port());
+  for (const std::vector<int>& dims : std::vector<std::vector<int>>{
+           {784}, {784, 1, 1, 1}, {2, 1, 14, 28}, {1, 4, 14, 14}, {1, 28, 28}}) {
+    const auto r = c.post("/v1/infer", wire_dims(dims, 0.1f));
+    EXPECT_EQ(r.status, 400u) << "dims of " << dims.size() << ": " << r.body;
+    EXPECT_NE(error_of(r).find("takes a tensor of shape [1, 1, 28, 28]"), std::string::npos)
+        << r.body;
+  }
+  const auto ok = c.post("/v1/infer", wire_dims({1, 1, 28, 28}, 0.1f));
+  EXPECT_EQ(ok.status, 200u) << ok.body;
+}
+
+} // namespace
+} // namespace edgent::serve_test
