@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 
 namespace edgent::runtime {
 
@@ -68,7 +69,27 @@ net::InferReply EdgeHandler::infer(std::string_view body, const net::RequestInfo
   } catch (const Error& e) {
     throw DataError(e.detail(), "request body", e.key());
   }
+  if (!std::all_of(in.values.begin(), in.values.end(), [](float v) { return std::isfinite(v); })) {
+    throw DataError("the tensor holds a non-finite value (NaN or infinity)", "request body",
+                    "values");
+  }
   const cv::Mat out = runner.run(in.exit, in.cut, to, net::to_mat(in));
+  // A finite input can still overflow inside the model. That is no fault of the request's
+  // framing, and no codec can carry the result: say so instead of sending infinities.
+  if (!cv::checkRange(out)) {
+    throw net::HttpError(422, fmt::format("exit {} cut {}: the model's output overflows for this "
+                                          "input (non-finite values): there is no answer to send",
+                                          in.exit, to));
+  }
+  double lo = 0;
+  double hi = 0;
+  cv::minMaxIdx(out, &lo, &hi);
+  const double largest = std::max(-lo, hi);
+  if (reply_codec.base == net::Codec::fp16 && largest > 65504.0) {
+    throw net::HttpError(422, fmt::format("exit {} cut {}: the output reaches {:g}, beyond fp16's "
+                                          "range (65504): ask for another reply codec",
+                                          in.exit, to, largest));
+  }
   net::InferReply reply;
   reply.body = net::encode_tensor(
       net::to_wire(out, in.request_id, in.exit, static_cast<std::uint16_t>(to)), reply_codec);

@@ -1,6 +1,6 @@
-// The real edgent-serve binary against hostile clients on loopback: zstd bombs, and shapes
-// that only have the right element count. Each test asserts behaviour (status codes, what the
-// server holds in memory from /proc) with wide margins, never a latency.
+// The real edgent-serve binary against hostile clients on loopback: zstd bombs, shapes that
+// only have the right element count, non-finite tensors. Each test asserts behaviour (status
+// codes, what the server holds in memory from /proc) with wide margins, never a latency.
 #include "core/file_io.hpp"
 #include "model/model_card.hpp"
 #include "model/segment_runner.hpp"
@@ -185,6 +185,33 @@ TEST(ServeHardening, TheTensorMustHaveTheCutsShapeNotOnlyItsElementCount) {
   }
   const auto ok = c.post("/v1/infer", wire_dims({1, 1, 28, 28}, 0.1f));
   EXPECT_EQ(ok.status, 200u) << ok.body;
+}
+
+TEST(ServeHardening, NonFiniteInputsAre400AndAnOverflowingOutputIs422) {
+  ServeProcess server({"-m", kCard});
+  auto c = client_for(server.port());
+  for (const float bad : {std::numeric_limits<float>::quiet_NaN(),
+                          std::numeric_limits<float>::infinity()}) {
+    cv::Mat input = model_input(0.1f);
+    input.ptr<float>()[100] = bad;
+    const auto r = c.post("/v1/infer", wire(input, 5, 0));
+    EXPECT_EQ(r.status, 400u) << r.body;
+    EXPECT_NE(error_of(r).find("non-finite"), std::string::npos) << r.body;
+  }
+  // Finite, but exit 1 overflows on it: the edge's own output is at fault, whatever the
+  // reply codec, and no 400 blames the request.
+  cv::Mat huge = model_input(3e38f);
+  for (int i = 0; i < static_cast<int>(huge.total()); i += 2) {
+    huge.ptr<float>()[i] = -3e38f;
+  }
+  for (const std::string codec : {"int8", "fp32"}) {
+    const auto r = c.post("/v1/infer", wire(huge, 1, 0), "application/octet-stream",
+                          Headers{{"X-Edgent-Reply-Codec", codec}});
+    EXPECT_EQ(r.status, 422u) << codec << ": " << r.body;
+    EXPECT_NE(error_of(r).find("output overflows"), std::string::npos) << r.body;
+    EXPECT_EQ(error_of(r).find("request body"), std::string::npos) << r.body;
+  }
+  expect_served(server.port());
 }
 
 } // namespace
