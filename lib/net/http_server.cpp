@@ -30,6 +30,10 @@
 #include <optional>
 #include <thread>
 
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 namespace edgent::net {
 
 namespace asio = boost::asio;
@@ -283,7 +287,16 @@ struct ServerCore {
     tls = make_server_tls(options);
   }
 
+  ~ServerCore() {
+    if (reserve_fd >= 0) {
+      ::close(reserve_fd);
+    }
+  }
+
   void accept();
+  /// Out of file descriptors: closes one waiting connection through the reserve descriptor,
+  /// warns (at most every 10 s) and accepts again after a pause.
+  void accept_later(const beast::error_code& ec);
   void begin_drain();
   void register_session(ServerSession* s, const std::shared_ptr<ServerSession>& p);
   void unregister_session(ServerSession* s);
@@ -301,6 +314,13 @@ struct ServerCore {
   // acceptor is never touched by two at once.
   asio::strand<asio::io_context::executor_type> control{asio::make_strand(ioc)};
   tcp::acceptor acceptor{control};
+  /// The pause before accepting again when file descriptors ran out.
+  asio::steady_timer accept_timer{control};
+  /// A descriptor kept open to be given up when the process is at its limit, so that a
+  /// waiting connection can be accepted and closed rather than left to time out.
+  int reserve_fd = -1;
+  Clock::time_point last_accept_warning{};
+  std::size_t accept_failures = 0;
   std::optional<asio::signal_set> signals;
   ServerMetrics metrics;
   WorkerPool pool;
@@ -691,13 +711,34 @@ void detail::ServerCore::unregister_session(ServerSession* s) {
   sessions.erase(s);
 }
 
+namespace {
+
+/// Whether @p ec says the process or the system has run out of descriptors (or socket memory).
+bool out_of_descriptors(const beast::error_code& ec) {
+  if (ec.category() != boost::system::system_category()) {
+    return false;
+  }
+  const int e = ec.value();
+  return e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM;
+}
+
+constexpr auto kAcceptPause = std::chrono::milliseconds(100);
+constexpr auto kAcceptWarningEvery = std::chrono::seconds(10);
+
+} // namespace
+
 void detail::ServerCore::accept() {
   acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor.is_open()) {
       return;
     }
+    if (out_of_descriptors(ec)) {
+      accept_later(ec);
+      return;
+    }
     if (ec) {
-      log::warn("accept failed: {}", ec.message());
+      // A connection reset while waiting, and the like: only that connection is lost.
+      log::verbose("accept failed: {}", ec.message());
     } else if (draining) {
       beast::error_code ignored;
       socket.close(ignored);
@@ -708,6 +749,36 @@ void detail::ServerCore::accept() {
   });
 }
 
+void detail::ServerCore::accept_later(const beast::error_code& ec) {
+  // Accepting again at once would fail again at once: a busy loop of failures and warnings.
+  // Give up the reserve descriptor to accept and close one waiting connection, so its client
+  // learns at once instead of after a connect timeout, then pause.
+  if (reserve_fd >= 0) {
+    ::close(reserve_fd);
+    reserve_fd = -1;
+    const int fd = ::accept4(acceptor.native_handle(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (fd >= 0) {
+      ::close(fd);
+    }
+    reserve_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  }
+  ++accept_failures;
+  const auto now = Clock::now();
+  if (last_accept_warning == Clock::time_point{} || now - last_accept_warning >= kAcceptWarningEvery) {
+    log::warn("cannot accept connections: {} ({} time(s) since the last warning); pausing new "
+              "connections; raise the descriptor limit (ulimit -n) or lower the load",
+              ec.message(), accept_failures);
+    last_accept_warning = now;
+    accept_failures = 0;
+  }
+  accept_timer.expires_after(kAcceptPause);
+  accept_timer.async_wait([this](beast::error_code e) {
+    if (!e && acceptor.is_open()) {
+      accept();
+    }
+  });
+}
+
 void detail::ServerCore::begin_drain() {
   if (draining.exchange(true)) {
     return;
@@ -715,6 +786,7 @@ void detail::ServerCore::begin_drain() {
   log::info("draining: no new connections, finishing {} request(s) in flight", inflight.load());
   beast::error_code ec;
   acceptor.close(ec);
+  accept_timer.cancel();
   if (signals) {
     signals->cancel(ec);
   }
@@ -760,6 +832,9 @@ void HttpServer::start() {
     throw NetError(fmt::format("cannot listen on {}: {}", where, ec.message()));
   }
   impl.port = impl.acceptor.local_endpoint().port();
+  // Accepts never block the I/O thread, also the one made with the reserve descriptor.
+  impl.acceptor.non_blocking(true, ec);
+  impl.reserve_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (impl.options.handle_signals) {
     impl.signals.emplace(impl.ioc, SIGINT, SIGTERM);
     impl.signals->async_wait(asio::bind_executor(impl.control, [&impl](beast::error_code e, int) {

@@ -122,6 +122,8 @@ std::string read_token_file(const std::string& path);
 /// wrong token, 404 unknown path, 405 wrong method, 409 X-Edgent-Model-Sha256 differs from the
 /// served model, 413 body over max_body, 422 unservable request, 431 header over 16 KiB,
 /// 503 over max_inflight. Requests that cannot be parsed are answered, then the connection closes.
+/// When file descriptors run out, the server stops accepting for 100 ms at a time (closing one
+/// waiting connection each time through a reserved descriptor) and warns at most every 10 s.
 /// With TLS every connection starts with a handshake (within handshake_timeout); a client
 /// speaking plain HTTP to it is answered 400 in plain text and disconnected, and a failed
 /// handshake closes only its own connection.

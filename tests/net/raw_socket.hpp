@@ -71,6 +71,16 @@ public:
     }
   }
 
+  /// Whether the peer has closed the connection (or reset it) by now, without waiting.
+  bool closed_by_peer() {
+    pollfd p{m_fd, POLLIN, 0};
+    if (::poll(&p, 1, 0) <= 0) {
+      return false;
+    }
+    char c = 0;
+    return ::recv(m_fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) <= 0;
+  }
+
 private:
   int m_fd = -1;
 };

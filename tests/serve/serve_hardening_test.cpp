@@ -1,6 +1,7 @@
-// The real edgent-serve binary against hostile clients on loopback: zstd bombs, shapes that
-// only have the right element count, non-finite tensors. Each test asserts behaviour (status
-// codes, what the server holds in memory from /proc) with wide margins, never a latency.
+// The real edgent-serve binary against hostile clients on loopback: descriptors run out, zstd
+// bombs, shapes that only have the right element count, non-finite tensors. Each test asserts
+// behaviour (status codes, what the server holds in memory from /proc, CPU seconds it burns)
+// with wide margins, never a latency.
 #include "core/file_io.hpp"
 #include "model/model_card.hpp"
 #include "model/segment_runner.hpp"
@@ -52,6 +53,27 @@ std::size_t status_kib(pid_t pid, const std::string& field) {
   }
   ADD_FAILURE() << "no " << field << " for process " << pid;
   return 0;
+}
+
+/// User plus system CPU seconds process @p pid has used (/proc/<pid>/stat).
+double cpu_seconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Fields after the command name, which is in parentheses and may hold spaces.
+  std::istringstream rest(stat.substr(stat.rfind(')') + 2));
+  std::vector<std::string> fields;
+  for (std::string f; rest >> f;) {
+    fields.push_back(f);
+  }
+  // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+  return static_cast<double>(std::stoull(fields.at(11)) + std::stoull(fields.at(12))) /
+         static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+std::size_t open_descriptors(pid_t pid) {
+  const std::filesystem::path dir = "/proc/" + std::to_string(pid) + "/fd";
+  return static_cast<std::size_t>(
+      std::distance(std::filesystem::directory_iterator(dir), std::filesystem::directory_iterator()));
 }
 
 std::string wire(const cv::Mat& mat, int exit, int cut, net::CodecSpec codec = {}) {
@@ -153,6 +175,52 @@ std::string zstd_bomb(const std::vector<std::uint32_t>& dims) {
                      crc32_z(0, reinterpret_cast<const Bytef*>(frame.data()), frame.size())));
   put32(msg, 76, static_cast<std::uint32_t>(crc32_z(0, reinterpret_cast<const Bytef*>(msg.data()), 76)));
   return msg + frame;
+}
+
+TEST(ServeHardening, OutOfDescriptorsPausesAcceptingInsteadOfSpinning) {
+  // Idle connections stay open for the whole test (a long read timeout).
+  ServeProcess server({"-m", kCard, "--threads", "1", "--read-timeout-ms", "120000"});
+  expect_served(server.port());
+  // Room for a few connections only.
+  const rlim_t limit = open_descriptors(server.pid()) + 8;
+  const rlimit lim{limit, limit};
+  ASSERT_EQ(::prlimit(server.pid(), RLIMIT_NOFILE, &lim, nullptr), 0) << std::strerror(errno);
+
+  std::vector<std::unique_ptr<RawSocket>> held;
+  for (int i = 0; i < 80; ++i) {
+    held.push_back(std::make_unique<RawSocket>(server.port()));  // waits in the backlog
+  }
+  std::this_thread::sleep_for(500ms);
+  const double cpu_before = cpu_seconds(server.pid());
+  const std::size_t log_before = server.log().size();
+  std::this_thread::sleep_for(3s);
+  const double cpu = cpu_seconds(server.pid()) - cpu_before;
+  const std::size_t logged = server.log().size() - log_before;
+
+  const std::string log = server.log();
+  ASSERT_NE(log.find("cannot accept connections"), std::string::npos)
+      << "the descriptor limit was never reached: " << log;
+  // A busy loop burns a whole CPU (3 s here) and writes megabytes of warnings.
+  EXPECT_LT(cpu, 0.5) << "CPU seconds in 3 s at the descriptor limit";
+  EXPECT_LT(logged, 1024u) << "warnings are rate-limited:\n" << log.substr(0, 2000);
+  // Connections waiting beyond the limit are closed through the reserve descriptor (one per
+  // pause), not left to time out.
+  std::size_t closed = 0;
+  for (auto& s : held) {
+    closed += s->closed_by_peer() ? 1 : 0;
+  }
+  EXPECT_GE(closed, 5u) << "waiting connections closed by the server";
+
+  // Once the descriptors are back, the server serves again.
+  held.clear();
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  net::HttpResult r;
+  do {
+    std::this_thread::sleep_for(200ms);
+    auto c = client_for(server.port());
+    r = c.get("/v1/health");
+  } while (!r.ok() && std::chrono::steady_clock::now() < deadline);
+  EXPECT_TRUE(r.ok()) << r.error;
 }
 
 TEST(ServeHardening, ZstdBombIsRefusedOnItsHeaderBeforeDecompressing) {
