@@ -509,13 +509,21 @@ private:
     if (it == req.end()) {
       return false;
     }
-    const std::string_view value(it->value().data(), it->value().size());
-    constexpr std::string_view kBearer = "Bearer ";
-    if (value.size() < kBearer.size() || value.substr(0, kBearer.size()) != kBearer) {
+    // `Bearer <token>`; the scheme is case-insensitive (RFC 9110 11.1).
+    std::string_view value(it->value().data(), it->value().size());
+    constexpr std::string_view kBearer = "bearer";
+    if (value.size() <= kBearer.size() ||
+        !beast::iequals(beast::string_view(value.data(), kBearer.size()),
+                        beast::string_view(kBearer.data(), kBearer.size())) ||
+        value[kBearer.size()] != ' ') {
       return false;
     }
+    value.remove_prefix(kBearer.size());
+    while (!value.empty() && value.front() == ' ') {
+      value.remove_prefix(1);
+    }
     // Compare digests, so the time taken depends on neither the token's content nor its length.
-    const std::string digest = sha256_hex(value.substr(kBearer.size()));
+    const std::string digest = sha256_hex(value);
     return CRYPTO_memcmp(digest.data(), m_server.token_digest.data(), digest.size()) == 0;
   }
 

@@ -119,7 +119,7 @@ std::string read_token_file(const std::string& path);
 /// X-Edgent-Probe-Reply-Bytes zero bytes), `GET /v1/health`, `GET /v1/model`,
 /// `GET /metrics` (Prometheus text).
 /// Errors are JSON bodies `{"error": "...", "status": N}`: 400 malformed request, 401 missing or
-/// wrong token, 404 unknown path, 405 wrong method, 409 X-Edgent-Model-Sha256 differs from the
+/// wrong token (the scheme `Bearer` in any case), 404 unknown path, 405 wrong method, 409 X-Edgent-Model-Sha256 differs from the
 /// served model, 413 body over max_body, 422 unservable request, 431 header over 16 KiB,
 /// 503 over max_inflight. Requests that cannot be parsed are answered, then the connection closes.
 /// When file descriptors run out, the server stops accepting for 100 ms at a time (closing one

@@ -1,7 +1,7 @@
 // The real edgent-serve binary against hostile clients on loopback: descriptors run out, zstd
-// bombs, shapes that only have the right element count, non-finite tensors. Each test asserts
-// behaviour (status codes, what the server holds in memory from /proc, CPU seconds it burns)
-// with wide margins, never a latency.
+// bombs, shapes that only have the right element count, non-finite tensors, the bearer scheme
+// in any case. Each test asserts behaviour (status codes, what the server holds in memory from
+// /proc, CPU seconds it burns) with wide margins, never a latency.
 #include "core/file_io.hpp"
 #include "model/model_card.hpp"
 #include "model/segment_runner.hpp"
@@ -74,6 +74,14 @@ std::size_t open_descriptors(pid_t pid) {
   const std::filesystem::path dir = "/proc/" + std::to_string(pid) + "/fd";
   return static_cast<std::size_t>(
       std::distance(std::filesystem::directory_iterator(dir), std::filesystem::directory_iterator()));
+}
+
+/// The status of the first response in @p answer, 0 when there is none.
+unsigned first_status(const std::string& answer) {
+  if (answer.rfind("HTTP/1.1 ", 0) != 0 || answer.size() < 12) {
+    return 0;
+  }
+  return static_cast<unsigned>(std::stoul(answer.substr(9, 3)));
 }
 
 std::string wire(const cv::Mat& mat, int exit, int cut, net::CodecSpec codec = {}) {
@@ -280,6 +288,27 @@ TEST(ServeHardening, NonFiniteInputsAre400AndAnOverflowingOutputIs422) {
     EXPECT_EQ(error_of(r).find("request body"), std::string::npos) << r.body;
   }
   expect_served(server.port());
+}
+
+TEST(ServeHardening, TheBearerSchemeIsCaseInsensitive) {
+  TempDir dir;
+  write_file_atomic(dir.file("token"), "s3cret\n");
+  ServeProcess server({"-m", kCard, "--token-file", dir.file("token")});
+  const auto status_with = [&](const std::string& authorization) {
+    RawSocket s(server.port());
+    s.send("GET /v1/model HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: " + authorization +
+           "\r\nConnection: close\r\n\r\n");
+    std::string answer;
+    s.read_until_closed(answer, 5s);
+    return first_status(answer);
+  };
+  EXPECT_EQ(status_with("Bearer s3cret"), 200u);
+  EXPECT_EQ(status_with("bearer s3cret"), 200u);
+  EXPECT_EQ(status_with("BEARER s3cret"), 200u);
+  EXPECT_EQ(status_with("bEaReR  s3cret"), 200u);
+  EXPECT_EQ(status_with("Bearers3cret"), 401u);
+  EXPECT_EQ(status_with("Basic s3cret"), 401u);
+  EXPECT_EQ(status_with("bearer wrong"), 401u);
 }
 
 } // namespace
