@@ -414,6 +414,92 @@ private:
     m_parser.emplace();
     m_parser->body_limit(m_server.options.max_body);
     m_parser->header_limit(16 * 1024);
+    m_bytes_in = 0;
+    m_stream.expires_after(m_server.options.read_timeout);
+    http::async_read_header(m_stream, m_buffer, *m_parser,
+                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                              self->on_header(ec, n);
+                            });
+  }
+
+  /// True when @p ec ended the read in a way that deserves an answer (which it sent), or
+  /// closed the connection; false for no error.
+  bool read_failed(beast::error_code ec) {
+    if (!ec) {
+      return false;
+    }
+    if (ec == http::error::body_limit) {
+      fail(413, fmt::format("request body is larger than the limit of {} bytes",
+                            m_server.options.max_body));
+    } else if (ec == http::error::header_limit) {
+      fail(431, "request header is too large");
+    } else if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+               ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
+               ec == asio::error::eof || ec == asio::error::bad_descriptor) {
+      close();
+    } else if (ec.category() == make_error_code(http::error::bad_target).category()) {
+      fail(400, fmt::format("malformed HTTP request: {}", ec.message()));
+    } else {
+      close();
+    }
+    return true;
+  }
+
+  /// The request's headers are in: everything that does not need the body is decided here,
+  /// so that a refused request costs neither its upload nor memory for it.
+  void on_header(beast::error_code ec, std::size_t bytes) {
+    m_read_done = Clock::now();
+    m_bytes_in += bytes;
+    if (read_failed(ec)) {
+      return;
+    }
+    const auto& req = m_parser->get();
+    m_busy = true;
+    m_keep_alive = req.keep_alive();
+    // A body that will not be read leaves the connection's framing unknown: close after the
+    // answer.
+    const bool has_body = !m_parser->is_done();
+    const auto refuse = [&](unsigned status, std::string what) {
+      m_keep_alive = m_keep_alive && !has_body;
+      send_error(status, std::move(what));
+    };
+    std::string_view target(req.target().data(), req.target().size());
+    target = target.substr(0, target.find('?'));
+    m_route.reset();
+    bool path_known = false;
+    for (const auto& r : kRoutes) {
+      if (r.path == target) {
+        path_known = true;
+        if (r.method == req.method()) {
+          m_route = r.route;
+        }
+      }
+    }
+    if (!path_known) {
+      return refuse(404, fmt::format("no route {}", target));
+    }
+    if (!m_route) {
+      for (const auto& r : kRoutes) {
+        if (r.path == target) {
+          const auto method = http::to_string(r.method);
+          m_allow.assign(method.data(), method.size());
+        }
+      }
+      return refuse(405, fmt::format("{} is not allowed on {}",
+                                     std::string_view(req.method_string().data(),
+                                                      req.method_string().size()),
+                                     target));
+    }
+    if (*m_route != Route::health && !authorized(req)) {
+      return refuse(401, "missing or wrong bearer token");
+    }
+    read_body();
+  }
+
+  void read_body() {
+    if (m_parser->is_done()) {
+      return on_read({}, 0);
+    }
     m_stream.expires_after(m_server.options.read_timeout);
     http::async_read(m_stream, m_buffer, *m_parser,
                      [self = shared_from_this()](beast::error_code ec, std::size_t n) {
@@ -423,67 +509,16 @@ private:
 
   void on_read(beast::error_code ec, std::size_t bytes) {
     m_read_done = Clock::now();
-    m_bytes_in = bytes;
-    if (ec == http::error::body_limit) {
-      fail(413, fmt::format("request body is larger than the limit of {} bytes",
-                            m_server.options.max_body));
-      return;
-    }
-    if (ec == http::error::header_limit) {
-      fail(431, "request header is too large");
-      return;
-    }
-    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
-        ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
-        ec == asio::error::eof || ec == asio::error::bad_descriptor) {
-      close();
-      return;
-    }
-    if (ec) {
-      if (ec.category() == make_error_code(http::error::bad_target).category()) {
-        fail(400, fmt::format("malformed HTTP request: {}", ec.message()));
-      } else {
-        close();
-      }
+    m_bytes_in += bytes;
+    if (read_failed(ec)) {
       return;
     }
     handle(m_parser->release());
   }
 
+  /// Runs the route on a request whose headers passed on_header() and whose body is in.
   void handle(http::request<http::string_body> req) {
-    m_busy = true;
-    m_keep_alive = req.keep_alive();
-    std::string_view target(req.target().data(), req.target().size());
-    target = target.substr(0, target.find('?'));
-    const RouteEntry* entry = nullptr;
-    bool path_known = false;
-    for (const auto& r : kRoutes) {
-      if (r.path == target) {
-        path_known = true;
-        if (r.method == req.method()) {
-          entry = &r;
-        }
-      }
-    }
-    if (!path_known) {
-      return send_error(404, fmt::format("no route {}", target));
-    }
-    if (!entry) {
-      for (const auto& r : kRoutes) {
-        if (r.path == target) {
-          const auto method = http::to_string(r.method);
-          m_allow.assign(method.data(), method.size());
-        }
-      }
-      return send_error(405, fmt::format("{} is not allowed on {}",
-                                         std::string_view(req.method_string().data(),
-                                                          req.method_string().size()),
-                                         target));
-    }
-    if (entry->route != Route::health && !authorized(req)) {
-      return send_error(401, "missing or wrong bearer token");
-    }
-    switch (entry->route) {
+    switch (*m_route) {
     case Route::health:
       // Unauthenticated: says nothing about the model or the load.
       return send(200, nlohmann::json{{"status", m_server.draining ? "draining" : "ok"},
@@ -699,6 +734,8 @@ private:
   beast::flat_buffer m_buffer;
   std::optional<http::request_parser<http::string_body>> m_parser;
   std::optional<http::response<http::string_body>> m_response;
+  /// The route of the request being read (set once its headers pass).
+  std::optional<Route> m_route;
   std::vector<char> m_discard;
   std::string m_allow;
   Clock::time_point m_read_done = Clock::now();

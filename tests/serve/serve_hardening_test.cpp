@@ -1,7 +1,8 @@
 // The real edgent-serve binary against hostile clients on loopback: descriptors run out, zstd
-// bombs, shapes that only have the right element count, non-finite tensors, the bearer scheme
-// in any case. Each test asserts behaviour (status codes, what the server holds in memory from
-// /proc, CPU seconds it burns) with wide margins, never a latency.
+// bombs, the token checked on the headers, shapes that only have the right element count,
+// non-finite tensors, the bearer scheme in any case. Each test asserts behaviour (status
+// codes, what the server holds in memory from /proc, CPU seconds it burns) with wide margins,
+// never a latency.
 #include "core/file_io.hpp"
 #include "model/model_card.hpp"
 #include "model/segment_runner.hpp"
@@ -247,6 +248,20 @@ TEST(ServeHardening, ZstdBombIsRefusedOnItsHeaderBeforeDecompressing) {
   const std::size_t grown_mib = (status_kib(server.pid(), "VmHWM") - peak_before) / 1024;
   EXPECT_LT(grown_mib, 64u) << "peak RSS grew by " << grown_mib << " MiB for 8 bombs";
   expect_served(server.port());
+}
+
+TEST(ServeHardening, TheTokenIsCheckedOnTheHeadersBeforeTheBody) {
+  TempDir dir;
+  write_file_atomic(dir.file("token"), "s3cret\n");
+  ServeProcess server({"-m", kCard, "--token-file", dir.file("token")});
+  RawSocket s(server.port());
+  // 60 MB announced, none sent: the answer must come from the headers alone.
+  s.send("POST /v1/infer HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/octet-stream\r\n"
+         "Content-Length: 60000000\r\n\r\n");
+  std::string answer;
+  EXPECT_TRUE(s.read_until_closed(answer, 10s)) << "the connection is closed after the 401";
+  EXPECT_EQ(first_status(answer), 401u) << answer;
+  expect_served(server.port(), "s3cret");
 }
 
 TEST(ServeHardening, TheTensorMustHaveTheCutsShapeNotOnlyItsElementCount) {
