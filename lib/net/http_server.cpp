@@ -463,6 +463,11 @@ private:
       m_keep_alive = m_keep_alive && !has_body;
       send_error(status, std::move(what));
     };
+    if (const auto coding = unsupported_transfer_coding(req)) {
+      // Without chunked last the body's length is unknown (RFC 9112 6.3): one answer, then close.
+      return fail(501, fmt::format("transfer coding '{}' is not supported (only chunked)",
+                                   *coding));
+    }
     std::string_view target(req.target().data(), req.target().size());
     target = target.substr(0, target.find('?'));
     m_route.reset();
@@ -494,6 +499,43 @@ private:
       return refuse(401, "missing or wrong bearer token");
     }
     read_body();
+  }
+
+  /// The first transfer coding other than a lone "chunked", or nullopt.
+  static std::optional<std::string> unsupported_transfer_coding(
+      const http::request<http::string_body>& req) {
+    std::vector<std::string> codings;
+    const auto [first, last] = req.equal_range(http::field::transfer_encoding);
+    for (auto field = first; field != last; ++field) {
+      const std::string_view value(field->value().data(), field->value().size());
+      std::size_t start = 0;
+      while (start <= value.size()) {
+        const std::size_t comma = std::min(value.find(',', start), value.size());
+        std::string_view item = value.substr(start, comma - start);
+        while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) {
+          item.remove_prefix(1);
+        }
+        while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) {
+          item.remove_suffix(1);
+        }
+        if (!item.empty()) {
+          codings.emplace_back(item);
+        }
+        start = comma + 1;
+      }
+    }
+    if (codings.empty() && req.find(http::field::transfer_encoding) == req.end()) {
+      return std::nullopt;
+    }
+    for (const std::string& c : codings) {
+      if (!beast::iequals(beast::string_view(c.data(), c.size()), "chunked")) {
+        return c;
+      }
+    }
+    if (codings.size() != 1) {
+      return codings.empty() ? std::string() : fmt::format("{}", fmt::join(codings, ", "));
+    }
+    return std::nullopt;
   }
 
   void read_body() {

@@ -118,12 +118,12 @@ std::string read_token_file(const std::string& path);
 /// X-Edgent-Compute-Ms), `POST /v1/probe` (bandwidth probe: body dropped, answered with
 /// X-Edgent-Probe-Reply-Bytes zero bytes), `GET /v1/health`, `GET /v1/model`,
 /// `GET /metrics` (Prometheus text).
-/// Route, method and token are checked on the request's headers, before its body is read; a
-/// request with a body refused there has its connection closed after the answer.
+/// Route, method, token and framing are checked on the request's headers, before its body is
+/// read; a request with a body refused there has its connection closed after the answer.
 /// Errors are JSON bodies `{"error": "...", "status": N}`: 400 malformed request, 401 missing or
 /// wrong token (the scheme `Bearer` in any case), 404 unknown path, 405 wrong method, 409 X-Edgent-Model-Sha256 differs from the
 /// served model, 413 body over max_body, 422 unservable request, 431 header over 16 KiB,
-/// 503 over max_inflight. Requests that cannot be parsed are answered, then the connection closes.
+/// 501 a transfer coding other than chunked, 503 over max_inflight. Requests that cannot be parsed are answered, then the connection closes.
 /// When file descriptors run out, the server stops accepting for 100 ms at a time (closing one
 /// waiting connection each time through a reserved descriptor) and warns at most every 10 s.
 /// With TLS every connection starts with a handshake (within handshake_timeout); a client

@@ -1,8 +1,8 @@
 // The real edgent-serve binary against hostile clients on loopback: descriptors run out, zstd
 // bombs, the token checked on the headers, shapes that only have the right element count,
-// non-finite tensors, the bearer scheme in any case. Each test asserts behaviour (status
-// codes, what the server holds in memory from /proc, CPU seconds it burns) with wide margins,
-// never a latency.
+// non-finite tensors, the bearer scheme in any case, and transfer codings other than chunked.
+// Each test asserts behaviour (status codes, what the server holds in memory from /proc, CPU
+// seconds it burns) with wide margins, never a latency.
 #include "core/file_io.hpp"
 #include "model/model_card.hpp"
 #include "model/segment_runner.hpp"
@@ -83,6 +83,16 @@ unsigned first_status(const std::string& answer) {
     return 0;
   }
   return static_cast<unsigned>(std::stoul(answer.substr(9, 3)));
+}
+
+/// How many responses (status lines) @p answer holds.
+std::size_t responses_in(const std::string& answer) {
+  std::size_t n = 0;
+  for (std::size_t at = answer.find("HTTP/1.1 "); at != std::string::npos;
+       at = answer.find("HTTP/1.1 ", at + 1)) {
+    ++n;
+  }
+  return n;
 }
 
 std::string wire(const cv::Mat& mat, int exit, int cut, net::CodecSpec codec = {}) {
@@ -324,6 +334,30 @@ TEST(ServeHardening, TheBearerSchemeIsCaseInsensitive) {
   EXPECT_EQ(status_with("Bearers3cret"), 401u);
   EXPECT_EQ(status_with("Basic s3cret"), 401u);
   EXPECT_EQ(status_with("bearer wrong"), 401u);
+}
+
+TEST(ServeHardening, ATransferCodingOtherThanChunkedIsOne501ThenClose) {
+  ServeProcess server({"-m", kCard});
+  for (const std::string coding : {"gzip", "gzip, chunked", "chunked, gzip", "identity"}) {
+    RawSocket s(server.port());
+    // Read as a request without a body, the second half would be a second request.
+    s.send("POST /v1/infer HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: " + coding +
+           "\r\n\r\nGET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    std::string answer;
+    EXPECT_TRUE(s.read_until_closed(answer, 5s)) << coding << ": not closed";
+    EXPECT_EQ(first_status(answer), 501u) << coding << ": " << answer;
+    EXPECT_EQ(responses_in(answer), 1u) << coding << ": " << answer;
+  }
+  // Chunked alone is read as before.
+  const std::string body = wire(model_input(0.2f), 1, 0);
+  RawSocket s(server.port());
+  char size[32];
+  std::snprintf(size, sizeof size, "%zx", body.size());
+  s.send("POST /v1/infer HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n"
+         "Connection: close\r\n\r\n" + std::string(size) + "\r\n" + body + "\r\n0\r\n\r\n");
+  std::string answer;
+  EXPECT_TRUE(s.read_until_closed(answer, 10s));
+  EXPECT_EQ(first_status(answer), 200u) << answer.substr(0, 300);
 }
 
 } // namespace
