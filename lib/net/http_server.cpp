@@ -498,6 +498,9 @@ private:
     if (*m_route != Route::health && !authorized(req)) {
       return refuse(401, "missing or wrong bearer token");
     }
+    if (has_body && req.version() >= 11 && expects_continue(req)) {
+      return send_continue();
+    }
     read_body();
   }
 
@@ -536,6 +539,28 @@ private:
       return codings.empty() ? std::string() : fmt::format("{}", fmt::join(codings, ", "));
     }
     return std::nullopt;
+  }
+
+  static bool expects_continue(const http::request<http::string_body>& req) {
+    const auto it = req.find(http::field::expect);
+    return it != req.end() &&
+           beast::iequals(beast::string_view(it->value().data(), it->value().size()),
+                          "100-continue");
+  }
+
+  /// Tells a client waiting with `Expect: 100-continue` to send its body.
+  void send_continue() {
+    m_continue.emplace(http::status::continue_, 11);
+    m_stream.expires_after(m_server.options.write_timeout);
+    http::async_write(m_stream, *m_continue,
+                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                        self->m_continue.reset();
+                        if (ec) {
+                          self->close();
+                          return;
+                        }
+                        self->read_body();
+                      });
   }
 
   void read_body() {
@@ -776,6 +801,7 @@ private:
   beast::flat_buffer m_buffer;
   std::optional<http::request_parser<http::string_body>> m_parser;
   std::optional<http::response<http::string_body>> m_response;
+  std::optional<http::response<http::empty_body>> m_continue;
   /// The route of the request being read (set once its headers pass).
   std::optional<Route> m_route;
   std::vector<char> m_discard;

@@ -119,7 +119,8 @@ std::string read_token_file(const std::string& path);
 /// X-Edgent-Probe-Reply-Bytes zero bytes), `GET /v1/health`, `GET /v1/model`,
 /// `GET /metrics` (Prometheus text).
 /// Route, method, token and framing are checked on the request's headers, before its body is
-/// read; a request with a body refused there has its connection closed after the answer.
+/// read; a request with a body refused there has its connection closed after the answer, and
+/// `Expect: 100-continue` is answered `100 Continue` only once they pass.
 /// Errors are JSON bodies `{"error": "...", "status": N}`: 400 malformed request, 401 missing or
 /// wrong token (the scheme `Bearer` in any case), 404 unknown path, 405 wrong method, 409 X-Edgent-Model-Sha256 differs from the
 /// served model, 413 body over max_body, 422 unservable request, 431 header over 16 KiB,

@@ -1,8 +1,8 @@
 // The real edgent-serve binary against hostile clients on loopback: descriptors run out, zstd
 // bombs, the token checked on the headers, shapes that only have the right element count,
-// non-finite tensors, the bearer scheme in any case, and transfer codings other than chunked.
-// Each test asserts behaviour (status codes, what the server holds in memory from /proc, CPU
-// seconds it burns) with wide margins, never a latency.
+// non-finite tensors, Expect: 100-continue, the bearer scheme in any case, and transfer codings
+// other than chunked. Each test asserts behaviour (status codes, what the server holds in
+// memory from /proc, CPU seconds it burns) with wide margins, never a latency.
 #include "core/file_io.hpp"
 #include "model/model_card.hpp"
 #include "model/segment_runner.hpp"
@@ -313,6 +313,38 @@ TEST(ServeHardening, NonFiniteInputsAre400AndAnOverflowingOutputIs422) {
     EXPECT_EQ(error_of(r).find("request body"), std::string::npos) << r.body;
   }
   expect_served(server.port());
+}
+
+TEST(ServeHardening, ExpectContinueIsAnsweredOnceTheHeadersPass) {
+  TempDir dir;
+  write_file_atomic(dir.file("token"), "s3cret\n");
+  ServeProcess server({"-m", kCard, "--token-file", dir.file("token")});
+  const std::string body = wire(model_input(0.3f), 1, 0);
+  const auto head = [&](const std::string& token) {
+    return "POST /v1/infer HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + token +
+           "\r\nContent-Type: application/octet-stream\r\nExpect: 100-continue\r\n"
+           "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+  };
+  {
+    RawSocket s(server.port());
+    s.send(head("s3cret"));
+    std::string answer;
+    ASSERT_TRUE(s.read_until(answer, "\r\n\r\n", 5s)) << "no interim answer: " << answer;
+    EXPECT_EQ(answer, "HTTP/1.1 100 Continue\r\n\r\n");
+    s.send(body);
+    answer.clear();
+    ASSERT_TRUE(s.read_until(answer, "\r\n\r\n", 10s)) << answer;
+    EXPECT_EQ(first_status(answer), 200u) << answer;
+  }
+  {
+    // A refused token gets its final answer instead, and the body is never asked for.
+    RawSocket s(server.port());
+    s.send(head("wrong"));
+    std::string answer;
+    EXPECT_TRUE(s.read_until_closed(answer, 5s));
+    EXPECT_EQ(first_status(answer), 401u) << answer;
+    EXPECT_EQ(answer.find("100 Continue"), std::string::npos) << answer;
+  }
 }
 
 TEST(ServeHardening, TheBearerSchemeIsCaseInsensitive) {
