@@ -18,6 +18,7 @@
 #include <openssl/x509.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cctype>
 #include <charconv>
@@ -29,6 +30,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <utility>
 
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -77,6 +79,103 @@ double ms_between(Clock::time_point a, Clock::time_point b) {
 std::string error_body(unsigned status, std::string_view what) {
   return nlohmann::json{{"error", what}, {"status", status}}.dump() + "\n";
 }
+
+/// Bodies over this size share only three quarters of the memory budget.
+constexpr std::size_t kLargeBody = 1024 * 1024;
+
+/// Bytes of request bodies and replies the server holds, against ServerOptions::max_buffered.
+/// Thread-safe.
+class MemoryBudget {
+public:
+  explicit MemoryBudget(std::size_t limit) : m_limit(limit) {}
+  /// Takes @p n bytes if the total stays within @p cap (at most the limit).
+  bool try_take(std::size_t n, std::size_t cap) {
+    cap = std::min(cap, m_limit);
+    std::size_t used = m_used.load();
+    do {
+      if (n > cap || used > cap - n) {
+        return false;
+      }
+    } while (!m_used.compare_exchange_weak(used, used + n));
+    return true;
+  }
+  /// Takes @p n bytes whatever the total: for a reply that is already computed.
+  void take(std::size_t n) { m_used.fetch_add(n); }
+  void give(std::size_t n) { m_used.fetch_sub(n); }
+  std::size_t limit() const { return m_limit; }
+  std::size_t used() const { return m_used.load(); }
+
+private:
+  std::size_t m_limit;
+  std::atomic<std::size_t> m_used{0};
+};
+
+/// Bytes taken from a MemoryBudget, given back when the lease is destroyed or reset.
+class BudgetLease {
+public:
+  BudgetLease() = default;
+  /// Holds @p n bytes already taken from @p budget.
+  BudgetLease(MemoryBudget& budget, std::size_t n) : m_budget(&budget), m_bytes(n) {}
+  BudgetLease(BudgetLease&& other) noexcept
+      : m_budget(std::exchange(other.m_budget, nullptr)), m_bytes(std::exchange(other.m_bytes, 0)) {}
+  BudgetLease& operator=(BudgetLease&& other) noexcept {
+    if (this != &other) {
+      release();
+      m_budget = std::exchange(other.m_budget, nullptr);
+      m_bytes = std::exchange(other.m_bytes, 0);
+    }
+    return *this;
+  }
+  BudgetLease(const BudgetLease&) = delete;
+  BudgetLease& operator=(const BudgetLease&) = delete;
+  ~BudgetLease() { release(); }
+
+  /// Holds @p n more bytes, already taken from the same budget.
+  void grow(std::size_t n) { m_bytes += n; }
+  std::size_t bytes() const { return m_bytes; }
+
+private:
+  void release() {
+    if (m_budget && m_bytes > 0) {
+      m_budget->give(m_bytes);
+    }
+    m_budget = nullptr;
+    m_bytes = 0;
+  }
+
+  MemoryBudget* m_budget = nullptr;
+  std::size_t m_bytes = 0;
+};
+
+/// A response body of N zero bytes written from one static page: a probe reply of any size
+/// holds no memory of its own (a client that never reads it costs only socket buffers).
+struct ZeroBody {
+  using value_type = std::size_t;
+
+  static std::uint64_t size(value_type n) { return n; }
+
+  class writer {
+  public:
+    using const_buffers_type = asio::const_buffer;
+
+    template <bool isRequest, class Fields>
+    writer(const http::header<isRequest, Fields>&, const value_type& n) : m_left(n) {}
+    void init(beast::error_code& ec) { ec = {}; }
+    boost::optional<std::pair<const_buffers_type, bool>> get(beast::error_code& ec) {
+      ec = {};
+      if (m_left == 0) {
+        return boost::none;
+      }
+      static const std::array<char, 64 * 1024> zeros{};
+      const std::size_t n = std::min(m_left, zeros.size());
+      m_left -= n;
+      return std::make_pair(asio::const_buffer(zeros.data(), n), m_left > 0);
+    }
+
+  private:
+    std::size_t m_left;
+  };
+};
 
 /// Fixed threads taking jobs from a queue; each job is told its worker index.
 class WorkerPool {
@@ -270,12 +369,18 @@ class ServerSession;
 
 namespace detail {
 struct ServerCore {
-  ServerCore(InferHandler& h, ServerOptions o) : handler(h), options(std::move(o)) {
+  ServerCore(InferHandler& h, ServerOptions o)
+      : handler(h), options(std::move(o)), budget(options.max_buffered) {
     if (options.threads == 0 || options.io_threads == 0) {
       throw ConfigError("threads must be at least 1", {}, "threads");
     }
     if (options.max_inflight == 0) {
       throw ConfigError("must be at least 1", {}, "max-inflight");
+    }
+    if (options.max_buffered < options.max_body) {
+      throw ConfigError(fmt::format("must be at least the largest body ({} bytes), got {}",
+                                    options.max_body, options.max_buffered),
+                        {}, "max-buffered");
     }
     model = handler.model_info();
     if (model.is_object() && model.contains("sha256") && model["sha256"].is_string()) {
@@ -303,6 +408,7 @@ struct ServerCore {
 
   InferHandler& handler;
   ServerOptions options;
+  MemoryBudget budget;
   nlohmann::json model;
   std::string model_sha256;
   std::string token_digest;
@@ -414,6 +520,7 @@ private:
     m_parser.emplace();
     m_parser->body_limit(m_server.options.max_body);
     m_parser->header_limit(16 * 1024);
+    m_body_lease = BudgetLease();
     m_bytes_in = 0;
     m_stream.expires_after(m_server.options.read_timeout);
     http::async_read_header(m_stream, m_buffer, *m_parser,
@@ -498,10 +605,36 @@ private:
     if (*m_route != Route::health && !authorized(req)) {
       return refuse(401, "missing or wrong bearer token");
     }
+    const auto length = m_parser->content_length();
+    if (has_body && length) {
+      if (!take_budget(*length, *length)) {
+        m_retry_after = true;
+        return refuse(503, fmt::format("busy: the server holds {} bytes of requests and "
+                                       "replies, the limit is {}",
+                                       m_server.budget.used(), m_server.budget.limit()));
+      }
+    } else {
+      m_body_lease = BudgetLease(m_server.budget, 0);
+    }
     if (has_body && req.version() >= 11 && expects_continue(req)) {
       return send_continue();
     }
     read_body();
+  }
+
+  /// Takes @p n more bytes of the memory budget for the body (of @p total bytes so far).
+  bool take_budget(std::size_t n, std::size_t total) {
+    const std::size_t limit = m_server.budget.limit();
+    const std::size_t cap = total > kLargeBody ? limit / 4 * 3 : limit;
+    if (!m_server.budget.try_take(n, cap)) {
+      return false;
+    }
+    if (m_body_lease.bytes() == 0) {
+      m_body_lease = BudgetLease(m_server.budget, n);
+    } else {
+      m_body_lease.grow(n);
+    }
+    return true;
   }
 
   /// The first transfer coding other than a lone "chunked", or nullopt.
@@ -568,10 +701,41 @@ private:
       return on_read({}, 0);
     }
     m_stream.expires_after(m_server.options.read_timeout);
-    http::async_read(m_stream, m_buffer, *m_parser,
-                     [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-                       self->on_read(ec, n);
-                     });
+    if (m_parser->content_length()) {
+      // The whole length is in the budget already.
+      http::async_read(m_stream, m_buffer, *m_parser,
+                       [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                         self->on_read(ec, n);
+                       });
+      return;
+    }
+    // Chunked: the length is known only as it arrives; take the budget as the body grows.
+    http::async_read_some(m_stream, m_buffer, *m_parser,
+                          [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                            self->on_body_part(ec, n);
+                          });
+  }
+
+  void on_body_part(beast::error_code ec, std::size_t bytes) {
+    m_bytes_in += bytes;
+    if (read_failed(ec)) {
+      return;
+    }
+    const std::size_t size = m_parser->get().body().size();
+    if (size > m_body_lease.bytes() && !take_budget(size - m_body_lease.bytes(), size)) {
+      m_retry_after = true;
+      m_keep_alive = false;
+      return send_error(503, fmt::format("busy: the server holds {} bytes of requests and "
+                                         "replies, the limit is {}",
+                                         m_server.budget.used(), m_server.budget.limit()));
+    }
+    if (m_parser->is_done()) {
+      return on_read({}, 0);
+    }
+    http::async_read_some(m_stream, m_buffer, *m_parser,
+                          [self = shared_from_this()](beast::error_code e, std::size_t n) {
+                            self->on_body_part(e, n);
+                          });
   }
 
   void on_read(beast::error_code ec, std::size_t bytes) {
@@ -629,7 +793,8 @@ private:
     return CRYPTO_memcmp(digest.data(), m_server.token_digest.data(), digest.size()) == 0;
   }
 
-  /// Bandwidth probe: the body is dropped and X-Edgent-Probe-Reply-Bytes bytes come back.
+  /// Bandwidth probe: the body is dropped and X-Edgent-Probe-Reply-Bytes bytes come back,
+  /// streamed from one static page of zeros.
   void probe(const http::request<http::string_body>& req) {
     std::size_t reply = 0;
     const auto it = req.find("X-Edgent-Probe-Reply-Bytes");
@@ -643,7 +808,19 @@ private:
                                            m_server.options.max_body, value));
       }
     }
-    send(200, std::string(reply, '\0'), "application/octet-stream");
+    m_body_lease = BudgetLease();
+    auto res = std::make_shared<http::response<ZeroBody>>(http::status::ok, 11);
+    res->set(http::field::server, "edgent");
+    res->set(http::field::content_type, "application/octet-stream");
+    res->body() = reply;
+    res->keep_alive(m_keep_alive && !m_server.draining);
+    res->prepare_payload();
+    m_status = 200;
+    m_stream.expires_after(m_server.options.write_timeout);
+    http::async_write(m_stream, *res,
+                      [self = shared_from_this(), res](beast::error_code ec, std::size_t n) {
+                        self->on_write(ec, n, res->keep_alive());
+                      });
   }
 
   void infer(http::request<http::string_body> req) {
@@ -663,6 +840,8 @@ private:
     m_server.metrics.add_inflight(1);
     m_stream.expires_never();
     auto body = std::make_shared<std::string>(std::move(req.body()));
+    // The body's share of the memory budget goes with it, back when the handler is done.
+    auto lease = std::make_shared<BudgetLease>(std::move(m_body_lease));
     auto edgent_headers = std::make_shared<std::map<std::string, std::string>>();
     for (const auto& field : req) {
       std::string name(field.name_string().data(), field.name_string().size());
@@ -673,8 +852,8 @@ private:
       }
     }
     const auto queued = Clock::now();
-    m_server.pool.post([self = shared_from_this(), body, edgent_headers, queued,
-                        guard = asio::make_work_guard(m_server.ioc)](unsigned worker) {
+    m_server.pool.post([self = shared_from_this(), body, lease, edgent_headers, queued,
+                        guard = asio::make_work_guard(m_server.ioc)](unsigned worker) mutable {
       const auto started = Clock::now();
       RequestInfo info{worker, ms_between(queued, started), std::move(*edgent_headers)};
       unsigned status = 200;
@@ -690,15 +869,21 @@ private:
         status = 500;
         reply = InferReply{error_body(status, "unknown failure"), "application/json", {}};
       }
+      body.reset();
+      lease.reset();
       const double compute_ms = ms_between(started, Clock::now());
       self->m_server.inflight.fetch_sub(1);
       self->m_server.metrics.add_inflight(-1);
+      // The reply is computed: it counts against the budget until it is written.
+      self->m_server.budget.take(reply.body.size());
+      BudgetLease held(self->m_server.budget, reply.body.size());
       asio::post(self->m_stream.get_executor(),
-                 [self, status, reply = std::move(reply), queue_ms = info.queue_ms,
-                  compute_ms]() mutable {
+                 [self, status, reply = std::move(reply), held = std::move(held),
+                  queue_ms = info.queue_ms, compute_ms]() mutable {
                    reply.headers.emplace_back("X-Edgent-Queue-Ms", fmt::format("{:.3f}", queue_ms));
                    reply.headers.emplace_back("X-Edgent-Compute-Ms",
                                               fmt::format("{:.3f}", compute_ms));
+                   self->m_reply_lease = std::move(held);
                    self->send(status, std::move(reply.body), reply.content_type, reply.headers);
                  });
     });
@@ -718,6 +903,8 @@ private:
 
   void send(unsigned status, std::string body, std::string_view content_type,
             const std::vector<std::pair<std::string, std::string>>& headers = {}) {
+    // The request's body is done with: its budget goes back before the answer is written.
+    m_body_lease = BudgetLease();
     m_response.emplace(static_cast<http::status>(status), 11);
     auto& res = *m_response;
     res.set(http::field::server, "edgent");
@@ -744,15 +931,15 @@ private:
     m_stream.expires_after(m_server.options.write_timeout);
     http::async_write(m_stream, res,
                       [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-                        self->on_write(ec, n);
+                        self->on_write(ec, n, self->m_response->keep_alive());
                       });
   }
 
-  void on_write(beast::error_code ec, std::size_t bytes) {
+  void on_write(beast::error_code ec, std::size_t bytes, bool keep) {
     m_server.metrics.record(m_status, std::chrono::duration<double>(Clock::now() - m_read_done).count(),
                             m_bytes_in, bytes);
-    const bool keep = m_response->keep_alive();
     m_response.reset();
+    m_reply_lease = BudgetLease();
     m_busy = false;
     if (ec) {
       close();
@@ -804,6 +991,9 @@ private:
   std::optional<http::response<http::empty_body>> m_continue;
   /// The route of the request being read (set once its headers pass).
   std::optional<Route> m_route;
+  /// The memory budget held by the request's body, and by the reply being written.
+  BudgetLease m_body_lease;
+  BudgetLease m_reply_lease;
   std::vector<char> m_discard;
   std::string m_allow;
   Clock::time_point m_read_done = Clock::now();

@@ -315,6 +315,10 @@ TEST(HttpServer, PortFileAndBindErrors) {
   ServerOptions no_threads;
   no_threads.threads = 0;
   EXPECT_THROW(HttpServer(handler, no_threads), ConfigError);
+  ServerOptions bound_below_body;
+  bound_below_body.max_body = 2000;
+  bound_below_body.max_buffered = 1000;
+  EXPECT_THROW(HttpServer(handler, bound_below_body), ConfigError) << "one body must fit the bound";
 }
 
 TEST(HttpServer, WorkersServeConcurrently) {

@@ -1,8 +1,9 @@
 // The real edgent-serve binary against hostile clients on loopback: descriptors run out, zstd
-// bombs, the token checked on the headers, shapes that only have the right element count,
-// non-finite tensors, Expect: 100-continue, the bearer scheme in any case, and transfer codings
-// other than chunked. Each test asserts behaviour (status codes, what the server holds in
-// memory from /proc, CPU seconds it burns) with wide margins, never a latency.
+// bombs, bodies and probe replies beyond the memory bound, the token checked on the headers,
+// shapes that only have the right element count, non-finite tensors, Expect: 100-continue,
+// the bearer scheme in any case, and transfer codings other than chunked. Each test asserts
+// behaviour (status codes, what the server holds in memory from /proc, CPU seconds it burns)
+// with wide margins, never a latency.
 #include "core/file_io.hpp"
 #include "model/model_card.hpp"
 #include "model/segment_runner.hpp"
@@ -272,6 +273,65 @@ TEST(ServeHardening, TheTokenIsCheckedOnTheHeadersBeforeTheBody) {
   EXPECT_TRUE(s.read_until_closed(answer, 10s)) << "the connection is closed after the 401";
   EXPECT_EQ(first_status(answer), 401u) << answer;
   expect_served(server.port(), "s3cret");
+}
+
+TEST(ServeHardening, BufferedBodiesAreBoundedWith503BeforeTheyAreRead) {
+  // Two 8 MiB bodies would exceed what large bodies may hold (3/4 of 16 MiB).
+  ServeProcess server({"-m", kCard, "--max-body", std::to_string(8 * kMiB), "--max-buffered",
+                       std::to_string(16 * kMiB)});
+  expect_served(server.port());
+  const std::size_t rss_before = status_kib(server.pid(), "VmHWM");
+  const std::string head = "POST /v1/probe HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " +
+                           std::to_string(8 * kMiB) + "\r\n\r\n";
+  std::vector<std::unique_ptr<RawSocket>> uploads;
+  std::size_t refused = 0;
+  std::size_t with_retry_after = 0;
+  for (int i = 0; i < 12; ++i) {
+    auto s = std::make_unique<RawSocket>(server.port());
+    s->send(head + std::string(kMiB, 'u'));  // an eighth of the body, then nothing
+    std::string answer;
+    if (s->read_until(answer, "\r\n\r\n", 1s)) {
+      refused += first_status(answer) == 503 ? 1 : 0;
+      with_retry_after += answer.find("Retry-After: 1") != std::string::npos ? 1 : 0;
+    }
+    uploads.push_back(std::move(s));
+  }
+  EXPECT_GE(refused, 11u) << "uploads beyond the memory bound are refused at once";
+  EXPECT_EQ(with_retry_after, refused);
+  // Small requests keep a quarter of the bound: a device is still served meanwhile.
+  expect_served(server.port());
+  uploads.clear();
+  // The bound is given back when the connections go: a whole 8 MiB body is taken again.
+  std::this_thread::sleep_for(300ms);
+  auto c = client_for(server.port());
+  const auto r = c.post("/v1/probe", std::string(8 * kMiB, 'p'));
+  EXPECT_EQ(r.status, 200u) << r.body;
+  const std::size_t grown_mib = (status_kib(server.pid(), "VmHWM") - rss_before) / 1024;
+  EXPECT_LT(grown_mib, 48u) << "peak RSS grew by " << grown_mib << " MiB";
+}
+
+TEST(ServeHardening, ProbeRepliesAreStreamedNotHeld) {
+  ServeProcess server({"-m", kCard});
+  expect_served(server.port());
+  const std::size_t rss_before = status_kib(server.pid(), "VmRSS");
+  // Sixteen clients ask for 64 MiB each and never read it.
+  std::vector<std::unique_ptr<RawSocket>> readers;
+  for (int i = 0; i < 16; ++i) {
+    auto s = std::make_unique<RawSocket>(server.port());
+    s->send("POST /v1/probe HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n"
+            "X-Edgent-Probe-Reply-Bytes: " + std::to_string(64 * kMiB) + "\r\n\r\n");
+    readers.push_back(std::move(s));
+  }
+  std::this_thread::sleep_for(1500ms);
+  const std::size_t grown_mib = (status_kib(server.pid(), "VmRSS") - rss_before) / 1024;
+  EXPECT_LT(grown_mib, 64u) << "RSS grew by " << grown_mib << " MiB for 16 unread probes";
+  expect_served(server.port());
+  // A probe reply that is read is whole.
+  auto c = client_for(server.port());
+  const auto r = c.post("/v1/probe", "", "application/octet-stream",
+                        Headers{{"X-Edgent-Probe-Reply-Bytes", std::to_string(3 * kMiB + 5)}});
+  ASSERT_TRUE(r.ok()) << r.error;
+  EXPECT_EQ(r.body, std::string(3 * kMiB + 5, '\0'));
 }
 
 TEST(ServeHardening, TheTensorMustHaveTheCutsShapeNotOnlyItsElementCount) {
