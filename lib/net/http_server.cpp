@@ -77,7 +77,11 @@ double ms_between(Clock::time_point a, Clock::time_point b) {
 }
 
 std::string error_body(unsigned status, std::string_view what) {
-  return nlohmann::json{{"error", what}, {"status", status}}.dump() + "\n";
+  // The text may quote the client's bytes (a path, a header): invalid UTF-8 is replaced, as
+  // dump() would otherwise throw and end the I/O thread.
+  return nlohmann::json{{"error", what}, {"status", status}}.dump(
+             -1, ' ', /*ensure_ascii=*/false, nlohmann::json::error_handler_t::replace) +
+         "\n";
 }
 
 /// Bodies over this size share only three quarters of the memory budget.
