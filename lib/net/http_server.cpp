@@ -403,9 +403,13 @@ struct ServerCore {
   }
 
   void accept();
-  /// Out of file descriptors: closes one waiting connection through the reserve descriptor,
-  /// warns (at most every 10 s) and accepts again after a pause.
+  /// Out of file descriptors: closes the connections that have waited longest for a request
+  /// (or, with none, one not yet accepted, through the reserve descriptor), warns (at most
+  /// every 10 s) and accepts again after a pause.
   void accept_later(const beast::error_code& ec);
+  /// Closes up to @p n connections that have waited longest for their next request; returns
+  /// how many it closes.
+  std::size_t close_longest_waiting(std::size_t n);
   void begin_drain();
   void register_session(ServerSession* s, const std::shared_ptr<ServerSession>& p);
   void unregister_session(ServerSession* s);
@@ -460,6 +464,7 @@ public:
   }
 
   void start() {
+    m_waiting_since.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
     m_server.register_session(this, shared_from_this());
     asio::dispatch(m_stream.get_executor(), [self = shared_from_this()] {
       if (self->m_stream.tls()) {
@@ -470,7 +475,12 @@ public:
     });
   }
 
-  /// Closes the connection unless a request is being answered (called on drain).
+  /// When the connection started to wait for its next request (or its TLS handshake), in
+  /// steady-clock ticks; 0 while a request is being read or answered. Thread-safe.
+  std::int64_t waiting_since() const { return m_waiting_since.load(std::memory_order_relaxed); }
+
+  /// Closes the connection unless a request is being answered (called on drain, and on the
+  /// connections that waited longest when descriptors run out).
   void close_if_idle() {
     asio::post(m_stream.get_executor(), [self = shared_from_this()] {
       if (!self->m_busy) {
@@ -521,6 +531,7 @@ private:
       close();
       return;
     }
+    m_waiting_since.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
     m_parser.emplace();
     m_parser->body_limit(m_server.options.max_body);
     m_parser->header_limit(16 * 1024);
@@ -559,6 +570,7 @@ private:
   /// The request's headers are in: everything that does not need the body is decided here,
   /// so that a refused request costs neither its upload nor memory for it.
   void on_header(beast::error_code ec, std::size_t bytes) {
+    m_waiting_since.store(0, std::memory_order_relaxed);
     m_read_done = Clock::now();
     m_bytes_in += bytes;
     if (read_failed(ec)) {
@@ -1006,6 +1018,7 @@ private:
   bool m_keep_alive = true;
   bool m_retry_after = false;
   bool m_busy = false;
+  std::atomic<std::int64_t> m_waiting_since{0};
 };
 
 void detail::ServerCore::register_session(ServerSession* s, const std::shared_ptr<ServerSession>& p) {
@@ -1030,6 +1043,10 @@ bool out_of_descriptors(const beast::error_code& ec) {
 }
 
 constexpr auto kAcceptPause = std::chrono::milliseconds(100);
+/// With connections closed to make room, the pause before accepting again is short.
+constexpr auto kAcceptRetry = std::chrono::milliseconds(10);
+/// Connections closed each time descriptors run out.
+constexpr std::size_t kCloseWhenFull = 8;
 constexpr auto kAcceptWarningEvery = std::chrono::seconds(10);
 
 } // namespace
@@ -1058,9 +1075,13 @@ void detail::ServerCore::accept() {
 
 void detail::ServerCore::accept_later(const beast::error_code& ec) {
   // Accepting again at once would fail again at once: a busy loop of failures and warnings.
-  // Give up the reserve descriptor to accept and close one waiting connection, so its client
-  // learns at once instead of after a connect timeout, then pause.
-  if (reserve_fd >= 0) {
+  // Idle connections hold the descriptors new clients need (nginx drains its keep-alive
+  // connections the same way): close those that have waited longest for a request, and accept
+  // again shortly. With none idle, give up the reserve descriptor to accept and close one
+  // connection not yet accepted, so its client learns at once instead of after a timeout, and
+  // pause longer.
+  const std::size_t closed = close_longest_waiting(kCloseWhenFull);
+  if (closed == 0 && reserve_fd >= 0) {
     ::close(reserve_fd);
     reserve_fd = -1;
     const int fd = ::accept4(acceptor.native_handle(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
@@ -1072,18 +1093,41 @@ void detail::ServerCore::accept_later(const beast::error_code& ec) {
   ++accept_failures;
   const auto now = Clock::now();
   if (last_accept_warning == Clock::time_point{} || now - last_accept_warning >= kAcceptWarningEvery) {
-    log::warn("cannot accept connections: {} ({} time(s) since the last warning); pausing new "
-              "connections; raise the descriptor limit (ulimit -n) or lower the load",
+    log::warn("cannot accept connections: {} ({} time(s) since the last warning); closing the "
+              "connections idle longest to make room; raise the descriptor limit (ulimit -n) or "
+              "lower the load",
               ec.message(), accept_failures);
     last_accept_warning = now;
     accept_failures = 0;
   }
-  accept_timer.expires_after(kAcceptPause);
+  accept_timer.expires_after(closed > 0 ? kAcceptRetry : kAcceptPause);
   accept_timer.async_wait([this](beast::error_code e) {
     if (!e && acceptor.is_open()) {
       accept();
     }
   });
+}
+
+std::size_t detail::ServerCore::close_longest_waiting(std::size_t n) {
+  std::vector<std::pair<std::int64_t, std::shared_ptr<ServerSession>>> waiting;
+  {
+    const std::lock_guard lock(sessions_mutex);
+    for (auto& [ptr, weak] : sessions) {
+      if (auto s = weak.lock()) {
+        if (const std::int64_t since = s->waiting_since(); since > 0) {
+          waiting.emplace_back(since, std::move(s));
+        }
+      }
+    }
+  }
+  n = std::min(n, waiting.size());
+  std::partial_sort(waiting.begin(), waiting.begin() + static_cast<std::ptrdiff_t>(n),
+                    waiting.end(),
+                    [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (std::size_t i = 0; i < n; ++i) {
+    waiting[i].second->close_if_idle();
+  }
+  return n;
 }
 
 void detail::ServerCore::begin_drain() {

@@ -132,8 +132,10 @@ std::string read_token_file(const std::string& path);
 /// request, 431 header over 16 KiB, 501 a transfer coding other than chunked, 503 over
 /// max_inflight or max_buffered. Requests that cannot be parsed are answered, then the
 /// connection closes.
-/// When file descriptors run out, the server stops accepting for 100 ms at a time (closing one
-/// waiting connection each time through a reserved descriptor) and warns at most every 10 s.
+/// When file descriptors run out, the server closes the connections that have waited longest
+/// for a request (up to 8 at a time) and accepts again 10 ms later; with none idle, it pauses
+/// accepting for 100 ms and closes one connection not yet accepted through a reserved
+/// descriptor. It warns at most every 10 s.
 /// With TLS every connection starts with a handshake (within handshake_timeout); a client
 /// speaking plain HTTP to it is answered 400 in plain text and disconnected, and a failed
 /// handshake closes only its own connection.
