@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
             ->delimiter(',');
         app.add_option("--threads", opts.threads,
                        "OpenCV threads, process-wide (0 = OpenCV default)")
-            ->capture_default_str()->check(CLI::NonNegativeNumber);
+            ->capture_default_str()->check(edgent::cli::non_negative());
         edgent::cli::add_output(app, opts.output, "accuracy table (edgent.accuracy/1)");
         app.add_flag("--bench", opts.bench,
                      "print split overhead, codec throughput and bytes on the wire instead");

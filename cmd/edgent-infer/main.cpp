@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
             ->check(edgent::cli::positive());
         app.add_option("--rtt", opts.rtt_ms, "RTT prior, ms, until measured")
             ->capture_default_str()
-            ->check(CLI::NonNegativeNumber);
+            ->check(edgent::cli::non_negative());
         auto* data = app.add_option("--data", opts.data,
                                     "Fashion-MNIST directory (test split, IDX .gz)")
                          ->type_name("DIR");
@@ -53,15 +53,15 @@ int main(int argc, char** argv) {
         images->excludes(tensors);
         plan->excludes(map);
         app.add_option("--count", opts.count, "Number of requests (default: every input)")
-            ->check(CLI::PositiveNumber);
+            ->check(edgent::cli::count());
         app.add_option("--offset", opts.offset, "First input")->capture_default_str();
         app.add_option("--rate", opts.rate,
                        "Open loop: requests per second, latency from the scheduled start "
-                       "(default: closed loop)")
-            ->check(edgent::cli::positive());
+                       "(default: closed loop); 0.001 (one request per 1000 s) to 1000000")
+            ->check(edgent::cli::number_in(1e-3, 1e6, "requests/s"));
         app.add_option("--cv-threads", opts.cv_threads, "OpenCV threads on the device (0 = all)")
             ->capture_default_str()
-            ->check(CLI::NonNegativeNumber);
+            ->check(edgent::cli::non_negative());
         auto* quota_opt =
             app.add_option("--cpu-quota", quota,
                            "Run the device side under a cgroup CPU quota of this many CPUs (e.g. "

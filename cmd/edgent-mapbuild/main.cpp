@@ -30,10 +30,10 @@ int main(int argc, char** argv) {
             ->check(edgent::cli::positive());
         app.add_option("--rtt", opts.rtt_ms, "Round-trip time, ms")
             ->capture_default_str()
-            ->check(CLI::NonNegativeNumber);
+            ->check(edgent::cli::non_negative());
         app.add_option("--queue", opts.queue_ms, "Expected edge queueing, ms")
             ->capture_default_str()
-            ->check(CLI::NonNegativeNumber);
+            ->check(edgent::cli::non_negative());
         app.add_option("--resolution", s.resolution,
                        "State bin ratio: states are [r^k, r^(k+1)) kbps")
             ->capture_default_str()
@@ -58,7 +58,7 @@ int main(int argc, char** argv) {
         app.add_option("--up-margin", s.up_margin,
                        "Hysteresis: move up a state only this fraction above its bound")
             ->capture_default_str()
-            ->check(CLI::NonNegativeNumber);
+            ->check(edgent::cli::non_negative());
         app.add_option("--step", s.step_s, "Detector sampling period (evaluate replay step), s")
             ->capture_default_str()
             ->check(edgent::cli::positive());

@@ -25,14 +25,14 @@ int main(int argc, char** argv) {
                                "Bandwidth trace (CSV t_s,bandwidth_kbps); use its value at --at");
         app.add_option("--at", opts.at_s, "Time in the trace, seconds")
             ->capture_default_str()
-            ->check(CLI::NonNegativeNumber);
+            ->check(edgent::cli::non_negative());
         app.add_option("--scale", opts.scale, "Multiply the trace's bandwidth")
             ->capture_default_str()
             ->check(edgent::cli::positive());
         app.add_option("--rtt", opts.rtt_ms,
                        "Round-trip time, ms (one RTT per offload; default: the measured RTT of "
                        "a profile with a network section, else 0)")
-            ->check(CLI::NonNegativeNumber)
+            ->check(edgent::cli::non_negative())
             ->each([&](const std::string&) { opts.rtt_set = true; });
         edgent::cli::add_input(app, "--network", opts.network_profile,
                                "Profile (edgent.profile/1) whose measured network (edgent-profile "
@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
                                "the rates (default: --device-profile's, else --edge-profile's)");
         app.add_option("--queue", opts.queue_ms, "Expected edge queueing, ms")
             ->capture_default_str()
-            ->check(CLI::NonNegativeNumber);
+            ->check(edgent::cli::non_negative());
         app.add_option("--deadline", opts.deadline_ms, "Latency requirement, ms")
             ->check(edgent::cli::positive());
         app.add_option("--strategy", opts.strategy,
@@ -58,7 +58,7 @@ int main(int argc, char** argv) {
             ->check(edgent::cli::input_path());
         app.add_option("--time-decisions", opts.time_decisions,
                        "Time N decisions and print microseconds per decision on stderr")
-            ->check(CLI::PositiveNumber)
+            ->check(edgent::cli::count())
             ->group("");
         app.get_option("--trace")->excludes("--bandwidth");
       },

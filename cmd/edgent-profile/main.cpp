@@ -57,7 +57,7 @@ int main(int argc, char** argv) {
                        "(edgent-serve and edgent-infer run requests so: caches and clocks cool "
                        "between them); fits add the difference per segment (0 = skip)")
             ->capture_default_str()
-            ->check(CLI::Range(0.0, 10000.0));
+            ->check(edgent::cli::number_in(0, 10000, "ms"));
         app.add_flag("--no-sweep", no_sweep, "Skip the synthetic sweep (the profile cannot be fitted then)");
         app.add_option("--if-older-than", older,
                        "Only re-profile when the output is older than this (90s, 30m, 12h, 7d); for cron");

@@ -2,17 +2,25 @@
 
 #include "core/error.hpp"
 #include "core/exit_code.hpp"
+#include "core/file_io.hpp"
 #include "core/log.hpp"
 #include "core/version.hpp"
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <cmath>
 #include <exception>
 #include <iostream>
 #include <new>
+#include <optional>
 
 namespace edgent::cli {
+
+namespace {
+/// The type name of the option add_output() makes, by which run_tool() knows it.
+constexpr const char* kOutputTypeName = "FILE";
+} // namespace
 
 void setup_app(CLI::App& app, const std::string& tool, CommonOptions& common) {
   app.name(tool);
@@ -24,7 +32,7 @@ void setup_app(CLI::App& app, const std::string& tool, CommonOptions& common) {
 
 CLI::Option* add_output(CLI::App& app, std::string& path, const std::string& what) {
   return app.add_option("-o,--output", path, what + " (\"-\" = standard output)")
-      ->type_name("FILE")
+      ->type_name(kOutputTypeName)
       ->capture_default_str()
       ->check(input_path());
 }
@@ -38,12 +46,25 @@ const CLI::Validator& input_path() {
   return validator;
 }
 
+namespace {
+
+/// @p value as a finite double, or nullopt.
+std::optional<double> finite_number(const std::string& value) {
+  double v = 0;
+  if (!CLI::detail::lexical_cast(value, v) || !std::isfinite(v)) {
+    return std::nullopt;
+  }
+  return v;
+}
+
+} // namespace
+
 const CLI::Validator& positive() {
   static const CLI::Validator validator(
       [](const std::string& value) -> std::string {
-        double v = 0;
-        if (!CLI::detail::lexical_cast(value, v) || !(v > 0)) {
-          return "must be a number greater than 0, got '" + value + "'";
+        const auto v = finite_number(value);
+        if (!v || !(*v > 0)) {
+          return "must be a finite number greater than 0, got '" + value + "'";
         }
         return {};
       },
@@ -51,11 +72,51 @@ const CLI::Validator& positive() {
   return validator;
 }
 
+const CLI::Validator& non_negative() {
+  static const CLI::Validator validator(
+      [](const std::string& value) -> std::string {
+        const auto v = finite_number(value);
+        if (!v || !(*v >= 0)) {
+          return "must be a finite number of 0 or more, got '" + value + "'";
+        }
+        return {};
+      },
+      ">= 0", "non_negative");
+  return validator;
+}
+
+const CLI::Validator& count() {
+  static const CLI::Validator validator(
+      [](const std::string& value) -> std::string {
+        unsigned long long v = 0;
+        const auto [end, err] = std::from_chars(value.data(), value.data() + value.size(), v);
+        if (err != std::errc{} || end != value.data() + value.size() || v == 0) {
+          return "must be a whole number greater than 0, got '" + value + "'";
+        }
+        return {};
+      },
+      ">= 1", "count");
+  return validator;
+}
+
+CLI::Validator number_in(double lo, double hi, const std::string& unit) {
+  const std::string range = fmt::format("{} to {}{}", lo, hi, unit.empty() ? "" : " " + unit);
+  return CLI::Validator(
+      [lo, hi, range](const std::string& value) -> std::string {
+        const auto v = finite_number(value);
+        if (!v || !(*v >= lo && *v <= hi)) {
+          return "must be a number from " + range + ", got '" + value + "'";
+        }
+        return {};
+      },
+      range, "number_in");
+}
+
 CLI::Option* add_slowdown(CLI::App& app, double& factor) {
   static const CLI::Validator at_least_one(
       [](const std::string& value) -> std::string {
-        double v = 0;
-        if (!CLI::detail::lexical_cast(value, v) || !std::isfinite(v) || v < 1) {
+        const auto v = finite_number(value);
+        if (!v || !(*v >= 1)) {
           return "must be a number >= 1 (how many times slower the emulated device is than "
                  "this machine's core), got '" + value + "'";
         }
@@ -103,6 +164,11 @@ int run_tool(const std::string& tool, const std::string& description, int argc,
                  : common.verbose ? log::Level::verbose
                                   : log::Level::normal);
   try {
+    // The output is written after the work: a path that cannot be written fails first.
+    if (const CLI::Option* out = app.get_option_no_throw("--output");
+        out && out->count() > 0 && out->get_type_name() == kOutputTypeName) {
+      check_output_path(out->as<std::string>());
+    }
     return run();
   } catch (const Error& e) {
     log::emit("error", e.message());

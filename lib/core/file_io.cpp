@@ -2,15 +2,14 @@
 
 #include "core/error.hpp"
 
+#include <fmt/format.h>
 #include <openssl/evp.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <iterator>
 #include <sstream>
 
 #include <fcntl.h>
@@ -47,19 +46,94 @@ std::string read_file(const std::string& path) {
     }
     return buffer.str();
   }
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    throw IoError("is a directory, expected a file", path);
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  // POSIX calls rather than a stream: a read error (EIO from /proc/self/mem, a vanished
+  // network file) must become an IoError naming the file, not a bare ios_base::failure.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
     throw IoError("cannot open: " + errno_text(), path);
   }
-  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) {
-    throw IoError("read failed: " + errno_text(), path);
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    throw IoError("is a directory, expected a file", path);
   }
+  std::string data;
+  if (S_ISREG(st.st_mode) && st.st_size > 0) {
+    data.reserve(static_cast<std::size_t>(st.st_size));
+  }
+  char chunk[64 * 1024];
+  for (;;) {
+    const ssize_t n = ::read(fd, chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0) {
+      const std::string why = errno_text();
+      ::close(fd);
+      throw IoError("read failed: " + why, path);
+    }
+    if (n == 0) {
+      break;
+    }
+    data.append(chunk, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
   return data;
+}
+
+namespace {
+
+/// @p path with symbolic links in its last component followed to the final target (which
+/// need not exist: a dangling link names the file to create).
+std::string follow_links(const std::string& path) {
+  std::string current = path;
+  for (int hops = 0; hops < 40; ++hops) {
+    struct stat st {};
+    if (::lstat(current.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) {
+      return current;
+    }
+    std::error_code ec;
+    const std::filesystem::path target = std::filesystem::read_symlink(current, ec);
+    if (ec) {
+      throw IoError("cannot read the symbolic link: " + ec.message(), path);
+    }
+    current = target.is_absolute()
+                  ? target.string()
+                  : (std::filesystem::path(current).parent_path() / target).string();
+  }
+  throw IoError("too many levels of symbolic links", path);
+}
+
+/// The directory a new file at @p path goes into ("." for a bare name).
+std::filesystem::path parent_dir(const std::string& path) {
+  std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  return dir.empty() ? std::filesystem::path(".") : dir;
+}
+
+} // namespace
+
+void check_output_path(const std::string& path) {
+  if (path == "-") {
+    return;
+  }
+  const std::string target = follow_links(path);
+  struct stat st {};
+  if (::stat(target.c_str(), &st) == 0) {
+    if (S_ISDIR(st.st_mode)) {
+      throw IoError("is a directory, expected a file", path);
+    }
+    return;
+  }
+  const std::filesystem::path dir = parent_dir(target);
+  if (::stat(dir.c_str(), &st) != 0) {
+    throw IoError(fmt::format("cannot write into '{}': {}", dir.string(), errno_text()), path);
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    throw IoError(fmt::format("'{}' is not a directory", dir.string()), path);
+  }
+  if (::access(dir.c_str(), W_OK) != 0) {
+    throw IoError(fmt::format("cannot write into '{}': {}", dir.string(), errno_text()), path);
+  }
 }
 
 AtomicFile::AtomicFile(std::string path) : m_path(std::move(path)) {
@@ -67,19 +141,34 @@ AtomicFile::AtomicFile(std::string path) : m_path(std::move(path)) {
     m_stdout = true;
     return;
   }
-  const std::filesystem::path dest(m_path);
-  std::filesystem::path dir = dest.parent_path();
-  if (dir.empty()) {
-    dir = ".";
+  m_target = follow_links(m_path);
+  struct stat st {};
+  const bool exists = ::stat(m_target.c_str(), &st) == 0;
+  if (exists && S_ISDIR(st.st_mode)) {
+    throw IoError("is a directory, expected a file", m_path);
   }
-  std::string pattern = (dir / ("." + dest.filename().string() + ".tmp.XXXXXX")).string();
+  if (exists && !S_ISREG(st.st_mode)) {
+    // A FIFO, a device or a socket: renaming over it would replace it with a regular file
+    // (as root, `-o /dev/null` would replace the system's /dev/null). Write through instead.
+    m_fd = ::open(m_target.c_str(), O_WRONLY | O_CLOEXEC);
+    if (m_fd < 0) {
+      throw IoError("cannot open for writing: " + errno_text(), m_path);
+    }
+    m_through = true;
+    return;
+  }
+  const std::filesystem::path dir = parent_dir(m_target);
+  const std::string name = std::filesystem::path(m_target).filename().string();
+  std::string pattern = (dir / ("." + name + ".tmp.XXXXXX")).string();
   m_fd = ::mkstemp(pattern.data());
   if (m_fd < 0) {
-    throw IoError("cannot create a temporary file in '" + dir.string() + "': " + errno_text(), m_path);
+    throw IoError("cannot create a temporary file in '" + dir.string() + "': " + errno_text(),
+                  m_path);
   }
   m_temp = pattern;
-  // mkstemp creates 0600; give the artifact the permissions a plain open() would.
-  ::fchmod(m_fd, 0666 & ~current_umask());
+  // mkstemp creates 0600: keep the mode of the file replaced, or give a new artifact the
+  // permissions a plain open() would.
+  ::fchmod(m_fd, exists ? (st.st_mode & 07777) : (0666 & ~current_umask()));
 }
 
 AtomicFile::~AtomicFile() {
@@ -129,7 +218,7 @@ void AtomicFile::commit() {
     m_committed = true;
     return;
   }
-  if (::fsync(m_fd) != 0) {
+  if (!m_through && ::fsync(m_fd) != 0) {
     throw IoError("fsync failed: " + errno_text(), m_path);
   }
   const int fd = m_fd;
@@ -137,7 +226,7 @@ void AtomicFile::commit() {
   if (::close(fd) != 0) {
     throw IoError("close failed: " + errno_text(), m_path);
   }
-  if (::rename(m_temp.c_str(), m_path.c_str()) != 0) {
+  if (!m_through && ::rename(m_temp.c_str(), m_target.c_str()) != 0) {
     throw IoError("cannot rename '" + m_temp + "' into place: " + errno_text(), m_path);
   }
   m_committed = true;

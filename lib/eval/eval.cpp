@@ -30,7 +30,7 @@ ModelSource model_source(const EvalOptions& o) {
   ModelSource src;
   if (!o.model.empty()) {
     const model::ModelCard card = model::read_model_card(o.model);
-    src.onnx = model::onnx_path(card, o.model);
+    src.onnx = model::verified_onnx_path(card, o.model);
     src.norm.scale = card.norm_scale;
     src.norm.mean = card.norm_mean;
     src.norm.std = card.norm_std;

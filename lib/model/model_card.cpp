@@ -2,7 +2,10 @@
 
 #include "core/artifact.hpp"
 #include "core/error.hpp"
+#include "core/file_io.hpp"
 #include "core/json_view.hpp"
+
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <cctype>
@@ -269,14 +272,46 @@ std::string onnx_path(const ModelCard& card, const std::string& card_path) {
   return (std::filesystem::path(card_path).parent_path() / onnx).string();
 }
 
+void check_onnx_sha256(const ModelCard& card, const std::string& card_path,
+                       const std::string& onnx_file, const std::string& onnx_sha256) {
+  if (onnx_sha256 != card.onnx_sha256) {
+    throw ConfigError(fmt::format("{} has sha256 {}, the card says {}: regenerate the card with "
+                                  "edgent-train or fix onnx_sha256",
+                                  onnx_file, onnx_sha256, card.onnx_sha256),
+                      display_name(card_path), "onnx_sha256");
+  }
+}
+
+std::string verified_onnx_path(const ModelCard& card, const std::string& card_path) {
+  const std::string onnx = onnx_path(card, card_path);
+  check_onnx_sha256(card, card_path, onnx, sha256_hex(read_file(onnx)));
+  return onnx;
+}
+
 std::string resolve_model_onnx(const std::string& model_or_card) {
+  if (model_or_card == "-") {
+    // Standard input can be read once: it holds a card, whose ONNX file is then opened.
+    const std::string text = read_file("-");
+    const auto first = text.find_first_not_of(" \t\r\n");
+    if (first == std::string::npos) {
+      throw ConfigError("standard input is empty: expected a model card (edgent.model/1)",
+                        "<stdin>");
+    }
+    if (text[first] != '{') {
+      throw UsageError("an ONNX model cannot be read from standard input: give its file, or a "
+                       "model card on standard input",
+                       "<stdin>");
+    }
+    const Artifact art = parse_artifact(text, "<stdin>", "model");
+    return verified_onnx_path(model_card_from_json(art.doc, art.file), "-");
+  }
   std::ifstream in(model_or_card, std::ios::binary);
   if (!in) {
     throw IoError("cannot open", model_or_card);
   }
   // A card is JSON (an object); ONNX protobuf never starts with '{'.
   if (in.peek() == '{') {
-    return onnx_path(read_model_card(model_or_card), model_or_card);
+    return verified_onnx_path(read_model_card(model_or_card), model_or_card);
   }
   return model_or_card;
 }

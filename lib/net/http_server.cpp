@@ -18,6 +18,7 @@
 #include <openssl/x509.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cctype>
 #include <charconv>
@@ -29,6 +30,11 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <utility>
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace edgent::net {
 
@@ -71,8 +77,109 @@ double ms_between(Clock::time_point a, Clock::time_point b) {
 }
 
 std::string error_body(unsigned status, std::string_view what) {
-  return nlohmann::json{{"error", what}, {"status", status}}.dump() + "\n";
+  // The text may quote the client's bytes (a path, a header): invalid UTF-8 is replaced, as
+  // dump() would otherwise throw and end the I/O thread.
+  return nlohmann::json{{"error", what}, {"status", status}}.dump(
+             -1, ' ', /*ensure_ascii=*/false, nlohmann::json::error_handler_t::replace) +
+         "\n";
 }
+
+/// Bodies over this size share only three quarters of the memory budget.
+constexpr std::size_t kLargeBody = 1024 * 1024;
+
+/// Bytes of request bodies and replies the server holds, against ServerOptions::max_buffered.
+/// Thread-safe.
+class MemoryBudget {
+public:
+  explicit MemoryBudget(std::size_t limit) : m_limit(limit) {}
+  /// Takes @p n bytes if the total stays within @p cap (at most the limit).
+  bool try_take(std::size_t n, std::size_t cap) {
+    cap = std::min(cap, m_limit);
+    std::size_t used = m_used.load();
+    do {
+      if (n > cap || used > cap - n) {
+        return false;
+      }
+    } while (!m_used.compare_exchange_weak(used, used + n));
+    return true;
+  }
+  /// Takes @p n bytes whatever the total: for a reply that is already computed.
+  void take(std::size_t n) { m_used.fetch_add(n); }
+  void give(std::size_t n) { m_used.fetch_sub(n); }
+  std::size_t limit() const { return m_limit; }
+  std::size_t used() const { return m_used.load(); }
+
+private:
+  std::size_t m_limit;
+  std::atomic<std::size_t> m_used{0};
+};
+
+/// Bytes taken from a MemoryBudget, given back when the lease is destroyed or reset.
+class BudgetLease {
+public:
+  BudgetLease() = default;
+  /// Holds @p n bytes already taken from @p budget.
+  BudgetLease(MemoryBudget& budget, std::size_t n) : m_budget(&budget), m_bytes(n) {}
+  BudgetLease(BudgetLease&& other) noexcept
+      : m_budget(std::exchange(other.m_budget, nullptr)), m_bytes(std::exchange(other.m_bytes, 0)) {}
+  BudgetLease& operator=(BudgetLease&& other) noexcept {
+    if (this != &other) {
+      release();
+      m_budget = std::exchange(other.m_budget, nullptr);
+      m_bytes = std::exchange(other.m_bytes, 0);
+    }
+    return *this;
+  }
+  BudgetLease(const BudgetLease&) = delete;
+  BudgetLease& operator=(const BudgetLease&) = delete;
+  ~BudgetLease() { release(); }
+
+  /// Holds @p n more bytes, already taken from the same budget.
+  void grow(std::size_t n) { m_bytes += n; }
+  std::size_t bytes() const { return m_bytes; }
+
+private:
+  void release() {
+    if (m_budget && m_bytes > 0) {
+      m_budget->give(m_bytes);
+    }
+    m_budget = nullptr;
+    m_bytes = 0;
+  }
+
+  MemoryBudget* m_budget = nullptr;
+  std::size_t m_bytes = 0;
+};
+
+/// A response body of N zero bytes written from one static page: a probe reply of any size
+/// holds no memory of its own (a client that never reads it costs only socket buffers).
+struct ZeroBody {
+  using value_type = std::size_t;
+
+  static std::uint64_t size(value_type n) { return n; }
+
+  class writer {
+  public:
+    using const_buffers_type = asio::const_buffer;
+
+    template <bool isRequest, class Fields>
+    writer(const http::header<isRequest, Fields>&, const value_type& n) : m_left(n) {}
+    void init(beast::error_code& ec) { ec = {}; }
+    boost::optional<std::pair<const_buffers_type, bool>> get(beast::error_code& ec) {
+      ec = {};
+      if (m_left == 0) {
+        return boost::none;
+      }
+      static const std::array<char, 64 * 1024> zeros{};
+      const std::size_t n = std::min(m_left, zeros.size());
+      m_left -= n;
+      return std::make_pair(asio::const_buffer(zeros.data(), n), m_left > 0);
+    }
+
+  private:
+    std::size_t m_left;
+  };
+};
 
 /// Fixed threads taking jobs from a queue; each job is told its worker index.
 class WorkerPool {
@@ -266,12 +373,18 @@ class ServerSession;
 
 namespace detail {
 struct ServerCore {
-  ServerCore(InferHandler& h, ServerOptions o) : handler(h), options(std::move(o)) {
+  ServerCore(InferHandler& h, ServerOptions o)
+      : handler(h), options(std::move(o)), budget(options.max_buffered) {
     if (options.threads == 0 || options.io_threads == 0) {
       throw ConfigError("threads must be at least 1", {}, "threads");
     }
     if (options.max_inflight == 0) {
       throw ConfigError("must be at least 1", {}, "max-inflight");
+    }
+    if (options.max_buffered < options.max_body) {
+      throw ConfigError(fmt::format("must be at least the largest body ({} bytes), got {}",
+                                    options.max_body, options.max_buffered),
+                        {}, "max-buffered");
     }
     model = handler.model_info();
     if (model.is_object() && model.contains("sha256") && model["sha256"].is_string()) {
@@ -283,13 +396,27 @@ struct ServerCore {
     tls = make_server_tls(options);
   }
 
+  ~ServerCore() {
+    if (reserve_fd >= 0) {
+      ::close(reserve_fd);
+    }
+  }
+
   void accept();
+  /// Out of file descriptors: closes the connections that have waited longest for a request
+  /// (or, with none, one not yet accepted, through the reserve descriptor), warns (at most
+  /// every 10 s) and accepts again after a pause.
+  void accept_later(const beast::error_code& ec);
+  /// Closes up to @p n connections that have waited longest for their next request; returns
+  /// how many it closes.
+  std::size_t close_longest_waiting(std::size_t n);
   void begin_drain();
   void register_session(ServerSession* s, const std::shared_ptr<ServerSession>& p);
   void unregister_session(ServerSession* s);
 
   InferHandler& handler;
   ServerOptions options;
+  MemoryBudget budget;
   nlohmann::json model;
   std::string model_sha256;
   std::string token_digest;
@@ -301,6 +428,13 @@ struct ServerCore {
   // acceptor is never touched by two at once.
   asio::strand<asio::io_context::executor_type> control{asio::make_strand(ioc)};
   tcp::acceptor acceptor{control};
+  /// The pause before accepting again when file descriptors ran out.
+  asio::steady_timer accept_timer{control};
+  /// A descriptor kept open to be given up when the process is at its limit, so that a
+  /// waiting connection can be accepted and closed rather than left to time out.
+  int reserve_fd = -1;
+  Clock::time_point last_accept_warning{};
+  std::size_t accept_failures = 0;
   std::optional<asio::signal_set> signals;
   ServerMetrics metrics;
   WorkerPool pool;
@@ -330,6 +464,7 @@ public:
   }
 
   void start() {
+    m_waiting_since.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
     m_server.register_session(this, shared_from_this());
     asio::dispatch(m_stream.get_executor(), [self = shared_from_this()] {
       if (self->m_stream.tls()) {
@@ -340,7 +475,12 @@ public:
     });
   }
 
-  /// Closes the connection unless a request is being answered (called on drain).
+  /// When the connection started to wait for its next request (or its TLS handshake), in
+  /// steady-clock ticks; 0 while a request is being read or answered. Thread-safe.
+  std::int64_t waiting_since() const { return m_waiting_since.load(std::memory_order_relaxed); }
+
+  /// Closes the connection unless a request is being answered (called on drain, and on the
+  /// connections that waited longest when descriptors run out).
   void close_if_idle() {
     asio::post(m_stream.get_executor(), [self = shared_from_this()] {
       if (!self->m_busy) {
@@ -391,79 +531,241 @@ private:
       close();
       return;
     }
+    m_waiting_since.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
     m_parser.emplace();
     m_parser->body_limit(m_server.options.max_body);
     m_parser->header_limit(16 * 1024);
+    m_body_lease = BudgetLease();
+    m_bytes_in = 0;
     m_stream.expires_after(m_server.options.read_timeout);
-    http::async_read(m_stream, m_buffer, *m_parser,
-                     [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-                       self->on_read(ec, n);
-                     });
+    http::async_read_header(m_stream, m_buffer, *m_parser,
+                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                              self->on_header(ec, n);
+                            });
   }
 
-  void on_read(beast::error_code ec, std::size_t bytes) {
-    m_read_done = Clock::now();
-    m_bytes_in = bytes;
+  /// True when @p ec ended the read in a way that deserves an answer (which it sent), or
+  /// closed the connection; false for no error.
+  bool read_failed(beast::error_code ec) {
+    if (!ec) {
+      return false;
+    }
     if (ec == http::error::body_limit) {
       fail(413, fmt::format("request body is larger than the limit of {} bytes",
                             m_server.options.max_body));
-      return;
-    }
-    if (ec == http::error::header_limit) {
+    } else if (ec == http::error::header_limit) {
       fail(431, "request header is too large");
-      return;
-    }
-    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
-        ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
-        ec == asio::error::eof || ec == asio::error::bad_descriptor) {
+    } else if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+               ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
+               ec == asio::error::eof || ec == asio::error::bad_descriptor) {
       close();
-      return;
+    } else if (ec.category() == make_error_code(http::error::bad_target).category()) {
+      fail(400, fmt::format("malformed HTTP request: {}", ec.message()));
+    } else {
+      close();
     }
-    if (ec) {
-      if (ec.category() == make_error_code(http::error::bad_target).category()) {
-        fail(400, fmt::format("malformed HTTP request: {}", ec.message()));
-      } else {
-        close();
-      }
-      return;
-    }
-    handle(m_parser->release());
+    return true;
   }
 
-  void handle(http::request<http::string_body> req) {
+  /// The request's headers are in: everything that does not need the body is decided here,
+  /// so that a refused request costs neither its upload nor memory for it.
+  void on_header(beast::error_code ec, std::size_t bytes) {
+    m_waiting_since.store(0, std::memory_order_relaxed);
+    m_read_done = Clock::now();
+    m_bytes_in += bytes;
+    if (read_failed(ec)) {
+      return;
+    }
+    const auto& req = m_parser->get();
     m_busy = true;
     m_keep_alive = req.keep_alive();
+    // A body that will not be read leaves the connection's framing unknown: close after the
+    // answer.
+    const bool has_body = !m_parser->is_done();
+    const auto refuse = [&](unsigned status, std::string what) {
+      m_keep_alive = m_keep_alive && !has_body;
+      send_error(status, std::move(what));
+    };
+    if (const auto coding = unsupported_transfer_coding(req)) {
+      // Without chunked last the body's length is unknown (RFC 9112 6.3): one answer, then close.
+      return fail(501, fmt::format("transfer coding '{}' is not supported (only chunked)",
+                                   *coding));
+    }
     std::string_view target(req.target().data(), req.target().size());
     target = target.substr(0, target.find('?'));
-    const RouteEntry* entry = nullptr;
+    m_route.reset();
     bool path_known = false;
     for (const auto& r : kRoutes) {
       if (r.path == target) {
         path_known = true;
         if (r.method == req.method()) {
-          entry = &r;
+          m_route = r.route;
         }
       }
     }
     if (!path_known) {
-      return send_error(404, fmt::format("no route {}", target));
+      return refuse(404, fmt::format("no route {}", target));
     }
-    if (!entry) {
+    if (!m_route) {
       for (const auto& r : kRoutes) {
         if (r.path == target) {
           const auto method = http::to_string(r.method);
           m_allow.assign(method.data(), method.size());
         }
       }
-      return send_error(405, fmt::format("{} is not allowed on {}",
-                                         std::string_view(req.method_string().data(),
-                                                          req.method_string().size()),
-                                         target));
+      return refuse(405, fmt::format("{} is not allowed on {}",
+                                     std::string_view(req.method_string().data(),
+                                                      req.method_string().size()),
+                                     target));
     }
-    if (entry->route != Route::health && !authorized(req)) {
-      return send_error(401, "missing or wrong bearer token");
+    if (*m_route != Route::health && !authorized(req)) {
+      return refuse(401, "missing or wrong bearer token");
     }
-    switch (entry->route) {
+    const auto length = m_parser->content_length();
+    if (has_body && length) {
+      if (!take_budget(*length, *length)) {
+        m_retry_after = true;
+        return refuse(503, fmt::format("busy: the server holds {} bytes of requests and "
+                                       "replies, the limit is {}",
+                                       m_server.budget.used(), m_server.budget.limit()));
+      }
+    } else {
+      m_body_lease = BudgetLease(m_server.budget, 0);
+    }
+    if (has_body && req.version() >= 11 && expects_continue(req)) {
+      return send_continue();
+    }
+    read_body();
+  }
+
+  /// Takes @p n more bytes of the memory budget for the body (of @p total bytes so far).
+  bool take_budget(std::size_t n, std::size_t total) {
+    const std::size_t limit = m_server.budget.limit();
+    const std::size_t cap = total > kLargeBody ? limit / 4 * 3 : limit;
+    if (!m_server.budget.try_take(n, cap)) {
+      return false;
+    }
+    if (m_body_lease.bytes() == 0) {
+      m_body_lease = BudgetLease(m_server.budget, n);
+    } else {
+      m_body_lease.grow(n);
+    }
+    return true;
+  }
+
+  /// The first transfer coding other than a lone "chunked", or nullopt.
+  static std::optional<std::string> unsupported_transfer_coding(
+      const http::request<http::string_body>& req) {
+    std::vector<std::string> codings;
+    const auto [first, last] = req.equal_range(http::field::transfer_encoding);
+    for (auto field = first; field != last; ++field) {
+      const std::string_view value(field->value().data(), field->value().size());
+      std::size_t start = 0;
+      while (start <= value.size()) {
+        const std::size_t comma = std::min(value.find(',', start), value.size());
+        std::string_view item = value.substr(start, comma - start);
+        while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) {
+          item.remove_prefix(1);
+        }
+        while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) {
+          item.remove_suffix(1);
+        }
+        if (!item.empty()) {
+          codings.emplace_back(item);
+        }
+        start = comma + 1;
+      }
+    }
+    if (codings.empty() && req.find(http::field::transfer_encoding) == req.end()) {
+      return std::nullopt;
+    }
+    for (const std::string& c : codings) {
+      if (!beast::iequals(beast::string_view(c.data(), c.size()), "chunked")) {
+        return c;
+      }
+    }
+    if (codings.size() != 1) {
+      return codings.empty() ? std::string() : fmt::format("{}", fmt::join(codings, ", "));
+    }
+    return std::nullopt;
+  }
+
+  static bool expects_continue(const http::request<http::string_body>& req) {
+    const auto it = req.find(http::field::expect);
+    return it != req.end() &&
+           beast::iequals(beast::string_view(it->value().data(), it->value().size()),
+                          "100-continue");
+  }
+
+  /// Tells a client waiting with `Expect: 100-continue` to send its body.
+  void send_continue() {
+    m_continue.emplace(http::status::continue_, 11);
+    m_stream.expires_after(m_server.options.write_timeout);
+    http::async_write(m_stream, *m_continue,
+                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                        self->m_continue.reset();
+                        if (ec) {
+                          self->close();
+                          return;
+                        }
+                        self->read_body();
+                      });
+  }
+
+  void read_body() {
+    if (m_parser->is_done()) {
+      return on_read({}, 0);
+    }
+    m_stream.expires_after(m_server.options.read_timeout);
+    if (m_parser->content_length()) {
+      // The whole length is in the budget already.
+      http::async_read(m_stream, m_buffer, *m_parser,
+                       [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                         self->on_read(ec, n);
+                       });
+      return;
+    }
+    // Chunked: the length is known only as it arrives; take the budget as the body grows.
+    http::async_read_some(m_stream, m_buffer, *m_parser,
+                          [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                            self->on_body_part(ec, n);
+                          });
+  }
+
+  void on_body_part(beast::error_code ec, std::size_t bytes) {
+    m_bytes_in += bytes;
+    if (read_failed(ec)) {
+      return;
+    }
+    const std::size_t size = m_parser->get().body().size();
+    if (size > m_body_lease.bytes() && !take_budget(size - m_body_lease.bytes(), size)) {
+      m_retry_after = true;
+      m_keep_alive = false;
+      return send_error(503, fmt::format("busy: the server holds {} bytes of requests and "
+                                         "replies, the limit is {}",
+                                         m_server.budget.used(), m_server.budget.limit()));
+    }
+    if (m_parser->is_done()) {
+      return on_read({}, 0);
+    }
+    http::async_read_some(m_stream, m_buffer, *m_parser,
+                          [self = shared_from_this()](beast::error_code e, std::size_t n) {
+                            self->on_body_part(e, n);
+                          });
+  }
+
+  void on_read(beast::error_code ec, std::size_t bytes) {
+    m_read_done = Clock::now();
+    m_bytes_in += bytes;
+    if (read_failed(ec)) {
+      return;
+    }
+    handle(m_parser->release());
+  }
+
+  /// Runs the route on a request whose headers passed on_header() and whose body is in.
+  void handle(http::request<http::string_body> req) {
+    switch (*m_route) {
     case Route::health:
       // Unauthenticated: says nothing about the model or the load.
       return send(200, nlohmann::json{{"status", m_server.draining ? "draining" : "ok"},
@@ -489,17 +791,26 @@ private:
     if (it == req.end()) {
       return false;
     }
-    const std::string_view value(it->value().data(), it->value().size());
-    constexpr std::string_view kBearer = "Bearer ";
-    if (value.size() < kBearer.size() || value.substr(0, kBearer.size()) != kBearer) {
+    // `Bearer <token>`; the scheme is case-insensitive (RFC 9110 11.1).
+    std::string_view value(it->value().data(), it->value().size());
+    constexpr std::string_view kBearer = "bearer";
+    if (value.size() <= kBearer.size() ||
+        !beast::iequals(beast::string_view(value.data(), kBearer.size()),
+                        beast::string_view(kBearer.data(), kBearer.size())) ||
+        value[kBearer.size()] != ' ') {
       return false;
     }
+    value.remove_prefix(kBearer.size());
+    while (!value.empty() && value.front() == ' ') {
+      value.remove_prefix(1);
+    }
     // Compare digests, so the time taken depends on neither the token's content nor its length.
-    const std::string digest = sha256_hex(value.substr(kBearer.size()));
+    const std::string digest = sha256_hex(value);
     return CRYPTO_memcmp(digest.data(), m_server.token_digest.data(), digest.size()) == 0;
   }
 
-  /// Bandwidth probe: the body is dropped and X-Edgent-Probe-Reply-Bytes bytes come back.
+  /// Bandwidth probe: the body is dropped and X-Edgent-Probe-Reply-Bytes bytes come back,
+  /// streamed from one static page of zeros.
   void probe(const http::request<http::string_body>& req) {
     std::size_t reply = 0;
     const auto it = req.find("X-Edgent-Probe-Reply-Bytes");
@@ -513,7 +824,19 @@ private:
                                            m_server.options.max_body, value));
       }
     }
-    send(200, std::string(reply, '\0'), "application/octet-stream");
+    m_body_lease = BudgetLease();
+    auto res = std::make_shared<http::response<ZeroBody>>(http::status::ok, 11);
+    res->set(http::field::server, "edgent");
+    res->set(http::field::content_type, "application/octet-stream");
+    res->body() = reply;
+    res->keep_alive(m_keep_alive && !m_server.draining);
+    res->prepare_payload();
+    m_status = 200;
+    m_stream.expires_after(m_server.options.write_timeout);
+    http::async_write(m_stream, *res,
+                      [self = shared_from_this(), res](beast::error_code ec, std::size_t n) {
+                        self->on_write(ec, n, res->keep_alive());
+                      });
   }
 
   void infer(http::request<http::string_body> req) {
@@ -533,6 +856,8 @@ private:
     m_server.metrics.add_inflight(1);
     m_stream.expires_never();
     auto body = std::make_shared<std::string>(std::move(req.body()));
+    // The body's share of the memory budget goes with it, back when the handler is done.
+    auto lease = std::make_shared<BudgetLease>(std::move(m_body_lease));
     auto edgent_headers = std::make_shared<std::map<std::string, std::string>>();
     for (const auto& field : req) {
       std::string name(field.name_string().data(), field.name_string().size());
@@ -543,8 +868,8 @@ private:
       }
     }
     const auto queued = Clock::now();
-    m_server.pool.post([self = shared_from_this(), body, edgent_headers, queued,
-                        guard = asio::make_work_guard(m_server.ioc)](unsigned worker) {
+    m_server.pool.post([self = shared_from_this(), body, lease, edgent_headers, queued,
+                        guard = asio::make_work_guard(m_server.ioc)](unsigned worker) mutable {
       const auto started = Clock::now();
       RequestInfo info{worker, ms_between(queued, started), std::move(*edgent_headers)};
       unsigned status = 200;
@@ -560,15 +885,21 @@ private:
         status = 500;
         reply = InferReply{error_body(status, "unknown failure"), "application/json", {}};
       }
+      body.reset();
+      lease.reset();
       const double compute_ms = ms_between(started, Clock::now());
       self->m_server.inflight.fetch_sub(1);
       self->m_server.metrics.add_inflight(-1);
+      // The reply is computed: it counts against the budget until it is written.
+      self->m_server.budget.take(reply.body.size());
+      BudgetLease held(self->m_server.budget, reply.body.size());
       asio::post(self->m_stream.get_executor(),
-                 [self, status, reply = std::move(reply), queue_ms = info.queue_ms,
-                  compute_ms]() mutable {
+                 [self, status, reply = std::move(reply), held = std::move(held),
+                  queue_ms = info.queue_ms, compute_ms]() mutable {
                    reply.headers.emplace_back("X-Edgent-Queue-Ms", fmt::format("{:.3f}", queue_ms));
                    reply.headers.emplace_back("X-Edgent-Compute-Ms",
                                               fmt::format("{:.3f}", compute_ms));
+                   self->m_reply_lease = std::move(held);
                    self->send(status, std::move(reply.body), reply.content_type, reply.headers);
                  });
     });
@@ -588,6 +919,8 @@ private:
 
   void send(unsigned status, std::string body, std::string_view content_type,
             const std::vector<std::pair<std::string, std::string>>& headers = {}) {
+    // The request's body is done with: its budget goes back before the answer is written.
+    m_body_lease = BudgetLease();
     m_response.emplace(static_cast<http::status>(status), 11);
     auto& res = *m_response;
     res.set(http::field::server, "edgent");
@@ -614,15 +947,15 @@ private:
     m_stream.expires_after(m_server.options.write_timeout);
     http::async_write(m_stream, res,
                       [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-                        self->on_write(ec, n);
+                        self->on_write(ec, n, self->m_response->keep_alive());
                       });
   }
 
-  void on_write(beast::error_code ec, std::size_t bytes) {
+  void on_write(beast::error_code ec, std::size_t bytes, bool keep) {
     m_server.metrics.record(m_status, std::chrono::duration<double>(Clock::now() - m_read_done).count(),
                             m_bytes_in, bytes);
-    const bool keep = m_response->keep_alive();
     m_response.reset();
+    m_reply_lease = BudgetLease();
     m_busy = false;
     if (ec) {
       close();
@@ -671,6 +1004,12 @@ private:
   beast::flat_buffer m_buffer;
   std::optional<http::request_parser<http::string_body>> m_parser;
   std::optional<http::response<http::string_body>> m_response;
+  std::optional<http::response<http::empty_body>> m_continue;
+  /// The route of the request being read (set once its headers pass).
+  std::optional<Route> m_route;
+  /// The memory budget held by the request's body, and by the reply being written.
+  BudgetLease m_body_lease;
+  BudgetLease m_reply_lease;
   std::vector<char> m_discard;
   std::string m_allow;
   Clock::time_point m_read_done = Clock::now();
@@ -679,6 +1018,7 @@ private:
   bool m_keep_alive = true;
   bool m_retry_after = false;
   bool m_busy = false;
+  std::atomic<std::int64_t> m_waiting_since{0};
 };
 
 void detail::ServerCore::register_session(ServerSession* s, const std::shared_ptr<ServerSession>& p) {
@@ -691,13 +1031,38 @@ void detail::ServerCore::unregister_session(ServerSession* s) {
   sessions.erase(s);
 }
 
+namespace {
+
+/// Whether @p ec says the process or the system has run out of descriptors (or socket memory).
+bool out_of_descriptors(const beast::error_code& ec) {
+  if (ec.category() != boost::system::system_category()) {
+    return false;
+  }
+  const int e = ec.value();
+  return e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM;
+}
+
+constexpr auto kAcceptPause = std::chrono::milliseconds(100);
+/// With connections closed to make room, the pause before accepting again is short.
+constexpr auto kAcceptRetry = std::chrono::milliseconds(10);
+/// Connections closed each time descriptors run out.
+constexpr std::size_t kCloseWhenFull = 8;
+constexpr auto kAcceptWarningEvery = std::chrono::seconds(10);
+
+} // namespace
+
 void detail::ServerCore::accept() {
   acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor.is_open()) {
       return;
     }
+    if (out_of_descriptors(ec)) {
+      accept_later(ec);
+      return;
+    }
     if (ec) {
-      log::warn("accept failed: {}", ec.message());
+      // A connection reset while waiting, and the like: only that connection is lost.
+      log::verbose("accept failed: {}", ec.message());
     } else if (draining) {
       beast::error_code ignored;
       socket.close(ignored);
@@ -708,6 +1073,63 @@ void detail::ServerCore::accept() {
   });
 }
 
+void detail::ServerCore::accept_later(const beast::error_code& ec) {
+  // Accepting again at once would fail again at once: a busy loop of failures and warnings.
+  // Idle connections hold the descriptors new clients need (nginx drains its keep-alive
+  // connections the same way): close those that have waited longest for a request, and accept
+  // again shortly. With none idle, give up the reserve descriptor to accept and close one
+  // connection not yet accepted, so its client learns at once instead of after a timeout, and
+  // pause longer.
+  const std::size_t closed = close_longest_waiting(kCloseWhenFull);
+  if (closed == 0 && reserve_fd >= 0) {
+    ::close(reserve_fd);
+    reserve_fd = -1;
+    const int fd = ::accept4(acceptor.native_handle(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (fd >= 0) {
+      ::close(fd);
+    }
+    reserve_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  }
+  ++accept_failures;
+  const auto now = Clock::now();
+  if (last_accept_warning == Clock::time_point{} || now - last_accept_warning >= kAcceptWarningEvery) {
+    log::warn("cannot accept connections: {} ({} time(s) since the last warning); closing the "
+              "connections idle longest to make room; raise the descriptor limit (ulimit -n) or "
+              "lower the load",
+              ec.message(), accept_failures);
+    last_accept_warning = now;
+    accept_failures = 0;
+  }
+  accept_timer.expires_after(closed > 0 ? kAcceptRetry : kAcceptPause);
+  accept_timer.async_wait([this](beast::error_code e) {
+    if (!e && acceptor.is_open()) {
+      accept();
+    }
+  });
+}
+
+std::size_t detail::ServerCore::close_longest_waiting(std::size_t n) {
+  std::vector<std::pair<std::int64_t, std::shared_ptr<ServerSession>>> waiting;
+  {
+    const std::lock_guard lock(sessions_mutex);
+    for (auto& [ptr, weak] : sessions) {
+      if (auto s = weak.lock()) {
+        if (const std::int64_t since = s->waiting_since(); since > 0) {
+          waiting.emplace_back(since, std::move(s));
+        }
+      }
+    }
+  }
+  n = std::min(n, waiting.size());
+  std::partial_sort(waiting.begin(), waiting.begin() + static_cast<std::ptrdiff_t>(n),
+                    waiting.end(),
+                    [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (std::size_t i = 0; i < n; ++i) {
+    waiting[i].second->close_if_idle();
+  }
+  return n;
+}
+
 void detail::ServerCore::begin_drain() {
   if (draining.exchange(true)) {
     return;
@@ -715,6 +1137,7 @@ void detail::ServerCore::begin_drain() {
   log::info("draining: no new connections, finishing {} request(s) in flight", inflight.load());
   beast::error_code ec;
   acceptor.close(ec);
+  accept_timer.cancel();
   if (signals) {
     signals->cancel(ec);
   }
@@ -760,6 +1183,9 @@ void HttpServer::start() {
     throw NetError(fmt::format("cannot listen on {}: {}", where, ec.message()));
   }
   impl.port = impl.acceptor.local_endpoint().port();
+  // Accepts never block the I/O thread, also the one made with the reserve descriptor.
+  impl.acceptor.non_blocking(true, ec);
+  impl.reserve_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (impl.options.handle_signals) {
     impl.signals.emplace(impl.ioc, SIGINT, SIGTERM);
     impl.signals->async_wait(asio::bind_executor(impl.control, [&impl](beast::error_code e, int) {

@@ -90,6 +90,11 @@ struct ServerOptions {
   std::size_t max_body = 64 * 1024 * 1024;
   /// Inference requests queued or running at once (503 with Retry-After beyond it).
   std::size_t max_inflight = 64;
+  /// Request bodies and replies the server holds at once, bytes, over every connection: a
+  /// request whose body would go beyond it is answered 503 (with Retry-After) before its body
+  /// is read. Bodies over 1 MiB share three quarters of it, so that large uploads cannot crowd
+  /// out small requests. At least max_body.
+  std::size_t max_buffered = 256 * 1024 * 1024;
   /// A whole request (or the wait for the next one on a kept-alive connection) must arrive
   /// within this time, or the connection is closed.
   std::chrono::milliseconds read_timeout{30000};
@@ -116,12 +121,21 @@ std::string read_token_file(const std::string& path);
 /// The edge's asynchronous HTTP/1.1 server (keep-alive) with these routes:
 /// `POST /v1/infer` (body to the handler; the answer carries X-Edgent-Queue-Ms and
 /// X-Edgent-Compute-Ms), `POST /v1/probe` (bandwidth probe: body dropped, answered with
-/// X-Edgent-Probe-Reply-Bytes zero bytes), `GET /v1/health`, `GET /v1/model`,
-/// `GET /metrics` (Prometheus text).
+/// X-Edgent-Probe-Reply-Bytes zero bytes, streamed without being held in memory, up to
+/// max_body), `GET /v1/health`, `GET /v1/model`, `GET /metrics` (Prometheus text).
+/// Route, method, token, framing and the memory bound are checked on the request's headers,
+/// before its body is read; a request refused there has its connection closed after the
+/// answer, and `Expect: 100-continue` is answered `100 Continue` only once they pass.
 /// Errors are JSON bodies `{"error": "...", "status": N}`: 400 malformed request, 401 missing or
-/// wrong token, 404 unknown path, 405 wrong method, 409 X-Edgent-Model-Sha256 differs from the
-/// served model, 413 body over max_body, 422 unservable request, 431 header over 16 KiB,
-/// 503 over max_inflight. Requests that cannot be parsed are answered, then the connection closes.
+/// wrong token (the scheme `Bearer` in any case), 404 unknown path, 405 wrong method, 409
+/// X-Edgent-Model-Sha256 differs from the served model, 413 body over max_body, 422 unservable
+/// request, 431 header over 16 KiB, 501 a transfer coding other than chunked, 503 over
+/// max_inflight or max_buffered. Requests that cannot be parsed are answered, then the
+/// connection closes.
+/// When file descriptors run out, the server closes the connections that have waited longest
+/// for a request (up to 8 at a time) and accepts again 10 ms later; with none idle, it pauses
+/// accepting for 100 ms and closes one connection not yet accepted through a reserved
+/// descriptor. It warns at most every 10 s.
 /// With TLS every connection starts with a handshake (within handshake_timeout); a client
 /// speaking plain HTTP to it is answered 400 in plain text and disconnected, and a failed
 /// handshake closes only its own connection.

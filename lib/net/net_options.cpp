@@ -46,6 +46,11 @@ void add_serve_options(CLI::App& app, ServeNetOptions& o) {
                  "Requests queued or running at once (503 beyond)")
       ->check(cli::positive())
       ->capture_default_str();
+  app.add_option("--max-buffered", o.max_buffered,
+                 "Request bodies and replies held at once over all connections, bytes (503 "
+                 "beyond; at least --max-body)")
+      ->check(cli::positive())
+      ->capture_default_str();
   app.add_option("--read-timeout-ms", o.read_timeout_ms,
                  "Close a connection whose request does not arrive within this time")
       ->check(cli::positive())
@@ -76,6 +81,7 @@ ServerOptions to_server_options(const ServeNetOptions& o) {
   s.threads = static_cast<unsigned>(o.threads);
   s.max_body = o.max_body;
   s.max_inflight = o.max_inflight;
+  s.max_buffered = o.max_buffered;
   s.read_timeout = std::chrono::milliseconds(o.read_timeout_ms);
   s.write_timeout = std::chrono::milliseconds(o.write_timeout_ms);
   if (!o.token_file.empty()) {

@@ -21,6 +21,7 @@ namespace edgent::plan {
 namespace {
 
 constexpr double kMaxBytes = 1e12; // sizes above a terabyte are a broken artifact
+constexpr double kMaxUnitMs = 1e9;  // a unit over 11 days is a broken fit or profile
 
 bool is_profile(const Artifact& a) {
   return a.doc.is_object() && a.doc.value("schema", "").rfind("edgent.profile/", 0) == 0;
@@ -41,7 +42,8 @@ void check_model_sha(const Artifact& other, const std::string& model_sha, const 
 /// Unit latencies of one role: a fit's prediction or a profile's measured median.
 class UnitLatency {
 public:
-  explicit UnitLatency(const Artifact& a) : m_root(a.root()), m_profile(is_profile(a)) {
+  explicit UnitLatency(const Artifact& a)
+      : m_root(a.root()), m_file(a.file), m_profile(is_profile(a)) {
     if (!m_profile) {
       m_fit = regress::latency_fit_from_artifact(a);
     } else {
@@ -74,7 +76,15 @@ public:
   double net_ms_per_byte() const { return m_fit.net_overhead_per_byte_ms; }
   double ms(int exit, int unit, const std::string& type, const regress::Features& features) const {
     if (!m_profile) {
-      return m_fit.predict(type, features);
+      // A prediction is only as sane as the fit's coefficients: blame the fit, not the model.
+      const double ms = m_fit.predict(type, features);
+      if (!std::isfinite(ms) || ms > kMaxUnitMs) {
+        throw ConfigError(fmt::format("predicts {:g} ms for unit {} ({}) of exit {}: the "
+                                      "coefficients are out of range; refit with edgent-fit",
+                                      ms, unit, type, exit),
+                          m_file, fit_key(type, features));
+      }
+      return ms;
     }
     const auto it = m_measured.find({exit, unit});
     if (it == m_measured.end()) {
@@ -84,7 +94,19 @@ public:
   }
 
 private:
+  /// The key of the fit's model that predicts a unit of @p type (as LatencyFit::predict picks).
+  std::string fit_key(const std::string& type, const regress::Features& features) const {
+    if (type == "conv") {
+      const std::string shaped = regress::conv_shape_type(features);
+      if (m_fit.has_type(shaped)) {
+        return "models." + shaped;
+      }
+    }
+    return m_fit.has_type(type) ? "models." + type : "fallback";
+  }
+
   JsonView m_root;
+  std::string m_file;
   bool m_profile;
   regress::LatencyFit m_fit;  ///< a profile's: only its net and request overheads are set
   std::map<std::pair<std::int64_t, std::int64_t>, double> m_measured;

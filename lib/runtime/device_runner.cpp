@@ -19,6 +19,36 @@ double ms_since(Clock::time_point t) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
 }
 
+/// The tensor of the edge's reply @p body, checked against what request @p id asked for: its
+/// id, exit @p exit, cut @p cut, the cut's @p shape exactly (on the header, before the payload
+/// is decoded) and finite values. Throws NetError (key "reply") for anything else: a device
+/// must never turn a wrong or tampered answer into a class.
+cv::Mat checked_reply(std::string_view body, std::uint64_t id, int exit, int cut,
+                      const std::vector<int>& shape) {
+  const net::WireHeader h = net::decode_header(body);
+  if (h.request_id != id) {
+    throw NetError(fmt::format("the edge answered request {}, expected {}", h.request_id, id), {},
+                   "reply");
+  }
+  if (h.exit != exit || h.cut != cut) {
+    throw NetError(fmt::format("the edge answered exit {} cut {}, expected exit {} cut {}", h.exit,
+                               h.cut, exit, cut),
+                   {}, "reply");
+  }
+  if (!std::equal(shape.begin(), shape.end(), h.dims.begin(), h.dims.end(),
+                  [](int s, std::uint32_t d) { return static_cast<std::uint32_t>(s) == d; })) {
+    throw NetError(fmt::format("the edge answered a tensor of shape [{}], exit {} cut {} has "
+                               "shape [{}]",
+                               fmt::join(h.dims, ", "), exit, cut, fmt::join(shape, ", ")),
+                   {}, "reply");
+  }
+  const cv::Mat tensor = net::to_mat(net::decode_tensor(body));
+  if (!cv::checkRange(tensor)) {
+    throw NetError("the edge's tensor holds a non-finite value (NaN or infinity)", {}, "reply");
+  }
+  return tensor;
+}
+
 } // namespace
 
 int argmax(const cv::Mat& logits) {
@@ -197,14 +227,9 @@ RunResult DeviceRunner::run(std::uint64_t id, const cv::Mat& input, const plan::
   if (reply.ok()) {
     emulate::DilatedWork work(m_dilation);
     try {
-      const net::WireTensor w = net::decode_tensor(reply.http.body);
       const int want_cut = device_first ? n : plan.cut;
-      if (w.exit != plan.exit || w.cut != want_cut) {
-        throw NetError(fmt::format("the edge answered exit {} cut {}, expected exit {} cut {}",
-                                   w.exit, w.cut, plan.exit, want_cut),
-                       {}, "reply");
-      }
-      tensor = net::to_mat(w);
+      tensor = checked_reply(reply.http.body, id, plan.exit, want_cut,
+                             m_segments.cut_shape(plan.exit, want_cut));
     } catch (const Error& e) {
       r.fallback = true;
       r.fallback_reason = "bad reply: " + e.message();

@@ -52,8 +52,10 @@ struct RunResult {
 ///  - device-first, cut n: device-only, no network;
 ///  - edge-first, 0 < c < n: the fp32 input goes up, the edge runs (0, c] (X-Edgent-Run-To c)
 ///    and answers the tensor at c in the codec, the device runs (c, n].
-/// When the edge fails (EdgeReply::fallback) the device finishes the request at the deepest exit
-/// whose device latency fits the time left before the deadline (the shallowest when none fits).
+/// When the edge fails (EdgeReply::fallback), or answers with a tensor other than the one asked
+/// for (request id, exit, cut, the cut's exact shape, finite values: "bad reply: ..."), the device
+/// finishes the request at the deepest exit whose device latency fits the time left before the
+/// deadline (the shallowest when none fits).
 /// Not thread-safe.
 class DeviceRunner {
 public:

@@ -6,7 +6,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
+#include <cmath>
 
 namespace edgent::runtime {
 
@@ -33,34 +35,61 @@ EdgeHandler::EdgeHandler(std::shared_ptr<const model::OnnxGraph> graph, unsigned
 
 net::InferReply EdgeHandler::infer(std::string_view body, const net::RequestInfo& info) {
   model::SegmentRunner& runner = *m_runners.at(info.worker % m_runners.size());
-  net::WireTensor in;
+  // Routing and shape come from the header, and are checked before the payload is touched:
+  // the payload is then decoded (and decompressed) into no more than the cut's tensor.
+  net::WireHeader header;
   try {
-    in = net::decode_tensor(body);
+    header = net::decode_header(body);
   } catch (const Error& e) {
     // Whatever the decoder refuses is a malformed request (400), not a server failure.
     throw DataError(e.detail(), "request body", e.key());
   }
-  const model::ExitChain& chain = runner.chain(in.exit);
+  const model::ExitChain& chain = runner.chain(header.exit);
   int to = chain.size();
   if (const std::string* run_to = info.header("x-edgent-run-to")) {
     to = parse_cut_header(*run_to);
   }
-  model::check_segment(chain, in.cut, to);
+  model::check_segment(chain, header.cut, to);
   net::CodecSpec reply_codec = net::parse_codec("fp32");
   if (const std::string* codec = info.header("x-edgent-reply-codec")) {
     reply_codec = net::parse_codec(*codec);
   }
-  const std::vector<int> want = runner.cut_shape(in.exit, in.cut);
-  std::size_t want_elems = 1;
-  for (const int d : want) {
-    want_elems *= static_cast<std::size_t>(d);
-  }
-  if (in.values.size() != want_elems) {
-    throw DataError(fmt::format("exit {} cut {} takes {} values, the request holds {}", in.exit,
-                                in.cut, want_elems, in.values.size()),
+  const std::vector<int> want = runner.cut_shape(header.exit, header.cut);
+  if (!std::equal(want.begin(), want.end(), header.dims.begin(), header.dims.end(),
+                  [](int w, std::uint32_t d) { return static_cast<std::uint32_t>(w) == d; })) {
+    throw DataError(fmt::format("exit {} cut {} takes a tensor of shape [{}], the request holds "
+                                "[{}]",
+                                header.exit, header.cut, fmt::join(want, ", "),
+                                fmt::join(header.dims, ", ")),
                     "request body", "dims");
   }
+  net::WireTensor in;
+  try {
+    in = net::decode_tensor(body);
+  } catch (const Error& e) {
+    throw DataError(e.detail(), "request body", e.key());
+  }
+  if (!std::all_of(in.values.begin(), in.values.end(), [](float v) { return std::isfinite(v); })) {
+    throw DataError("the tensor holds a non-finite value (NaN or infinity)", "request body",
+                    "values");
+  }
   const cv::Mat out = runner.run(in.exit, in.cut, to, net::to_mat(in));
+  // A finite input can still overflow inside the model. That is no fault of the request's
+  // framing, and no codec can carry the result: say so instead of sending infinities.
+  if (!cv::checkRange(out)) {
+    throw net::HttpError(422, fmt::format("exit {} cut {}: the model's output overflows for this "
+                                          "input (non-finite values): there is no answer to send",
+                                          in.exit, to));
+  }
+  double lo = 0;
+  double hi = 0;
+  cv::minMaxIdx(out, &lo, &hi);
+  const double largest = std::max(-lo, hi);
+  if (reply_codec.base == net::Codec::fp16 && largest > 65504.0) {
+    throw net::HttpError(422, fmt::format("exit {} cut {}: the output reaches {:g}, beyond fp16's "
+                                          "range (65504): ask for another reply codec",
+                                          in.exit, to, largest));
+  }
   net::InferReply reply;
   reply.body = net::encode_tensor(
       net::to_wire(out, in.request_id, in.exit, static_cast<std::uint16_t>(to)), reply_codec);

@@ -22,8 +22,11 @@ public:
   /// process-wide thread count (0 = OpenCV's default).
   EdgeHandler(std::shared_ptr<const model::OnnxGraph> graph, unsigned workers, int threads);
 
-  /// Throws DataError (400) for a malformed message or a tensor of the wrong shape,
-  /// ConfigError (422) for an unknown exit, a cut that is not a cut point, or a bad codec.
+  /// Throws DataError (400) for a malformed message, a tensor whose dims are not exactly the
+  /// cut's shape (checked on the header, before the payload is decoded) or one holding NaN or
+  /// infinity; ConfigError (422) for an unknown exit, a cut that is not a cut point, or a bad
+  /// codec; HttpError 422 when the model's output overflows (non-finite) or does not fit an
+  /// fp16 reply.
   net::InferReply infer(std::string_view body, const net::RequestInfo& info) override;
   /// {sha256, file, input {name, shape}, exits [{exit, output, units [{name, type}], cuts}]}.
   nlohmann::json model_info() const override;

@@ -60,22 +60,35 @@ constexpr const char* kTool = "edgent-infer";
 using Clock = std::chrono::steady_clock;
 
 std::atomic<bool> g_stop{false};
+/// The signal that stopped the run (SIGINT or SIGTERM), 0 while none has.
+std::atomic<int> g_stop_signal{0};
 
-extern "C" void on_sigint(int) { g_stop.store(true); }
+extern "C" void on_stop_signal(int sig) {
+  g_stop_signal.store(sig);
+  g_stop.store(true);
+}
 
-/// Installs the SIGINT handler for the run and restores the previous one.
+/// Installs the SIGINT and SIGTERM handlers for the run and restores the previous ones: either
+/// signal ends the run after the request in progress, with its records and summary written
+/// (timeout, systemd and docker stop a process with SIGTERM).
 class SigintGuard {
 public:
   SigintGuard() {
     g_stop.store(false);
-    m_previous = std::signal(SIGINT, on_sigint);
+    g_stop_signal.store(0);
+    m_previous_int = std::signal(SIGINT, on_stop_signal);
+    m_previous_term = std::signal(SIGTERM, on_stop_signal);
   }
-  ~SigintGuard() { std::signal(SIGINT, m_previous); }
+  ~SigintGuard() {
+    std::signal(SIGINT, m_previous_int);
+    std::signal(SIGTERM, m_previous_term);
+  }
   SigintGuard(const SigintGuard&) = delete;
   SigintGuard& operator=(const SigintGuard&) = delete;
 
 private:
-  void (*m_previous)(int) = SIG_DFL;
+  void (*m_previous_int)(int) = SIG_DFL;
+  void (*m_previous_term)(int) = SIG_DFL;
 };
 
 /// The request inputs: normalised float32 NCHW blobs and optional labels.
@@ -333,11 +346,17 @@ int run_infer_unconfined(const InferOptions& o) {
     throw UsageError("give one input: --data, --images or --tensors");
   }
   const plan::Strategy strategy = plan::parse_strategy(o.strategy);
+  // Outputs are written after the run: a path that cannot be written fails now, not then.
+  for (const std::string* path : {&o.output, &o.summary}) {
+    if (!path->empty()) {
+      check_output_path(*path);
+    }
+  }
 
   // Model.
   const model::ModelCard card = model::read_model_card(o.model);
   const auto graph = model::OnnxGraph::from_file(model::onnx_path(card, o.model));
-  check_sha(card.onnx_sha256, graph->sha256(), o.model);
+  model::check_onnx_sha256(card, o.model, graph->file(), graph->sha256());
 
   // Plan source artifacts.
   double deadline = o.deadline_ms;
@@ -469,12 +488,12 @@ int run_infer_unconfined(const InferOptions& o) {
     last_feed_s = link.now_s();
   }
 
+  SigintGuard sigint;
   std::optional<AtomicFile> out;
   if (!o.output.empty()) {
     out.emplace(o.output);
   }
 
-  SigintGuard sigint;
   std::vector<double> latencies;
   std::vector<double> overhead_ms;
   std::vector<double> overhead_ratio;
@@ -738,8 +757,10 @@ int run_infer_unconfined(const InferOptions& o) {
     write_artifact(o.summary, std::move(doc), "run", kTool);
   }
   if (interrupted) {
-    log::warn("interrupted after {} of {} requests", n, inputs.blobs.size());
-    return to_int(ExitCode::interrupted);
+    const bool term = g_stop_signal.load() == SIGTERM;
+    log::warn("interrupted by {} after {} of {} requests", term ? "SIGTERM" : "SIGINT", n,
+              inputs.blobs.size());
+    return to_int(term ? ExitCode::terminated : ExitCode::interrupted);
   }
   return 0;
 }

@@ -365,6 +365,41 @@ TEST(InferCli, SigintStopsWithRecordsAndSummary) {
   fs::remove_all(dir);
 }
 
+TEST(InferCli, SigtermStopsLikeSigintWithRecordsSummaryAndNoTemporaryFile) {
+  const fs::path dir = temp_dir("sigterm");
+  // A device-only plan (cut n of exit 2) on raw tensors: no server and no data set needed.
+  const auto card = edgent::model::read_model_card(kCard);
+  const auto graph = edgent::model::OnnxGraph::from_file(edgent::model::onnx_path(card, kCard));
+  const int n = edgent::model::analyse(*graph).exit(2).size();
+  write_plan(dir / "plan.json", 2, n, "device-first", "none");
+  {
+    std::ofstream t(dir / "in.f32", std::ios::binary);
+    const std::string zeros(100 * 28 * 28 * 4, '\0');
+    t << zeros;
+  }
+  const pid_t infer = spawn({kBin + "/edgent-infer", "--model", kCard, "--plan",
+                             (dir / "plan.json").string(), "--tensors", (dir / "in.f32").string(),
+                             "--count", "100", "--rate", "5", "-o", (dir / "r.jsonl").string(),
+                             "--summary", (dir / "s.json").string()},
+                            (dir / "infer.log").string());
+  ASSERT_GT(infer, 0);
+  wait_for_records(dir, 5);
+  ::kill(infer, SIGTERM);
+  ASSERT_EQ(wait_exit(infer), 143) << slurp(dir / "infer.log");
+  const auto recs = records(dir / "r.jsonl");
+  const auto summary = edgent::read_artifact((dir / "s.json").string(), "run");
+  EXPECT_TRUE(summary.doc["interrupted"].get<bool>());
+  EXPECT_EQ(summary.doc["count"], recs.size());
+  EXPECT_GE(recs.size(), 5u);
+  EXPECT_LT(recs.size(), 100u);
+  EXPECT_NE(slurp(dir / "infer.log").find("SIGTERM"), std::string::npos) << slurp(dir / "infer.log");
+  for (const auto& e : fs::directory_iterator(dir)) {
+    EXPECT_EQ(e.path().filename().string().find(".tmp"), std::string::npos)
+        << e.path() << " left behind";
+  }
+  fs::remove_all(dir);
+}
+
 TEST(InferCli, AConfigMapPicksThePlanOfTheMeasuredBandwidthState) {
   if (!have_data()) {
     GTEST_SKIP() << "dataset-fashion-mnist not installed";

@@ -8,8 +8,10 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -114,6 +116,108 @@ TEST_F(FileIoTest, ReadErrorsNameTheFile) {
     EXPECT_EQ(e.exit_code(), ExitCode::failure);
   }
   EXPECT_THROW(read_file(m_dir.string()), IoError);
+}
+
+TEST_F(FileIoTest, AProcFileThatFailsToReadIsAnIoErrorNamingIt) {
+  // /proc/self/mem opens but every read at offset 0 fails with EIO.
+  try {
+    read_file("/proc/self/mem");
+    FAIL() << "reading /proc/self/mem succeeded";
+  } catch (const IoError& e) {
+    EXPECT_EQ(e.file(), "/proc/self/mem");
+    EXPECT_NE(e.detail().find("read failed"), std::string::npos) << e.message();
+  }
+}
+
+/// The file type of @p p without following a symbolic link: 'f' regular, 'l' link, 'p' FIFO,
+/// 'c' character device, '?' otherwise.
+char file_type(const std::string& p) {
+  struct stat st {};
+  if (::lstat(p.c_str(), &st) != 0) {
+    return '-';
+  }
+  return S_ISREG(st.st_mode) ? 'f' : S_ISLNK(st.st_mode) ? 'l' : S_ISFIFO(st.st_mode) ? 'p'
+         : S_ISCHR(st.st_mode) ? 'c' : '?';
+}
+
+TEST_F(FileIoTest, AFifoIsWrittenThroughNotReplaced) {
+  const std::string fifo = path("out.fifo");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  std::string got;
+  std::thread reader([&] { got = read_file(fifo); });
+  write_file_atomic(fifo, "through the pipe\n");
+  reader.join();
+  EXPECT_EQ(got, "through the pipe\n");
+  EXPECT_EQ(file_type(fifo), 'p');
+  EXPECT_EQ(file_count(), 1u) << "no temporary file may be left behind";
+}
+
+TEST_F(FileIoTest, ACharacterDeviceIsWrittenThroughNotReplaced) {
+  // A private null device (major 1, minor 3) needs root; otherwise /dev/null through a link.
+  std::string device = path("null");
+  if (::mknod(device.c_str(), S_IFCHR | 0666, makedev(1, 3)) != 0) {
+    device = "/dev/null";
+  }
+  const std::string link = path("null-link");
+  ASSERT_EQ(::symlink(device.c_str(), link.c_str()), 0);
+  write_file_atomic(device, "discarded\n");
+  write_file_atomic(link, "discarded\n");
+  EXPECT_EQ(file_type(device), 'c');
+  EXPECT_EQ(file_type(link), 'l');
+  EXPECT_EQ(read_file(device), "");
+  for (const auto& entry : fs::directory_iterator(m_dir)) {
+    EXPECT_EQ(entry.path().filename().string().find(".tmp"), std::string::npos)
+        << entry.path() << " left behind";
+  }
+}
+
+TEST_F(FileIoTest, ASymlinkKeepsPointingAtItsReplacedTarget) {
+  fs::create_directories(m_dir / "real");
+  const std::string target = path("real/t.json");
+  write_file_atomic(target, "old\n");
+  ::chmod(target.c_str(), 0640);
+  const std::string link = path("l.json");
+  ASSERT_EQ(::symlink("real/t.json", link.c_str()), 0);  // relative, as `ln -s` makes it
+  write_file_atomic(link, "new\n");
+  EXPECT_EQ(file_type(link), 'l');
+  EXPECT_EQ(fs::read_symlink(link), "real/t.json");
+  EXPECT_EQ(file_type(target), 'f');
+  EXPECT_EQ(read_file(target), "new\n");
+  struct stat st {};
+  ASSERT_EQ(::stat(target.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0640u) << "the replaced file's mode is kept";
+  EXPECT_EQ(std::distance(fs::directory_iterator(m_dir / "real"), fs::directory_iterator()), 1);
+
+  // A dangling link names the file to create; a chain of links is followed to its end.
+  const std::string dangling = path("d.json");
+  ASSERT_EQ(::symlink("real/created.json", dangling.c_str()), 0);
+  const std::string chain = path("c.json");
+  ASSERT_EQ(::symlink("d.json", chain.c_str()), 0);
+  write_file_atomic(chain, "created\n");
+  EXPECT_EQ(file_type(dangling), 'l');
+  EXPECT_EQ(file_type(chain), 'l');
+  EXPECT_EQ(read_file(path("real/created.json")), "created\n");
+
+  // A loop of links is an error naming the path, and nothing is written.
+  ASSERT_EQ(::symlink("loop-b", path("loop-a").c_str()), 0);
+  ASSERT_EQ(::symlink("loop-a", path("loop-b").c_str()), 0);
+  EXPECT_THROW(write_file_atomic(path("loop-a"), "x"), IoError);
+}
+
+TEST_F(FileIoTest, OutputPathsAreCheckedBeforeAnyWork) {
+  EXPECT_NO_THROW(check_output_path("-"));
+  EXPECT_NO_THROW(check_output_path(path("new.json")));
+  EXPECT_NO_THROW(check_output_path("/dev/null"));
+  try {
+    check_output_path(path("nodir/s.json"));
+    FAIL();
+  } catch (const IoError& e) {
+    EXPECT_EQ(e.file(), path("nodir/s.json"));
+  }
+  EXPECT_THROW(check_output_path(m_dir.string()), IoError);
+  write_file_atomic(path("plain"), "x");
+  EXPECT_THROW(check_output_path(path("plain/s.json")), IoError);
+  EXPECT_EQ(file_count(), 1u) << "checking creates nothing";
 }
 
 TEST(FileIo, DashMeansStandardStreams) {

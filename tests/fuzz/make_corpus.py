@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes the seed corpora of the artifact, trace and dataset fuzz targets (tests/fuzz/corpus/).
+"""Writes the seed corpora of the artifact, trace, dataset and http fuzz targets (tests/fuzz/corpus/).
 
 Artifact seeds are one selector byte (the kind's index in artifact_kinds(): model 0,
 accuracy 1, profile 2, fit 3, plan 4, sweep 5, configmap 6, evaluation 7, run 8) followed by
@@ -7,7 +7,9 @@ the artifact's text: the plan fixture (tests/data/plan), a synthetic profile of 
 model, and the plan/sweep/configmap/evaluation artifacts edgent-plan and edgent-mapbuild write
 for the fixture (pass BIN = the build's cmd directory to regenerate those; without it the
 committed ones are kept). Dataset seeds are one selector byte (images 0, labels 1, CIFAR 2)
-and a tiny file, plain and gzipped. The ONNX seeds come from tests/fuzz/onnx_corpus_test.cpp.
+and a tiny file, plain and gzipped. HTTP seeds are whole requests as a client sends them to
+edgent-serve (tests/fuzz/http_fuzz_check.hpp: token "fuzz-token", the default model), with
+tensor wire bodies for exit 1 cut 0. The ONNX seeds come from tests/fuzz/onnx_corpus_test.cpp.
 
 Usage: tests/fuzz/make_corpus.py [BIN]
 """
@@ -19,6 +21,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -107,6 +110,52 @@ def tool_artifacts(bin_dir):
         artifact("evaluation", "evaluation", compact(f"{tmp}/eval.json"))
 
 
+def wire(exit_, cut, dims, codec, payload, scale=0.0, zero=0, request_id=1):
+    """A tensor wire message (lib/net/tensor_wire.cpp): 80-byte header, then the payload."""
+    head = b"EDGT" + struct.pack("<HHQHHBBBB", 1, 80, request_id, exit_, cut, 1, codec, len(dims), 0)
+    head += struct.pack("<8I", *(list(dims) + [0] * (8 - len(dims))))
+    head += struct.pack("<fiQI", scale, zero, len(payload), zlib.crc32(payload))
+    return head + struct.pack("<I", zlib.crc32(head)) + payload
+
+
+def http_seeds():
+    token = b"Authorization: Bearer fuzz-token\r\n"
+    image = [((i * 37) % 255) / 255.0 - 0.5 for i in range(784)]
+    fp32 = wire(1, 0, [1, 1, 28, 28], 0, struct.pack("<784f", *image))
+    int8 = wire(1, 0, [1, 1, 28, 28], 2, bytes((i * 7) % 256 for i in range(784)), scale=0.01)
+
+    def post(target, body, extra=b""):
+        return (b"POST " + target + b" HTTP/1.1\r\nHost: edge\r\n" + token + extra +
+                b"Content-Type: application/octet-stream\r\nContent-Length: " +
+                str(len(body)).encode() + b"\r\n\r\n" + body)
+
+    def chunked(body):
+        return b"%x\r\n" % len(body) + body + b"\r\n0\r\n\r\n"
+
+    write("http", "health", b"GET /v1/health HTTP/1.1\r\nHost: edge\r\n\r\n")
+    write("http", "model-pipelined",
+          b"GET /v1/model HTTP/1.1\r\nHost: edge\r\n" + token + b"\r\n"
+          b"GET /metrics HTTP/1.1\r\nHost: edge\r\nAuthorization: bearer fuzz-token\r\n"
+          b"Connection: close\r\n\r\n")
+    write("http", "infer-fp32", post(b"/v1/infer", fp32))
+    write("http", "infer-int8-reply-fp16", post(b"/v1/infer", int8, b"X-Edgent-Reply-Codec: fp16\r\n"))
+    write("http", "infer-edge-first", post(b"/v1/infer", int8, b"X-Edgent-Run-To: 2\r\n"))
+    write("http", "infer-expect-continue", post(b"/v1/infer", int8, b"Expect: 100-continue\r\n"))
+    write("http", "infer-wrong-sha", post(b"/v1/infer", int8, b"X-Edgent-Model-Sha256: " + b"0" * 64 + b"\r\n"))
+    write("http", "infer-chunked",
+          b"POST /v1/infer HTTP/1.1\r\nHost: edge\r\n" + token +
+          b"Transfer-Encoding: chunked\r\n\r\n" + chunked(int8))
+    write("http", "infer-no-token",
+          b"POST /v1/infer HTTP/1.1\r\nHost: edge\r\nContent-Length: 4\r\n\r\nEDGT")
+    write("http", "probe", post(b"/v1/probe", b"\0" * 64, b"X-Edgent-Probe-Reply-Bytes: 4096\r\n"))
+    write("http", "te-gzip-smuggle",
+          b"POST /v1/infer HTTP/1.1\r\nHost: edge\r\n" + token + b"Transfer-Encoding: gzip\r\n\r\n"
+          b"GET /v1/health HTTP/1.1\r\nHost: edge\r\n\r\n")
+    write("http", "wrong-method-and-path",
+          b"DELETE /v1/infer HTTP/1.1\r\nHost: edge\r\n\r\nGET /nowhere HTTP/1.1\r\nHost: edge\r\n\r\n")
+    write("http", "http10-close", b"GET /v1/health HTTP/1.0\r\n\r\n")
+
+
 def main():
     for name, kind in (("model", "model"), ("accuracy", "accuracy"), ("device_fit", "fit"),
                        ("edge_fit", "fit")):
@@ -133,6 +182,8 @@ def main():
     write("dataset", "labels", b"\x01" + labels)
     write("dataset", "labels.gz", b"\x01" + gzip.compress(labels, mtime=0))
     write("dataset", "cifar.bin", b"\x02" + cifar)
+
+    http_seeds()
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ if [ ${#targets[@]} -eq 0 ]; then
     targets+=("$(basename "$f" .cpp)")
   done
 fi
-declare -A max_len=([wire_fuzz]=4096)
+declare -A max_len=([wire_fuzz]=4096 [http_fuzz]=8192)
 rows=()
 failed=0
 for t in "${targets[@]}"; do

@@ -151,6 +151,26 @@ TEST(HttpServer, MalformedRequestIs400AndOthersAreUnaffected) {
   expect_good_request(client);
 }
 
+TEST(HttpServer, ClientBytesThatAreNotUtf8AreQuotedInTheErrorNotFatal) {
+  ScriptedHandler handler;
+  RunningServer server(handler, {});
+  // The 404 quotes the path, the 409 the header: neither may stop the server.
+  for (const std::string& request :
+       {std::string("GET /v1/\xff\xfe HTTP/1.1\r\nHost: x\r\n\r\n"),
+        std::string("POST /v1/infer HTTP/1.1\r\nHost: x\r\nX-Edgent-Model-Sha256: \xc3\x28\r\n"
+                    "Content-Length: 6\r\n\r\necho:x")}) {
+    RawSocket raw(server.port());
+    raw.send(request + "GET /v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    std::string answer;
+    EXPECT_TRUE(raw.read_until_closed(answer, 3s));
+    EXPECT_TRUE(answer.starts_with("HTTP/1.1 404") || answer.starts_with("HTTP/1.1 409"))
+        << answer;
+    EXPECT_NE(answer.find("HTTP/1.1 200"), std::string::npos) << "the next request: " << answer;
+  }
+  HttpClient client(server.client_options());
+  expect_good_request(client);
+}
+
 TEST(HttpServer, WrongModelIs409) {
   ScriptedHandler handler;
   RunningServer server(handler, {});
@@ -315,6 +335,10 @@ TEST(HttpServer, PortFileAndBindErrors) {
   ServerOptions no_threads;
   no_threads.threads = 0;
   EXPECT_THROW(HttpServer(handler, no_threads), ConfigError);
+  ServerOptions bound_below_body;
+  bound_below_body.max_body = 2000;
+  bound_below_body.max_buffered = 1000;
+  EXPECT_THROW(HttpServer(handler, bound_below_body), ConfigError) << "one body must fit the bound";
 }
 
 TEST(HttpServer, WorkersServeConcurrently) {

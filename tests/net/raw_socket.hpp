@@ -71,6 +71,41 @@ public:
     }
   }
 
+  /// Reads until @p out holds @p marker (returns true), the peer closes or @p timeout passes
+  /// (false); @p out gets everything read.
+  bool read_until(std::string& out, std::string_view marker, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    char buf[4096];
+    while (out.find(marker) == std::string::npos) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            deadline - std::chrono::steady_clock::now())
+                            .count();
+      if (left <= 0) {
+        return false;
+      }
+      pollfd p{m_fd, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(left)) <= 0) {
+        continue;
+      }
+      const auto n = ::recv(m_fd, buf, sizeof buf, 0);
+      if (n <= 0) {
+        return out.find(marker) != std::string::npos;
+      }
+      out.append(buf, static_cast<std::size_t>(n));
+    }
+    return true;
+  }
+
+  /// Whether the peer has closed the connection (or reset it) by now, without waiting.
+  bool closed_by_peer() {
+    pollfd p{m_fd, POLLIN, 0};
+    if (::poll(&p, 1, 0) <= 0) {
+      return false;
+    }
+    char c = 0;
+    return ::recv(m_fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) <= 0;
+  }
+
 private:
   int m_fd = -1;
 };

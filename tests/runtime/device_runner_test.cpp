@@ -3,12 +3,15 @@
 #include "core/error.hpp"
 #include "data/dataset.hpp"
 #include "model/model_card.hpp"
+#include "net/tensor_wire.hpp"
 #include "runtime/edge_handler.hpp"
 #include "../net/test_server.hpp"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <limits>
 #include <optional>
 
 namespace edgent::runtime {
@@ -183,6 +186,89 @@ TEST(DeviceRunner, AMissingTokenIsAFallbackWithTheReason) {
   const RunResult r = runner.run(0, f.inputs[0], p, Clock::now(), 1e6);
   EXPECT_FALSE(r.fallback) << r.fallback_reason;
   EXPECT_TRUE(r.offloaded);
+}
+
+/// The real edge behind a tampering proxy: each reply the EdgeHandler makes is rewritten as
+/// the mode says, in a well-formed wire message (right crc, right framing).
+class TamperingHandler : public net::InferHandler {
+public:
+  enum class Mode { wide_logits, nan_logits, wrong_id, wrong_shape_at_cut };
+
+  TamperingHandler(EdgeHandler& real, Mode mode) : m_real(real), m_mode(mode) {}
+
+  net::InferReply infer(std::string_view body, const net::RequestInfo& info) override {
+    net::InferReply reply = m_real.infer(body, info);
+    net::WireTensor t = net::decode_tensor(reply.body);
+    switch (m_mode) {
+    case Mode::wide_logits:
+      // 1000 classes for a 10-class model, the last one the largest.
+      t.dims = {1, 1000};
+      t.values.assign(1000, 0.0f);
+      t.values.back() = 50.0f;
+      break;
+    case Mode::nan_logits:
+      std::fill(t.values.begin(), t.values.end(), std::numeric_limits<float>::quiet_NaN());
+      break;
+    case Mode::wrong_id:
+      t.request_id += 1;
+      break;
+    case Mode::wrong_shape_at_cut:
+      // The same values, flattened.
+      t.dims = {static_cast<std::uint32_t>(t.values.size())};
+      break;
+    }
+    reply.body = net::encode_tensor(t, net::CodecSpec{});
+    return reply;
+  }
+  nlohmann::json model_info() const override { return m_real.model_info(); }
+
+private:
+  EdgeHandler& m_real;
+  Mode m_mode;
+};
+
+TEST(DeviceRunner, ATamperedReplyFallsBackWithTheReasonNeverAWrongClass) {
+  Fixture f;
+  EdgeHandler real(f.graph, 1, 1);
+  DeviceRunner local(f.graph, nullptr, 1);
+  const int exit = local.exits();
+  const int n = local.segments().chain(exit).size();
+  const int mid = local.segments().chain(exit).cut_points().at(2);
+  struct Case {
+    TamperingHandler::Mode mode;
+    plan::PlanRecord plan;
+    const char* reason;
+  };
+  const std::vector<Case> cases = {
+      {TamperingHandler::Mode::wide_logits, make_plan(exit, 0, plan::Order::device_first, "fp32"),
+       "shape [1, 1000]"},
+      {TamperingHandler::Mode::nan_logits, make_plan(exit, 0, plan::Order::device_first, "fp32"),
+       "non-finite"},
+      {TamperingHandler::Mode::wrong_id, make_plan(exit, 0, plan::Order::device_first, "fp32"),
+       "expected 3"},
+      {TamperingHandler::Mode::wrong_shape_at_cut,
+       make_plan(exit, mid, plan::Order::edge_first, "fp32"), "has shape"},
+      {TamperingHandler::Mode::nan_logits, make_plan(exit, mid, plan::Order::edge_first, "fp16"),
+       "non-finite"},
+  };
+  ASSERT_LT(mid, n);
+  for (const Case& c : cases) {
+    TamperingHandler tampering(real, c.mode);
+    RunningServer server(tampering, net::ServerOptions{});
+    EdgeLink link(link_options(server.port(), f.graph->sha256()));
+    DeviceRunner runner(f.graph, &link, 1);
+    runner.set_exit_latency(std::vector<double>(static_cast<std::size_t>(exit), 1.0));
+    for (std::size_t i = 0; i < f.inputs.size(); ++i) {
+      const RunResult r = runner.run(3, f.inputs[i], c.plan, Clock::now(), 1e6);
+      EXPECT_TRUE(r.fallback) << "mode " << static_cast<int>(c.mode);
+      EXPECT_FALSE(r.offloaded);
+      EXPECT_NE(r.fallback_reason.find("bad reply"), std::string::npos) << r.fallback_reason;
+      EXPECT_NE(r.fallback_reason.find(c.reason), std::string::npos) << r.fallback_reason;
+      ASSERT_EQ(r.logits.total(), 10u);
+      EXPECT_EQ(argmax(r.logits), argmax(local.segments().run_exit(exit, f.inputs[i])))
+          << "the device's own answer";
+    }
+  }
 }
 
 } // namespace

@@ -99,6 +99,8 @@ public:
   ServeProcess& operator=(const ServeProcess&) = delete;
 
   std::uint16_t port() const { return m_port; }
+  /// The child's process id (for /proc and prlimit).
+  pid_t pid() const { return m_pid; }
 
   /// Sends @p sig and waits up to @p timeout for the child to exit; its exit code, or
   /// nullopt when it did not exit in time or died of a signal.
