@@ -22,32 +22,30 @@ ACC_REQUESTS=${ACC_REQUESTS:-1000}
 STRATEGIES="edgent device-only edge-only partition-only"
 
 echo "grid,deadline_ms,strategy,feasible,exit,cut,order,codec,accuracy,predicted_ms" >"$DIR/predicted.csv"
-for grid in paper; do
-  range=$PAPER_GRID
-  rc=0
-  "$BIN/edgent-plan" "${FITS[@]}" --sweep-deadline "$range" --bandwidth "$BANDWIDTH" --rtt "$RTT" \
-    --quiet --csv "$DIR/sweep-$grid.csv" -o "$DIR/sweep-$grid.json" || rc=$?
-  [ $rc = 0 ] || [ $rc = 3 ] || exit $rc
-  awk -F, -v g=$grid 'NR > 1 && $3 != "exit-only" { print g "," $2 "," $3 "," $4 "," $5 "," $6 "," $7 "," $8 "," $9 "," $14 }' \
-    "$DIR/sweep-$grid.csv" | sort -t, -k3,3 -k2,2g >>"$DIR/predicted.csv"
-done
+grid=paper
+range=$PAPER_GRID
+rc=0
+"$BIN/edgent-plan" "${FITS[@]}" --sweep-deadline "$range" --bandwidth "$BANDWIDTH" --rtt "$RTT" \
+  --quiet --csv "$DIR/sweep-$grid.csv" -o "$DIR/sweep-$grid.json" || rc=$?
+[ $rc = 0 ] || [ $rc = 3 ] || exit $rc
+awk -F, -v g=$grid 'NR > 1 && $3 != "exit-only" { print g "," $2 "," $3 "," $4 "," $5 "," $6 "," $7 "," $8 "," $9 "," $14 }' \
+  "$DIR/sweep-$grid.csv" | sort -t, -k3,3 -k2,2g >>"$DIR/predicted.csv"
 
 start_testbed "$BANDWIDTH" "$DIR"
 echo "grid,deadline_ms,strategy,feasible,exit,cut,codec,predicted_ms,requests,accuracy,deadline_met,correct_in_time,mean_ms,p95_ms" \
   >"$DIR/measured.csv"
-for grid in paper; do
-  points=$PAPER_MEASURE
-  for deadline in $points; do
-    for strategy in $STRATEGIES; do
-      say "accuracy ($grid): $strategy, deadline $deadline ms at $BANDWIDTH kbit/s"
-      p=$DIR/$grid-$deadline-$strategy
-      plan_at "$BANDWIDTH" "$deadline" "$p.plan.json" "$strategy"
-      measure "$p.plan.json" "$BANDWIDTH" "$ACC_REQUESTS" "$p"
-      jq -r --arg g $grid --arg s "$strategy" --slurpfile r "$p.stats.json" \
-        '[$g, .deadline_ms, $s, .feasible, .plan.exit, .plan.cut, .plan.codec, .predicted.total_ms,
-          $r[0].count, $r[0].accuracy, 1 - $r[0].miss_rate, $r[0].correct_in_time, $r[0].mean_ms,
-          $r[0].p95_ms] | @csv' "$p.plan.json" | tr -d '"' >>"$DIR/measured.csv"
-    done
+grid=paper
+points=$PAPER_MEASURE
+for deadline in $points; do
+  for strategy in $STRATEGIES; do
+    say "accuracy ($grid): $strategy, deadline $deadline ms at $BANDWIDTH kbit/s"
+    p=$DIR/$grid-$deadline-$strategy
+    plan_at "$BANDWIDTH" "$deadline" "$p.plan.json" "$strategy"
+    measure "$p.plan.json" "$BANDWIDTH" "$ACC_REQUESTS" "$p"
+    jq -r --arg g $grid --arg s "$strategy" --slurpfile r "$p.stats.json" \
+      '[$g, .deadline_ms, $s, .feasible, .plan.exit, .plan.cut, .plan.codec, .predicted.total_ms,
+        $r[0].count, $r[0].accuracy, 1 - $r[0].miss_rate, $r[0].correct_in_time, $r[0].mean_ms,
+        $r[0].p95_ms] | @csv' "$p.plan.json" | tr -d '"' >>"$DIR/measured.csv"
   done
 done
 tb_cleanup
@@ -67,17 +65,16 @@ gnuplot -e "dir='$DIR'; bw='$BANDWIDTH'; grids='paper'" "$HERE/accuracy.gp"
   echo
   echo "## predicted (planner)"
   echo
-  for grid in paper; do
-    awk -F, -v g=$grid 'NR > 1 && $1 == g {
-        a = ($4 == 1) ? $9 : 0; key = $3; if (!(key in n)) order[++k] = key
-        n[key]++; sum[key] += a; if ($4 == 1) feas[key]++
-        if ($4 == 1 && (!(key in first))) first[key] = $2
-        lo = (lo == "" || $2 < lo) ? $2 : lo; hi = (hi == "" || $2 > hi) ? $2 : hi }
-      END { printf "%s grid (deadlines %g to %g ms):", g, lo, hi
-            for (i = 1; i <= k; i++) { s = order[i]
-              printf " %s mean %.4f, %s;", s, sum[s] / n[s], (s in first) ? "feasible from " first[s] " ms" : "never feasible" }
-            printf "\n\n" }' "$DIR/predicted.csv"
-  done
+  grid=paper
+  awk -F, -v g=$grid 'NR > 1 && $1 == g {
+      a = ($4 == 1) ? $9 : 0; key = $3; if (!(key in n)) order[++k] = key
+      n[key]++; sum[key] += a; if ($4 == 1) feas[key]++
+      if ($4 == 1 && (!(key in first))) first[key] = $2
+      lo = (lo == "" || $2 < lo) ? $2 : lo; hi = (hi == "" || $2 > hi) ? $2 : hi }
+    END { printf "%s grid (deadlines %g to %g ms):", g, lo, hi
+          for (i = 1; i <= k; i++) { s = order[i]
+            printf " %s mean %.4f, %s;", s, sum[s] / n[s], (s in first) ? "feasible from " first[s] " ms" : "never feasible" }
+          printf "\n\n" }' "$DIR/predicted.csv"
   echo "## measured (testbed)"
   echo
   echo "| grid | deadline ms | strategy | plan exit/cut/codec | planner feasible | accuracy | deadline met | correct in time (95 % CI) | mean ms | p95 ms |"

@@ -32,24 +32,23 @@ fi
 start_testbed 1000 "$DIR"
 echo "grid,bandwidth_kbps,deadline_ms,exit,cut,order,codec,accuracy,predicted_ms,measured_mean_ms,measured_p50_ms,measured_p95_ms,miss_rate,requests" \
   >"$DIR/$KIND.csv"
-for grid in paper; do
-  args=("${PAPER[@]}")
-  rc=0
-  "$BIN/edgent-plan" "${FITS[@]}" "${args[@]}" --rtt "$RTT" \
-    --quiet --csv "$DIR/sweep-$grid.csv" -o "$DIR/sweep-$grid.json" || rc=$?
-  [ $rc = 0 ] || [ $rc = 3 ] || exit $rc
-  for point in $(awk -F, 'NR > 1 && $3 == "edgent" { print $1 "," $2 }' "$DIR/sweep-$grid.csv"); do
-    kbps=${point%,*}
-    deadline=${point#*,}
-    say "$KIND ($grid): $kbps kbit/s, deadline $deadline ms"
-    p=$DIR/$grid-$kbps-$deadline
-    plan_at "$kbps" "$deadline" "$p.plan.json"
-    measure "$p.plan.json" "$kbps" "$REQUESTS" "$p"
-    jq -r --arg g $grid --arg b "$kbps" --slurpfile s "$p.stats.json" \
-      '[$g, $b, .deadline_ms, .plan.exit, .plan.cut, .plan.order, .plan.codec, .plan.accuracy,
-        .predicted.total_ms, $s[0].mean_ms, $s[0].p50_ms, $s[0].p95_ms, $s[0].miss_rate,
-        $s[0].count] | @csv' "$p.plan.json" | tr -d '"' >>"$DIR/$KIND.csv"
-  done
+grid=paper
+args=("${PAPER[@]}")
+rc=0
+"$BIN/edgent-plan" "${FITS[@]}" "${args[@]}" --rtt "$RTT" \
+  --quiet --csv "$DIR/sweep-$grid.csv" -o "$DIR/sweep-$grid.json" || rc=$?
+[ $rc = 0 ] || [ $rc = 3 ] || exit $rc
+for point in $(awk -F, 'NR > 1 && $3 == "edgent" { print $1 "," $2 }' "$DIR/sweep-$grid.csv"); do
+  kbps=${point%,*}
+  deadline=${point#*,}
+  say "$KIND ($grid): $kbps kbit/s, deadline $deadline ms"
+  p=$DIR/$grid-$kbps-$deadline
+  plan_at "$kbps" "$deadline" "$p.plan.json"
+  measure "$p.plan.json" "$kbps" "$REQUESTS" "$p"
+  jq -r --arg g $grid --arg b "$kbps" --slurpfile s "$p.stats.json" \
+    '[$g, $b, .deadline_ms, .plan.exit, .plan.cut, .plan.order, .plan.codec, .plan.accuracy,
+      .predicted.total_ms, $s[0].mean_ms, $s[0].p50_ms, $s[0].p95_ms, $s[0].miss_rate,
+      $s[0].count] | @csv' "$p.plan.json" | tr -d '"' >>"$DIR/$KIND.csv"
 done
 tb_cleanup
 
@@ -65,25 +64,24 @@ gnuplot -e "dir='$DIR'; kind='$KIND'; grids='paper'; what='branchy AlexNet, Fash
   echo
   echo "![$KIND]($KIND.png)"
   echo
-  for grid in paper; do
-    awk -F, -v g=$grid 'NR > 1 && $1 == g' "$DIR/$KIND.csv" >"$DIR/.rows"
-    if [ "$KIND" = bandwidth ]; then
-      echo "## $grid grid: deadline $(awk -F, 'NR == 1 { print $3 }' "$DIR/.rows") ms"
-    else
-      echo "## $grid grid: bandwidth $(awk -F, 'NR == 1 { print $2 }' "$DIR/.rows") kbit/s"
-    fi
-    echo
-    echo "| kbit/s | deadline ms | exit | cut | order | codec | predicted ms | measured mean ms | p95 ms | missed |"
-    echo "|---:|---:|---:|---:|---|---|---:|---:|---:|---:|"
-    awk -F, '{ printf "| %.0f | %g | %s | %s | %s | %s | %.2f | %.2f | %.2f | %.0f%% |\n", $2, $3, $4, $5, $6, $7, $9, $10, $12, $13 * 100 }' "$DIR/.rows"
-    echo
-    if [ "$KIND" = bandwidth ]; then xc=2 unit=kbit/s; else xc=3 unit=ms; fi
-    describe_sweep "$DIR/$KIND.csv" $grid $xc $unit
-    echo
-    plans=$(awk -F, '{ print $4 "/" $5 "/" $6 "/" $7 }' "$DIR/.rows" | sort -u | wc -l)
-    echo "Distinct plans (exit/cut/order/codec) across the grid: $plans (the target is 3 or more)."
-    echo
-  done
+  grid=paper
+  awk -F, -v g=$grid 'NR > 1 && $1 == g' "$DIR/$KIND.csv" >"$DIR/.rows"
+  if [ "$KIND" = bandwidth ]; then
+    echo "## $grid grid: deadline $(awk -F, 'NR == 1 { print $3 }' "$DIR/.rows") ms"
+  else
+    echo "## $grid grid: bandwidth $(awk -F, 'NR == 1 { print $2 }' "$DIR/.rows") kbit/s"
+  fi
+  echo
+  echo "| kbit/s | deadline ms | exit | cut | order | codec | predicted ms | measured mean ms | p95 ms | missed |"
+  echo "|---:|---:|---:|---:|---|---|---:|---:|---:|---:|"
+  awk -F, '{ printf "| %.0f | %g | %s | %s | %s | %s | %.2f | %.2f | %.2f | %.0f%% |\n", $2, $3, $4, $5, $6, $7, $9, $10, $12, $13 * 100 }' "$DIR/.rows"
+  echo
+  if [ "$KIND" = bandwidth ]; then xc=2 unit=kbit/s; else xc=3 unit=ms; fi
+  describe_sweep "$DIR/$KIND.csv" $grid $xc $unit
+  echo
+  plans=$(awk -F, '{ print $4 "/" $5 "/" $6 "/" $7 }' "$DIR/.rows" | sort -u | wc -l)
+  echo "Distinct plans (exit/cut/order/codec) across the grid: $plans (the target is 3 or more)."
+  echo
   rm -f "$DIR/.rows"
 } >"$DIR/summary.md"
 say "wrote $DIR/summary.md"
