@@ -67,6 +67,13 @@ double segment_ms(const std::vector<double>& prefix, const std::vector<double>& 
 
 } // namespace
 
+double LatencyModel::first_encode_ms(const CodecTime& codec, double input_bytes) const {
+  // The device's request starts cold with encoding the input: measured as such, or the
+  // request's cold start plus the encoding.
+  return codec.encode_first_ms > 0 ? codec.encode_first_ms
+                                   : m_problem.device_request_ms + codec.encode(input_bytes);
+}
+
 double LatencyModel::device_segment_ms(const PreparedExit& p, int from, int to) const {
   if (to <= from) {
     return 0;
@@ -90,12 +97,15 @@ Breakdown LatencyModel::latency(const Choice& choice, const Network& net) const 
   Breakdown b;
   if (choice.order == Order::device_first) {
     b.device_ms = device_segment_ms(p, 0, c);
-    // The device's request starts cold with the head, or with encoding the input.
-    (c > 0 ? b.device_ms : b.codec_ms) += m_problem.device_request_ms;
+    if (c > 0) {
+      b.device_ms += m_problem.device_request_ms;  // the request starts cold with the head
+    }
     if (c < n) {
       const ExitCosts& e = m_problem.exits[choice.exit_index];
       const Codec& k = m_problem.codecs[choice.codec];
-      b.codec_ms += k.device.encode(e.fp32_bytes[c]) + m_problem.fp32.device.decode(e.fp32_bytes[n]);
+      b.codec_ms = (c > 0 ? k.device.encode(e.fp32_bytes[c])
+                          : first_encode_ms(k.device, e.fp32_bytes[0])) +
+                   m_problem.fp32.device.decode(e.fp32_bytes[n]);
       b.edge_ms = m_problem.edge_request_ms + k.edge.decode(e.fp32_bytes[c]) + edge_segment_ms(p, c, n) +
                   m_problem.fp32.edge.encode(e.fp32_bytes[n]) + net.edge_queue_ms;
       b.up_ms = net.rtt_ms / 2 + net.up_fixed_ms +
@@ -111,8 +121,7 @@ Breakdown LatencyModel::latency(const Choice& choice, const Network& net) const 
     b.edge_ms = m_problem.edge_request_ms + m_problem.fp32.edge.decode(e.fp32_bytes[0]) +
                 edge_segment_ms(p, 0, c) + k.edge.encode(e.fp32_bytes[c]) + net.edge_queue_ms;
     b.device_ms = device_segment_ms(p, c, n);
-    // The device's request starts cold with encoding the input.
-    b.codec_ms = m_problem.device_request_ms + m_problem.fp32.device.encode(e.fp32_bytes[0]) +
+    b.codec_ms = first_encode_ms(m_problem.fp32.device, e.fp32_bytes[0]) +
                  k.device.decode(e.fp32_bytes[c]);
     b.up_ms = net.rtt_ms / 2 + net.up_fixed_ms +
               transfer_ms(m_input_bytes[choice.exit_index] + net.up_overhead_bytes, net.up_kbps);

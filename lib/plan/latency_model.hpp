@@ -72,6 +72,8 @@ private:
   /// Units (from, to] as one net on that side, with the request overhead's per-weight-byte
   /// part; 0 when empty.
   double device_segment_ms(const PreparedExit& p, int from, int to) const;
+  /// The device's encoding of the input as its first work of a request.
+  double first_encode_ms(const CodecTime& codec, double input_bytes) const;
   double edge_segment_ms(const PreparedExit& p, int from, int to) const;
 
   PlanProblem m_problem;

@@ -100,7 +100,8 @@ void validate(const PlanProblem& problem, const std::string& what) {
       throw ConfigError(fmt::format("codec ratio must be > 0, got {}", c.ratio), what, key);
     }
     for (const CodecTime* t : {&c.device, &c.edge}) {
-      for (const double v : {t->encode_ms, t->encode_ms_per_byte, t->decode_ms, t->decode_ms_per_byte}) {
+      for (const double v : {t->encode_ms, t->encode_ms_per_byte, t->decode_ms,
+                             t->decode_ms_per_byte, t->encode_first_ms}) {
         if (!std::isfinite(v) || v < 0) {
           throw ConfigError(fmt::format("codec times must be finite and >= 0, got {}", v), what, key);
         }

@@ -26,6 +26,9 @@ struct CodecTime {
   double encode_ms_per_byte = 0;
   double decode_ms = 0;
   double decode_ms_per_byte = 0;
+  /// Encoding the model's input as the side's first work of a request, cold start included
+  /// (measured); 0 = not measured: the side's request_ms plus encode() instead.
+  double encode_first_ms = 0;
   double encode(double fp32_bytes) const { return encode_ms + encode_ms_per_byte * fp32_bytes; }
   double decode(double fp32_bytes) const { return decode_ms + decode_ms_per_byte * fp32_bytes; }
 };

@@ -68,7 +68,8 @@ public:
       return {};
     }
     const regress::CodecCost& c = it->second;
-    return CodecTime{c.encode.intercept, c.encode.slope, c.decode.intercept, c.decode.slope};
+    return CodecTime{c.encode.intercept, c.encode.slope, c.decode.intercept, c.decode.slope,
+                     c.encode_first_ms};
   }
   /// What a unit's time includes for running as a net of its own, per boundary: ms, and ms
   /// per byte of the tensor crossing it (the fit's, or the profile's measurement).

@@ -54,7 +54,9 @@
 //     the tensor wire codec (with the conversion from and to an OpenCV blob) of the model's
 //     input and of its largest tensor at a cut, in the rotation with the units
 //   requests {gap_ms,                         // --request-gap-ms; absent when 0
-//             exits [{exit, param_bytes, TIMING}]}   // the exit's chain run after gap_ms idle
+//             exits [{exit, param_bytes, TIMING}],   // the exit's chain run after gap_ms idle
+//             codecs [{codec, op "encode", fp32_bytes, TIMING}]}
+//                       // encoding the model's input as a request's first work, after the gap
 //   network {...} | absent                                    // --edge: profile/network_probe.cpp
 //   Every timing is one run, timed in rotation with others (measure_rotation), and every
 //   timing entry has samples_ms, median_ms, mean_ms, p95_ms. Under a CPU quota (clock "cpu")
@@ -237,22 +239,17 @@ public:
       }
     }
     m_first = works.size();
-    for (const std::string base : {"fp32", "fp16", "int8"}) {
-      for (const std::string& codec : {base, base + "+zstd"}) {
-        for (const cv::Mat* t : {&image, static_cast<const cv::Mat*>(&m_largest)}) {
-          const std::string wire =
-              net::encode_tensor(net::to_wire(*t, 1, 1, 0), net::parse_codec(codec));
-          for (const bool encode : {true, false}) {
-            const Work& w = m_works.emplace_back(Work{codec, encode, t, wire});
-            if (encode) {
-              works.push_back({[&w] {
-                                 net::encode_tensor(net::to_wire(*w.tensor, 1, 1, 0),
-                                                    net::parse_codec(w.codec));
-                               },
-                               touch(*w.tensor)});
-            } else {
-              works.push_back({[&w] { net::to_mat(net::decode_tensor(w.wire)); }, {}});
-            }
+    for (const net::CodecSpec spec : net::all_codecs()) {
+      for (const cv::Mat* t : {&image, static_cast<const cv::Mat*>(&m_largest)}) {
+        const std::string wire = net::encode_tensor(net::to_wire(*t, 1, 1, 0), spec);
+        for (const bool encode : {true, false}) {
+          const Work& w = m_works.emplace_back(Work{spec, encode, t, wire});
+          if (encode) {
+            works.push_back(
+                {[&w] { net::encode_tensor(net::to_wire(*w.tensor, 1, 1, 0), w.codec); },
+                 touch(*w.tensor)});
+          } else {
+            works.push_back({[&w] { net::to_mat(net::decode_tensor(w.wire)); }, {}});
           }
         }
       }
@@ -264,7 +261,7 @@ public:
     nlohmann::json out = nlohmann::json::array();
     for (std::size_t k = 0; k < m_works.size(); ++k) {
       const Work& w = m_works[k];
-      out.push_back(stats_with({{"codec", w.codec},
+      out.push_back(stats_with({{"codec", net::codec_name(w.codec)},
                                 {"op", w.encode ? "encode" : "decode"},
                                 {"fp32_bytes", 4 * w.tensor->total()}},
                                timed[m_first + k]));
@@ -274,7 +271,7 @@ public:
 
 private:
   struct Work {
-    std::string codec;
+    net::CodecSpec codec;
     bool encode;
     const cv::Mat* tensor;
     std::string wire;  ///< the encoded tensor, for decoding
@@ -577,8 +574,28 @@ nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
              touch(image)();
            }});
     }
+    // Encoding the input as a request's first work (an edge-only or edge-first plan's device):
+    // a small tensor whose cost after the gap is mostly the cold start.
+    std::vector<std::string> codecs;
+    for (const net::CodecSpec spec : net::all_codecs()) {
+      codecs.push_back(net::codec_name(spec));
+      request_works.push_back({[&image, spec] {
+                                 net::encode_tensor(net::to_wire(image, 1, 1, 0), spec);
+                               },
+                               [&image, idle] {
+                                 idle();
+                                 touch(image)();
+                               }});
+    }
     const std::vector<TimingStats> req = measure_rotation(request_works, /*warmup=*/1, reps, clock);
-    requests = {{"gap_ms", options.request_gap_ms}, {"exits", nlohmann::json::array()}};
+    requests = {{"gap_ms", options.request_gap_ms}, {"exits", nlohmann::json::array()},
+                {"codecs", nlohmann::json::array()}};
+    for (std::size_t k = 0; k < codecs.size(); ++k) {
+      requests["codecs"].push_back(stats_with({{"codec", codecs[k]},
+                                               {"op", "encode"},
+                                               {"fp32_bytes", 4 * image.total()}},
+                                              req[part.exits.size() + k]));
+    }
     for (std::size_t e = 0; e < part.exits.size(); ++e) {
       const model::ExitChain& chain = part.exits[e];
       double params = 0;

@@ -18,7 +18,8 @@
 //   load: { same keys, features ["model_bytes"] } | null,
 //   net_overhead_ms, net_overhead_per_byte_ms,
 //   request_overhead {gap_ms, fixed_ms, per_param_byte_ms} | absent (a profile without requests)
-//   codecs {<codec>: {encode {ms, ms_per_byte}, decode {ms, ms_per_byte}}} | absent
+//   codecs {<codec>: {encode {ms, ms_per_byte}, decode {ms, ms_per_byte},
+//                     encode_first_ms}} | absent
 
 namespace edgent::regress {
 
@@ -247,6 +248,14 @@ std::map<std::string, CodecCost> profile_codec_costs(const JsonView& profile_roo
     CodecCost& cost = out[key.first];
     (key.second == "encode" ? cost.encode : cost.decode) = stats::fit_nonnegative_line(xy.first, xy.second);
   }
+  if (const auto requests = profile_root.find("requests"); requests && requests->has("codecs")) {
+    for (const JsonView& c : requests->at("codecs").elements()) {
+      const auto it = out.find(c.at("codec").nonempty_string());
+      if (it != out.end() && c.at("op").string() == "encode") {
+        it->second.encode_first_ms = c.at(ms).number(0, 1e9);
+      }
+    }
+  }
   return out;
 }
 
@@ -374,7 +383,9 @@ nlohmann::json to_json(const LatencyFit& fit) {
     };
     nlohmann::json codecs = nlohmann::json::object();
     for (const auto& [name, cost] : fit.codecs) {
-      codecs[name] = {{"encode", line(cost.encode)}, {"decode", line(cost.decode)}};
+      codecs[name] = {{"encode", line(cost.encode)},
+                      {"decode", line(cost.decode)},
+                      {"encode_first_ms", cost.encode_first_ms}};
     }
     j["codecs"] = std::move(codecs);
   }
@@ -412,7 +423,9 @@ LatencyFit latency_fit_from_artifact(const Artifact& artifact) {
     };
     for (const std::string& name : codecs->keys()) {
       const JsonView c = codecs->at(name);
-      fit.codecs[name] = CodecCost{line(c.at("encode")), line(c.at("decode"))};
+      const auto first = c.find("encode_first_ms");
+      fit.codecs[name] = CodecCost{line(c.at("encode")), line(c.at("decode")),
+                                   first ? first->number(0, 1e6) : 0.0};
     }
   }
   return fit;

@@ -42,6 +42,9 @@ struct RequestOverhead {
 struct CodecCost {
   stats::Line encode;
   stats::Line decode;
+  /// Encoding the model's input as a request's first work, after the profile's idle gap
+  /// (cold: what an edge-only plan's device pays), ms; 0 when not measured.
+  double encode_first_ms = 0;
 };
 
 /// Fitted latency models for one role (device, edge, ...): edgent.fit/1.

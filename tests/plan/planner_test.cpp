@@ -97,6 +97,13 @@ TEST(LatencyModel, EachSideThatWorksPaysItsRequestStartAndCodec) {
   EXPECT_DOUBLE_EQ(b.device_ms, 60 + 2 + 6);
   EXPECT_DOUBLE_EQ(b.codec_ms, 0);
   EXPECT_DOUBLE_EQ(b.edge_ms, 0);
+  // Measured as a request's first work, the cold encoding replaces cold start + encoding.
+  {
+    PlanProblem q = p;
+    q.codecs[1].device.encode_first_ms = 1.5;
+    const LatencyModel mq(q);
+    EXPECT_DOUBLE_EQ(mq.latency(Choice{1, 0, Order::device_first, 1}, net).codec_ms, 1.5 + 0.02);
+  }
   // Edge-first cut 2: the device encodes the fp32 input cold and decodes tensor 2 in int8.
   b = m.latency(Choice{1, 2, Order::edge_first, 1}, net);
   EXPECT_DOUBLE_EQ(b.codec_ms, 2 + 0.01 + 0.2 + 0.4);

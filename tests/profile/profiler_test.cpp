@@ -154,9 +154,13 @@ TEST_F(ProfilerTest, UnderTimeDilationSamplesAreKTimesCpuTimeAndRecordK) {
     EXPECT_GT(e.at("median_ms").number(), 0);
   }
   EXPECT_EQ(root.at("codecs").size(), 6u * 2 * 2);
+  EXPECT_EQ(requests.at("codecs").size(), 6u) << "each codec encoding the input, cold";
   const regress::LatencyFit fit = regress::fit_profile(profile, {});
   EXPECT_DOUBLE_EQ(fit.request.gap_ms, 5);
   ASSERT_EQ(fit.codecs.size(), 6u);
+  for (const auto& [name, cost] : fit.codecs) {
+    EXPECT_GT(cost.encode_first_ms, 0) << name;
+  }
   // zstd costs more than a plain copy of the same tensor.
   EXPECT_GT(fit.codecs.at("int8+zstd").encode.intercept + fit.codecs.at("int8+zstd").encode.slope * 1e5,
             fit.codecs.at("int8").encode.intercept + fit.codecs.at("int8").encode.slope * 1e5);
@@ -170,6 +174,7 @@ TEST_F(ProfilerTest, UnderTimeDilationSamplesAreKTimesCpuTimeAndRecordK) {
   const regress::LatencyFit back = regress::latency_fit_from_artifact(again);
   EXPECT_DOUBLE_EQ(back.request.fixed_ms, fit.request.fixed_ms);
   EXPECT_DOUBLE_EQ(back.codecs.at("fp16").decode.slope, fit.codecs.at("fp16").decode.slope);
+  EXPECT_DOUBLE_EQ(back.codecs.at("int8").encode_first_ms, fit.codecs.at("int8").encode_first_ms);
 }
 
 TEST_F(ProfilerTest, IfOlderThanKeepsAFreshProfile) {
