@@ -98,7 +98,12 @@ Breakdown LatencyModel::latency(const Choice& choice, const Network& net) const 
   if (choice.order == Order::device_first) {
     b.device_ms = device_segment_ms(p, 0, c);
     if (c > 0) {
-      b.device_ms += m_problem.device_request_ms;  // the request starts cold with the head
+      // The request starts cold with the head: a whole chain's cold start as measured for
+      // that exit, a head's as the fit's fixed part.
+      const std::optional<double> whole =
+          c == n ? m_problem.exits[choice.exit_index].device_chain_request_ms : std::nullopt;
+      b.device_ms += whole ? *whole - m_problem.device_request_ms_per_param_byte * p.param_prefix[n]
+                           : m_problem.device_request_ms;
     }
     if (c < n) {
       const ExitCosts& e = m_problem.exits[choice.exit_index];
@@ -106,7 +111,12 @@ Breakdown LatencyModel::latency(const Choice& choice, const Network& net) const 
       b.codec_ms = (c > 0 ? k.device.encode(e.fp32_bytes[c])
                           : first_encode_ms(k.device, e.fp32_bytes[0])) +
                    m_problem.fp32.device.decode(e.fp32_bytes[n]);
-      b.edge_ms = m_problem.edge_request_ms + k.edge.decode(e.fp32_bytes[c]) + edge_segment_ms(p, c, n) +
+      // The edge's cold start: as measured for the whole chain (edge-only), else the fixed part.
+      const double edge_start =
+          c == 0 && e.edge_chain_request_ms
+              ? *e.edge_chain_request_ms - m_problem.edge_request_ms_per_param_byte * p.param_prefix[n]
+              : m_problem.edge_request_ms;
+      b.edge_ms = edge_start + k.edge.decode(e.fp32_bytes[c]) + edge_segment_ms(p, c, n) +
                   m_problem.fp32.edge.encode(e.fp32_bytes[n]) + net.edge_queue_ms;
       b.up_ms = net.rtt_ms / 2 + net.up_fixed_ms +
                 transfer_ms(tensor_bytes(choice.exit_index, c, choice.codec) + net.up_overhead_bytes,

@@ -156,6 +156,12 @@ void validate(const PlanProblem& problem, const std::string& what) {
     for (std::size_t u = 0; u < e.param_bytes.size(); ++u) {
       check_value(e.param_bytes[u], what, fmt::format("{}.param_bytes[{}]", key, u));
     }
+    for (const auto& [v, name] : {std::pair{e.device_chain_request_ms, "device_chain_request_ms"},
+                                  std::pair{e.edge_chain_request_ms, "edge_chain_request_ms"}}) {
+      if (v) {
+        check_value(*v, what, key + "." + name);
+      }
+    }
     int previous_cut = -1;
     for (const int c : e.cuts) {
       if (c <= previous_cut || c < 0 || c > static_cast<int>(n)) {

@@ -58,6 +58,11 @@ struct ExitCosts {
   std::vector<int> cuts;          ///< valid cuts, ascending, each in 0..n
   /// Optional per unit: bytes of weights the unit reads (for the request overhead); empty = 0.
   std::vector<double> param_bytes;
+  /// Optional: the request overhead of the whole chain run as a request on that side, as
+  /// measured for this exit; it replaces the fit's line (PlanProblem) for a device-only plan
+  /// (device) and an edge-only one (edge).
+  std::optional<double> device_chain_request_ms;
+  std::optional<double> edge_chain_request_ms;
   std::optional<double> accuracy; ///< exit accuracy in [0, 1]; empty = unknown
   /// Optional lossy accuracy per (cut, codec): index cut * codecs + codec; empty = use `accuracy`.
   std::vector<std::optional<double>> codec_accuracy;

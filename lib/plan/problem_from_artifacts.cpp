@@ -291,6 +291,12 @@ PlanProblem problem_from_artifacts(const Artifact& model, const Artifact* accura
       e.param_bytes.push_back(cu.param_bytes);
     }
     e.cuts = chain.cuts;
+    if (const auto it = dev.request().exits.find(e.exit); it != dev.request().exits.end()) {
+      e.device_chain_request_ms = it->second;
+    }
+    if (const auto it = edge.request().exits.find(e.exit); it != edge.request().exits.end()) {
+      e.edge_chain_request_ms = it->second;
+    }
     problem.exits.push_back(std::move(e));
   }
   if (problem.exits.empty()) {

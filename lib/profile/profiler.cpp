@@ -78,6 +78,9 @@ namespace fs = std::filesystem;
 constexpr std::int64_t kSplitSmallSide = 14;
 constexpr std::int64_t kSplitLargeSide = 56;
 
+/// Samples of each request timing at least (--reps when more).
+constexpr int kMinRequestReps = 21;
+
 /// Weights and tensors of the sweep nets loaded at once (one rotation), bytes.
 constexpr double kSweepGroupBytes = 256e6;
 
@@ -587,7 +590,9 @@ nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
                                  touch(image)();
                                }});
     }
-    const std::vector<TimingStats> req = measure_rotation(request_works, /*warmup=*/1, reps, clock);
+    // A cold start varies more from run to run than a warm one: at least 21 samples each.
+    const std::vector<TimingStats> req =
+        measure_rotation(request_works, /*warmup=*/1, std::max(reps, kMinRequestReps), clock);
     requests = {{"gap_ms", options.request_gap_ms}, {"exits", nlohmann::json::array()},
                 {"codecs", nlohmann::json::array()}};
     for (std::size_t k = 0; k < codecs.size(); ++k) {

@@ -17,7 +17,7 @@
 //   fallback: { same keys, features ["flops"] },
 //   load: { same keys, features ["model_bytes"] } | null,
 //   net_overhead_ms, net_overhead_per_byte_ms,
-//   request_overhead {gap_ms, fixed_ms, per_param_byte_ms} | absent (a profile without requests)
+//   request_overhead {gap_ms, fixed_ms, per_param_byte_ms, exits [{exit, ms}]} | absent
 //   codecs {<codec>: {encode {ms, ms_per_byte}, decode {ms, ms_per_byte},
 //                     encode_first_ms}} | absent
 
@@ -219,6 +219,7 @@ RequestOverhead profile_request_overhead(const JsonView& profile_root) {
     }
     bytes.push_back(e.at("param_bytes").number(0, 1e15));
     extra.push_back(e.at(ms).number(0, 1e9) - chain->second);
+    out.exits[static_cast<int>(exit)] = std::max(0.0, extra.back());
   }
   const stats::Line line = stats::fit_nonnegative_line(bytes, extra);
   out.gap_ms = requests->at("gap_ms").number(0, 1e9);
@@ -373,9 +374,14 @@ nlohmann::json to_json(const LatencyFit& fit) {
                    {"net_overhead_ms", fit.net_overhead_ms},
                    {"net_overhead_per_byte_ms", fit.net_overhead_per_byte_ms}};
   if (fit.request.gap_ms > 0) {
+    nlohmann::json exits = nlohmann::json::array();
+    for (const auto& [exit, extra] : fit.request.exits) {
+      exits.push_back({{"exit", exit}, {"ms", extra}});
+    }
     j["request_overhead"] = {{"gap_ms", fit.request.gap_ms},
                              {"fixed_ms", fit.request.fixed_ms},
-                             {"per_param_byte_ms", fit.request.per_param_byte_ms}};
+                             {"per_param_byte_ms", fit.request.per_param_byte_ms},
+                             {"exits", std::move(exits)}};
   }
   if (!fit.codecs.empty()) {
     const auto line = [](const stats::Line& l) {
@@ -416,6 +422,11 @@ LatencyFit latency_fit_from_artifact(const Artifact& artifact) {
     fit.request.gap_ms = req->at("gap_ms").number(0, 1e9);
     fit.request.fixed_ms = req->at("fixed_ms").number(0, 1e6);
     fit.request.per_param_byte_ms = req->at("per_param_byte_ms").number(0, 1e6);
+    if (const auto exits = req->find("exits")) {
+      for (const JsonView& e : exits->elements()) {
+        fit.request.exits[static_cast<int>(e.at("exit").integer(1, 1000))] = e.at("ms").number(0, 1e6);
+      }
+    }
   }
   if (const auto codecs = root.find("codecs")) {
     const auto line = [](const JsonView& v) {

@@ -33,6 +33,9 @@ struct RequestOverhead {
   double gap_ms = 0;             ///< the idle gap it was measured after (0 = not measured)
   double fixed_ms = 0;
   double per_param_byte_ms = 0;
+  /// Per exit, the overhead measured for its whole chain (≥ 0), which plans use for that
+  /// chain instead of the line.
+  std::map<int, double> exits;
   /// The extra time of a request whose segments read @p param_bytes of weights, ms.
   double ms(double param_bytes) const { return fixed_ms + per_param_byte_ms * param_bytes; }
 };

@@ -97,6 +97,18 @@ TEST(LatencyModel, EachSideThatWorksPaysItsRequestStartAndCodec) {
   EXPECT_DOUBLE_EQ(b.device_ms, 60 + 2 + 6);
   EXPECT_DOUBLE_EQ(b.codec_ms, 0);
   EXPECT_DOUBLE_EQ(b.edge_ms, 0);
+  // A whole chain's cold start measured for its exit replaces the line on that side; a head
+  // keeps the line.
+  {
+    PlanProblem q = p;
+    q.exits[1].device_chain_request_ms = 5;
+    q.exits[1].edge_chain_request_ms = 0.7;
+    const LatencyModel mq(q);
+    EXPECT_DOUBLE_EQ(mq.latency(Choice{1, 3, Order::device_first, -1}, net).device_ms, 60 + 5);
+    EXPECT_DOUBLE_EQ(mq.latency(Choice{1, 1, Order::device_first, 1}, net).device_ms, 10 + 2 + 1);
+    EXPECT_DOUBLE_EQ(mq.latency(Choice{1, 0, Order::device_first, 1}, net).edge_ms,
+                     0.7 + 0.2 + 0.2 + 12 + 0.01);
+  }
   // Measured as a request's first work, the cold encoding replaces cold start + encoding.
   {
     PlanProblem q = p;
