@@ -190,14 +190,18 @@ table() {  # dir deadline
 } | tee "$OUT/summary.txt"
 
 for level in tight middle loose; do
-  jq -r '[.trace_t_s, .true_kbps, (.state.estimate_kbps // .bandwidth_kbps // 0), .exit_used,
+  jq -r '[.trace_t_s, .true_kbps, (.bandwidth_kbps // 0), .exit_used,
           (if .offloaded then 1 else 0 end), .measured.total_ms, (if .deadline_met then 1 else 0 end),
-          .plan.cut] | @csv' "$OUT/$level/edgent.jsonl" >"$OUT/$level/edgent.csv"
+          .plan.cut, (.state.estimate_kbps // 0)] | @csv' "$OUT/$level/edgent.jsonl" >"$OUT/$level/edgent.csv"
 done
-for name in "${STRATEGIES[@]}"; do
+for name in "${STRATEGIES[@]}"; do  # strategy, on-time accuracy x3, 95 % half-width x3
   printf '%s' "$name"
   for level in tight middle loose; do
     printf ',%s' "$(jq '.on_time_accuracy' "$OUT/$level/$name.summary.json")"
+  done
+  for level in tight middle loose; do
+    printf ',%s' "$(jq '.on_time_accuracy as $p | 1.96 * (($p * (1 - $p)) / .labelled | sqrt)' \
+      "$OUT/$level/$name.summary.json")"
   done
   printf '\n'
 done >"$OUT/ontime.csv"
