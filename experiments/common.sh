@@ -15,6 +15,8 @@ LINK_BURST=${LINK_BURST:-1600}    # the testbed's tbf bucket, bytes (testbed.sh 
 TOP_KBPS=${TOP_KBPS:-1500}        # traces are scaled so that their 95th percentile is this
 RTT=${RTT:-0.2}                   # ms, the RTT the planner assumes (the veth's is ~0.05 ms)
 REQUESTS=${REQUESTS:-30}          # measured requests per grid point
+REQUEST_RATE=${REQUEST_RATE:-10}  # requests/s when measuring (open loop, as the profile's
+                                  # --request-gap-ms assumes: each request finds the device idle)
 WARMUP=${WARMUP:-2}               # requests run first and discarded (the edge loads segments)
 COMMON=${COMMON:-$OUT/common}     # cached profiles and fits
 INPUTS=(--data "$DATA")           # edgent-infer's inputs (labelled Fashion-MNIST test images)
@@ -60,8 +62,8 @@ plan_at() {
   [ "$rc" = 0 ] || [ "$rc" = 3 ] || return "$rc"
 }
 
-## measure plan kbps count prefix [extra edgent-infer args]: WARMUP + count closed-loop requests
-## in one edgent-infer run, the plan fixed, through the testbed at a fixed tbf rate (needs tb_up
+## measure plan kbps count prefix [extra edgent-infer args]: WARMUP + count requests at
+## REQUEST_RATE in one edgent-infer run, the plan fixed, through the testbed at a fixed tbf rate (needs tb_up
 ## and tb_serve first); writes prefix.jsonl, prefix.summary.json (all requests) and
 ## prefix.stats.json over the last count requests (the first WARMUP ones load the edge's
 ## segments): {count, mean_ms, p50_ms, p95_ms, miss_rate, accuracy, correct_in_time}
@@ -70,7 +72,8 @@ measure() {
   shift 4
   tb_rate "$kbps"
   tb_device 0 "$BIN/edgent-infer" --model "$MODEL" --plan "$plan" --slowdown "$SLOWDOWN" \
-    --count "$((WARMUP + count))" --edge "$TB_EDGE" --no-probe --quiet "${INPUTS[@]}" "$@" \
+    --count "$((WARMUP + count))" --rate "$REQUEST_RATE" --edge "$TB_EDGE" --no-probe --quiet \
+    "${INPUTS[@]}" "$@" \
     -o "$prefix.jsonl" --summary "$prefix.summary.json" 2>/dev/null
   jq -s --argjson w "$WARMUP" '.[$w:] as $r | ($r | map(.measured.total_ms) | sort) as $l
     | ($r | map(select(.label != null))) as $lab

@@ -2,7 +2,7 @@
 # `sweep.sh bandwidth`: Figs. 6-7 of the paper, the exit and cut Edgent chooses vs bandwidth at
 # a fixed deadline; `sweep.sh deadline`: Fig. 8, the same vs deadline at a fixed bandwidth.
 # Each point has the predicted latency and the latency measured through the testbed (tbf at
-# the point's rate, the plan fixed, REQUESTS closed-loop requests after WARMUP discarded ones).
+# the point's rate, the plan fixed, REQUESTS requests at REQUEST_RATE/s after WARMUP discarded ones).
 # The paper's regime: a device SLOWDOWN times slower than the edge. The bandwidth grid is the
 # paper's (50 kbit/s to 1.5 Mbit/s) at the middle deadline of the demo's rule over that range
 # (regime.sh); the deadline grid is at the paper's 500 kbit/s and spans half the tight
@@ -57,7 +57,7 @@ gnuplot -e "dir='$DIR'; kind='$KIND'; grids='paper'; what='branchy AlexNet, Fash
   echo "# $KIND: $TITLE"
   echo
   machine_md
-  echo "- measured: $REQUESTS closed-loop requests per point (after $WARMUP discarded) through the tbf"
+  echo "- measured: $REQUESTS requests per point at $REQUEST_RATE/s (after $WARMUP discarded) through the tbf"
   echo "  testbed (veth, both directions shaped to the point's rate), the plan fixed; predicted:"
   echo "  edgent-plan with the cached fits, RTT $RTT ms; the demo's deadlines over 50-$TOP_KBPS kbit/s:"
   echo "  tight $D_TIGHT, middle $D_MIDDLE, loose $D_LOOSE ms"

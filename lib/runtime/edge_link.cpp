@@ -199,7 +199,8 @@ void EdgeLink::monitor_loop(MonitorOptions options) {
       m_monitor_probes += ok ? 1 : 0;
       grow = ok && estimator().bandwidth_samples() == before ? std::min<std::size_t>(4 * grow, 1 << 16)
                                                               : 1;
-      next_probe_s = now_s() + took_s * (1 / std::max(options.max_duty, 1e-3) - 1);
+      next_probe_s = now_s() + std::min(took_s * (1 / std::max(options.max_duty, 1e-3) - 1),
+                                         options.max_wait_s);
     }
   }
 }

@@ -53,8 +53,10 @@ struct MonitorOptions {
   double probe_period_s = 0.25;
   double ping_period_s = 0.5;   ///< send a ping (the RTT) this often; 0 = never
   /// Probes take at most this share of the link's time: after a probe of t ms the next one
-  /// waits at least t / max_duty.
+  /// waits at least t / max_duty - t, but never more than max_wait_s (a probe stretched by
+  /// an outage must not keep the estimate from seeing the link come back).
   double max_duty = 0.2;
+  double max_wait_s = 2.0;
 };
 
 /// The device's transport to the edge: keep-alive requests with timeouts and reconnection
