@@ -1,7 +1,7 @@
 // edgent-eval: top-1 accuracy of every (exit, cut, codec) -> edgent.accuracy/1, or with
 // --bench the partitioning benchmarks (split overhead, codec throughput, bytes on the wire).
 #include "cli/common_options.hpp"
-#include "eval/eval.hpp"
+#include "eval/eval_command.hpp"
 
 int main(int argc, char** argv) {
   edgent::cli::CommonOptions common;

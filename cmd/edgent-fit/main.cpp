@@ -6,7 +6,7 @@
 
 int main(int argc, char** argv) {
   edgent::cli::CommonOptions common;
-  edgent::regress::FitCommandOptions opts;
+  edgent::regress::FitOptions opts;
   return edgent::cli::run_tool(
       "edgent-fit",
       "Fit per-layer-type latency regressions (Edgent features, plus FLOPs where it helps) to a "
@@ -24,5 +24,5 @@ int main(int argc, char** argv) {
             ->capture_default_str()
             ->check(CLI::Range(2, 100));
       },
-      [&] { return edgent::regress::run_fit_command(opts, std::cerr); });
+      [&] { return edgent::regress::run(opts, std::cerr); });
 }

@@ -98,5 +98,5 @@ int main(int argc, char** argv) {
             ->check(edgent::cli::input_path());
         edgent::net::add_edge_options(app, opts.net);
       },
-      [&] { return edgent::runtime::run_infer(opts); });
+      [&] { return edgent::runtime::run(opts); });
 }

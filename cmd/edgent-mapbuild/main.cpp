@@ -1,12 +1,13 @@
 // edgent-mapbuild: segment bandwidth traces into states and store the best co-inference plan
 // per state (edgent.configmap/1); `evaluate` replays traces through detector + map.
 #include "cli/common_options.hpp"
-#include "dynamic/mapbuild_tool.hpp"
+#include "dynamic/mapbuild_command.hpp"
 #include "plan/model_input_options.hpp"
 
 int main(int argc, char** argv) {
   edgent::cli::CommonOptions common;
   edgent::dynamic::MapbuildOptions opts;
+  edgent::dynamic::EvaluateOptions eval;
   CLI::App* evaluate = nullptr;
   return edgent::cli::run_tool(
       "edgent-mapbuild",
@@ -16,16 +17,15 @@ int main(int argc, char** argv) {
       [&](CLI::App& app) {
         auto& s = opts.settings;
         app.fallthrough();
-        edgent::plan::add_model_input_options(app, opts.inputs);
+        edgent::plan::add_model_input_options(app, opts.inputs, /*model_required=*/false);
         app.add_option("--trace", opts.traces,
-                       "Trace CSV files, directories (every *.csv but index.csv) or globs")
-            ->required()
+                       "Trace CSV files, directories (every *.csv but index.csv) or globs, "
+                       "required")
             ->type_name("PATH");
         app.add_option("--scale", opts.scale, "Multiply every trace's bandwidth")
             ->capture_default_str()
             ->check(edgent::cli::positive());
-        edgent::cli::add_output(app, opts.output,
-                                "Config map (edgent.configmap/1) or evaluation (edgent.evaluation/1)");
+        edgent::cli::add_output(app, opts.output, "Config map (edgent.configmap/1)");
         app.add_option("--deadline", opts.deadline_ms, "Latency requirement, ms")
             ->check(edgent::cli::positive());
         app.add_option("--rtt", opts.rtt_ms, "Round-trip time, ms")
@@ -83,11 +83,31 @@ int main(int argc, char** argv) {
             "evaluate", "Replay traces through detector + map against the per-sample oracle "
                         "and a static plan at each trace's mean bandwidth (deadline, RTT, detector and "
                         "step come from the map)");
-        edgent::cli::add_input(*evaluate, "--map", opts.map, "Config map (edgent.configmap/1)")
+        edgent::cli::add_input(*evaluate, "--map", eval.map, "Config map (edgent.configmap/1)")
             ->required();
+        edgent::plan::add_model_input_options(*evaluate, opts.inputs, /*model_required=*/false);
+        evaluate
+            ->add_option("--trace", opts.traces,
+                         "Trace CSV files, directories (every *.csv but index.csv) or globs, "
+                         "required")
+            ->type_name("PATH");
+        evaluate->add_option("--scale", opts.scale, "Multiply every trace's bandwidth")
+            ->capture_default_str()
+            ->check(edgent::cli::positive());
+        edgent::cli::add_output(*evaluate, eval.output, "Evaluation (edgent.evaluation/1)");
       },
       [&] {
-        return evaluate->parsed() ? edgent::dynamic::run_evaluate(opts)
-                                  : edgent::dynamic::run_mapbuild(opts);
+        if (evaluate->parsed()) {
+          // Model inputs and traces may come before or after `evaluate`: both bind the same
+          // variables.
+          eval.inputs = opts.inputs;
+          eval.traces = opts.traces;
+          eval.scale = opts.scale;
+          if (eval.output == "-") {
+            eval.output = opts.output;
+          }
+          return edgent::dynamic::run(eval);
+        }
+        return edgent::dynamic::run(opts);
       });
 }

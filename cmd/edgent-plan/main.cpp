@@ -2,7 +2,7 @@
 // or sweep bandwidth/deadline ranges for every strategy.
 #include "cli/common_options.hpp"
 #include "plan/model_input_options.hpp"
-#include "plan/plan_tool.hpp"
+#include "plan/plan_command.hpp"
 
 int main(int argc, char** argv) {
   edgent::cli::CommonOptions common;
@@ -62,5 +62,5 @@ int main(int argc, char** argv) {
             ->group("");
         app.get_option("--trace")->excludes("--bandwidth");
       },
-      [&] { return edgent::plan::run_plan(opts); });
+      [&] { return edgent::plan::run(opts); });
 }

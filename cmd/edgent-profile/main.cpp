@@ -2,7 +2,7 @@
 #include "cli/common_options.hpp"
 #include "core/error.hpp"
 #include "net/net_options.hpp"
-#include "profile/profiler.hpp"
+#include "profile/profile_command.hpp"
 
 int main(int argc, char** argv) {
   edgent::cli::CommonOptions common;
@@ -100,5 +100,5 @@ int main(int argc, char** argv) {
           }
         });
       },
-      [&] { return edgent::profile::run_profile_command(opts, static_cast<int>(common.progress_mode())); });
+      [&] { return edgent::profile::run(opts, static_cast<int>(common.progress_mode())); });
 }

@@ -18,5 +18,5 @@ int main(int argc, char** argv) {
             ->check(CLI::Range(0, 1024));
         edgent::net::add_serve_options(app, opts.net);
       },
-      [&] { return edgent::runtime::run_serve(opts); });
+      [&] { return edgent::runtime::run(opts); });
 }

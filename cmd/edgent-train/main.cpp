@@ -3,7 +3,7 @@
 
 #include "cli/common_options.hpp"
 #include "core/error.hpp"
-#include "train/train.hpp"
+#include "train/train_command.hpp"
 
 #include <string>
 #include <vector>
@@ -76,8 +76,8 @@ int main(int argc, char** argv) {
       [&] {
         opts.progress = common.progress_mode();
         if (!bench.card.empty()) {
-          return train::run_bench(bench);
+          return train::run(bench);
         }
-        return train::run_train(opts);
+        return train::run(opts);
       });
 }

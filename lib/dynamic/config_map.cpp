@@ -70,7 +70,7 @@ std::size_t ConfigMap::lookup(double kbps) const {
 }
 
 ConfigMap build_config_map(const plan::LatencyModel& model, const plan::Network& base,
-                           double deadline_ms, const std::vector<Trace>& traces,
+                           double deadline_ms, const std::vector<data::Trace>& traces,
                            const std::vector<double>& scales, const MapSettings& settings,
                            const std::vector<plan::Strategy>& strategies,
                            const plan::SearchSpace& space) {
@@ -361,7 +361,7 @@ double used_accuracy(const plan::LatencyModel& model, const plan::Choice& c) {
 } // namespace
 
 std::vector<Evaluation> evaluate(const plan::LatencyModel& model, const ConfigMap& map,
-                                 const std::vector<Trace>& traces,
+                                 const std::vector<data::Trace>& traces,
                                  const std::vector<plan::Strategy>& strategies,
                                  const plan::SearchSpace& space) {
   const plan::Network base = plan::offload_network(0, 0, map.rtt_ms, map.edge_queue_ms);
@@ -376,7 +376,7 @@ std::vector<Evaluation> evaluate(const plan::LatencyModel& model, const ConfigMa
   std::vector<Evaluation> out;
   Evaluation total;
   total.path = "all";
-  for (const Trace& trace : traces) {
+  for (const data::Trace& trace : traces) {
     Evaluation ev;
     ev.path = trace.path;
     const std::vector<double> steps = trace.binned(map.settings.step_s);

@@ -3,7 +3,7 @@
 #include "core/artifact.hpp"
 #include "dynamic/change_point.hpp"
 #include "dynamic/segmentation.hpp"
-#include "dynamic/trace.hpp"
+#include "data/trace.hpp"
 #include "plan/plan_json.hpp"
 #include "plan/planner.hpp"
 
@@ -64,7 +64,7 @@ struct ConfigMap {
 /// [0, lowest bin) planned at 0 kbps, i.e. on the device), and stores for each state the best
 /// plan under settings.objective among @p strategies at the state's lower bound.
 ConfigMap build_config_map(const plan::LatencyModel& model, const plan::Network& base,
-                           double deadline_ms, const std::vector<Trace>& traces,
+                           double deadline_ms, const std::vector<data::Trace>& traces,
                            const std::vector<double>& scales, const MapSettings& settings,
                            const std::vector<plan::Strategy>& strategies,
                            const plan::SearchSpace& space = {});
@@ -156,7 +156,7 @@ struct Evaluation {
 /// bandwidth is the time-average over the step (up and down alike). Returns one evaluation per
 /// trace and, last, the pool of all.
 std::vector<Evaluation> evaluate(const plan::LatencyModel& model, const ConfigMap& map,
-                                 const std::vector<Trace>& traces,
+                                 const std::vector<data::Trace>& traces,
                                  const std::vector<plan::Strategy>& strategies,
                                  const plan::SearchSpace& space = {});
 

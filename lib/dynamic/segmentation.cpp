@@ -93,7 +93,7 @@ std::vector<double> log_series(const std::vector<double>& kbps, double floor_kbp
   return x;
 }
 
-Segmentation segment_trace(const Trace& trace, const SegmentSettings& settings) {
+Segmentation segment_trace(const data::Trace& trace, const SegmentSettings& settings) {
   Segmentation out;
   out.x = log_series(trace.binned(settings.bin_s), settings.floor_kbps);
   out.sigma = std::max(robust_sigma(out.x), settings.sigma_min);

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "dynamic/trace.hpp"
+#include "data/trace.hpp"
 
 #include <cstddef>
 #include <vector>
@@ -49,6 +49,6 @@ struct Segmentation {
 };
 
 /// Bins, logs and segments @p trace with @p settings.
-Segmentation segment_trace(const Trace& trace, const SegmentSettings& settings);
+Segmentation segment_trace(const data::Trace& trace, const SegmentSettings& settings);
 
 } // namespace edgent::dynamic

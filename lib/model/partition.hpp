@@ -1,5 +1,6 @@
 #pragma once
 
+#include "model/features.hpp"
 #include "model/onnx_graph.hpp"
 
 #include <onnx/onnx_pb.h>
@@ -30,7 +31,7 @@ struct Unit {
   /// Edgent regression features: conv in_size, filter_term (and its kernel_area and
   /// stride_area, the products of its kernel and stride dims); relu/lrn/dropout in_size;
   /// pool/fc (and other, softmax) in_size, out_size. Sizes are element counts.
-  std::map<std::string, double> features;
+  Features features;
   double flops = 0;             ///< floating-point operations (a multiply-add counts 2)
   std::int64_t params = 0;      ///< weight elements the unit reads
   std::int64_t output_bytes = 0;///< bytes of the output tensor

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "data/trace.hpp"
+
 #include <chrono>
 #include <cstddef>
 #include <memory>
@@ -8,12 +10,8 @@
 
 namespace edgent::net {
 
-/// One trace sample: from @p t_s seconds after the trace start the link carries @p kbps
-/// (kbit/s, 1 kbit = 1000 bit; 0 is an outage) until the next sample.
-struct TracePoint {
-  double t_s = 0.0;
-  double kbps = 0.0;
-};
+/// One trace sample (the data stage's, so that a read trace replays without conversion).
+using data::TracePoint;
 
 /// A bandwidth trace as a piecewise-constant rate (sample-and-hold, traces/README.md): sample i
 /// holds on [t_i, t_{i+1}), the last one for the median sample spacing (1 s for a single

@@ -4,8 +4,13 @@
 
 namespace edgent::plan {
 
-void add_model_input_options(CLI::App& app, ModelInputs& inputs) {
-  cli::add_input(app, "--model", inputs.model, "Model card (edgent.model/1)")->required();
+void add_model_input_options(CLI::App& app, ModelInputs& inputs, bool model_required) {
+  auto* model = cli::add_input(app, "--model", inputs.model,
+                               model_required ? "Model card (edgent.model/1)"
+                                              : "Model card (edgent.model/1), required");
+  if (model_required) {
+    model->required();
+  }
   cli::add_input(app, "--accuracy", inputs.accuracy, "Accuracy table (edgent.accuracy/1), optional");
   auto* device_fit = cli::add_input(app, "--device-fit", inputs.device_fit,
                                     "Device latency fit (edgent.fit/1, role device)");

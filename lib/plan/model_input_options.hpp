@@ -7,8 +7,9 @@
 namespace edgent::plan {
 
 /// Adds the options naming the artifacts a plan is built from, shared by edgent-plan and
-/// edgent-mapbuild: --model (required), --accuracy, --device-fit | --device-profile,
-/// --edge-fit | --edge-profile, --codecs and --orders.
-void add_model_input_options(CLI::App& app, ModelInputs& inputs);
+/// edgent-mapbuild: --model, --accuracy, --device-fit | --device-profile,
+/// --edge-fit | --edge-profile, --codecs and --orders. --model is marked required unless
+/// @p model_required is false (a tool with subcommands that each need it checks it itself).
+void add_model_input_options(CLI::App& app, ModelInputs& inputs, bool model_required = true);
 
 } // namespace edgent::plan

@@ -75,7 +75,7 @@ public:
   /// per byte of the tensor crossing it (the fit's, or the profile's measurement).
   double net_ms() const { return m_fit.net_overhead_ms; }
   double net_ms_per_byte() const { return m_fit.net_overhead_per_byte_ms; }
-  double ms(int exit, int unit, const std::string& type, const regress::Features& features) const {
+  double ms(int exit, int unit, const std::string& type, const model::Features& features) const {
     if (!m_profile) {
       // A prediction is only as sane as the fit's coefficients: blame the fit, not the model.
       const double ms = m_fit.predict(type, features);
@@ -96,7 +96,7 @@ public:
 
 private:
   /// The key of the fit's model that predicts a unit of @p type (as LatencyFit::predict picks).
-  std::string fit_key(const std::string& type, const regress::Features& features) const {
+  std::string fit_key(const std::string& type, const model::Features& features) const {
     if (type == "conv") {
       const std::string shaped = regress::conv_shape_type(features);
       if (m_fit.has_type(shaped)) {
@@ -116,7 +116,7 @@ private:
 /// One unit as the planner needs it.
 struct ChainUnit {
   std::string type;
-  regress::Features features;  ///< Edgent features plus "flops"
+  model::Features features;  ///< Edgent features plus "flops"
   double output_bytes = 0;
   double param_bytes = 0;      ///< weights the unit reads, bytes (fp32)
 };
@@ -198,7 +198,7 @@ std::vector<ChainCosts> exit_chains(const Artifact& model, const JsonView& card)
     for (const model::Unit& unit : chain.units) {
       ChainUnit cu;
       cu.type = std::string(model::unit_type_name(unit.type));
-      cu.features = regress::Features(unit.features.begin(), unit.features.end());
+      cu.features = unit.features;
       cu.features["flops"] = unit.flops;
       cu.output_bytes = static_cast<double>(unit.output_bytes);
       cu.param_bytes = 4.0 * static_cast<double>(unit.params);

@@ -3,7 +3,7 @@
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/stats.hpp"
-#include "dynamic/trace.hpp"
+#include "data/trace.hpp"
 
 #include <fmt/format.h>
 
@@ -146,10 +146,7 @@ NetworkMeasurement measure_network(const NetworkProbeOptions& o) {
   const std::string& url = o.edge.edge;
   std::vector<net::TracePoint> trace_points;
   if (!o.edge.emulate_trace.empty()) {
-    const dynamic::Trace trace = dynamic::read_trace(o.edge.emulate_trace);
-    for (std::size_t i = 0; i < trace.t_s.size(); ++i) {
-      trace_points.push_back({trace.t_s[i] - trace.t_s.front(), trace.kbps[i]});
-    }
+    trace_points = data::read_trace(o.edge.emulate_trace).points();
   }
   net::HttpClient client(
       net::to_client_options(o.edge, trace_points.empty() ? nullptr : &trace_points));

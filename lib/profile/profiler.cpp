@@ -23,7 +23,6 @@
 #include <algorithm>
 #include <chrono>
 #include <deque>
-#include <filesystem>
 #include <functional>
 #include <map>
 #include <numeric>
@@ -70,8 +69,6 @@
 namespace edgent::profile {
 
 namespace {
-
-namespace fs = std::filesystem;
 
 /// Sides of the two synthetic split chains (16 x side x side inputs): tensors crossing their
 /// boundaries total 46 kB and 753 kB.
@@ -285,31 +282,6 @@ private:
 };
 
 } // namespace
-
-double parse_duration_s(const std::string& text) {
-  if (text.empty()) {
-    throw UsageError("empty duration", {}, "--if-older-than");
-  }
-  std::size_t used = 0;
-  double value = 0;
-  try {
-    value = std::stod(text, &used);
-  } catch (const std::exception&) {
-    throw UsageError("'" + text + "' is not a duration such as 90s, 30m, 12h or 7d", {},
-                     "--if-older-than");
-  }
-  const std::string unit = text.substr(used);
-  const double factor = unit.empty() || unit == "s" ? 1
-                        : unit == "m"               ? 60
-                        : unit == "h"               ? 3600
-                        : unit == "d"               ? 86400
-                                                    : -1;
-  if (factor < 0 || !(value >= 0)) {
-    throw UsageError("'" + text + "' is not a duration such as 90s, 30m, 12h or 7d", {},
-                     "--if-older-than");
-  }
-  return value * factor;
-}
 
 nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
   const std::string onnx_path = model::resolve_model_onnx(options.model);
@@ -657,37 +629,6 @@ nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
     doc["requests"] = std::move(requests);
   }
   return doc;
-}
-
-int run_profile_command(const ProfileOptions& options, int progress_mode) {
-  if (options.if_older_than_s && options.output != "-") {
-    std::error_code ec;
-    const auto mtime = fs::last_write_time(options.output, ec);
-    if (!ec) {
-      const double age = std::chrono::duration<double>(fs::file_time_type::clock::now() - mtime).count();
-      if (age < *options.if_older_than_s) {
-        log::info("{} is {:.0f} s old, younger than --if-older-than: kept", options.output, age);
-        return 0;
-      }
-    }
-  }
-  // First, so that an unreachable edge fails fast; outside the quota, which emulates the
-  // device's CPU, not its link.
-  const auto network = options.network ? std::optional(to_json(measure_network(*options.network)))
-                                        : std::nullopt;
-  nlohmann::json doc;
-  {
-    const emulate::CpuQuotaScope quota(options.cpu_quota, options.role);
-    if (options.cpu_quota) {
-      log::verbose("running under a CPU quota of {} CPUs", *options.cpu_quota);
-    }
-    doc = run_profile(options, progress_mode);
-  }
-  if (network) {
-    doc["network"] = *network;
-  }
-  write_artifact(options.output, std::move(doc), "profile", "edgent-profile");
-  return 0;
 }
 
 } // namespace edgent::profile

@@ -45,12 +45,4 @@ struct ProfileOptions {
 /// @p progress_mode is Progress::Mode as int.
 nlohmann::json run_profile(const ProfileOptions& options, int progress_mode);
 
-/// Runs edgent-profile end to end: the network (when asked), quota, measurement, atomic
-/// write; honours if_older_than_s. Returns the exit code.
-int run_profile_command(const ProfileOptions& options, int progress_mode);
-
-/// Parses a duration such as "90s", "30m", "12h", "7d" (a bare number is seconds).
-/// Throws UsageError.
-double parse_duration_s(const std::string& text);
-
 } // namespace edgent::profile

@@ -171,7 +171,7 @@ std::vector<SweepConfig> around(const std::vector<SweepConfig>& anchors, int per
   return out;
 }
 
-std::string build_sweep_model(const SweepConfig& c, regress::Features& features, std::string& shape) {
+std::string build_sweep_model(const SweepConfig& c, model::Features& features, std::string& shape) {
   std::mt19937_64 rng(static_cast<std::uint64_t>(c.c * 7919 + c.h * 31 + c.filters));
   model::OnnxBuilder b("sweep_" + c.type);
   if (c.type == "fc" || c.type == "softmax") {

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "profile/timing.hpp"
-#include "regress/linear_model.hpp"
+#include "model/features.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -15,7 +15,7 @@ namespace edgent::profile {
 struct SweepPoint {
   std::string type;             ///< conv, relu, pool, lrn, dropout, fc, softmax
   std::string shape;            ///< human-readable configuration, e.g. "64x28x28 k3 s1 f128"
-  regress::Features features;   ///< Edgent features plus "flops"
+  model::Features features;   ///< Edgent features plus "flops"
   TimingStats timing;
 };
 
@@ -55,7 +55,7 @@ std::vector<SweepConfig> around(const std::vector<SweepConfig>& anchors, int per
                                 std::uint64_t seed);
 
 /// Builds the single-layer model of @p config; returns its ONNX bytes and fills its features.
-std::string build_sweep_model(const SweepConfig& config, regress::Features& features,
+std::string build_sweep_model(const SweepConfig& config, model::Features& features,
                               std::string& shape);
 
 /// A synthetic chain (conv+relu, pool, lrn, conv+relu, pool, dropout, flatten, fc) on a

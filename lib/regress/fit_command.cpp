@@ -63,7 +63,7 @@ std::pair<double, double> write_prediction_report(const Artifact& profile, const
   return {median, worst_chain};
 }
 
-int run_fit_command(const FitCommandOptions& options, std::ostream& report) {
+int run(const FitOptions& options, std::ostream& report) {
   const Artifact profile = read_artifact(options.profile, "profile");
   const LatencyFit fit = fit_profile(profile, options.fit);
   write_artifact(options.output, to_json(fit), "fit", "edgent-fit");

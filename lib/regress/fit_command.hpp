@@ -8,16 +8,16 @@
 namespace edgent::regress {
 
 /// What edgent-fit was asked to do.
-struct FitCommandOptions {
+struct FitOptions {
   std::string profile = "-";   ///< edgent.profile/1 ("-" = stdin)
   std::string output = "-";    ///< edgent.fit/1 ("-" = stdout)
   bool predict = false;        ///< print predicted vs measured per unit and per exit chain
-  FitOptions fit;
+  FitSettings fit;
 };
 
 /// Runs edgent-fit: reads the profile, fits, writes the fit artifact, and with
 /// `predict` writes the comparison table to @p report. Returns the exit code.
-int run_fit_command(const FitCommandOptions& options, std::ostream& report);
+int run(const FitOptions& options, std::ostream& report);
 
 /// Per-unit and per-exit-chain predicted vs measured table for a profile and a fit.
 /// Returns {median APE over units, max APE over exit chains}.

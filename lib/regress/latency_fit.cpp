@@ -46,7 +46,7 @@ bool has_all(const Features& f, const std::vector<std::string>& names) {
 
 /// Fits @p samples on the Edgent features, adding flops when CV says it helps.
 TypeFit fit_type(const std::string& type, const std::vector<Sample>& samples,
-                 const std::vector<std::string>& base, const FitOptions& options) {
+                 const std::vector<std::string>& base, const FitSettings& options) {
   const std::size_t need = base.size() + 2;
   if (samples.size() < need) {
     throw ConfigError(fmt::format("{} samples of type '{}' are too few to fit {} (need {})",
@@ -260,7 +260,7 @@ std::map<std::string, CodecCost> profile_codec_costs(const JsonView& profile_roo
   return out;
 }
 
-LatencyFit fit_profile(const Artifact& profile, const FitOptions& options) {
+LatencyFit fit_profile(const Artifact& profile, const FitSettings& options) {
   const JsonView root = profile.root();
   const std::string ms = profile_estimate_key(root);
   LatencyFit fit;

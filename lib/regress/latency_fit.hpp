@@ -79,7 +79,7 @@ struct LatencyFit {
   bool has_type(const std::string& type) const { return types.count(type) > 0; }
 };
 
-struct FitOptions {
+struct FitSettings {
   bool include_units = false;  ///< also train on the model's units (then nothing is held out)
   int folds = 5;
   std::uint64_t seed = 1;
@@ -118,7 +118,7 @@ std::map<std::string, CodecCost> profile_codec_costs(const JsonView& profile_roo
 /// Conv also gets a model per kernel shape (conv_shape_type) with enough near points: OpenCV
 /// runs some shapes on specialised kernels (Winograd for 3x3 stride 1).
 /// Throws ConfigError naming the type when a type has too few samples.
-LatencyFit fit_profile(const Artifact& profile, const FitOptions& options);
+LatencyFit fit_profile(const Artifact& profile, const FitSettings& options);
 
 nlohmann::json to_json(const LatencyFit& fit);
 LatencyFit latency_fit_from_artifact(const Artifact& artifact);

@@ -2,6 +2,7 @@
 
 #include "core/json_view.hpp"
 #include "core/stats.hpp"
+#include "model/features.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -12,8 +13,8 @@
 
 namespace edgent::regress {
 
-/// Named regression features of one layer or unit, e.g. {"in_size": 6272, "filter_term": 576}.
-using Features = std::map<std::string, double>;
+/// Named regression features of one layer or unit (the model stage's).
+using model::Features;
 
 /// One observation: features and the measured latency in ms.
 struct Sample {

@@ -6,7 +6,7 @@
 #include "core/log.hpp"
 #include "data/dataset.hpp"
 #include "dynamic/config_map.hpp"
-#include "dynamic/trace.hpp"
+#include "data/trace.hpp"
 #include "model/model_card.hpp"
 #include "emulate/cpu_quota.hpp"
 #include "emulate/dilation.hpp"
@@ -305,7 +305,7 @@ namespace {
 int run_infer_unconfined(const InferOptions& o);
 } // namespace
 
-int run_infer(const InferOptions& o) {
+int run(const InferOptions& o) {
   // The whole device side (compute and transport) runs at the emulated device's speed.
   const emulate::CpuQuotaScope quota(o.cpu_quota, "device");
   return run_infer_unconfined(o);
@@ -397,10 +397,7 @@ int run_infer_unconfined(const InferOptions& o) {
   // Transport.
   std::vector<net::TracePoint> trace_points;
   if (!o.net.emulate_trace.empty()) {
-    const dynamic::Trace trace = dynamic::read_trace(o.net.emulate_trace);
-    for (std::size_t i = 0; i < trace.t_s.size(); ++i) {
-      trace_points.push_back({trace.t_s[i] - trace.t_s.front(), trace.kbps[i]});
-    }
+    trace_points = data::read_trace(o.net.emulate_trace).points();
   }
   EdgeLinkOptions link_options;
   link_options.client = net::to_client_options(o.net, trace_points.empty() ? nullptr : &trace_points);
@@ -411,11 +408,7 @@ int run_infer_unconfined(const InferOptions& o) {
   // elsewhere replays from now on (a throttle used only as its clock and schedule).
   std::shared_ptr<net::Throttle> throttle = link_options.client.throttle;
   if (!o.link_trace.empty()) {
-    const dynamic::Trace trace = dynamic::read_trace(o.link_trace);
-    std::vector<net::TracePoint> points;
-    for (std::size_t i = 0; i < trace.t_s.size(); ++i) {
-      points.push_back({trace.t_s[i] - trace.t_s.front(), trace.kbps[i]});
-    }
+    std::vector<net::TracePoint> points = data::read_trace(o.link_trace).points();
     auto origin = net::TokenBucket::Clock::now();
     if (o.link_trace_start_unix > 0) {
       const double ago_s =

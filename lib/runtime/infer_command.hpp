@@ -54,6 +54,6 @@ struct InferOptions {
 /// Runs the requests, writes the records and the summary. Returns 0, or 130 after SIGINT and
 /// 143 after SIGTERM (records and summary of the requests done are still written, with
 /// `interrupted: true`). Throws IoError before any work when an output path cannot be written.
-int run_infer(const InferOptions& options);
+int run(const InferOptions& options);
 
 } // namespace edgent::runtime

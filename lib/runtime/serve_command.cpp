@@ -7,7 +7,7 @@
 
 namespace edgent::runtime {
 
-int run_serve(const ServeOptions& options) {
+int run(const ServeOptions& options) {
   const auto graph = model::OnnxGraph::from_file(model::resolve_model_onnx(options.model));
   net::ServerOptions server_options = net::to_server_options(options.net);
   server_options.handle_signals = true;

@@ -14,6 +14,6 @@ struct ServeOptions {
 };
 
 /// Loads the model, serves until SIGTERM/SIGINT has drained the server. Returns the exit code.
-int run_serve(const ServeOptions& options);
+int run(const ServeOptions& options);
 
 } // namespace edgent::runtime

@@ -67,7 +67,7 @@ TEST(SegmentTrace, SegmentsAPiecewiseTrace) {
   for (std::size_t i = 0; i < kbps.size(); ++i) {
     csv += std::to_string(i) + "," + std::to_string(kbps[i]) + "\n";
   }
-  const Segmentation s = segment_trace(parse_trace(csv, "syn.csv"), SegmentSettings{});
+  const Segmentation s = segment_trace(data::parse_trace(csv, "syn.csv"), SegmentSettings{});
   ASSERT_EQ(s.segments.size(), 5U);
   for (std::size_t i = 0; i < s.segments.size(); ++i) {
     EXPECT_NEAR(s.segments[i].kbps(), kPieces[i].second, 0.15 * kPieces[i].second);
@@ -139,7 +139,7 @@ TEST(SegmentTrace, RealSwitchingTraceSplitsIntoItsLevels) {
     GTEST_SKIP() << "no shared trace " << path;
   }
   // This FCC trace switches between about 0.5-1.5 Mbps and 4-4.6 Mbps every few samples.
-  const Trace trace = read_trace(path);
+  const data::Trace trace = data::read_trace(path);
   const Segmentation s = segment_trace(trace, SegmentSettings{});
   ASSERT_GE(s.segments.size(), 3U);
   double lo = 1e18;

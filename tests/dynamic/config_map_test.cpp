@@ -32,7 +32,7 @@ plan::LatencyModel small_model() {
   return plan::LatencyModel(p);
 }
 
-Trace piecewise(const std::vector<std::pair<int, double>>& pieces, double noise, unsigned seed) {
+data::Trace piecewise(const std::vector<std::pair<int, double>>& pieces, double noise, unsigned seed) {
   std::mt19937 rng(seed);
   std::normal_distribution<double> n(0, noise);
   std::string csv = "t_s,bandwidth_kbps\n";
@@ -42,14 +42,14 @@ Trace piecewise(const std::vector<std::pair<int, double>>& pieces, double noise,
       csv += std::to_string(t) + "," + std::to_string(level * std::exp(n(rng))) + "\n";
     }
   }
-  return parse_trace(csv, "syn.csv");
+  return data::parse_trace(csv, "syn.csv");
 }
 
 const plan::Network kBase{0, 0, /*rtt_ms=*/5, 0};
 
 TEST(ConfigMap, StatesAreSortedCoverFromZeroAndHoldTheBestPlan) {
   const auto model = small_model();
-  const std::vector<Trace> traces{piecewise({{60, 300}, {60, 3000}, {60, 30000}}, 0.1, 1)};
+  const std::vector<data::Trace> traces{piecewise({{60, 300}, {60, 3000}, {60, 30000}}, 0.1, 1)};
   const ConfigMap map =
       build_config_map(model, kBase, 40, traces, {1.0}, MapSettings{}, plan::all_strategies());
   ASSERT_GE(map.states.size(), 4U); // [0, ..) plus one bin per level
@@ -76,7 +76,7 @@ TEST(ConfigMap, StatesAreSortedCoverFromZeroAndHoldTheBestPlan) {
 
 TEST(ConfigMap, JsonRoundTrip) {
   const auto model = small_model();
-  const std::vector<Trace> traces{piecewise({{50, 500}, {50, 5000}}, 0.1, 2)};
+  const std::vector<data::Trace> traces{piecewise({{50, 500}, {50, 5000}}, 0.1, 2)};
   ConfigMap map =
       build_config_map(model, kBase, 40, traces, {1.0}, MapSettings{}, plan::all_strategies());
   map.model_sha256 = "abc";
@@ -101,7 +101,7 @@ TEST(ConfigMap, JsonRoundTrip) {
 
 TEST(ConfigMap, ObjectiveRoundTripsAndOldMapsReadAsReward) {
   const auto model = small_model();
-  const std::vector<Trace> traces{piecewise({{50, 500}, {50, 5000}}, 0.1, 2)};
+  const std::vector<data::Trace> traces{piecewise({{50, 500}, {50, 5000}}, 0.1, 2)};
   MapSettings settings;
   settings.objective = {plan::Objective::Kind::reward, 1000};
   const ConfigMap map =
@@ -133,7 +133,7 @@ TEST(ConfigMap, ObjectiveRoundTripsAndOldMapsReadAsReward) {
 
 TEST(ConfigMap, AccuracyObjectivePrefersAccuracyThatTheRewardTradesForSpeed) {
   const auto model = small_model();
-  const std::vector<Trace> traces{piecewise({{60, 3000}, {60, 30000}}, 0.1, 5)};
+  const std::vector<data::Trace> traces{piecewise({{60, 3000}, {60, 30000}}, 0.1, 5)};
   MapSettings by_accuracy;
   MapSettings by_reward;
   by_reward.objective = {plan::Objective::Kind::reward, 1000};
@@ -172,7 +172,7 @@ TEST(ConfigMap, ChoiceFromRecordChecksTheModel) {
 
 TEST(PlanSelector, DropsAtOnceWhenThePlanInForceWouldMissTheDeadline) {
   const auto model = small_model();
-  const Trace trace = piecewise({{60, 30000}, {60, 300}}, 0.05, 6);
+  const data::Trace trace = piecewise({{60, 30000}, {60, 300}}, 0.05, 6);
   const ConfigMap map =
       build_config_map(model, kBase, 40, {trace}, {1.0}, MapSettings{}, plan::all_strategies());
   PlanSelector selector(map, &model);
@@ -196,7 +196,7 @@ TEST(PlanSelector, DropsAtOnceWhenThePlanInForceWouldMissTheDeadline) {
 
 TEST(Evaluate, MapTracksBandwidthBetterThanAStaticPlan) {
   const auto model = small_model();
-  const Trace trace = piecewise({{100, 20000}, {80, 400}, {100, 20000}, {80, 400}}, 0.15, 3);
+  const data::Trace trace = piecewise({{100, 20000}, {80, 400}, {100, 20000}, {80, 400}}, 0.15, 3);
   const ConfigMap map = build_config_map(model, kBase, 40, {trace}, {1.0}, MapSettings{},
                                          plan::all_strategies());
   const auto evals = evaluate(model, map, {trace}, plan::all_strategies());
@@ -218,7 +218,7 @@ TEST(Evaluate, MapTracksBandwidthBetterThanAStaticPlan) {
 
 TEST(Evaluate, RejectsMapsBeyondTheModel) {
   const auto model = small_model();
-  const Trace trace = piecewise({{30, 1000}}, 0.1, 4);
+  const data::Trace trace = piecewise({{30, 1000}}, 0.1, 4);
   ConfigMap map = build_config_map(model, kBase, 40, {trace}, {1.0}, MapSettings{},
                                    plan::all_strategies());
   map.states[0].plan.exit = 7;
@@ -227,7 +227,7 @@ TEST(Evaluate, RejectsMapsBeyondTheModel) {
 
 TEST(ConfigMap, RejectsBadSettings) {
   const auto model = small_model();
-  const Trace trace = piecewise({{30, 1000}}, 0.1, 4);
+  const data::Trace trace = piecewise({{30, 1000}}, 0.1, 4);
   EXPECT_THROW(build_config_map(model, kBase, 0, {trace}, {1.0}, MapSettings{},
                                 plan::all_strategies()),
                ConfigError);
@@ -245,7 +245,7 @@ namespace {
 
 TEST(PlanSelector, FollowsTheBandwidthWithoutFlapping) {
   const auto model = small_model();
-  const Trace trace = piecewise({{60, 300}, {60, 30000}}, 0.1, 5);
+  const data::Trace trace = piecewise({{60, 300}, {60, 30000}}, 0.1, 5);
   const ConfigMap map = build_config_map(model, kBase, 40, {trace}, {1.0}, MapSettings{},
                                          plan::all_strategies());
   PlanSelector sel(map);

@@ -115,7 +115,7 @@ inline bool check_artifact_bytes(std::string_view input) {
     } else if (kind == "profile") {
       // edgent-fit fits it; edgent-plan plans from it in measured-latency mode.
       try {
-        (void)regress::fit_profile(art, regress::FitOptions{});
+        (void)regress::fit_profile(art, regress::FitSettings{});
       } catch (const Error&) {
       }
       plan_with(fx.model, &fx.accuracy, &art);

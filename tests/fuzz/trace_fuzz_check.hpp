@@ -5,7 +5,7 @@
 // tools then compute on a trace (held values, mean, 1-s bins) stays finite.
 
 #include "core/error.hpp"
-#include "dynamic/trace.hpp"
+#include "data/trace.hpp"
 
 #include <cmath>
 #include <cstdlib>
@@ -17,7 +17,7 @@ namespace edgent::fuzz {
 /// does. Returns true when accepted; aborts when an accepted trace breaks its contract.
 inline bool check_trace_text(std::string_view text) {
   try {
-    const dynamic::Trace t = dynamic::parse_trace(text, "fuzz.csv", 1);
+    const data::Trace t = data::parse_trace(text, "fuzz.csv", 1);
     if (t.t_s.empty() || t.t_s.size() != t.kbps.size() || !(t.t_s.front() >= 0) ||
         !(t.end_s > t.t_s.back())) {
       std::abort();

@@ -5,7 +5,7 @@
 #include "core/artifact.hpp"
 #include "core/error.hpp"
 #include "plan/latency_model.hpp"
-#include "plan/plan_tool.hpp"
+#include "plan/plan_command.hpp"
 
 #include <gtest/gtest.h>
 

@@ -154,7 +154,7 @@ TEST(Sweep, EveryModelLoadsAndRunsInOpenCv) {
   o.points_per_type = 2;
   o.max_flops = 2e7;
   for (const SweepConfig& c : sweep_configs(o)) {
-    regress::Features f;
+    model::Features f;
     std::string shape;
     const std::string bytes = build_sweep_model(c, f, shape);
     cv::dnn::Net net = cv::dnn::readNetFromONNX(bytes.data(), bytes.size());
@@ -182,7 +182,7 @@ TEST(Sweep, ConvFeaturesFollowEdgent) {
   c.filters = 32;
   c.kernel = 5;
   c.stride = 1;
-  regress::Features f;
+  model::Features f;
   std::string shape;
   build_sweep_model(c, f, shape);
   EXPECT_DOUBLE_EQ(f.at("in_size"), 16.0 * 28 * 28);
@@ -200,7 +200,7 @@ TEST(Sweep, FeaturesAreTheModelAnalysisOnes) {
   lrn.c = 32;
   lrn.h = lrn.w = 14;
   lrn.kernel = 5;
-  regress::Features f;
+  model::Features f;
   std::string shape;
   build_sweep_model(lrn, f, shape);
   EXPECT_DOUBLE_EQ(f.at("in_size"), 32.0 * 14 * 14);

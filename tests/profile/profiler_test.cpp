@@ -1,4 +1,4 @@
-#include "profile/profiler.hpp"
+#include "profile/profile_command.hpp"
 
 #include "core/artifact.hpp"
 #include "core/error.hpp"
@@ -52,7 +52,7 @@ protected:
 
 TEST_F(ProfilerTest, CiSizedProfileRunsEndToEndIntoAFit) {
   const ProfileOptions o = small_options();
-  ASSERT_EQ(run_profile_command(o, static_cast<int>(Progress::Mode::quiet)), 0);
+  ASSERT_EQ(run(o, static_cast<int>(Progress::Mode::quiet)), 0);
   const Artifact profile = read_artifact(o.output, "profile");
   const JsonView root = profile.root();
   EXPECT_EQ(root.at("role").string(), "device");
@@ -115,7 +115,7 @@ TEST_F(ProfilerTest, UnderACpuQuotaSamplesAreScaledCpuTimeAndFitsReadTheMean) {
   o.sweep = false;
   o.role = "quota-test-" + std::to_string(::getpid());
   try {
-    ASSERT_EQ(run_profile_command(o, static_cast<int>(Progress::Mode::quiet)), 0);
+    ASSERT_EQ(run(o, static_cast<int>(Progress::Mode::quiet)), 0);
   } catch (const Error& e) {
     GTEST_SKIP() << "no writable cgroup cpu controller: " << e.what();
   }
@@ -135,7 +135,7 @@ TEST_F(ProfilerTest, UnderTimeDilationSamplesAreKTimesCpuTimeAndRecordK) {
   ProfileOptions o = small_options();
   o.slowdown = 5;
   o.request_gap_ms = 5;  // short gaps: the test checks the sections, not cold caches
-  ASSERT_EQ(run_profile_command(o, static_cast<int>(Progress::Mode::quiet)), 0);
+  ASSERT_EQ(run(o, static_cast<int>(Progress::Mode::quiet)), 0);
   const Artifact profile = read_artifact(o.output, "profile");
   const JsonView root = profile.root();
   const JsonView settings = root.at("settings");
@@ -181,14 +181,14 @@ TEST_F(ProfilerTest, IfOlderThanKeepsAFreshProfile) {
   ProfileOptions o = small_options();
   write_file_atomic(o.output, "keep me");
   o.if_older_than_s = 3600;
-  ASSERT_EQ(run_profile_command(o, static_cast<int>(Progress::Mode::quiet)), 0);
+  ASSERT_EQ(run(o, static_cast<int>(Progress::Mode::quiet)), 0);
   EXPECT_EQ(read_file(o.output), "keep me");
 }
 
 TEST_F(ProfilerTest, MissingModelIsAnIoError) {
   ProfileOptions o = small_options();
   o.model = (m_dir / "nope.onnx").string();
-  EXPECT_THROW(run_profile_command(o, static_cast<int>(Progress::Mode::quiet)), IoError);
+  EXPECT_THROW(run(o, static_cast<int>(Progress::Mode::quiet)), IoError);
   EXPECT_FALSE(fs::exists(o.output));
 }
 

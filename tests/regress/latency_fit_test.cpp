@@ -64,7 +64,7 @@ TEST(LatencyFit, RecoversSweepLawAndHoldsOutUnits) {
 }
 
 TEST(LatencyFit, IncludingUnitsMovesThemIntoTraining) {
-  FitOptions o;
+  FitSettings o;
   o.include_units = true;
   const LatencyFit fit = fit_profile(as_artifact(synthetic_profile(20, true)), o);
   EXPECT_EQ(fit.types.at("conv").train.n, 21u);

@@ -1,6 +1,6 @@
 // A CI-sized training run end to end, and the command line's failure modes.
 
-#include "train/train.hpp"
+#include "train/train_command.hpp"
 
 #include "core/error.hpp"
 #include "data/dataset.hpp"
@@ -64,7 +64,7 @@ TEST(TrainRun, CiSizedRunExportsAModelOpenCvRunsAboveChance) {
     GTEST_SKIP() << "dataset-fashion-mnist not installed";
   }
   const fs::path dir = temp_dir("ci");
-  ASSERT_EQ(run_train(ci_options(dir)), 0);  // includes the libtorch-vs-OpenCV 1e-4 check
+  ASSERT_EQ(run(ci_options(dir)), 0);  // includes the libtorch-vs-OpenCV 1e-4 check
   const std::string card_path = (dir / "ci.json").string();
   const model::ModelCard card = model::read_model_card(card_path);
   EXPECT_FALSE(card.arch_only);
@@ -116,7 +116,7 @@ TEST(TrainRun, SameSeedSameModel) {
     o.test_limit = 32;
     o.epochs = 1;
     o.flip = true;
-    ASSERT_EQ(run_train(o), 0);
+    ASSERT_EQ(run(o), 0);
     sha[i] = model::read_model_card(o.output).onnx_sha256;
     fs::remove_all(dir);
   }
@@ -142,7 +142,7 @@ TEST(TrainRun, Cifar10FilesWrittenByTheTest) {
   o.epochs = 1;
   o.check_samples = 4;
   o.output = dir.string();
-  ASSERT_EQ(run_train(o), 0);
+  ASSERT_EQ(run(o), 0);
   const model::ModelCard card = model::read_model_card((dir / "branchy-alexnet-cifar10.json").string());
   EXPECT_EQ(card.input_shape, (std::vector<std::int64_t>{1, 3, 32, 32}));
   EXPECT_EQ(card.norm_mean.size(), 3u);

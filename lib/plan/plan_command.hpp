@@ -42,7 +42,7 @@ PlanOptions with_measured_network(const PlanOptions& o);
 
 /// Runs edgent-plan: writes the plan (exit code 0, or 3 when infeasible: the fastest plan is
 /// still written, flagged), or with a sweep the table of every strategy's plan over the grid.
-int run_plan(const PlanOptions& options);
+int run(const PlanOptions& options);
 
 /// Parses "lo:hi:n" (lo ≤ hi, n ≥ 1, lo > 0); @p geometric spaces the points geometrically.
 /// Throws UsageError naming @p option.

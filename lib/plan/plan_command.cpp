@@ -1,10 +1,10 @@
-#include "plan/plan_tool.hpp"
+#include "plan/plan_command.hpp"
 
 #include "core/artifact.hpp"
 #include "core/error.hpp"
 #include "core/file_io.hpp"
 #include "core/log.hpp"
-#include "dynamic/trace.hpp"
+#include "data/trace.hpp"
 #include "plan/measured_network.hpp"
 #include "plan/plan_json.hpp"
 
@@ -201,7 +201,7 @@ std::vector<double> parse_range(const std::string& text, bool geometric,
   return out;
 }
 
-int run_plan(const PlanOptions& options) {
+int run(const PlanOptions& options) {
   const PlanOptions o = with_measured_network(options);
   const bool sweep = !o.sweep_bandwidth.empty() || !o.sweep_deadline.empty();
   if (!sweep && !(o.deadline_ms > 0)) {
@@ -217,7 +217,7 @@ int run_plan(const PlanOptions& options) {
 
   double kbps = o.bandwidth_kbps;
   if (!o.trace.empty()) {
-    const dynamic::Trace trace = dynamic::read_trace(o.trace, o.scale);
+    const data::Trace trace = data::read_trace(o.trace, o.scale);
     kbps = trace.at(o.at_s);
     log::verbose("{}: bandwidth at {} s: {} kbps", trace.path, o.at_s, kbps);
   } else if (!(kbps > 0) && !(o.up_kbps > 0 && o.down_kbps > 0)) {

@@ -17,16 +17,24 @@ struct MapbuildOptions {
   double rtt_ms = 0;               ///< build: round-trip time
   double queue_ms = 0;             ///< build: expected edge queueing
   MapSettings settings;
-  std::string output = "-";        ///< edgent.configmap/1 (build) or edgent.evaluation/1
-  bool evaluate = false;           ///< replay traces through detector + map instead of building
-  std::string map;                 ///< evaluate: the config map
+  std::string output = "-";        ///< edgent.configmap/1
+};
+
+/// What `edgent-mapbuild evaluate` replays: the map, and the model, fits and traces to replay
+/// it on (deadline, RTT, detector and step come from the map).
+struct EvaluateOptions {
+  std::string map;                 ///< the config map (edgent.configmap/1)
+  plan::ModelInputs inputs;
+  std::vector<std::string> traces; ///< as MapbuildOptions::traces
+  double scale = 1;                ///< multiplies every trace's bandwidth
+  std::string output = "-";        ///< edgent.evaluation/1
 };
 
 /// Builds the config map from the traces and writes it; returns the exit code.
-int run_mapbuild(const MapbuildOptions& options);
+int run(const MapbuildOptions& options);
 
 /// Replays the traces through detector + map, the per-sample oracle and the static plan at
 /// each trace's mean bandwidth; writes edgent.evaluation/1 and prints the pooled figures.
-int run_evaluate(const MapbuildOptions& options);
+int run(const EvaluateOptions& options);
 
 } // namespace edgent::dynamic

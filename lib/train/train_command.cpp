@@ -1,4 +1,4 @@
-#include "train/train.hpp"
+#include "train/train_command.hpp"
 
 #include "core/artifact.hpp"
 #include "core/error.hpp"
@@ -345,7 +345,7 @@ void validate(const TrainOptions& o) {
   }
 }
 
-int run_train(const TrainOptions& o) {
+int run(const TrainOptions& o) {
   validate(o);
   at::set_num_threads(o.threads);
   cv::setNumThreads(o.threads);
@@ -510,7 +510,7 @@ int run_train(const TrainOptions& o) {
   return 0;
 }
 
-int run_bench(const BenchOptions& o) {
+int run(const BenchOptions& o) {
   const model::ModelCard card = model::read_model_card(o.card);
   const std::string onnx_file = model::onnx_path(card, o.card);
   const std::string bytes = read_file(onnx_file);

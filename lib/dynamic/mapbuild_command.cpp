@@ -1,4 +1,4 @@
-#include "dynamic/mapbuild_tool.hpp"
+#include "dynamic/mapbuild_command.hpp"
 
 #include "core/artifact.hpp"
 #include "core/error.hpp"
@@ -15,20 +15,27 @@ namespace {
 
 constexpr const char* kTool = "edgent-mapbuild";
 
-std::vector<Trace> load_traces(const MapbuildOptions& o) {
-  if (o.traces.empty()) {
-    throw UsageError("give at least one --trace");
+std::vector<data::Trace> load_traces(const std::vector<std::string>& args, double scale) {
+  if (args.empty()) {
+    throw UsageError("--trace is required");
   }
-  std::vector<Trace> out;
-  for (const std::string& path : expand_trace_paths(o.traces)) {
-    out.push_back(read_trace(path, o.scale));
+  std::vector<data::Trace> out;
+  for (const std::string& path : data::expand_trace_paths(args)) {
+    out.push_back(data::read_trace(path, scale));
   }
   return out;
 }
 
+void require_model(const plan::ModelInputs& inputs) {
+  if (inputs.model.empty()) {
+    throw UsageError("--model is required");
+  }
+}
+
 } // namespace
 
-int run_mapbuild(const MapbuildOptions& o) {
+int run(const MapbuildOptions& o) {
+  require_model(o.inputs);
   if (!(o.deadline_ms > 0)) {
     throw UsageError("--deadline must be > 0 ms");
   }
@@ -36,7 +43,7 @@ int run_mapbuild(const MapbuildOptions& o) {
   const plan::LoadedProblem loaded = plan::load_problem(o.inputs);
   const plan::LatencyModel model(loaded.problem);
   const auto start = std::chrono::steady_clock::now();
-  const std::vector<Trace> traces = load_traces(o);
+  const std::vector<data::Trace> traces = load_traces(o.traces, o.scale);
   const plan::Network base = plan::offload_network(0, 0, o.rtt_ms, o.queue_ms);
   ConfigMap map = build_config_map(model, base, o.deadline_ms, traces,
                                    std::vector<double>(traces.size(), o.scale), o.settings,
@@ -64,10 +71,11 @@ int run_mapbuild(const MapbuildOptions& o) {
   return to_int(ExitCode::ok);
 }
 
-int run_evaluate(const MapbuildOptions& o) {
+int run(const EvaluateOptions& o) {
   if (o.map.empty()) {
     throw UsageError("evaluate needs --map");
   }
+  require_model(o.inputs);
   const Artifact art = read_artifact(o.map, "configmap");
   const ConfigMap map = config_map_from_artifact(art);
   const plan::SearchSpace space = plan::space_from_orders(o.inputs.orders);
@@ -79,7 +87,7 @@ int run_evaluate(const MapbuildOptions& o) {
   }
   const plan::LatencyModel model(loaded.problem);
   const auto start = std::chrono::steady_clock::now();
-  const std::vector<Trace> traces = load_traces(o);
+  const std::vector<data::Trace> traces = load_traces(o.traces, o.scale);
   const std::vector<Evaluation> evals =
       evaluate(model, map, traces, plan::all_strategies(), space);
   const double seconds =

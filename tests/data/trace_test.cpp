@@ -1,4 +1,4 @@
-#include "dynamic/trace.hpp"
+#include "data/trace.hpp"
 
 #include "core/error.hpp"
 
@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
-namespace edgent::dynamic {
+namespace edgent::data {
 namespace {
 
 std::string message_of(const std::string& text) {
@@ -120,4 +120,4 @@ TEST(Trace, ReadsEverySharedTrace) {
 }
 
 } // namespace
-} // namespace edgent::dynamic
+} // namespace edgent::data

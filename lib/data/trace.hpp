@@ -4,7 +4,14 @@
 #include <string_view>
 #include <vector>
 
-namespace edgent::dynamic {
+namespace edgent::data {
+
+/// One trace sample: from @p t_s seconds after the trace start the link carries @p kbps
+/// (kbit/s, 1 kbit = 1000 bit; 0 is an outage) until the next sample.
+struct TracePoint {
+  double t_s = 0.0;
+  double kbps = 0.0;
+};
 
 /// A bandwidth trace, read as sample-and-hold: kbps[i] holds on [t_s[i], t_s[i+1]), the last
 /// sample for the median sample spacing (1 s for a single-row trace).
@@ -26,6 +33,8 @@ struct Trace {
   /// when that would be more than 5·10^6 bins (58 days of 1-s bins: a 40-byte file must not
   /// cost gigabytes and seconds).
   std::vector<double> binned(double step_s) const;
+  /// The samples as points timed from the first sample (its t_s becomes 0), for replaying.
+  std::vector<TracePoint> points() const;
 };
 
 /// Parses a trace: the header `t_s,bandwidth_kbps`, then one `t,kbps` row per line. Rows that
@@ -42,4 +51,4 @@ Trace read_trace(const std::string& path, double scale = 1);
 /// UsageError for a pattern or directory that matches nothing.
 std::vector<std::string> expand_trace_paths(const std::vector<std::string>& args);
 
-} // namespace edgent::dynamic
+} // namespace edgent::data

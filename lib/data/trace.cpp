@@ -1,4 +1,4 @@
-#include "dynamic/trace.hpp"
+#include "data/trace.hpp"
 
 #include "core/error.hpp"
 #include "core/file_io.hpp"
@@ -11,7 +11,7 @@
 #include <cmath>
 #include <filesystem>
 
-namespace edgent::dynamic {
+namespace edgent::data {
 
 namespace {
 
@@ -48,6 +48,15 @@ double Trace::at(double t) const {
     return kbps.front();
   }
   return kbps[static_cast<std::size_t>(it - t_s.begin()) - 1];
+}
+
+std::vector<TracePoint> Trace::points() const {
+  std::vector<TracePoint> out;
+  out.reserve(t_s.size());
+  for (std::size_t i = 0; i < t_s.size(); ++i) {
+    out.push_back({t_s[i] - t_s.front(), kbps[i]});
+  }
+  return out;
 }
 
 double Trace::mean_kbps() const {
@@ -237,4 +246,4 @@ std::vector<std::string> expand_trace_paths(const std::vector<std::string>& args
   return out;
 }
 
-} // namespace edgent::dynamic
+} // namespace edgent::data

@@ -1,4 +1,4 @@
-#include "eval/eval.hpp"
+#include "eval/eval_command.hpp"
 
 #include "core/artifact.hpp"
 #include "core/error.hpp"

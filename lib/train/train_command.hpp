@@ -42,7 +42,7 @@ void validate(const TrainOptions& options);
 /// Trains (or, with arch_only, initialises) the branchy network, exports it to ONNX, checks
 /// the export against libtorch with OpenCV DNN, measures per-exit accuracy with OpenCV DNN
 /// and writes <name>.onnx and the edgent.model/1 card <name>.json. Returns the exit code.
-int run_train(const TrainOptions& options);
+int run(const TrainOptions& options);
 
 /// Options of `edgent-train --bench CARD`.
 struct BenchOptions {
@@ -53,6 +53,6 @@ struct BenchOptions {
 
 /// Prints, per exit, the median milliseconds per image of libtorch (weights loaded from the
 /// ONNX file) and of OpenCV DNN, both on one thread. Returns the exit code.
-int run_bench(const BenchOptions& options);
+int run(const BenchOptions& options);
 
 } // namespace edgent::train
