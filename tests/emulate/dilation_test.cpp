@@ -45,20 +45,24 @@ TEST(TimeDilation, AFiveTimesSlowerDeviceTakesFiveTimesAsLong) {
   for (int i = 0; i < 15; ++i) {  // interleaved, so that both see the same machine
     undilated.push_back(wall_ms_of([&] {
       DilatedWork w(plain);
-      busy(2.0);
+      busy(4.0);
       w.finish();
     }));
     double r = 0;
     dilated.push_back(wall_ms_of([&] {
       DilatedWork w(slow);
-      busy(2.0);
+      busy(4.0);
       r = w.finish();
     }));
     reported.push_back(r);
   }
-  const double ratio = median(dilated) / median(undilated);
-  EXPECT_NEAR(ratio, 5.0, 0.5) << "dilated " << median(dilated) << " ms, undilated "
-                               << median(undilated) << " ms";
+  // Other processes only ever add time (a preempted spin, a late wake-up after the hold), so
+  // the fastest of each kind is the one closest to the machine alone.
+  const double fastest_dilated = *std::min_element(dilated.begin(), dilated.end());
+  const double fastest_undilated = *std::min_element(undilated.begin(), undilated.end());
+  const double ratio = fastest_dilated / fastest_undilated;
+  EXPECT_NEAR(ratio, 5.0, 0.5) << "dilated " << fastest_dilated << " ms, undilated "
+                               << fastest_undilated << " ms";
   // finish() reports the emulated time: the wall time of the work, hold included.
   EXPECT_NEAR(median(reported), median(dilated), 0.05 * median(dilated));
 }
