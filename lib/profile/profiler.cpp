@@ -134,6 +134,206 @@ nlohmann::json stats_with(nlohmann::json j, const TimingStats& s) {
   return j;
 }
 
+/// How the profile takes its samples under the device emulation in force.
+struct Sampling {
+  emulate::TimeDilation dilation;
+  bool quota = false;  ///< this process runs under a CPU quota
+  SampleClock clock = SampleClock::wall;
+  int reps = 0;        ///< samples of each model work
+  int sweep_reps = 0;  ///< rounds of each sweep group at least
+};
+
+/// Under a CPU quota every sample is the run's CPU time, scaled at the end by the wall/CPU
+/// ratio of the whole profile (the quota's average slowdown); under time dilation by K, as
+/// the runtime holds each device run to K times its CPU time; see SampleClock. Throws
+/// UsageError for both at once.
+Sampling sampling(const ProfileOptions& options) {
+  Sampling s{emulate::TimeDilation(options.slowdown)};
+  s.quota = emulate::current_cpu_quota().has_value();
+  if (s.quota && s.dilation.active()) {
+    throw UsageError("--slowdown emulates the device by time dilation alone, but this process "
+                     "runs under a CPU quota: drop one of them",
+                     {}, "--slowdown");
+  }
+  s.clock = s.quota || s.dilation.active() ? SampleClock::cpu : SampleClock::wall;
+  // Under a quota the mean is read, and it is noisy (a stop's refill cost lands on few
+  // runs): three times as many runs, unless the user chose.
+  s.sweep_reps = s.quota && !options.sweep_options.reps_set ? 3 * options.sweep_options.reps
+                                                            : options.sweep_options.reps;
+  s.reps = s.quota && !options.reps_set ? 3 * options.reps : options.reps;
+  return s;
+}
+
+/// The sweep's configurations: the broad sweep, then variants near the model's own layers.
+struct SweepPlan {
+  std::vector<SweepConfig> configs;
+  std::size_t broad_points = 0;  ///< configs[broad_points..] are near the model
+};
+
+SweepPlan plan_sweep(const ProfileOptions& options, const model::OnnxGraph& graph,
+                     const model::Partition& part) {
+  SweepPlan plan;
+  if (!options.sweep) {
+    return plan;
+  }
+  // The broad sweep covers layers up to four times the model's largest unit (at least
+  // 20 MFLOP): wide enough to fit its regressions, without timing layers it never runs.
+  SweepOptions sweep = options.sweep_options;
+  if (!sweep.max_flops_set) {
+    double largest = 0;
+    for (const auto& chain : part.exits) {
+      for (const auto& unit : chain.units) {
+        largest = std::max(largest, unit.flops);
+      }
+    }
+    sweep.max_flops = std::clamp(4 * largest, 2e7, sweep.max_flops);
+  }
+  // And up to four times the model's largest unit in memory (at least 4 MB).
+  double largest_bytes = 0;
+  for (const auto& chain : part.exits) {
+    for (const auto& unit : chain.units) {
+      const auto in = unit.features.find("in_size");
+      largest_bytes = std::max(largest_bytes, 4.0 * static_cast<double>(unit.params) +
+                                                  4.0 * (in == unit.features.end() ? 0.0 : in->second) +
+                                                  static_cast<double>(unit.output_bytes));
+    }
+  }
+  sweep.max_bytes = std::max(4 * largest_bytes, 4e6);
+  plan.configs = sweep_configs(sweep);
+  // Variants around the model's own layer configurations, so that the regressions are
+  // accurate where the model lives; the units themselves stay out of the training set.
+  const auto anchored = around(unit_configs(graph, part), options.anchor_points,
+                               options.sweep_options.seed + 1);
+  plan.broad_points = plan.configs.size();
+  plan.configs.insert(plan.configs.end(), anchored.begin(), anchored.end());
+  return plan;
+}
+
+/// The model's units, one segment net per unit as deployed, timed in the rotation.
+class ModelUnits {
+public:
+  /// Adds one work per distinct segment to @p works, its input to @p inputs.
+  ModelUnits(const model::OnnxGraph& graph, model::SegmentRunner& runner,
+             std::deque<cv::Mat>& inputs, Rotation& works) {
+    std::map<std::pair<std::string, std::string>, WorkHandle> unit_work;
+    for (const model::ExitChain& chain : runner.partition().exits) {
+      const std::vector<int> cuts = chain.cut_points();
+      for (std::size_t k = 0; k + 1 < cuts.size(); ++k) {
+        const int from = cuts[k];
+        const int to = cuts[k + 1];
+        // A segment shared by several exits (the trunk) is one net, timed once.
+        const auto key = std::make_pair(chain.cut_tensor[static_cast<std::size_t>(from)],
+                                        chain.cut_tensor[static_cast<std::size_t>(to)]);
+        auto known = unit_work.find(key);
+        if (known == unit_work.end()) {
+          runner.prepare(chain.exit, from, to);
+          const cv::Mat& input =
+              inputs.emplace_back(random_blob(runner.cut_shape(chain.exit, from), 7));
+          const WorkHandle h = works.add([&runner, &input, exit = chain.exit, from, to] {
+                                           runner.run(exit, from, to, input);
+                                         },
+                                         touch(input));
+          known = unit_work.emplace(key, h).first;
+        }
+        m_units.push_back({describe(graph, chain, from, to), known->second});
+      }
+    }
+  }
+
+  /// The profile's units section.
+  nlohmann::json to_json(const RotationTimings& timed) const {
+    nlohmann::json units = nlohmann::json::array();
+    for (const Unit& u : m_units) {
+      units.push_back(stats_with(u.entry, timed[u.work]));
+    }
+    return units;
+  }
+
+  std::size_t size() const { return m_units.size(); }
+
+private:
+  /// A unit's entry without its timing.
+  static nlohmann::json describe(const model::OnnxGraph& graph, const model::ExitChain& chain,
+                                 int from, int to) {
+    const model::Unit& first = chain.units[static_cast<std::size_t>(from)];
+    const model::Unit& last = chain.units[static_cast<std::size_t>(to - 1)];
+    nlohmann::json u{{"exit", chain.exit}, {"unit", from + 1}, {"units", {from + 1, to}},
+                     {"name", last.name}, {"output_bytes", last.output_bytes}};
+    if (to - from == 1) {
+      u["type"] = std::string(model::unit_type_name(first.type));
+      u["features"] = first.features;
+      u["flops"] = first.flops;
+      u["params"] = first.params;
+    } else {
+      // A block that cannot be cut inside (residual, inception): measured whole.
+      double params = 0;
+      for (int i = from; i < to; ++i) {
+        params += static_cast<double>(chain.units[static_cast<std::size_t>(i)].params);
+      }
+      const double in_size = static_cast<double>(
+          model::element_count(graph.require_shape(chain.cut_tensor[static_cast<std::size_t>(from)])));
+      const double out_size = static_cast<double>(
+          model::element_count(graph.require_shape(chain.cut_tensor[static_cast<std::size_t>(to)])));
+      u["type"] = "block";
+      u["features"] = {{"in_size", in_size}, {"out_size", out_size}, {"flops", chain.flops(from, to)}};
+      u["flops"] = chain.flops(from, to);
+      u["params"] = params;
+    }
+    u["features"]["flops"] = u["flops"];
+    return u;
+  }
+
+  struct Unit {
+    nlohmann::json entry;  ///< without the timing
+    WorkHandle work;       ///< the segment's work (shared by the exits sharing it)
+  };
+  std::vector<Unit> m_units;
+};
+
+/// Each exit as deployed: its whole chain as one net (what a device-only plan runs). For
+/// reference, also the whole model's net forwarded to the exit's output: OpenCV runs every
+/// layer before the exit in the file's node order there, branches of earlier exits included.
+class ExitChains {
+public:
+  /// Adds two works per exit to @p works; @p net and @p image must outlive them.
+  ExitChains(model::SegmentRunner& runner, cv::dnn::Net& net, const cv::Mat& image,
+             Rotation& works) {
+    for (const model::ExitChain& chain : runner.partition().exits) {
+      runner.prepare(chain.exit, 0, chain.size());
+      Exit& e = m_exits.emplace_back();
+      e.exit = chain.exit;
+      e.units = chain.size();
+      e.chain = works.add([&runner, &image, exit = chain.exit] { runner.run_exit(exit, image); },
+                          touch(image));
+      e.whole_net = works.add([&net, &image, output = chain.output] {
+                                net.setInput(image);
+                                net.forward(output);
+                              },
+                              touch(image));
+    }
+  }
+
+  /// The profile's exits section.
+  nlohmann::json to_json(const RotationTimings& timed) const {
+    nlohmann::json exits = nlohmann::json::array();
+    for (const Exit& e : m_exits) {
+      nlohmann::json entry = stats_with({{"exit", e.exit}, {"units", e.units}}, timed[e.chain]);
+      entry["whole_net"] = profile::to_json(timed[e.whole_net]);
+      exits.push_back(std::move(entry));
+    }
+    return exits;
+  }
+
+private:
+  struct Exit {
+    int exit = 0;
+    int units = 0;
+    WorkHandle chain;
+    WorkHandle whole_net;
+  };
+  std::vector<Exit> m_exits;
+};
+
 /// What a unit's time includes for running as a net of its own, per boundary between two
 /// units of a segment: two synthetic chains (small and large tensors), each timed as one net
 /// and as one net per unit, run as the model's units are (SegmentRunner). Per round and
@@ -143,7 +343,7 @@ class BoundaryCost {
 public:
   /// Adds the works of both chains to @p works (each chain as one net, then its unit nets),
   /// their inputs to @p inputs.
-  BoundaryCost(int threads, std::vector<TimedWork>& works, std::deque<cv::Mat>& inputs) {
+  BoundaryCost(int threads, Rotation& works, std::deque<cv::Mat>& inputs) {
     for (const std::int64_t side : {kSplitSmallSide, kSplitLargeSide}) {
       Split& sp = m_splits.emplace_back();
       sp.side = side;
@@ -153,17 +353,16 @@ public:
       model::SegmentRunner& r = *sp.runner;
       const model::ExitChain& chain = r.partition().exits.front();
       const std::vector<int> cuts = chain.cut_points();
-      sp.first = works.size();
-      sp.units = cuts.size() - 1;
       r.prepare(1, 0, chain.size());
       const cv::Mat& in = inputs.emplace_back(random_blob(r.cut_shape(1, 0), 5));
-      works.push_back({[&r, &in] { r.run_exit(1, in); }, touch(in)});
+      sp.chain = works.add([&r, &in] { r.run_exit(1, in); }, touch(in));
       for (std::size_t k = 0; k + 1 < cuts.size(); ++k) {
         const int from = cuts[k];
         const int to = cuts[k + 1];
         r.prepare(1, from, to);
         const cv::Mat& input = inputs.emplace_back(random_blob(r.cut_shape(1, from), 5));
-        works.push_back({[&r, &input, from, to] { r.run(1, from, to, input); }, touch(input)});
+        sp.units.push_back(works.add([&r, &input, from, to] { r.run(1, from, to, input); },
+                                     touch(input)));
         if (k > 0) {
           sp.boundary_bytes += static_cast<double>(input.total() * input.elemSize());
         }
@@ -171,17 +370,17 @@ public:
     }
   }
 
-  /// The profile's net_overhead section, from @p timed (the stats of all works, in order).
-  nlohmann::json to_json(const std::vector<TimingStats>& timed) const {
+  /// The profile's net_overhead section.
+  nlohmann::json to_json(const RotationTimings& timed) const {
     std::vector<std::vector<double>> split_d(m_splits.size());
     for (std::size_t k = 0; k < m_splits.size(); ++k) {
       const Split& sp = m_splits[k];
-      for (std::size_t r = 0; r < timed[sp.first].samples_ms.size(); ++r) {
+      for (std::size_t r = 0; r < timed[sp.chain].samples_ms.size(); ++r) {
         double parts = 0;
-        for (std::size_t i = 1; i <= sp.units; ++i) {
-          parts += timed[sp.first + i].samples_ms[r];
+        for (const WorkHandle unit : sp.units) {
+          parts += timed[unit].samples_ms[r];
         }
-        split_d[k].push_back(parts - timed[sp.first].samples_ms[r]);
+        split_d[k].push_back(parts - timed[sp.chain].samples_ms[r]);
       }
     }
     const Split& small = m_splits[0];
@@ -192,14 +391,14 @@ public:
       const double per_byte = (split_d[1][r] - split_d[0][r]) / (large.boundary_bytes - small.boundary_bytes);
       per_byte_samples.push_back(per_byte);
       fixed_samples.push_back((split_d[0][r] - per_byte * small.boundary_bytes) /
-                              static_cast<double>(small.units - 1));
+                              static_cast<double>(small.units.size() - 1));
     }
     nlohmann::json j = profile::to_json(summarize(std::move(fixed_samples)));
     j["per_byte"] = profile::to_json(summarize(std::move(per_byte_samples)));
     j["chains"] = nlohmann::json::array();
     for (std::size_t k = 0; k < m_splits.size(); ++k) {
       j["chains"].push_back({{"side", m_splits[k].side},
-                             {"boundaries", m_splits[k].units - 1},
+                             {"boundaries", m_splits[k].units.size() - 1},
                              {"boundary_bytes", m_splits[k].boundary_bytes},
                              {"split", profile::to_json(summarize(std::move(split_d[k])))}});
     }
@@ -210,8 +409,8 @@ private:
   struct Split {
     std::int64_t side = 0;
     std::unique_ptr<model::SegmentRunner> runner;
-    std::size_t first = 0;  ///< works[first] is the chain, then one work per unit
-    std::size_t units = 0;
+    WorkHandle chain;                ///< the chain as one net
+    std::vector<WorkHandle> units;   ///< one net per unit
     double boundary_bytes = 0;  ///< fp32 bytes crossing the chain's boundaries
   };
   std::vector<Split> m_splits;
@@ -225,7 +424,7 @@ public:
   /// Adds the works to @p works.
   CodecTimings(const model::OnnxGraph& graph, const model::Partition& part,
                model::SegmentRunner& runner, const cv::Mat& image,
-               std::vector<TimedWork>& works) {
+               Rotation& works) {
     m_largest = image;
     for (const model::ExitChain& chain : part.exits) {
       for (const int c : chain.cut_points()) {
@@ -238,33 +437,31 @@ public:
         }
       }
     }
-    m_first = works.size();
     for (const net::CodecSpec spec : net::all_codecs()) {
       for (const cv::Mat* t : {&image, static_cast<const cv::Mat*>(&m_largest)}) {
         const std::string wire = net::encode_tensor(net::to_wire(*t, 1, 1, 0), spec);
         for (const bool encode : {true, false}) {
-          const Work& w = m_works.emplace_back(Work{spec, encode, t, wire});
+          Work& w = m_works.emplace_back(Work{spec, encode, t, wire, {}});
           if (encode) {
-            works.push_back(
-                {[&w] { net::encode_tensor(net::to_wire(*w.tensor, 1, 1, 0), w.codec); },
-                 touch(*w.tensor)});
+            w.handle = works.add(
+                [&w] { net::encode_tensor(net::to_wire(*w.tensor, 1, 1, 0), w.codec); },
+                touch(*w.tensor));
           } else {
-            works.push_back({[&w] { net::to_mat(net::decode_tensor(w.wire)); }, {}});
+            w.handle = works.add([&w] { net::to_mat(net::decode_tensor(w.wire)); });
           }
         }
       }
     }
   }
 
-  /// The profile's codecs section, from @p timed (the stats of all works, in order).
-  nlohmann::json to_json(const std::vector<TimingStats>& timed) const {
+  /// The profile's codecs section.
+  nlohmann::json to_json(const RotationTimings& timed) const {
     nlohmann::json out = nlohmann::json::array();
-    for (std::size_t k = 0; k < m_works.size(); ++k) {
-      const Work& w = m_works[k];
+    for (const Work& w : m_works) {
       out.push_back(stats_with({{"codec", net::codec_name(w.codec)},
                                 {"op", w.encode ? "encode" : "decode"},
                                 {"fp32_bytes", 4 * w.tensor->total()}},
-                               timed[m_first + k]));
+                               timed[w.handle]));
     }
     return out;
   }
@@ -275,171 +472,36 @@ private:
     bool encode;
     const cv::Mat* tensor;
     std::string wire;  ///< the encoded tensor, for decoding
+    WorkHandle handle;
   };
   cv::Mat m_largest;
-  std::size_t m_first = 0;
   std::deque<Work> m_works;  ///< stable addresses for the works
 };
 
-} // namespace
+/// The sweep points, in configuration order, and the model's works timed with them.
+struct SweepResult {
+  std::vector<nlohmann::json> sweep;
+  RotationTimings model;  ///< every work of the model's rotation, at least reps samples
+};
 
-nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
-  const std::string onnx_path = model::resolve_model_onnx(options.model);
-  const auto graph = model::OnnxGraph::from_file(onnx_path);
-  model::SegmentRunner runner(graph, options.threads);
-  const model::Partition& part = runner.partition();
-
-  std::vector<SweepConfig> sweep_configs_list;
-  std::size_t broad_points = 0;  // sweep_configs_list[broad_points..] are near the model
-  if (options.sweep) {
-    // The broad sweep covers layers up to four times the model's largest unit (at least
-    // 20 MFLOP): wide enough to fit its regressions, without timing layers it never runs.
-    SweepOptions sweep = options.sweep_options;
-    if (!sweep.max_flops_set) {
-      double largest = 0;
-      for (const auto& chain : part.exits) {
-        for (const auto& unit : chain.units) {
-          largest = std::max(largest, unit.flops);
-        }
-      }
-      sweep.max_flops = std::clamp(4 * largest, 2e7, sweep.max_flops);
-    }
-    // And up to four times the model's largest unit in memory (at least 4 MB).
-    double largest_bytes = 0;
-    for (const auto& chain : part.exits) {
-      for (const auto& unit : chain.units) {
-        const auto in = unit.features.find("in_size");
-        largest_bytes = std::max(largest_bytes, 4.0 * static_cast<double>(unit.params) +
-                                                    4.0 * (in == unit.features.end() ? 0.0 : in->second) +
-                                                    static_cast<double>(unit.output_bytes));
-      }
-    }
-    sweep.max_bytes = std::max(4 * largest_bytes, 4e6);
-    sweep_configs_list = sweep_configs(sweep);
-    // Variants around the model's own layer configurations, so that the regressions are
-    // accurate where the model lives; the units themselves stay out of the training set.
-    const auto anchored = around(unit_configs(*graph, part), options.anchor_points,
-                                 options.sweep_options.seed + 1);
-    broad_points = sweep_configs_list.size();
-    sweep_configs_list.insert(sweep_configs_list.end(), anchored.begin(), anchored.end());
-  }
-  std::size_t steps = 1 + sweep_configs_list.size() + part.exits.size();
-  for (const auto& chain : part.exits) {
-    steps += chain.cut_points().size();  // segments between cut points + one load
-  }
-  // Under a CPU quota every sample is the run's CPU time, scaled at the end by the wall/CPU
-  // ratio of the whole profile (the quota's average slowdown); under time dilation by K, as
-  // the runtime holds each device run to K times its CPU time; see SampleClock.
-  const emulate::TimeDilation dilation(options.slowdown);
-  const bool quota = emulate::current_cpu_quota().has_value();
-  if (quota && dilation.active()) {
-    throw UsageError("--slowdown emulates the device by time dilation alone, but this process "
-                     "runs under a CPU quota: drop one of them",
-                     {}, "--slowdown");
-  }
-  const SampleClock clock = quota || dilation.active() ? SampleClock::cpu : SampleClock::wall;
-  // Under a quota the mean is read, and it is noisy (a stop's refill cost lands on few
-  // runs): three times as many runs, unless the user chose.
-  const int sweep_reps = quota && !options.sweep_options.reps_set ? 3 * options.sweep_options.reps
-                                                                  : options.sweep_options.reps;
-  const int reps = quota && !options.reps_set ? 3 * options.reps : options.reps;
-  const WallCpuMeter meter;
-  Progress::Options popts;
-  popts.mode = static_cast<Progress::Mode>(progress_mode);
-  Progress progress("edgent-profile " + options.role, steps, popts);
-
-  // The model's units (one segment net per unit, as deployed), each exit's chain and the
-  // cost of one extra net, timed in one rotation: every run finds the cache as the layers
-  // before it in a chain would leave it, so units add up to their chains.
-  std::vector<TimedWork> works;
-  std::deque<cv::Mat> inputs;  // stable addresses for the works
-  nlohmann::json units = nlohmann::json::array();
-  std::map<std::pair<std::string, std::string>, std::size_t> unit_work;
-  std::vector<std::size_t> unit_index;  // units[i] is timed by works[unit_index[i]]
-  for (const model::ExitChain& chain : part.exits) {
-    const std::vector<int> cuts = chain.cut_points();
-    for (std::size_t k = 0; k + 1 < cuts.size(); ++k) {
-      const int from = cuts[k];
-      const int to = cuts[k + 1];
-      // A segment shared by several exits (the trunk) is one net, timed once.
-      const auto key = std::make_pair(chain.cut_tensor[static_cast<std::size_t>(from)],
-                                      chain.cut_tensor[static_cast<std::size_t>(to)]);
-      const auto [known, added] = unit_work.emplace(key, works.size());
-      if (added) {
-        runner.prepare(chain.exit, from, to);
-        const cv::Mat& input = inputs.emplace_back(random_blob(runner.cut_shape(chain.exit, from), 7));
-        works.push_back({[&runner, &input, exit = chain.exit, from, to] {
-                           runner.run(exit, from, to, input);
-                         },
-                         touch(input)});
-      }
-      unit_index.push_back(known->second);
-      const model::Unit& first = chain.units[static_cast<std::size_t>(from)];
-      const model::Unit& last = chain.units[static_cast<std::size_t>(to - 1)];
-      nlohmann::json u{{"exit", chain.exit}, {"unit", from + 1}, {"units", {from + 1, to}},
-                       {"name", last.name}, {"output_bytes", last.output_bytes}};
-      if (to - from == 1) {
-        u["type"] = std::string(model::unit_type_name(first.type));
-        u["features"] = first.features;
-        u["flops"] = first.flops;
-        u["params"] = first.params;
-      } else {
-        // A block that cannot be cut inside (residual, inception): measured whole.
-        double params = 0;
-        for (int i = from; i < to; ++i) {
-          params += static_cast<double>(chain.units[static_cast<std::size_t>(i)].params);
-        }
-        const double in_size = static_cast<double>(
-            model::element_count(graph->require_shape(chain.cut_tensor[static_cast<std::size_t>(from)])));
-        const double out_size = static_cast<double>(
-            model::element_count(graph->require_shape(chain.cut_tensor[static_cast<std::size_t>(to)])));
-        u["type"] = "block";
-        u["features"] = {{"in_size", in_size}, {"out_size", out_size}, {"flops", chain.flops(from, to)}};
-        u["flops"] = chain.flops(from, to);
-        u["params"] = params;
-      }
-      u["features"]["flops"] = u["flops"];
-      units.push_back(std::move(u));
-    }
-  }
-  // Each exit as deployed: its whole chain as one net (what a device-only plan runs). For
-  // reference, also the whole model's net forwarded to the exit's output: OpenCV runs every
-  // layer before the exit in the file's node order there, branches of earlier exits included.
-  const std::string whole = read_file(onnx_path);
-  cv::dnn::Net net = cv::dnn::readNetFromONNX(whole.data(), whole.size());
-  net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
-  const cv::Mat image = random_blob(blob_shape(graph->require_shape(graph->input_name())), 7);
-  for (const model::ExitChain& chain : part.exits) {
-    runner.prepare(chain.exit, 0, chain.size());
-    works.push_back({[&runner, &image, exit = chain.exit] { runner.run_exit(exit, image); }, touch(image)});
-    works.push_back({[&net, &image, output = chain.output] {
-                       net.setInput(image);
-                       net.forward(output);
-                     },
-                     touch(image)});
-  }
-  const BoundaryCost boundary_cost(options.threads, works, inputs);
-  const CodecTimings codec_timings(*graph, part, runner, image, works);
-  // The sweep, in a shuffled (fixed) order, timed in one rotation with the model's works:
-  // sweep points and units then run in the same company, so a regression fitted on the one
-  // predicts the other. A rotation's company sets every net's speed (by up to 40%), so the
-  // sweep is split into groups only to bound memory (kSweepGroupBytes of weights and tensors
-  // loaded at a time); the model's works collect samples from every group.
-  std::vector<std::vector<double>> model_samples(works.size());
-  const auto add_model_samples = [&](const std::vector<TimingStats>& stats, std::size_t offset) {
-    for (std::size_t i = 0; i < works.size(); ++i) {
-      const auto& s = stats[offset + i].samples_ms;
-      model_samples[i].insert(model_samples[i].end(), s.begin(), s.end());
-    }
-  };
-  nlohmann::json load = nlohmann::json::array();
-  std::vector<std::size_t> order(sweep_configs_list.size());
+/// The sweep, in a shuffled (fixed) order, timed in one rotation with the model's works
+/// (@p model_works): sweep points and units then run in the same company, so a regression
+/// fitted on the one predicts the other. A rotation's company sets every net's speed (by up
+/// to 40%), so the sweep is split into groups only to bound memory (kSweepGroupBytes of
+/// weights and tensors loaded at a time); the model's works collect samples from every group,
+/// then from rounds of their own until they have reps. Appends the sweep nets' load timings
+/// to @p load.
+SweepResult run_sweep(const ProfileOptions& options, const SweepPlan& plan,
+                      const Rotation& model_works, const Sampling& sampling,
+                      nlohmann::json& load, Progress& progress) {
+  const SampleClock clock = sampling.clock;
+  std::vector<std::size_t> order(plan.configs.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
   std::shuffle(order.begin(), order.end(), std::mt19937_64(options.sweep_options.seed + 2));
   std::vector<std::size_t> group_ends;  // groups of kSweepGroupBytes at most (at least one point)
   double group_bytes = 0;
   for (std::size_t k = 0; k < order.size(); ++k) {
-    const double bytes = config_bytes(sweep_configs_list[order[k]]);
+    const double bytes = config_bytes(plan.configs[order[k]]);
     if (k > 0 && group_bytes + bytes > kSweepGroupBytes) {
       group_ends.push_back(k);
       group_bytes = 0;
@@ -450,19 +512,22 @@ nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
     group_ends.push_back(order.size());
   }
   // Every group's rounds also time the model's works; together they take at least --reps.
+  const int reps = sampling.reps;
   const int group_rounds =
       group_ends.empty() ? 0
-                         : std::max(sweep_reps, (reps + static_cast<int>(group_ends.size()) - 1) /
-                                                    static_cast<int>(group_ends.size()));
-  std::vector<nlohmann::json> sweep(order.size());
+                         : std::max(sampling.sweep_reps, (reps + static_cast<int>(group_ends.size()) - 1) /
+                                                             static_cast<int>(group_ends.size()));
+  SweepResult result;
+  result.sweep.resize(order.size());
   for (std::size_t gi = 0, g = 0; gi < group_ends.size(); g = group_ends[gi++]) {
     const std::size_t end = group_ends[gi];
     std::vector<SweepPoint> points;
+    std::vector<WorkHandle> handles;
     std::deque<model::SegmentRunner> runners;  // run as the model's units are
     std::deque<cv::Mat> blobs;
-    std::vector<TimedWork> group;
+    Rotation group;
     for (std::size_t k = g; k < end; ++k) {
-      const SweepConfig& c = sweep_configs_list[order[k]];
+      const SweepConfig& c = plan.configs[order[k]];
       SweepPoint& p = points.emplace_back();
       p.type = c.type;
       const std::string bytes = build_sweep_model(c, p.features, p.shape);
@@ -470,49 +535,152 @@ nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
           runners.emplace_back(model::OnnxGraph::from_bytes(bytes, "sweep " + p.shape), options.threads);
       sr.prepare(1, 0, 1);
       const cv::Mat& input = blobs.emplace_back(random_blob(sr.cut_shape(1, 0), 3));
-      group.push_back({[&sr, &input] { sr.run(1, 0, 1, input); }, touch(input)});
+      handles.push_back(group.add([&sr, &input] { sr.run(1, 0, 1, input); }, touch(input)));
       if (c.type == "conv" || c.type == "fc") {
         load.push_back(stats_with({{"what", "sweep " + c.type + " " + p.shape}, {"model_bytes", bytes.size()}},
                                   time_load(bytes, 2, clock)));
       }
     }
-    group.insert(group.end(), works.begin(), works.end());
-    const std::vector<TimingStats> group_timed =
-        measure_rotation(group, g == 0 ? std::max(options.warmup, options.sweep_options.warmup)
-                                       : options.sweep_options.warmup,
-                         group_rounds, clock);
-    add_model_samples(group_timed, end - g);
+    const std::vector<RotationTimings> timed = measure_rotations(
+        {&group, &model_works},
+        g == 0 ? std::max(options.warmup, options.sweep_options.warmup) : options.sweep_options.warmup,
+        group_rounds, clock);
+    result.model.append(timed[1]);
     for (std::size_t k = g; k < end; ++k) {
       SweepPoint& p = points[k - g];
-      p.timing = group_timed[k - g];
+      p.timing = timed[0][handles[k - g]];
       nlohmann::json point = to_json(p);
-      point["near_model"] = order[k] >= broad_points;
-      sweep[order[k]] = std::move(point);
+      point["near_model"] = order[k] >= plan.broad_points;
+      result.sweep[order[k]] = std::move(point);
       progress.advance();
     }
   }
   // Rounds without sweep points until the model's works have reps samples.
-  if (model_samples.front().size() < static_cast<std::size_t>(reps)) {
-    const std::vector<TimingStats> more = measure_rotation(
-        works, model_samples.front().empty() ? options.warmup : 0,
-        reps - static_cast<int>(model_samples.front().size()), clock);
-    add_model_samples(more, 0);
+  const std::size_t rounds = result.model.rounds();
+  if (rounds < static_cast<std::size_t>(reps)) {
+    result.model.append(measure_rotation(model_works, rounds == 0 ? options.warmup : 0,
+                                         reps - static_cast<int>(rounds), clock));
   }
-  std::vector<TimingStats> timed;
-  for (auto& samples : model_samples) {
-    timed.push_back(summarize(std::move(samples)));
+  return result;
+}
+
+/// The profile's requests section: each exit's chain as a request meets it at run time,
+/// after an idle gap, in which other processes ran, caches went cold and the core may have
+/// slowed down. A request served at ten per second costs more than the same net run in a
+/// busy rotation (the chains); fits model the difference per run (regress::request_overhead).
+/// Null when options.request_gap_ms is 0.
+nlohmann::json time_requests(const ProfileOptions& options, model::SegmentRunner& runner,
+                             const cv::Mat& image, int reps, SampleClock clock) {
+  if (!(options.request_gap_ms > 0)) {
+    return nlohmann::json();
   }
-  for (std::size_t i = 0; i < units.size(); ++i) {
-    units[i].update(to_json(timed[unit_index[i]]));
-    progress.advance();
+  const model::Partition& part = runner.partition();
+  const auto idle = [gap = options.request_gap_ms] {
+    std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(gap));
+  };
+  const auto cold = [&image, idle] {
+    idle();
+    touch(image)();
+  };
+  Rotation works;
+  std::vector<WorkHandle> exits;
+  for (const model::ExitChain& chain : part.exits) {
+    exits.push_back(
+        works.add([&runner, &image, exit = chain.exit] { runner.run_exit(exit, image); }, cold));
   }
-  nlohmann::json exits = nlohmann::json::array();
+  // Encoding the input as a request's first work (an edge-only or edge-first plan's device):
+  // a small tensor whose cost after the gap is mostly the cold start.
+  std::vector<std::pair<std::string, WorkHandle>> codecs;
+  for (const net::CodecSpec spec : net::all_codecs()) {
+    codecs.emplace_back(net::codec_name(spec),
+                        works.add([&image, spec] {
+                                    net::encode_tensor(net::to_wire(image, 1, 1, 0), spec);
+                                  },
+                                  cold));
+  }
+  // A cold start varies more from run to run than a warm one: at least 21 samples each.
+  const RotationTimings timed =
+      measure_rotation(works, /*warmup=*/1, std::max(reps, kMinRequestReps), clock);
+  nlohmann::json requests = {{"gap_ms", options.request_gap_ms},
+                             {"exits", nlohmann::json::array()},
+                             {"codecs", nlohmann::json::array()}};
+  for (const auto& [codec, handle] : codecs) {
+    requests["codecs"].push_back(stats_with(
+        {{"codec", codec}, {"op", "encode"}, {"fp32_bytes", 4 * image.total()}}, timed[handle]));
+  }
   for (std::size_t e = 0; e < part.exits.size(); ++e) {
     const model::ExitChain& chain = part.exits[e];
-    nlohmann::json entry =
-        stats_with({{"exit", chain.exit}, {"units", chain.size()}}, timed[unit_work.size() + 2 * e]);
-    entry["whole_net"] = to_json(timed[unit_work.size() + 2 * e + 1]);
-    exits.push_back(std::move(entry));
+    double params = 0;
+    for (const model::Unit& u : chain.units) {
+      params += static_cast<double>(u.params);
+    }
+    requests["exits"].push_back(
+        stats_with({{"exit", chain.exit}, {"param_bytes", 4 * params}}, timed[exits[e]]));
+  }
+  return requests;
+}
+
+/// The profile's settings section.
+nlohmann::json settings_json(const ProfileOptions& options, const Sampling& s,
+                             const std::optional<double>& slowdown) {
+  return {{"warmup", options.warmup},
+          {"reps", s.reps},
+          {"sweep_warmup", options.sweep_options.warmup},
+          {"sweep_reps", s.sweep_reps},
+          {"clock", to_string(s.clock)},
+          {"estimate", s.quota ? "mean_ms" : "median_ms"},
+          {"cpu_slowdown", slowdown ? nlohmann::json(*slowdown) : nlohmann::json()},
+          {"emulation",
+           {{"method", s.dilation.active() ? "dilation" : s.quota ? "cpu-quota" : "none"},
+            {"slowdown", s.dilation.active() ? nlohmann::json(s.dilation.factor()) : nlohmann::json()},
+            {"cpus", s.quota ? nlohmann::json(*emulate::current_cpu_quota()) : nlohmann::json()}}},
+          {"threads", options.threads},
+          {"sweep_points_per_type", options.sweep ? options.sweep_options.points_per_type : 0}};
+}
+
+} // namespace
+
+nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
+  const std::string onnx_path = model::resolve_model_onnx(options.model);
+  const auto graph = model::OnnxGraph::from_file(onnx_path);
+  model::SegmentRunner runner(graph, options.threads);
+  const model::Partition& part = runner.partition();
+
+  const SweepPlan sweep_plan = plan_sweep(options, *graph, part);
+  std::size_t steps = 1 + sweep_plan.configs.size() + part.exits.size();
+  for (const auto& chain : part.exits) {
+    steps += chain.cut_points().size();  // segments between cut points + one load
+  }
+  const Sampling sampled = sampling(options);
+  const SampleClock clock = sampled.clock;
+  const WallCpuMeter meter;
+  Progress::Options popts;
+  popts.mode = static_cast<Progress::Mode>(progress_mode);
+  Progress progress("edgent-profile " + options.role, steps, popts);
+
+  // The model's units (one segment net per unit, as deployed), each exit's chain and the
+  // cost of one extra net, timed in one rotation: every run finds the cache as the layers
+  // before it in a chain would leave it, so units add up to their chains.
+  Rotation works;
+  std::deque<cv::Mat> inputs;  // stable addresses for the works
+  const ModelUnits units(*graph, runner, inputs, works);
+  const std::string whole = read_file(onnx_path);
+  cv::dnn::Net net = cv::dnn::readNetFromONNX(whole.data(), whole.size());
+  net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
+  const cv::Mat image = random_blob(blob_shape(graph->require_shape(graph->input_name())), 7);
+  const ExitChains exit_chains(runner, net, image, works);
+  const BoundaryCost boundary_cost(options.threads, works, inputs);
+  const CodecTimings codec_timings(*graph, part, runner, image, works);
+  nlohmann::json load = nlohmann::json::array();
+  SweepResult swept = run_sweep(options, sweep_plan, works, sampled, load, progress);
+  const RotationTimings& timed = swept.model;
+
+  nlohmann::json units_json = units.to_json(timed);
+  for (std::size_t i = 0; i < units.size(); ++i) {
+    progress.advance();
+  }
+  nlohmann::json exits_json = exit_chains.to_json(timed);
+  for (const model::ExitChain& chain : part.exits) {
     progress.advance();
     const std::string segment = model::extract_segment(*graph, chain, 0, chain.size()).SerializeAsString();
     load.push_back(stats_with({{"what", fmt::format("exit {} chain", chain.exit)},
@@ -529,70 +697,18 @@ nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
   // The quota's slowdown is that of the work above: the request timings below sleep.
   std::optional<double> slowdown;
   if (clock == SampleClock::cpu) {
-    slowdown = dilation.active() ? dilation.factor() : meter.ratio();
+    slowdown = sampled.dilation.active() ? sampled.dilation.factor() : meter.ratio();
   }
-  // Each exit's chain as a request meets it at run time: after an idle gap, in which other
-  // processes ran, caches went cold and the core may have slowed down. A request served at
-  // ten per second costs more than the same net run in a busy rotation (the chains above);
-  // fits model the difference per run (regress::request_overhead).
-  nlohmann::json requests;
-  if (options.request_gap_ms > 0) {
-    const auto idle = [gap = options.request_gap_ms] {
-      std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(gap));
-    };
-    std::vector<TimedWork> request_works;
-    for (const model::ExitChain& chain : part.exits) {
-      request_works.push_back(
-          {[&runner, &image, exit = chain.exit] { runner.run_exit(exit, image); },
-           [&image, idle] {
-             idle();
-             touch(image)();
-           }});
-    }
-    // Encoding the input as a request's first work (an edge-only or edge-first plan's device):
-    // a small tensor whose cost after the gap is mostly the cold start.
-    std::vector<std::string> codecs;
-    for (const net::CodecSpec spec : net::all_codecs()) {
-      codecs.push_back(net::codec_name(spec));
-      request_works.push_back({[&image, spec] {
-                                 net::encode_tensor(net::to_wire(image, 1, 1, 0), spec);
-                               },
-                               [&image, idle] {
-                                 idle();
-                                 touch(image)();
-                               }});
-    }
-    // A cold start varies more from run to run than a warm one: at least 21 samples each.
-    const std::vector<TimingStats> req =
-        measure_rotation(request_works, /*warmup=*/1, std::max(reps, kMinRequestReps), clock);
-    requests = {{"gap_ms", options.request_gap_ms}, {"exits", nlohmann::json::array()},
-                {"codecs", nlohmann::json::array()}};
-    for (std::size_t k = 0; k < codecs.size(); ++k) {
-      requests["codecs"].push_back(stats_with({{"codec", codecs[k]},
-                                               {"op", "encode"},
-                                               {"fp32_bytes", 4 * image.total()}},
-                                              req[part.exits.size() + k]));
-    }
-    for (std::size_t e = 0; e < part.exits.size(); ++e) {
-      const model::ExitChain& chain = part.exits[e];
-      double params = 0;
-      for (const model::Unit& u : chain.units) {
-        params += static_cast<double>(u.params);
-      }
-      requests["exits"].push_back(
-          stats_with({{"exit", chain.exit}, {"param_bytes", 4 * params}}, req[e]));
-    }
-  }
-
+  nlohmann::json requests = time_requests(options, runner, image, sampled.reps, clock);
   progress.finish();
 
   if (clock == SampleClock::cpu) {
-    for (nlohmann::json* section : {&units, &exits, &load}) {
+    for (nlohmann::json* section : {&units_json, &exits_json, &load}) {
       for (auto& entry : *section) {
         scale_timings(entry, *slowdown);
       }
     }
-    for (auto& entry : sweep) {
+    for (auto& entry : swept.sweep) {
       scale_timings(entry, *slowdown);
     }
     scale_timings(overhead_json, *slowdown);
@@ -605,26 +721,13 @@ nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
       {"role", options.role},
       {"provenance", to_json(prov)},
       {"model", {{"file", onnx_path}, {"sha256", graph->sha256()}, {"bytes", whole.size()}}},
-      {"settings",
-       {{"warmup", options.warmup},
-        {"reps", reps},
-        {"sweep_warmup", options.sweep_options.warmup},
-        {"sweep_reps", sweep_reps},
-        {"clock", to_string(clock)},
-        {"estimate", quota ? "mean_ms" : "median_ms"},
-        {"cpu_slowdown", slowdown ? nlohmann::json(*slowdown) : nlohmann::json()},
-        {"emulation",
-         {{"method", dilation.active() ? "dilation" : quota ? "cpu-quota" : "none"},
-          {"slowdown", dilation.active() ? nlohmann::json(dilation.factor()) : nlohmann::json()},
-          {"cpus", quota ? nlohmann::json(*emulate::current_cpu_quota()) : nlohmann::json()}}},
-        {"threads", options.threads},
-        {"sweep_points_per_type", options.sweep ? options.sweep_options.points_per_type : 0}}},
-      {"units", units},
-      {"exits", exits},
+      {"settings", settings_json(options, sampled, slowdown)},
+      {"units", units_json},
+      {"exits", exits_json},
       {"net_overhead", overhead_json},
       {"codecs", codecs_json},
       {"load", load},
-      {"sweep", sweep}};
+      {"sweep", swept.sweep}};
   if (!requests.is_null()) {
     doc["requests"] = std::move(requests);
   }

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <ctime>
+#include <iterator>
 #include <numeric>
 #include <random>
 
@@ -46,10 +47,9 @@ double median_of(std::vector<double> v) {
   return summarize(std::move(v)).median_ms;
 }
 
-} // namespace
-
-std::vector<TimingStats> measure_rotation(const std::vector<TimedWork>& works,
-                                          int warmup, int reps, SampleClock clock) {
+/// measure_rotation() of @p works; returns their stats in that order.
+std::vector<TimingStats> time_works(const std::vector<TimedWork>& works, int warmup, int reps,
+                                    SampleClock clock) {
   double (*const read)() = clock == SampleClock::wall ? wall_ms : process_cpu_ms;
   // The cost of reading the clock twice around nothing.
   std::vector<double> empty(64);
@@ -87,6 +87,49 @@ std::vector<TimingStats> measure_rotation(const std::vector<TimedWork>& works,
   return stats;
 }
 
+} // namespace
+
+WorkHandle Rotation::add(TimedWork work) {
+  m_works.push_back(std::move(work));
+  return WorkHandle(m_works.size() - 1);
+}
+
+void RotationTimings::append(const RotationTimings& more) {
+  if (m_stats.empty()) {
+    m_stats = more.m_stats;
+    return;
+  }
+  for (std::size_t i = 0; i < m_stats.size(); ++i) {
+    std::vector<double> samples = std::move(m_stats[i].samples_ms);
+    const auto& extra = more.m_stats.at(i).samples_ms;
+    samples.insert(samples.end(), extra.begin(), extra.end());
+    m_stats[i] = summarize(std::move(samples));
+  }
+}
+
+RotationTimings measure_rotation(const Rotation& rotation, int warmup, int reps,
+                                 SampleClock clock) {
+  return RotationTimings(time_works(rotation.works(), warmup, reps, clock));
+}
+
+std::vector<RotationTimings> measure_rotations(const std::vector<const Rotation*>& rotations,
+                                               int warmup, int reps, SampleClock clock) {
+  std::vector<TimedWork> works;
+  for (const Rotation* r : rotations) {
+    works.insert(works.end(), r->works().begin(), r->works().end());
+  }
+  std::vector<TimingStats> stats = time_works(works, warmup, reps, clock);
+  std::vector<RotationTimings> out;
+  auto first = stats.begin();
+  for (const Rotation* r : rotations) {
+    const auto last = first + static_cast<std::ptrdiff_t>(r->size());
+    out.emplace_back(std::vector<TimingStats>(std::make_move_iterator(first),
+                                              std::make_move_iterator(last)));
+    first = last;
+  }
+  return out;
+}
+
 WallCpuMeter::WallCpuMeter() : m_wall0(wall_ms()), m_cpu0(process_cpu_ms()) {}
 
 double WallCpuMeter::ratio() const {
@@ -95,7 +138,7 @@ double WallCpuMeter::ratio() const {
 }
 
 TimingStats measure(const std::function<void()>& work, int warmup, int reps, SampleClock clock) {
-  return measure_rotation({TimedWork{work, {}}}, warmup, reps, clock).front();
+  return time_works({TimedWork{work, {}}}, warmup, reps, clock).front();
 }
 
 nlohmann::json to_json(const TimingStats& stats) {

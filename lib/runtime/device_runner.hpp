@@ -85,6 +85,7 @@ public:
                 std::chrono::steady_clock::time_point start, double deadline_ms);
 
   model::SegmentRunner& segments() { return m_segments; }
+  const model::SegmentRunner& segments() const { return m_segments; }
   int exits() const { return static_cast<int>(m_segments.partition().exits.size()); }
 
 private:

@@ -12,6 +12,8 @@
 #include <chrono>
 #include <functional>
 #include <set>
+#include <stdexcept>
+#include <string>
 #include <tuple>
 #include <thread>
 
@@ -54,16 +56,16 @@ TEST(Timing, RotationRunsEveryWorkOncePerRoundInChangingOrder) {
   constexpr int kWarmup = 2;
   constexpr int kReps = 10;
   std::vector<int> sequence;
-  std::vector<TimedWork> works;
+  Rotation works;
+  std::vector<WorkHandle> handles;
   for (int i = 0; i < kWorks; ++i) {
-    works.push_back({[&sequence, i] {
-                       sequence.push_back(i);
-                       busy_wait_us(50 * (i + 1));
-                     },
-                     {}});
+    handles.push_back(works.add([&sequence, i] {
+      sequence.push_back(i);
+      busy_wait_us(50 * (i + 1));
+    }));
   }
-  const auto stats = measure_rotation(works, kWarmup, kReps);
-  ASSERT_EQ(stats.size(), static_cast<std::size_t>(kWorks));
+  const RotationTimings stats = measure_rotation(works, kWarmup, kReps);
+  ASSERT_EQ(stats.rounds(), static_cast<std::size_t>(kReps));
   ASSERT_EQ(sequence.size(), static_cast<std::size_t>(kWorks * (kWarmup + kReps)));
   std::set<std::vector<int>> orders;
   for (int r = 0; r < kWarmup + kReps; ++r) {
@@ -76,28 +78,75 @@ TEST(Timing, RotationRunsEveryWorkOncePerRoundInChangingOrder) {
   }
   EXPECT_GT(orders.size(), 1u) << "the order must change between rounds";
   for (int i = 0; i < kWorks; ++i) {
-    EXPECT_EQ(stats[static_cast<std::size_t>(i)].samples_ms.size(), static_cast<std::size_t>(kReps));
+    const TimingStats& s = stats[handles[static_cast<std::size_t>(i)]];
+    EXPECT_EQ(s.samples_ms.size(), static_cast<std::size_t>(kReps));
     // One run per sample: each busy-waits 0.05 ms * (i + 1) of wall time.
-    EXPECT_GE(stats[static_cast<std::size_t>(i)].median_ms, 0.05 * (i + 1) * 0.95) << "work " << i;
+    EXPECT_GE(s.median_ms, 0.05 * (i + 1) * 0.95) << "work " << i;
   }
 }
 
 TEST(Timing, BeforeStepRunsUntimedBeforeEveryTimedRun) {
   int before = 0;
   int runs = 0;
-  const auto stats = measure_rotation({{[&] {
-                                          ++runs;
-                                          busy_wait_us(100);
-                                        },
-                                        [&] {
-                                          ++before;
-                                          busy_wait_us(3000);
-                                        }}},
-                                      1, 5);
+  Rotation works;
+  const WorkHandle work = works.add(
+      [&] {
+        ++runs;
+        busy_wait_us(100);
+      },
+      [&] {
+        ++before;
+        busy_wait_us(3000);
+      });
+  const RotationTimings stats = measure_rotation(works, 1, 5);
   EXPECT_EQ(runs, 6);
   EXPECT_EQ(before, 5);
-  EXPECT_GE(stats[0].median_ms, 0.095);
-  EXPECT_LT(stats[0].median_ms, 2.0) << "the 3 ms before step must not be timed";
+  EXPECT_GE(stats[work].median_ms, 0.095);
+  EXPECT_LT(stats[work].median_ms, 2.0) << "the 3 ms before step must not be timed";
+}
+
+TEST(Timing, EachRotationTimedTogetherIsReadByItsOwnHandles) {
+  // Two rotations timed as one: each work's timings come back under the handle its own
+  // rotation gave, whatever the position of the work in the combined round.
+  std::vector<std::string> sequence;
+  Rotation first;
+  Rotation second;
+  const WorkHandle slow = first.add([&] {
+    sequence.push_back("slow");
+    busy_wait_us(2000);
+  });
+  const WorkHandle fast = second.add([&] { sequence.push_back("fast"); });
+  const WorkHandle medium = second.add([&] {
+    sequence.push_back("medium");
+    busy_wait_us(500);
+  });
+  const std::vector<RotationTimings> timed = measure_rotations({&first, &second}, 1, 7);
+  ASSERT_EQ(timed.size(), 2u);
+  EXPECT_EQ(sequence.size(), 3u * 8u) << "every work runs once per round, warm-up included";
+  EXPECT_EQ(timed[0].rounds(), 7u);
+  EXPECT_EQ(timed[1].rounds(), 7u);
+  EXPECT_GE(timed[0][slow].median_ms, 1.9);
+  EXPECT_GE(timed[1][medium].median_ms, 0.45);
+  EXPECT_LT(timed[1][fast].median_ms, timed[1][medium].median_ms);
+  // A handle past the end of a smaller rotation's timings is refused, not read elsewhere.
+  EXPECT_THROW((void)timed[0][medium], std::out_of_range);
+}
+
+TEST(Timing, AppendedTimingsKeepEverySampleInOrder) {
+  RotationTimings a(std::vector<TimingStats>{summarize({1, 2}), summarize({10})});
+  const RotationTimings b(std::vector<TimingStats>{summarize({3}), summarize({20, 30})});
+  RotationTimings empty;
+  EXPECT_EQ(empty.rounds(), 0u);
+  empty.append(a);
+  EXPECT_EQ(empty.rounds(), 2u);
+  a.append(b);
+  Rotation r;
+  const WorkHandle h0 = r.add([] {});
+  const WorkHandle h1 = r.add([] {});
+  EXPECT_EQ(a[h0].samples_ms, (std::vector<double>{1, 2, 3}));
+  EXPECT_DOUBLE_EQ(a[h0].median_ms, 2);
+  EXPECT_EQ(a[h1].samples_ms, (std::vector<double>{10, 20, 30}));
+  EXPECT_DOUBLE_EQ(a[h1].mean_ms, 20);
 }
 
 TEST(Timing, CpuClockDoesNotCountTimeOffTheCpu) {

@@ -1,0 +1,170 @@
+#include "runtime/plan_source.hpp"
+
+#include "core/artifact.hpp"
+#include "core/error.hpp"
+#include "core/file_io.hpp"
+#include "plan/problem_from_artifacts.hpp"
+#include "runtime/device_runner.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace edgent::runtime {
+
+namespace {
+
+void check_sha(const std::string& have, const std::string& want, const std::string& file) {
+  if (!have.empty() && !want.empty() && have != want) {
+    throw ConfigError(fmt::format("made for model {}, but the model card's ONNX is {}", have,
+                                  want),
+                      file, "model_sha256");
+  }
+}
+
+} // namespace
+
+std::optional<plan::Breakdown> PlanSource::predict(const plan::PlanRecord& plan,
+                                                   const plan::Network& network,
+                                                   std::optional<plan::Breakdown> stored) const {
+  if (m_latency && (network.up_kbps > 0 || plan.codec == "none")) {
+    return m_latency->latency(dynamic::choice_from_record(*m_latency, plan), network);
+  }
+  return stored;
+}
+
+FixedPlan read_fixed_plan(const std::string& path, const std::string& model_sha256,
+                          double deadline_ms) {
+  FixedPlan fixed;
+  double deadline = deadline_ms;
+  const Artifact art = read_artifact(path, "plan");
+  const JsonView root = art.root();
+  fixed.plan = plan::plan_from_json(root.at("plan"));
+  fixed.predicted = plan::breakdown_from_json(root.at("predicted"));
+  check_sha(root.at("model_sha256").string(), model_sha256, art.file);
+  if (!(deadline > 0)) {
+    deadline = root.at("deadline_ms").number(0, 1e9);
+  }
+  fixed.deadline_ms = deadline;
+  fixed.file = display_name(path);
+  return fixed;
+}
+
+FixedPlanSource::FixedPlanSource(FixedPlan plan, std::shared_ptr<const plan::LatencyModel> latency)
+    : PlanSource(std::move(latency)), m_plan(std::move(plan)) {}
+
+void FixedPlanSource::prepare(DeviceRunner& runner) {
+  runner.check_plan(m_plan.plan, m_plan.file);
+  runner.prepare(m_plan.plan);
+}
+
+bool FixedPlanSource::device_only(const DeviceRunner& runner) const {
+  return m_plan.plan.order == plan::Order::device_first &&
+         m_plan.plan.cut == runner.segments().chain(m_plan.plan.exit).size();
+}
+
+PlanChoice FixedPlanSource::next(const RequestConditions& conditions) {
+  PlanChoice c;
+  c.plan = m_plan.plan;
+  c.predicted = predict(c.plan, conditions.network, m_plan.predicted);
+  return c;
+}
+
+FitsPlanner::FitsPlanner(std::shared_ptr<const plan::LatencyModel> latency, double deadline_ms,
+                         plan::Strategy strategy)
+    : PlanSource(std::move(latency)), m_deadline_ms(deadline_ms), m_strategy(strategy) {}
+
+bool FitsPlanner::device_only(const DeviceRunner&) const {
+  return m_strategy == plan::Strategy::device_only || m_strategy == plan::Strategy::exit_only;
+}
+
+PlanChoice FitsPlanner::next(const RequestConditions& conditions) {
+  const plan::Decision d =
+      plan::decide(*latency_model(), conditions.network, m_deadline_ms, m_strategy);
+  PlanChoice c;
+  c.plan = plan::to_record(*latency_model(), d);
+  c.predicted = d.predicted;
+  return c;
+}
+
+MapPlanSource::MapPlanSource(dynamic::ConfigMap map, std::string file, double deadline_ms,
+                             std::shared_ptr<const plan::LatencyModel> latency)
+    : PlanSource(std::move(latency)),
+      m_map(std::move(map)),
+      m_file(std::move(file)),
+      m_deadline_ms(deadline_ms > 0 ? deadline_ms : m_map.deadline_ms) {}
+
+dynamic::PlanSelector& MapPlanSource::selector() {
+  if (!m_selector) {
+    m_selector.emplace(m_map, latency_model());
+  }
+  return *m_selector;
+}
+
+void MapPlanSource::prepare(DeviceRunner& runner) {
+  for (std::size_t i = 0; i < m_map.states.size(); ++i) {
+    runner.check_plan(m_map.states[i].plan, fmt::format("{}: states[{}]", display_name(m_file), i));
+    runner.prepare(m_map.states[i].plan);
+  }
+  selector();
+}
+
+PlanChoice MapPlanSource::next(const RequestConditions& conditions) {
+  dynamic::PlanSelector& sel = selector();
+  const std::optional<double>& bw = conditions.measured_kbps;
+  const double now = conditions.now_s;
+  const double step = std::max(m_map.settings.step_s, 1e-3);
+  if (bw && (!m_fed || now - m_last_feed_s >= step)) {
+    // One sample per detector step elapsed (the first as soon as there is an estimate).
+    const auto steps =
+        !m_fed ? 1 : static_cast<int>(std::min(100.0, std::floor((now - m_last_feed_s) / step)));
+    m_fed = true;
+    for (int s = 0; s < steps; ++s) {
+      sel.update(*bw);
+    }
+    m_last_feed_s = now;
+  } else if (bw) {
+    sel.guard(*bw);
+  }
+  const dynamic::MapState& st = sel.current();
+  PlanChoice c;
+  c.plan = st.plan;
+  c.predicted = predict(c.plan, conditions.network, st.predicted);
+  c.state = {{"index", sel.state_index()}, {"lo_kbps", st.lo_kbps},
+             {"estimate_kbps", sel.estimate_kbps()}};
+  return c;
+}
+
+std::unique_ptr<PlanSource> open_plan_source(const InferConfig& config, const InferOptions& o,
+                                             const std::string& model_sha256) {
+  std::optional<FixedPlan> fixed;
+  std::optional<dynamic::ConfigMap> config_map;
+  if (config.mode == PlanMode::fixed) {
+    fixed = read_fixed_plan(o.plan, model_sha256, o.deadline_ms);
+  } else if (config.mode == PlanMode::map) {
+    config_map = dynamic::config_map_from_artifact(read_artifact(o.map, "configmap"));
+    check_sha(config_map->model_sha256, model_sha256, o.map);
+  }
+  std::shared_ptr<const plan::LatencyModel> latency;
+  if (config.fits_given) {
+    plan::ModelInputs mi;
+    mi.model = o.model;
+    mi.accuracy = o.accuracy;
+    mi.device_fit = o.device_fit;
+    mi.edge_fit = o.edge_fit;
+    latency = std::make_shared<const plan::LatencyModel>(plan::load_problem(mi).problem);
+  }
+  switch (config.mode) {
+  case PlanMode::fixed:
+    return std::make_unique<FixedPlanSource>(std::move(*fixed), std::move(latency));
+  case PlanMode::map:
+    return std::make_unique<MapPlanSource>(std::move(*config_map), o.map, o.deadline_ms,
+                                           std::move(latency));
+  case PlanMode::fits:
+    break;
+  }
+  return std::make_unique<FitsPlanner>(std::move(latency), o.deadline_ms, config.strategy);
+}
+
+} // namespace edgent::runtime

@@ -1,0 +1,191 @@
+#include "runtime/plan_source.hpp"
+
+#include "core/artifact.hpp"
+#include "core/error.hpp"
+#include "model/model_card.hpp"
+#include "runtime/device_runner.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+#include <unistd.h>
+
+namespace edgent::runtime {
+namespace {
+
+const std::string kCard = std::string(EDGENT_SOURCE_DIR) + "/models/branchy-alexnet-fmnist.json";
+
+/// A two-exit problem small enough to check by hand (as in tests/plan/planner_test.cpp).
+plan::PlanProblem hand_problem() {
+  plan::PlanProblem p;
+  p.codecs = {{"fp32", 1.0}, {"int8", 0.25}};
+  plan::ExitCosts e1;
+  e1.exit = 1;
+  e1.device_ms = {10, 5};
+  e1.edge_ms = {2, 1};
+  e1.fp32_bytes = {1000, 4000, 40};
+  e1.cuts = {0, 1, 2};
+  e1.accuracy = 0.8;
+  plan::ExitCosts e2;
+  e2.exit = 2;
+  e2.device_ms = {10, 20, 30};
+  e2.edge_ms = {2, 4, 6};
+  e2.fp32_bytes = {1000, 4000, 2000, 40};
+  e2.cuts = {0, 1, 2, 3};
+  e2.accuracy = 0.9;
+  p.exits = {e1, e2};
+  return p;
+}
+
+/// A private temporary directory, removed on destruction.
+class TempDir {
+public:
+  TempDir() {
+    static int counter = 0;
+    m_path = std::filesystem::temp_directory_path() /
+             ("edgent_plan_source_test_" + std::to_string(::getpid()) + "_" +
+              std::to_string(counter++));
+    std::filesystem::create_directories(m_path);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(m_path, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  std::string file(const std::string& name) const { return (m_path / name).string(); }
+
+private:
+  std::filesystem::path m_path;
+};
+
+/// Writes an edgent.plan/1 file with @p plan, a prediction of 12 ms and a 40 ms deadline.
+std::string write_plan(const TempDir& dir, const plan::PlanRecord& plan, const std::string& sha) {
+  plan::Breakdown predicted;
+  predicted.device_ms = 7;
+  predicted.edge_ms = 2;
+  predicted.up_ms = 2;
+  predicted.down_ms = 1;
+  predicted.total_ms = 12;
+  const std::string path = dir.file("plan.json");
+  write_artifact(path,
+                 {{"plan", plan::plan_to_json(plan)},
+                  {"predicted", plan::breakdown_to_json(predicted)},
+                  {"model_sha256", sha},
+                  {"deadline_ms", 40.0}},
+                 "plan", "edgent-plan");
+  return path;
+}
+
+struct Model {
+  std::shared_ptr<const model::OnnxGraph> graph;
+  Model() {
+    const model::ModelCard card = model::read_model_card(kCard);
+    graph = model::OnnxGraph::from_file(model::onnx_path(card, kCard));
+  }
+};
+
+TEST(FixedPlanSource, ReadsThePlanFileAndGivesItsPlanToEveryRequest) {
+  const TempDir dir;
+  const plan::PlanRecord record{1, 2, plan::Order::device_first, "int8", 0.8};
+  const std::string path = write_plan(dir, record, "abc");
+  FixedPlan fixed = read_fixed_plan(path, "abc", /*deadline_ms=*/0);
+  EXPECT_DOUBLE_EQ(fixed.deadline_ms, 40) << "the plan's deadline when none is given";
+  EXPECT_DOUBLE_EQ(read_fixed_plan(path, "abc", 25).deadline_ms, 25) << "the given one wins";
+  EXPECT_DOUBLE_EQ(read_fixed_plan(path, "", 0).deadline_ms, 40) << "no sha: nothing to check";
+
+  FixedPlanSource source(std::move(fixed), nullptr);
+  EXPECT_EQ(source.mode(), PlanMode::fixed);
+  EXPECT_EQ(source.latency_model(), nullptr);
+  for (const double kbps : {100.0, 10000.0}) {
+    RequestConditions at;
+    at.network = plan::offload_network(kbps, kbps, 5);
+    at.measured_kbps = kbps;
+    const PlanChoice c = source.next(at);
+    EXPECT_EQ(c.plan.exit, 1);
+    EXPECT_EQ(c.plan.cut, 2);
+    EXPECT_EQ(c.plan.codec, "int8");
+    ASSERT_TRUE(c.predicted) << "without fits the plan file's prediction stands";
+    EXPECT_DOUBLE_EQ(c.predicted->total_ms, 12);
+    EXPECT_TRUE(c.state.is_null());
+  }
+}
+
+TEST(FixedPlanSource, RefusesAPlanMadeForAnotherModel) {
+  const TempDir dir;
+  const std::string path = write_plan(dir, {1, 0, plan::Order::device_first, "fp32", {}}, "abc");
+  try {
+    read_fixed_plan(path, "def", 0);
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("made for model abc"), std::string::npos) << e.what();
+    EXPECT_EQ(e.key(), "model_sha256");
+  }
+}
+
+TEST(FixedPlanSource, PreparesItsPlanAndKnowsWhenNoRequestOffloads) {
+  const Model m;
+  DeviceRunner runner(m.graph, nullptr, 1);
+  const TempDir dir;
+  const int n = runner.segments().chain(1).size();
+  const std::string sha = m.graph->sha256();
+
+  FixedPlanSource device_only(
+      read_fixed_plan(write_plan(dir, {1, n, plan::Order::device_first, "none", {}}, sha), sha, 0),
+      nullptr);
+  device_only.prepare(runner);
+  EXPECT_TRUE(device_only.device_only(runner));
+
+  FixedPlanSource edge_only(
+      read_fixed_plan(write_plan(dir, {1, 0, plan::Order::device_first, "fp32", {}}, sha), sha, 0),
+      nullptr);
+  EXPECT_FALSE(edge_only.device_only(runner));
+
+  FixedPlanSource bad(
+      read_fixed_plan(write_plan(dir, {99, 0, plan::Order::device_first, "fp32", {}}, sha), sha, 0),
+      nullptr);
+  EXPECT_THROW(bad.prepare(runner), ConfigError);
+}
+
+TEST(FitsPlanner, PlansEachRequestAtItsNetworkAsTheSearchDoes) {
+  const auto latency = std::make_shared<const plan::LatencyModel>(hand_problem());
+  FitsPlanner planner(latency, /*deadline_ms=*/30, plan::Strategy::edgent);
+  EXPECT_EQ(planner.mode(), PlanMode::fits);
+  EXPECT_DOUBLE_EQ(planner.deadline_ms(), 30);
+  EXPECT_EQ(planner.latency_model(), latency.get());
+  for (const double kbps : {1.0, 50.0, 1000.0, 100000.0}) {
+    RequestConditions at;
+    at.network = plan::offload_network(kbps, kbps, 1);
+    const PlanChoice c = planner.next(at);
+    const plan::Decision d = plan::decide(*latency, at.network, 30, plan::Strategy::edgent);
+    const plan::PlanRecord want = plan::to_record(*latency, d);
+    EXPECT_EQ(c.plan.exit, want.exit) << kbps;
+    EXPECT_EQ(c.plan.cut, want.cut) << kbps;
+    EXPECT_EQ(c.plan.order, want.order) << kbps;
+    EXPECT_EQ(c.plan.codec, want.codec) << kbps;
+    ASSERT_TRUE(c.predicted);
+    EXPECT_DOUBLE_EQ(c.predicted->total_ms, d.predicted.total_ms) << kbps;
+    EXPECT_TRUE(c.state.is_null());
+  }
+  // A slow link keeps the work on the device; a fast one offloads.
+  RequestConditions slow;
+  slow.network = plan::offload_network(1, 1, 1);
+  EXPECT_EQ(planner.next(slow).plan.codec, "none");
+  RequestConditions fast;
+  fast.network = plan::offload_network(1e6, 1e6, 0.1);
+  EXPECT_NE(planner.next(fast).plan.codec, "none");
+}
+
+TEST(FitsPlanner, DeviceOnlyStrategiesNeverOffload) {
+  const Model m;
+  const DeviceRunner runner(m.graph, nullptr, 1);
+  const auto latency = std::make_shared<const plan::LatencyModel>(hand_problem());
+  EXPECT_TRUE(FitsPlanner(latency, 30, plan::Strategy::device_only).device_only(runner));
+  EXPECT_TRUE(FitsPlanner(latency, 30, plan::Strategy::exit_only).device_only(runner));
+  EXPECT_FALSE(FitsPlanner(latency, 30, plan::Strategy::edgent).device_only(runner));
+  EXPECT_FALSE(FitsPlanner(latency, 30, plan::Strategy::edge_only).device_only(runner));
+}
+
+} // namespace
+} // namespace edgent::runtime
