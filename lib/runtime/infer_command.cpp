@@ -365,12 +365,15 @@ int run_infer_unconfined(const InferOptions& o) {
   std::optional<dynamic::ConfigMap> config_map;
   if (mode == Mode::fixed) {
     const Artifact art = read_artifact(o.plan, "plan");
-    const JsonView root = art.root();
-    fixed_plan = plan::plan_from_json(root.at("plan"));
-    fixed_predicted = plan::breakdown_from_json(root.at("predicted"));
-    check_sha(root.at("model_sha256").string(), graph->sha256(), art.file);
+    const plan::PlanArtifact artifact = plan::read_plan(art);
+    fixed_plan = artifact.plan;
+    fixed_predicted = artifact.predicted;
+    check_sha(artifact.model_sha256, graph->sha256(), art.file);
     if (!(deadline > 0)) {
-      deadline = root.at("deadline_ms").number(0, 1e9);
+      if (!artifact.deadline_ms) {
+        throw SchemaError("missing required key", art.file, "deadline_ms");
+      }
+      deadline = *artifact.deadline_ms;
     }
   } else if (mode == Mode::map) {
     config_map = dynamic::config_map_from_artifact(read_artifact(o.map, "configmap"));
