@@ -4,6 +4,7 @@
 #include "model/onnx_graph.hpp"
 #include "model/partition.hpp"
 #include "net/tensor_wire.hpp"
+#include "profile/profile_json.hpp"
 #include "regress/latency_fit.hpp"
 
 #include <fmt/format.h>
@@ -47,16 +48,21 @@ public:
     if (!m_profile) {
       m_fit = regress::latency_fit_from_artifact(a);
     } else {
-      const std::string key = regress::profile_estimate_key(m_root);
-      for (const JsonView& u : m_root.at("units").elements()) {
-        const auto exit = u.at("exit").integer(1, 1000);
-        const auto unit = u.at("unit").integer(1, 1000000);
-        m_measured[{exit, unit}] = u.at(key).number(0, 1e9);
+      const profile::Profile profile = profile::read_profile(a);
+      for (std::size_t i = 0; i < profile.units.size(); ++i) {
+        const profile::ProfileUnit& u = profile.units[i];
+        if (!u.exit) {
+          profile.missing(fmt::format("units[{}].exit", i));
+        }
+        if (!u.unit) {
+          profile.missing(fmt::format("units[{}].unit", i));
+        }
+        m_measured[{*u.exit, *u.unit}] = u.ms;
       }
       std::tie(m_fit.net_overhead_ms, m_fit.net_overhead_per_byte_ms) =
-          regress::profile_net_overhead(m_root);
-      m_fit.request = regress::profile_request_overhead(m_root);
-      m_fit.codecs = regress::profile_codec_costs(m_root);
+          regress::profile_net_overhead(profile);
+      m_fit.request = regress::profile_request_overhead(profile);
+      m_fit.codecs = regress::profile_codec_costs(profile);
     }
   }
   /// What a segment run as a request costs beyond the rotation (the fit's or the profile's).
