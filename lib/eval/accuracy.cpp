@@ -1,19 +1,14 @@
 #include "eval/accuracy.hpp"
 
 #include "core/error.hpp"
+#include "model/accuracy_json.hpp"
 #include "net/tensor_mat.hpp"
 
 #include <fmt/format.h>
 
 #include <map>
 
-// edgent.accuracy/1, as written by edgent-eval:
-//
-//   schema, generator
-//   model_sha256   hex SHA-256 of the ONNX file
-//   samples        number of test images measured
-//   entries [{exit, cut, codec, accuracy, wire_bytes}]   accuracy = top-1 fraction in [0, 1];
-//                  wire_bytes = mean message bytes over the first wire_bytes_samples images
+// The edgent.accuracy/1 artifact is model/accuracy_json.cpp.
 
 namespace edgent::eval {
 
@@ -164,18 +159,19 @@ std::vector<AccuracyEntry> accuracy_table(model::SegmentRunner& runner, const La
 
 nlohmann::json accuracy_json(const std::string& model_sha256, std::size_t samples,
                              const std::vector<AccuracyEntry>& entries) {
-  nlohmann::json doc;
-  doc["model_sha256"] = model_sha256;
-  doc["samples"] = samples;
-  doc["wire_bytes_samples"] = std::min(samples, kWireBytesSamples);
-  nlohmann::json list = nlohmann::json::array();
+  model::AccuracyTable table;
+  table.model_sha256 = model_sha256;
+  table.samples = samples;
+  table.wire_bytes_samples = std::min(samples, kWireBytesSamples);
   for (const auto& e : entries) {
-    list.push_back({{"exit", e.exit}, {"cut", e.cut}, {"codec", e.codec},
-                    {"accuracy", samples == 0 ? nlohmann::json(nullptr) : nlohmann::json(e.accuracy)},
-                    {"wire_bytes", samples == 0 ? nlohmann::json(nullptr) : nlohmann::json(e.wire_bytes)}});
+    model::AccuracyRecord r{e.exit, e.cut, e.codec, std::nullopt, std::nullopt};
+    if (samples != 0) {
+      r.accuracy = e.accuracy;
+      r.wire_bytes = e.wire_bytes;
+    }
+    table.entries.push_back(std::move(r));
   }
-  doc["entries"] = std::move(list);
-  return doc;
+  return model::to_json(table);
 }
 
 } // namespace edgent::eval

@@ -28,7 +28,10 @@
 //                  "loss_weights": [..], "flip", "threads", "seconds"} | null,
 //     "exits": [{"exit": 1, "output": "exit1", "accuracy": 0.87 | null, "flops", "params",
 //                "confidence": {"mean", "p10", "p50", "p90"} | null,
-//                "entropy": {"mean", "p10", "p50", "p90"} | null}],
+//                "entropy": {"mean", "p10", "p50", "p90"} | null,
+//                "chain": [{"name", "type", "features": {..}, "flops", "output_bytes",
+//                           "params"}],     // hand-written cards only (planner extension)
+//                "cuts": [0, 2, ...]}],      // with a chain only; default every cut
 //     "units": [{"name": "conv1", "type": "conv", "output": "conv1", "flops", "params",
 //                "exits": [1, 2, 3, 4, 5], "output_shape": [1, 32, 28, 28]}]
 //   }
@@ -66,6 +69,51 @@ std::vector<std::int64_t> integers(const JsonView& v, std::int64_t lo, std::int6
     out.push_back(e.integer(lo, hi));
   }
   return out;
+}
+
+constexpr double kMaxBytes = 1e12;  // sizes above a terabyte are a broken card
+
+/// The planner's extension of an exit: `chain` and optional `cuts`.
+void read_chain(const JsonView& ex, ExitCard& out) {
+  const JsonView chain_view = ex.at("chain");
+  const auto chain = chain_view.elements();
+  if (chain.empty()) {
+    chain_view.fail("is empty");
+  }
+  if (chain.size() > 100000) {
+    chain_view.fail("has too many units");
+  }
+  for (const JsonView& u : chain) {
+    ChainUnitCard cu;
+    if (const auto name = u.find("name")) {
+      cu.name = name->string();
+    }
+    cu.type = u.at("type").nonempty_string();
+    const JsonView features = u.at("features");
+    for (const std::string& key : features.keys()) {
+      cu.features[key] = features.at(key).number();
+    }
+    if (!cu.features.count("flops")) {
+      cu.flops = u.at("flops").number(0, 1e18);
+    } else if (const auto flops = u.find("flops")) {
+      cu.flops = flops->number();
+    }
+    cu.output_bytes = u.at("output_bytes").number(0, kMaxBytes);
+    if (const auto params = u.find("params")) {
+      cu.params = params->number(0, kMaxBytes);
+    }
+    out.chain.push_back(std::move(cu));
+  }
+  const int n = static_cast<int>(chain.size());
+  if (const auto cuts = ex.find("cuts")) {
+    for (const JsonView& c : cuts->elements()) {
+      const int cut = static_cast<int>(c.integer(0, n));
+      if (!out.cuts.empty() && cut <= out.cuts.back()) {
+        c.fail("cuts must be strictly ascending");
+      }
+      out.cuts.push_back(cut);
+    }
+  }
 }
 
 double percentile(const std::vector<double>& sorted, double q) {
@@ -139,6 +187,27 @@ nlohmann::json to_json(const ModelCard& card) {
                             {"params", e.params},
                             {"confidence", distribution_json(e.confidence)},
                             {"entropy", distribution_json(e.entropy)}});
+    if (!e.chain.empty()) {
+      nlohmann::json& exit = doc["exits"].back();
+      exit["chain"] = nlohmann::json::array();
+      for (const ChainUnitCard& u : e.chain) {
+        nlohmann::json unit{{"type", u.type}, {"features", u.features},
+                            {"output_bytes", u.output_bytes}};
+        if (!u.name.empty()) {
+          unit["name"] = u.name;
+        }
+        if (u.flops) {
+          unit["flops"] = *u.flops;
+        }
+        if (u.params) {
+          unit["params"] = *u.params;
+        }
+        exit["chain"].push_back(std::move(unit));
+      }
+      if (!e.cuts.empty()) {
+        exit["cuts"] = e.cuts;
+      }
+    }
   }
   doc["units"] = nlohmann::json::array();
   for (const auto& u : card.units) {
@@ -237,6 +306,9 @@ ModelCard model_card_from_json(const nlohmann::json& doc, const std::string& fil
     x.params = e.at("params").integer(0, std::int64_t{1} << 40);
     x.confidence = read_distribution(e.at("confidence"));
     x.entropy = read_distribution(e.at("entropy"));
+    if (e.has("chain")) {
+      read_chain(e, x);
+    }
     c.exits.push_back(std::move(x));
   }
   for (const auto& u : root.at("units").elements()) {

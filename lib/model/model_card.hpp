@@ -1,5 +1,7 @@
 #pragma once
 
+#include "model/features.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -20,6 +22,17 @@ struct Distribution {
 /// Summarises @p values (sorts a copy; empty input gives zeros).
 Distribution summarize(std::vector<double> values);
 
+/// One execution unit of a hand-written exit chain (`exits[].chain`, the planner's extension
+/// for models described without an ONNX file: test fixtures, what-if studies).
+struct ChainUnitCard {
+  std::string name;                   ///< empty when not given
+  std::string type;                   ///< conv, relu, lrn, pool, dropout, flatten, fc, ...
+  Features features;                  ///< as written (Edgent features, maybe "flops")
+  std::optional<double> flops;        ///< required when features has no "flops"
+  double output_bytes = 0;            ///< the unit's output tensor, fp32 bytes
+  std::optional<double> params;       ///< weights the unit reads; empty = not given
+};
+
 /// One exit of a model: graph output `exit<k>` and what it costs and achieves.
 struct ExitCard {
   int exit = 0;                          ///< 1-based
@@ -29,6 +42,10 @@ struct ExitCard {
   std::int64_t params = 0;               ///< parameters on the path to this exit
   std::optional<Distribution> confidence;  ///< max softmax probability per test image
   std::optional<Distribution> entropy;     ///< softmax entropy per test image, nats
+  /// Hand-written execution units 1..n of the exit's chain; empty = analyse the ONNX file.
+  std::vector<ChainUnitCard> chain;
+  /// With a chain: its valid cut indices, ascending; empty = not given (every cut 0..n).
+  std::vector<int> cuts;
 };
 
 /// One execution unit (ONNX node) of the model.

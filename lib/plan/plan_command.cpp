@@ -7,6 +7,7 @@
 #include "data/trace.hpp"
 #include "plan/measured_network.hpp"
 #include "plan/plan_json.hpp"
+#include "plan/sweep_json.hpp"
 
 #include <fmt/format.h>
 
@@ -14,14 +15,7 @@
 #include <chrono>
 #include <cmath>
 
-// edgent.plan/1 as emitted here:
-//   strategy, feasible, deadline_ms, bandwidth_kbps, up_kbps, down_kbps, rtt_ms, edge_queue_ms,
-//   up_fixed_ms, down_fixed_ms, model_sha256, plan {exit, cut, order, codec, accuracy|null},
-//   accuracy_known, predicted {device_ms, edge_ms, up_ms, down_ms, total_ms}, reward
-// edgent.sweep/1:
-//   rtt_ms, edge_queue_ms, up_fixed_ms, down_fixed_ms, model_sha256,
-//   rows [{bandwidth_kbps, deadline_ms, strategy, feasible, exit, cut, order, codec,
-//          accuracy|null, device_ms, edge_ms, up_ms, down_ms, total_ms, reward}]
+// Writes edgent.plan/1 (plan/plan_json.cpp) and edgent.sweep/1 (plan/sweep_json.cpp).
 
 namespace edgent::plan {
 
@@ -42,19 +36,16 @@ Network make_network(const PlanOptions& o, double kbps) {
   return n;
 }
 
-nlohmann::json row_json(const LatencyModel& model, double kbps, double deadline, Strategy s,
-                        const Decision& d) {
-  const PlanRecord r = to_record(model, d);
-  nlohmann::json row = {{"bandwidth_kbps", kbps}, {"deadline_ms", deadline},
-                        {"strategy", strategy_name(s)}, {"feasible", d.feasible},
-                        {"exit", r.exit}, {"cut", r.cut}, {"order", order_name(r.order)},
-                        {"codec", r.codec}};
-  row["accuracy"] = r.accuracy ? nlohmann::json(*r.accuracy) : nlohmann::json();
-  const nlohmann::json predicted = breakdown_to_json(d.predicted);
-  for (auto it = predicted.begin(); it != predicted.end(); ++it) {
-    row[it.key()] = it.value();
-  }
-  row["reward"] = reward_of(model, d, deadline);
+SweepRow sweep_row(const LatencyModel& model, double kbps, double deadline, Strategy s,
+                   const Decision& d) {
+  SweepRow row;
+  row.bandwidth_kbps = kbps;
+  row.deadline_ms = deadline;
+  row.strategy = strategy_name(s);
+  row.feasible = d.feasible;
+  row.plan = to_record(model, d);
+  row.predicted = d.predicted;
+  row.reward = reward_of(model, d, deadline);
   return row;
 }
 
@@ -99,21 +90,21 @@ int run_sweep(const PlanOptions& o, const LatencyModel& model, const SearchSpace
     throw UsageError(fmt::format("the sweep has {} x {} points; at most {} are allowed",
                                  bws.size(), deadlines.size(), kMaxCells));
   }
-  nlohmann::json doc;
-  doc["rtt_ms"] = o.rtt_ms;
-  doc["edge_queue_ms"] = o.queue_ms;
-  doc["up_fixed_ms"] = o.up_fixed_ms;
-  doc["down_fixed_ms"] = o.down_fixed_ms;
-  doc["model_sha256"] = model_sha;
-  doc["rows"] = nlohmann::json::array();
+  SweepArtifact sweep;
+  sweep.rtt_ms = o.rtt_ms;
+  sweep.edge_queue_ms = o.queue_ms;
+  sweep.up_fixed_ms = o.up_fixed_ms;
+  sweep.down_fixed_ms = o.down_fixed_ms;
+  sweep.model_sha256 = model_sha;
   for (const double bw : bws) {
     for (const double dl : deadlines) {
       for (const Strategy s : all_strategies()) {
         const Decision d = decide(model, make_network(o, bw), dl, s, space);
-        doc["rows"].push_back(row_json(model, bw, dl, s, d));
+        sweep.rows.push_back(sweep_row(model, bw, dl, s, d));
       }
     }
   }
+  nlohmann::json doc = to_json(sweep);
   if (!o.csv.empty()) {
     const std::vector<std::string> cols{"bandwidth_kbps", "deadline_ms", "strategy", "feasible",
                                         "exit", "cut", "order", "codec", "accuracy", "device_ms",
@@ -243,24 +234,25 @@ int run(const PlanOptions& options) {
               o.time_decisions, ncand, us / static_cast<double>(o.time_decisions), sink);
   }
 
-  const PlanRecord record = to_record(model, d);
-  nlohmann::json doc;
-  doc["strategy"] = strategy_name(strategy);
-  doc["feasible"] = d.feasible;
-  doc["deadline_ms"] = o.deadline_ms;
-  doc["bandwidth_kbps"] = kbps > 0 ? nlohmann::json(kbps) : nlohmann::json(); // only up/down
-  doc["up_kbps"] = net.up_kbps;
-  doc["down_kbps"] = net.down_kbps;
-  doc["rtt_ms"] = net.rtt_ms;
-  doc["edge_queue_ms"] = net.edge_queue_ms;
-  doc["up_fixed_ms"] = net.up_fixed_ms;
-  doc["down_fixed_ms"] = net.down_fixed_ms;
-  doc["model_sha256"] = loaded.model_sha256;
-  doc["accuracy_known"] = model.problem().accuracy_known();
-  doc["plan"] = plan_to_json(record);
-  doc["predicted"] = breakdown_to_json(d.predicted);
-  doc["reward"] = reward_of(model, d, o.deadline_ms);
-  write_artifact(o.output, std::move(doc), "plan", kTool);
+  PlanArtifact plan;
+  plan.strategy = strategy_name(strategy);
+  plan.feasible = d.feasible;
+  plan.deadline_ms = o.deadline_ms;
+  if (kbps > 0) {
+    plan.bandwidth_kbps = kbps;  // else only up/down
+  }
+  plan.up_kbps = net.up_kbps;
+  plan.down_kbps = net.down_kbps;
+  plan.rtt_ms = net.rtt_ms;
+  plan.edge_queue_ms = net.edge_queue_ms;
+  plan.up_fixed_ms = net.up_fixed_ms;
+  plan.down_fixed_ms = net.down_fixed_ms;
+  plan.model_sha256 = loaded.model_sha256;
+  plan.accuracy_known = model.problem().accuracy_known();
+  plan.plan = to_record(model, d);
+  plan.predicted = d.predicted;
+  plan.reward = reward_of(model, d, o.deadline_ms);
+  write_artifact(o.output, to_json(plan), "plan", kTool);
   if (!d.feasible) {
     log::warn("no plan meets the {} ms deadline; wrote the fastest ({:.3f} ms), flagged "
               "infeasible",

@@ -5,9 +5,14 @@
 #include <cmath>
 #include <limits>
 
-// Emitted objects:
+// edgent.plan/1 (lib/schema/plan.1.json):
+//   strategy, feasible, deadline_ms, bandwidth_kbps|null, up_kbps, down_kbps, rtt_ms,
+//   edge_queue_ms, up_fixed_ms, down_fixed_ms, model_sha256, accuracy_known,
 //   plan      {exit, cut, order "device-first"|"edge-first", codec "<name>"|"none", accuracy|null}
-//   predicted {device_ms, edge_ms, up_ms, down_ms, total_ms}   // null = infinite (no link)
+//   predicted {device_ms, codec_ms, edge_ms, up_ms, down_ms, total_ms}
+//             // null = infinite (no link); codec_ms absent (0) in plans written before it
+//   reward
+// The plan and predicted objects are also those of edgent.configmap/1 states[].
 
 namespace edgent::plan {
 
@@ -82,6 +87,60 @@ Breakdown breakdown_from_json(const JsonView& v) {
   b.down_ms = ms_from(v, "down_ms");
   b.total_ms = ms_from(v, "total_ms");
   return b;
+}
+
+PlanArtifact read_plan(const Artifact& artifact) {
+  const JsonView root = artifact.root();
+  PlanArtifact p;
+  p.plan = plan_from_json(root.at("plan"));
+  p.predicted = breakdown_from_json(root.at("predicted"));
+  p.model_sha256 = root.at("model_sha256").string();
+  if (const auto v = root.find("deadline_ms")) {
+    p.deadline_ms = v->number(0, 1e9);
+  }
+  if (const auto v = root.find("strategy")) {
+    p.strategy = v->string();
+  }
+  if (const auto v = root.find("feasible")) {
+    p.feasible = v->boolean();
+  }
+  if (const auto v = root.find("bandwidth_kbps")) {
+    p.bandwidth_kbps = v->optional_number();
+  }
+  const std::pair<const char*, double*> numbers[] = {
+      {"up_kbps", &p.up_kbps},         {"down_kbps", &p.down_kbps},
+      {"rtt_ms", &p.rtt_ms},           {"edge_queue_ms", &p.edge_queue_ms},
+      {"up_fixed_ms", &p.up_fixed_ms}, {"down_fixed_ms", &p.down_fixed_ms},
+      {"reward", &p.reward}};
+  for (const auto& [key, dest] : numbers) {
+    if (const auto v = root.find(key)) {
+      *dest = v->number();
+    }
+  }
+  if (const auto v = root.find("accuracy_known")) {
+    p.accuracy_known = v->boolean();
+  }
+  return p;
+}
+
+nlohmann::json to_json(const PlanArtifact& p) {
+  nlohmann::json doc;
+  doc["strategy"] = p.strategy;
+  doc["feasible"] = p.feasible;
+  doc["deadline_ms"] = p.deadline_ms ? nlohmann::json(*p.deadline_ms) : nlohmann::json();
+  doc["bandwidth_kbps"] = p.bandwidth_kbps ? nlohmann::json(*p.bandwidth_kbps) : nlohmann::json();
+  doc["up_kbps"] = p.up_kbps;
+  doc["down_kbps"] = p.down_kbps;
+  doc["rtt_ms"] = p.rtt_ms;
+  doc["edge_queue_ms"] = p.edge_queue_ms;
+  doc["up_fixed_ms"] = p.up_fixed_ms;
+  doc["down_fixed_ms"] = p.down_fixed_ms;
+  doc["model_sha256"] = p.model_sha256;
+  doc["accuracy_known"] = p.accuracy_known;
+  doc["plan"] = plan_to_json(p.plan);
+  doc["predicted"] = breakdown_to_json(p.predicted);
+  doc["reward"] = p.reward;
+  return doc;
 }
 
 } // namespace edgent::plan

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/artifact.hpp"
 #include "core/json_view.hpp"
 #include "plan/planner.hpp"
 
@@ -31,5 +32,30 @@ nlohmann::json breakdown_to_json(const Breakdown& b);
 PlanRecord plan_from_json(const JsonView& v);
 /// Reads a breakdown object.
 Breakdown breakdown_from_json(const JsonView& v);
+
+/// The edgent.plan/1 artifact: one plan for one deadline and network.
+struct PlanArtifact {
+  std::string strategy;                  ///< strategy_name()
+  bool feasible = false;                 ///< the plan meets the deadline
+  std::optional<double> deadline_ms;     ///< always written; optional for hand-made plans
+  std::optional<double> bandwidth_kbps;  ///< empty when only up and down were given
+  double up_kbps = 0;
+  double down_kbps = 0;
+  double rtt_ms = 0;
+  double edge_queue_ms = 0;
+  double up_fixed_ms = 0;
+  double down_fixed_ms = 0;
+  std::string model_sha256;
+  bool accuracy_known = false;
+  PlanRecord plan;
+  Breakdown predicted;
+  double reward = 0;
+};
+
+/// Reads an edgent.plan/1 artifact: `plan`, `predicted` and `model_sha256` are required, the
+/// rest is checked when present. Throws SchemaError naming the file and key.
+PlanArtifact read_plan(const Artifact& artifact);
+/// The artifact's body (write_artifact adds schema and generator).
+nlohmann::json to_json(const PlanArtifact& plan);
 
 } // namespace edgent::plan

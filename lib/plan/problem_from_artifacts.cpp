@@ -1,9 +1,12 @@
 #include "plan/problem_from_artifacts.hpp"
 
 #include "core/error.hpp"
+#include "model/accuracy_json.hpp"
+#include "model/model_card.hpp"
 #include "model/onnx_graph.hpp"
 #include "model/partition.hpp"
 #include "net/tensor_wire.hpp"
+#include "profile/profile_json.hpp"
 #include "regress/latency_fit.hpp"
 
 #include <fmt/format.h>
@@ -47,16 +50,21 @@ public:
     if (!m_profile) {
       m_fit = regress::latency_fit_from_artifact(a);
     } else {
-      const std::string key = regress::profile_estimate_key(m_root);
-      for (const JsonView& u : m_root.at("units").elements()) {
-        const auto exit = u.at("exit").integer(1, 1000);
-        const auto unit = u.at("unit").integer(1, 1000000);
-        m_measured[{exit, unit}] = u.at(key).number(0, 1e9);
+      const profile::Profile profile = profile::read_profile(a);
+      for (std::size_t i = 0; i < profile.units.size(); ++i) {
+        const profile::ProfileUnit& u = profile.units[i];
+        if (!u.exit) {
+          profile.missing(fmt::format("units[{}].exit", i));
+        }
+        if (!u.unit) {
+          profile.missing(fmt::format("units[{}].unit", i));
+        }
+        m_measured[{*u.exit, *u.unit}] = u.ms;
       }
       std::tie(m_fit.net_overhead_ms, m_fit.net_overhead_per_byte_ms) =
-          regress::profile_net_overhead(m_root);
-      m_fit.request = regress::profile_request_overhead(m_root);
-      m_fit.codecs = regress::profile_codec_costs(m_root);
+          regress::profile_net_overhead(profile);
+      m_fit.request = regress::profile_request_overhead(profile);
+      m_fit.codecs = regress::profile_codec_costs(profile);
     }
   }
   /// What a segment run as a request costs beyond the rotation (the fit's or the profile's).
@@ -129,43 +137,22 @@ struct ChainCosts {
 
 /// A chain written into a hand-made card (exits[].chain and optional exits[].cuts), for models
 /// described without an ONNX file (test fixtures, what-if studies).
-ChainCosts chain_from_card(const JsonView& ex) {
+ChainCosts chain_from_card(const model::ExitCard& ex) {
   ChainCosts out;
-  const JsonView chain_view = ex.at("chain");
-  const auto chain = chain_view.elements();
-  if (chain.empty()) {
-    chain_view.fail("is empty");
-  }
-  if (chain.size() > 100000) {
-    chain_view.fail("has too many units");
-  }
-  for (const JsonView& u : chain) {
+  for (const model::ChainUnitCard& u : ex.chain) {
     ChainUnit cu;
-    cu.type = u.at("type").nonempty_string();
-    const JsonView features = u.at("features");
-    for (const std::string& key : features.keys()) {
-      cu.features[key] = features.at(key).number();
-    }
+    cu.type = u.type;
+    cu.features = u.features;
     if (!cu.features.count("flops")) {
-      cu.features["flops"] = u.at("flops").number(0, 1e18);
+      cu.features["flops"] = u.flops.value_or(0.0);  // the reader requires it then
     }
-    cu.output_bytes = u.at("output_bytes").number(0, kMaxBytes);
-    if (const auto params = u.find("params")) {
-      cu.param_bytes = 4 * params->number(0, kMaxBytes);
-    }
+    cu.output_bytes = u.output_bytes;
+    cu.param_bytes = 4 * u.params.value_or(0.0);
     out.units.push_back(std::move(cu));
   }
-  const int n = static_cast<int>(chain.size());
-  if (auto cuts = ex.find("cuts")) {
-    for (const JsonView& c : cuts->elements()) {
-      const int cut = static_cast<int>(c.integer(0, n));
-      if (!out.cuts.empty() && cut <= out.cuts.back()) {
-        c.fail("cuts must be strictly ascending");
-      }
-      out.cuts.push_back(cut);
-    }
-  } else {
-    for (int c = 0; c <= n; ++c) {
+  out.cuts = ex.cuts;
+  if (out.cuts.empty()) {
+    for (int c = 0; c <= static_cast<int>(ex.chain.size()); ++c) {
       out.cuts.push_back(c);
     }
   }
@@ -174,24 +161,26 @@ ChainCosts chain_from_card(const JsonView& ex) {
 
 /// Every exit's chain: from the model analysis of the card's ONNX file, or, when the card's
 /// exits carry a hand-written `chain`, from the card.
-std::vector<ChainCosts> exit_chains(const Artifact& model, const JsonView& card) {
+std::vector<ChainCosts> exit_chains(const model::ModelCard& card, const std::string& card_file) {
   std::vector<ChainCosts> out;
-  const auto exits = card.at("exits").elements();
-  if (!exits.empty() && exits.front().has("chain")) {
-    for (const JsonView& ex : exits) {
-      out.push_back(chain_from_card(ex));
+  if (!card.exits.empty() && !card.exits.front().chain.empty()) {
+    for (std::size_t i = 0; i < card.exits.size(); ++i) {
+      if (card.exits[i].chain.empty()) {
+        throw SchemaError("missing required key", card_file, fmt::format("exits[{}].chain", i));
+      }
+      out.push_back(chain_from_card(card.exits[i]));
     }
     return out;
   }
-  const std::filesystem::path onnx = card.at("onnx").nonempty_string();
+  const std::filesystem::path onnx = card.onnx;
   const std::filesystem::path path =
-      onnx.is_absolute() ? onnx : std::filesystem::path(model.file).parent_path() / onnx;
+      onnx.is_absolute() ? onnx : std::filesystem::path(card_file).parent_path() / onnx;
   const auto graph = model::OnnxGraph::from_file(path.string());
-  if (graph->sha256() != card.at("onnx_sha256").string()) {
+  if (graph->sha256() != card.onnx_sha256) {
     throw ConfigError(fmt::format("{} has sha256 {}, the card says {}: regenerate the card with "
                                   "edgent-train or fix onnx_sha256",
-                                  path.string(), graph->sha256(), card.at("onnx_sha256").string()),
-                      model.file, "onnx_sha256");
+                                  path.string(), graph->sha256(), card.onnx_sha256),
+                      card_file, "onnx_sha256");
   }
   for (const model::ExitChain& chain : model::analyse(*graph).exits) {
     ChainCosts c;
@@ -227,8 +216,8 @@ PlanProblem problem_from_artifacts(const Artifact& model, const Artifact* accura
   if (codecs.empty()) {
     throw ConfigError("the set of allowed codecs is empty", {}, "codecs");
   }
-  const JsonView card = model.root();
-  const std::string model_sha = card.at("onnx_sha256").nonempty_string();
+  const model::ModelCard card = model::model_card_from_json(model.doc, model.file);
+  const std::string& model_sha = card.onnx_sha256;
   check_role(device_fit, "device");
   check_role(edge_fit, "edge");
   check_model_sha(device_fit, model_sha,
@@ -239,15 +228,15 @@ PlanProblem problem_from_artifacts(const Artifact& model, const Artifact* accura
   }
 
   double input_elems = 1;
-  for (const JsonView& d : card.at("input").at("shape").elements()) {
-    input_elems *= static_cast<double>(d.integer(1, 1 << 20));
+  for (const std::int64_t d : card.input_shape) {
+    input_elems *= static_cast<double>(d);
   }
   const double input_bytes = input_elems * 4;
   if (input_bytes > kMaxBytes) {
-    card.at("input").at("shape").fail("the input tensor is implausibly large");
+    throw SchemaError("the input tensor is implausibly large", model.file, "input.shape");
   }
 
-  const std::vector<ChainCosts> chains = exit_chains(model, card);
+  const std::vector<ChainCosts> chains = exit_chains(card, model.file);
   PlanProblem problem;
   problem.codecs = codecs;
   const UnitLatency dev(device_fit);
@@ -266,20 +255,14 @@ PlanProblem problem_from_artifacts(const Artifact& model, const Artifact* accura
   }
   problem.fp32.device = dev.codec("fp32");
   problem.fp32.edge = edge.codec("fp32");
-  for (const JsonView& ex : card.at("exits").elements()) {
+  for (const model::ExitCard& ex : card.exits) {
     ExitCosts e;
-    e.exit = static_cast<int>(ex.at("exit").integer(1, 1000));
-    if (!problem.exits.empty() && e.exit <= problem.exits.back().exit) {
-      ex.at("exit").fail("exits must be listed in ascending order");
-    }
-    const auto acc = ex.at("accuracy").optional_number();
-    if (acc && !(*acc >= 0 && *acc <= 1)) {
-      ex.at("accuracy").fail("must be in [0, 1]");
-    }
-    e.accuracy = acc;
+    e.exit = ex.exit;  // the reader checks they are numbered 1, 2, ...
+    e.accuracy = ex.accuracy;
     const std::size_t index = problem.exits.size();
     if (chains.size() <= index) {
-      ex.fail(fmt::format("the model has {} exits, the card lists more", chains.size()));
+      throw SchemaError(fmt::format("the model has {} exits, the card lists more", chains.size()),
+                        model.file, fmt::format("exits[{}]", index));
     }
     const ChainCosts& chain = chains[index];
     e.fp32_bytes.push_back(input_bytes);
@@ -299,28 +282,34 @@ PlanProblem problem_from_artifacts(const Artifact& model, const Artifact* accura
     }
     problem.exits.push_back(std::move(e));
   }
-  if (problem.exits.empty()) {
-    card.at("exits").fail("lists no exits");
-  }
   if (problem.exits.size() != chains.size()) {
-    card.at("exits").fail(fmt::format("lists {} exits, the model has {}", problem.exits.size(),
-                                      chains.size()));
+    throw SchemaError(fmt::format("lists {} exits, the model has {}", problem.exits.size(),
+                                  chains.size()),
+                      model.file, "exits");
   }
 
   if (accuracy) {
-    const JsonView root = accuracy->root();
-    for (const JsonView& entry : root.at("entries").elements()) {
-      const int exit = static_cast<int>(entry.at("exit").integer(1, 1000));
-      const std::string codec = entry.at("codec").string();
+    const model::AccuracyTable table = model::read_accuracy(*accuracy);
+    const auto fail = [&](std::size_t i, const char* key, const std::string& what) {
+      throw SchemaError(what, accuracy->file, fmt::format("entries[{}].{}", i, key));
+    };
+    for (std::size_t i = 0; i < table.entries.size(); ++i) {
+      const model::AccuracyRecord& entry = table.entries[i];
       auto ex = std::find_if(problem.exits.begin(), problem.exits.end(),
-                             [&](const ExitCosts& x) { return x.exit == exit; });
+                             [&](const ExitCosts& x) { return x.exit == entry.exit; });
       if (ex == problem.exits.end()) {
-        entry.at("exit").fail(fmt::format("the model has no exit {}", exit));
+        fail(i, "exit", fmt::format("the model has no exit {}", entry.exit));
       }
-      const int cut = static_cast<int>(entry.at("cut").integer(0, ex->units()));
-      const double a = entry.at("accuracy").number(0, 1);
+      if (entry.cut > ex->units()) {
+        fail(i, "cut", fmt::format("must be in [{}, {}], got {}", 0, ex->units(), entry.cut));
+      }
+      if (!entry.accuracy) {
+        fail(i, "accuracy", "must be a number, got null");
+      }
+      const int cut = entry.cut;
+      const double a = *entry.accuracy;
       auto k = std::find_if(codecs.begin(), codecs.end(),
-                            [&](const Codec& c) { return c.name == codec; });
+                            [&](const Codec& c) { return c.name == entry.codec; });
       if (k == codecs.end()) {
         continue; // a codec not allowed in this run
       }
@@ -331,12 +320,16 @@ PlanProblem problem_from_artifacts(const Artifact& model, const Artifact* accura
       ex->codec_accuracy[at] = a;
       // Measured mean message size (tables from before it was recorded have none): the
       // payload goes into the model, the wire header is part of the offload overhead.
-      if (const auto bytes = entry.find("wire_bytes"); bytes && !bytes->is_null()) {
-        const double b = bytes->number(static_cast<double>(net::kHeaderBytes), kMaxBytes);
+      if (entry.wire_bytes) {
+        const double b = *entry.wire_bytes;
+        const auto header = static_cast<double>(net::kHeaderBytes);
+        if (b < header) {
+          fail(i, "wire_bytes", fmt::format("must be in [{}, {}], got {}", header, kMaxBytes, b));
+        }
         if (ex->encoded_bytes.empty()) {
           ex->encoded_bytes.resize((ex->units() + 1) * codecs.size());
         }
-        ex->encoded_bytes[at] = b - static_cast<double>(net::kHeaderBytes);
+        ex->encoded_bytes[at] = b - header;
       }
     }
   }
@@ -393,7 +386,7 @@ LoadedProblem load_problem(const ModelInputs& in) {
   }
   LoadedProblem out;
   out.problem = problem_from_artifacts(model, accuracy ? &*accuracy : nullptr, device, edge, codecs);
-  out.model_sha256 = model.root().at("onnx_sha256").string();
+  out.model_sha256 = model::model_card_from_json(model.doc, model.file).onnx_sha256;
   return out;
 }
 

@@ -32,39 +32,8 @@
 
 #include <unistd.h>
 
-// edgent.profile/1 (see lib/schema/ARTIFACTS.md):
-//   role, provenance {host, cpu_model, cores, threads, cpu_quota|null, opencv, model_sha256, time},
-//   model {file, sha256, bytes},
-//   settings {warmup, reps, sweep_warmup, sweep_reps, threads, sweep_points_per_type,
-//             clock "wall"|"cpu", estimate "median_ms"|"mean_ms", cpu_slowdown|null,
-//             emulation {method "none"|"dilation"|"cpu-quota", slowdown|null, cpus|null}},
-//   units [{exit, unit, units [first, last], name, type, features {..}, flops, params,
-//           output_bytes, samples_ms, median_ms, p95_ms}],
-//   exits [{exit, units, samples_ms, median_ms, p95_ms,        // the exit's chain as one net
-//           whole_net {samples_ms, median_ms, p95_ms}}],     // whole model forwarded to the exit
-//   net_overhead {TIMING,                     // fixed cost per boundary between unit nets
-//                 per_byte {TIMING},          // cost per byte of the tensor crossing it
-//                 chains [{side, boundaries, boundary_bytes, split {TIMING}}]}
-//     split: sum of a synthetic chain's unit nets - the chain as one net
-//   load [{what, model_bytes, samples_ms, median_ms, p95_ms}],
-//   sweep [{type, shape, features {..}, near_model, samples_ms, median_ms, p95_ms}],
-//     near_model: a variant of one of the model's own layer configurations
-//   codecs [{codec, op "encode"|"decode", fp32_bytes, TIMING}]
-//     the tensor wire codec (with the conversion from and to an OpenCV blob) of the model's
-//     input and of its largest tensor at a cut, in the rotation with the units
-//   requests {gap_ms,                         // --request-gap-ms; absent when 0
-//             exits [{exit, param_bytes, TIMING}],   // the exit's chain run after gap_ms idle
-//             codecs [{codec, op "encode", fp32_bytes, TIMING}]}
-//                       // encoding the model's input as a request's first work, after the gap
-//   network {...} | absent                                    // --edge: profile/network_probe.cpp
-//   Every timing is one run, timed in rotation with others (measure_rotation), and every
-//   timing entry has samples_ms, median_ms, mean_ms, p95_ms. Under a CPU quota (clock "cpu")
-//   a sample is the run's CPU time times cpu_slowdown, the profile's measured wall/CPU ratio;
-//   under time dilation (clock "cpu") the run's CPU time times K = cpu_slowdown =
-//   emulation.slowdown, which is how long edgent-infer --slowdown K holds that run.
-//   settings.estimate names the statistic fits and plans read: the median, or under a quota
-//   the mean, because each stop of the quota costs the next run a cache refill, which a long
-//   run nearly always pays and the median of a short one never shows.
+// The edgent.profile/1 tree is at the top of profile/profile_json.cpp; lib/schema/profile.1.json
+// is its JSON Schema.
 
 namespace edgent::profile {
 

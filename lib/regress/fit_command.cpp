@@ -13,40 +13,45 @@
 
 namespace edgent::regress {
 
-std::pair<double, double> write_prediction_report(const Artifact& profile, const LatencyFit& fit,
-                                                  std::ostream& out) {
-  const JsonView root = profile.root();
-  const std::string ms = profile_estimate_key(root);
+std::pair<double, double> write_prediction_report(const profile::Profile& profile,
+                                                  const LatencyFit& fit, std::ostream& out) {
   std::map<std::int64_t, std::vector<double>> chain_units;
   std::map<std::int64_t, std::vector<double>> chain_bytes;  // output bytes per unit
   std::vector<double> unit_ape;
   fmt::print(out, "{:>4} {:>4}  {:<28} {:<8} {:>10} {:>10} {:>7}\n", "exit", "unit", "name", "type",
              "measured", "predicted", "error");
-  for (const JsonView& u : root.at("units").elements()) {
-    Features f;
-    for (const std::string& key : u.at("features").keys()) {
-      f[key] = u.at("features").at(key).number();
+  for (std::size_t i = 0; i < profile.units.size(); ++i) {
+    const profile::ProfileUnit& u = profile.units[i];
+    const auto need = [&](const auto& value, const char* key) {
+      if (!value) {
+        profile.missing(fmt::format("units[{}].{}", i, key));
+      }
+      return *value;
+    };
+    Features f = u.features;
+    if (!f.count("flops") && u.flops) {
+      f["flops"] = *u.flops;
     }
-    if (!f.count("flops") && u.has("flops")) {
-      f["flops"] = u.at("flops").number();
-    }
-    const std::string type = u.at("type").string();
-    const double measured = u.at(ms).number();
-    const double predicted = fit.predict(type, f);
-    const std::int64_t exit = u.at("exit").integer();
+    const double measured = u.ms;
+    const double predicted = fit.predict(u.type, f);
+    const std::int64_t exit = need(u.exit, "exit");
     chain_units[exit].push_back(predicted);
-    chain_bytes[exit].push_back(u.has("output_bytes") ? u.at("output_bytes").number(0, 1e15) : 0.0);
+    chain_bytes[exit].push_back(u.output_bytes);
     const double ape = measured > 0 ? std::fabs(predicted - measured) / measured : 0.0;
     unit_ape.push_back(ape);
-    fmt::print(out, "{:>4} {:>4}  {:<28} {:<8} {:>8.4f}ms {:>8.4f}ms {:>6.1f}%{}\n", exit,
-               u.at("unit").integer(), u.at("name").string().substr(0, 28), type, measured,
-               predicted, 100 * ape, fit.has_type(type) ? "" : " (fallback)");
+    const int unit = need(u.unit, "unit");
+    fmt::print(out, "{:>4} {:>4}  {:<28} {:<8} {:>8.4f}ms {:>8.4f}ms {:>6.1f}%{}\n", exit, unit,
+               need(u.name, "name").substr(0, 28), u.type, measured, predicted, 100 * ape,
+               fit.has_type(u.type) ? "" : " (fallback)");
+  }
+  if (!profile.exits) {
+    profile.missing("exits");
   }
   double worst_chain = 0;
   fmt::print(out, "\n{:>4}  {:>12} {:>12} {:>7}\n", "exit", "measured", "predicted", "error");
-  for (const JsonView& e : root.at("exits").elements()) {
-    const std::int64_t exit = e.at("exit").integer();
-    const double measured = e.at(ms).number();
+  for (const profile::ProfileExit& e : *profile.exits) {
+    const std::int64_t exit = e.exit;
+    const double measured = e.ms;
     const double predicted = fit.segment_ms(chain_units[exit], chain_bytes[exit]);
     const double err = measured > 0 ? std::fabs(predicted - measured) / measured : 0.0;
     worst_chain = std::max(worst_chain, err);
@@ -64,7 +69,7 @@ std::pair<double, double> write_prediction_report(const Artifact& profile, const
 }
 
 int run(const FitOptions& options, std::ostream& report) {
-  const Artifact profile = read_artifact(options.profile, "profile");
+  const profile::Profile profile = profile::read_profile(read_artifact(options.profile, "profile"));
   const LatencyFit fit = fit_profile(profile, options.fit);
   write_artifact(options.output, to_json(fit), "fit", "edgent-fit");
   for (const auto& [type, f] : fit.types) {

@@ -21,7 +21,7 @@ int run(const FitOptions& options, std::ostream& report);
 
 /// Per-unit and per-exit-chain predicted vs measured table for a profile and a fit.
 /// Returns {median APE over units, max APE over exit chains}.
-std::pair<double, double> write_prediction_report(const Artifact& profile, const LatencyFit& fit,
-                                                  std::ostream& out);
+std::pair<double, double> write_prediction_report(const profile::Profile& profile,
+                                                  const LatencyFit& fit, std::ostream& out);
 
 } // namespace edgent::regress

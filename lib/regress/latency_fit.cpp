@@ -9,31 +9,11 @@
 #include <cmath>
 #include <tuple>
 
-// edgent.fit/1:
-//   role, model_sha256, profile_sha256,
-//   models: { <type>: { features [..], coef [..], intercept, train_set, r2, mape_train,
-//                       median_ape_train, cv_mape, mape_heldout|null, median_ape_heldout|null,
-//                       n, n_heldout } },
-//   fallback: { same keys, features ["flops"] },
-//   load: { same keys, features ["model_bytes"] } | null,
-//   net_overhead_ms, net_overhead_per_byte_ms,
-//   request_overhead {gap_ms, fixed_ms, per_param_byte_ms, exits [{exit, ms}]} | absent
-//   codecs {<codec>: {encode {ms, ms_per_byte}, decode {ms, ms_per_byte},
-//                     encode_first_ms}} | absent
-
 namespace edgent::regress {
 
 namespace {
 
 const std::vector<std::string> kFlops{"flops"};
-
-Features features_of(const JsonView& v) {
-  Features f;
-  for (const std::string& key : v.keys()) {
-    f[key] = v.at(key).number();
-  }
-  return f;
-}
 
 bool has_all(const Features& f, const std::vector<std::string>& names) {
   for (const auto& n : names) {
@@ -77,42 +57,6 @@ TypeFit fit_type(const std::string& type, const std::vector<Sample>& samples,
   }
   best.train = evaluate(best.model, samples);
   return best;
-}
-
-nlohmann::json type_fit_json(const TypeFit& f) {
-  nlohmann::json j = to_json(f.model);
-  j["r2"] = f.train.r2;
-  j["mape_train"] = f.train.mape;
-  j["median_ape_train"] = f.train.median_ape;
-  j["cv_mape"] = f.cv_mape;
-  j["n"] = f.train.n;
-  j["train_set"] = f.train_set;
-  j["mape_heldout"] = f.heldout ? nlohmann::json(f.heldout->mape) : nlohmann::json();
-  j["median_ape_heldout"] = f.heldout ? nlohmann::json(f.heldout->median_ape) : nlohmann::json();
-  j["n_heldout"] = f.heldout ? f.heldout->n : 0;
-  return j;
-}
-
-TypeFit type_fit_from_json(const JsonView& v) {
-  TypeFit f;
-  f.model = linear_model_from_json(v);
-  f.train.r2 = v.at("r2").number();
-  f.train.mape = v.at("mape_train").number(0, 1e9);
-  f.train.n = static_cast<std::size_t>(v.at("n").integer(0, 1 << 30));
-  if (const auto set = v.find("train_set")) {
-    f.train_set = set->string();
-  }
-  if (const auto cv = v.find("cv_mape"); cv && !cv->is_null()) {
-    f.cv_mape = cv->number(0, 1e9);
-  }
-  if (const auto h = v.find("mape_heldout"); h && !h->is_null()) {
-    FitQuality q;
-    q.mape = h->number(0, 1e9);
-    q.median_ape = v.at("median_ape_heldout").number(0, 1e9);
-    q.n = static_cast<std::size_t>(v.at("n_heldout").integer(0, 1 << 30));
-    f.heldout = q;
-  }
-  return f;
 }
 
 } // namespace
@@ -171,89 +115,50 @@ double LatencyFit::segment_ms(const std::vector<double>& unit_ms,
   return std::max(largest, sum);
 }
 
-std::string profile_estimate_key(const JsonView& profile_root) {
-  const auto settings = profile_root.find("settings");
-  if (!settings) {
-    return "median_ms";
-  }
-  const auto estimate = settings->find("estimate");
-  if (!estimate) {
-    return "median_ms";
-  }
-  const std::string key = estimate->string();
-  if (key != "median_ms" && key != "mean_ms") {
-    estimate->fail("must be \"median_ms\" or \"mean_ms\"");
-  }
-  return key;
-}
-
-std::pair<double, double> profile_net_overhead(const JsonView& profile_root) {
-  const auto overhead = profile_root.find("net_overhead");
-  if (!overhead) {
+std::pair<double, double> profile_net_overhead(const profile::Profile& profile) {
+  if (!profile.net_overhead) {
     return {0.0, 0.0};
   }
-  const std::string ms = profile_estimate_key(profile_root);
-  const auto per_byte = overhead->find("per_byte");
-  return {std::max(0.0, overhead->at(ms).number(-1e6, 1e6)),
-          per_byte ? std::max(0.0, per_byte->at(ms).number(-1e6, 1e6)) : 0.0};
+  return {std::max(0.0, profile.net_overhead->ms),
+          std::max(0.0, profile.net_overhead->per_byte_ms.value_or(0.0))};
 }
 
-RequestOverhead profile_request_overhead(const JsonView& profile_root) {
+RequestOverhead profile_request_overhead(const profile::Profile& profile) {
   RequestOverhead out;
-  const auto requests = profile_root.find("requests");
-  if (!requests) {
+  if (!profile.requests) {
     return out;
-  }
-  const std::string ms = profile_estimate_key(profile_root);
-  std::map<std::int64_t, double> chain_ms;
-  for (const JsonView& e : profile_root.at("exits").elements()) {
-    chain_ms[e.at("exit").integer(1, 1000)] = e.at(ms).number(0, 1e9);
   }
   std::vector<double> bytes;
   std::vector<double> extra;
-  for (const JsonView& e : requests->at("exits").elements()) {
-    const auto exit = e.at("exit").integer(1, 1000);
-    const auto chain = chain_ms.find(exit);
-    if (chain == chain_ms.end()) {
-      e.at("exit").fail(fmt::format("has no entry in exits[] to compare with"));
-    }
-    bytes.push_back(e.at("param_bytes").number(0, 1e15));
-    extra.push_back(e.at(ms).number(0, 1e9) - chain->second);
-    out.exits[static_cast<int>(exit)] = std::max(0.0, extra.back());
+  for (const profile::RequestPoint& e : profile.requests->exits) {
+    bytes.push_back(e.param_bytes);
+    extra.push_back(e.ms - e.chain_ms);
+    out.exits[e.exit] = std::max(0.0, extra.back());
   }
   const stats::Line line = stats::fit_nonnegative_line(bytes, extra);
-  out.gap_ms = requests->at("gap_ms").number(0, 1e9);
+  out.gap_ms = profile.requests->gap_ms;
   out.fixed_ms = line.intercept;
   out.per_param_byte_ms = line.slope;
   return out;
 }
 
-std::map<std::string, CodecCost> profile_codec_costs(const JsonView& profile_root) {
+std::map<std::string, CodecCost> profile_codec_costs(const profile::Profile& profile) {
   std::map<std::string, CodecCost> out;
-  const auto codecs = profile_root.find("codecs");
-  if (!codecs) {
-    return out;
-  }
-  const std::string ms = profile_estimate_key(profile_root);
   std::map<std::pair<std::string, std::string>, std::pair<std::vector<double>, std::vector<double>>> points;
-  for (const JsonView& c : codecs->elements()) {
-    const std::string op = c.at("op").string();
-    if (op != "encode" && op != "decode") {
-      c.at("op").fail("must be \"encode\" or \"decode\"");
-    }
-    auto& [x, y] = points[{c.at("codec").nonempty_string(), op}];
-    x.push_back(c.at("fp32_bytes").number(0, 1e15));
-    y.push_back(c.at(ms).number(0, 1e9));
+  for (const profile::CodecPoint& c : profile.codecs) {
+    auto& [x, y] = points[{c.codec, c.op}];
+    x.push_back(c.fp32_bytes);
+    y.push_back(c.ms);
   }
   for (const auto& [key, xy] : points) {
     CodecCost& cost = out[key.first];
     (key.second == "encode" ? cost.encode : cost.decode) = stats::fit_nonnegative_line(xy.first, xy.second);
   }
-  if (const auto requests = profile_root.find("requests"); requests && requests->has("codecs")) {
-    for (const JsonView& c : requests->at("codecs").elements()) {
-      const auto it = out.find(c.at("codec").nonempty_string());
-      if (it != out.end() && c.at("op").string() == "encode") {
-        it->second.encode_first_ms = c.at(ms).number(0, 1e9);
+  if (profile.requests) {
+    for (const profile::CodecPoint& c : profile.requests->codecs) {
+      const auto it = out.find(c.codec);
+      if (it != out.end() && c.op == "encode") {
+        it->second.encode_first_ms = c.ms;
       }
     }
   }
@@ -261,38 +166,46 @@ std::map<std::string, CodecCost> profile_codec_costs(const JsonView& profile_roo
 }
 
 LatencyFit fit_profile(const Artifact& profile, const FitSettings& options) {
-  const JsonView root = profile.root();
-  const std::string ms = profile_estimate_key(root);
+  return fit_profile(profile::read_profile(profile), options);
+}
+
+LatencyFit fit_profile(const profile::Profile& profile, const FitSettings& options) {
   LatencyFit fit;
-  fit.role = root.at("role").nonempty_string();
-  fit.model_sha256 = root.at("provenance").at("model_sha256").string();
-  fit.profile_sha256 = sha256_hex(profile.doc.dump());
+  fit.role = profile.role;
+  if (fit.role.empty()) {
+    throw SchemaError("must not be empty", profile.file, "role");
+  }
+  fit.model_sha256 = profile.model_sha256;
+  fit.profile_sha256 = profile.sha256;
 
   std::map<std::string, std::vector<Sample>> train;
   std::map<std::string, std::vector<Sample>> near;
   std::map<std::string, std::vector<Sample>> heldout;
   std::vector<Sample> all_train;  // for the FLOPs fallback
-  for (const JsonView& p : root.at("sweep").elements()) {
-    Sample s{features_of(p.at("features")), p.at(ms).number(0, 1e9)};
+  if (!profile.sweep) {
+    profile.missing("sweep");
+  }
+  for (const profile::SweepTiming& p : *profile.sweep) {
+    Sample s{p.features, p.ms};
     if (s.ms <= 0) {
       continue;  // a zero median cannot carry a relative error
     }
-    train[p.at("type").nonempty_string()].push_back(s);
-    if (const auto flag = p.find("near_model"); flag && flag->boolean()) {
-      near[p.at("type").nonempty_string()].push_back(s);
+    train[p.type].push_back(s);
+    if (p.near_model) {
+      near[p.type].push_back(s);
     }
     all_train.push_back(s);
   }
-  for (const JsonView& u : root.at("units").elements()) {
-    Sample s{features_of(u.at("features")), u.at(ms).number(0, 1e9)};
-    if (!s.features.count("flops") && u.has("flops")) {
-      s.features["flops"] = u.at("flops").number();
+  for (const profile::ProfileUnit& u : profile.units) {
+    Sample s{u.features, u.ms};
+    if (!s.features.count("flops") && u.flops) {
+      s.features["flops"] = *u.flops;
     }
     if (s.ms <= 0) {
       continue;
     }
     auto& dest = options.include_units ? train : heldout;
-    dest[u.at("type").nonempty_string()].push_back(s);
+    dest[u.type].push_back(s);
     if (options.include_units) {
       all_train.push_back(s);
     }
@@ -345,99 +258,15 @@ LatencyFit fit_profile(const Artifact& profile, const FitSettings& options) {
       fit.types[shape].heldout = evaluate(group.first, group.second);
     }
   }
-  std::tie(fit.net_overhead_ms, fit.net_overhead_per_byte_ms) = profile_net_overhead(root);
-  fit.request = profile_request_overhead(root);
-  fit.codecs = profile_codec_costs(root);
-  if (const auto load = root.find("load")) {
-    std::vector<Sample> samples;
-    for (const JsonView& l : load->elements()) {
-      samples.push_back({{{"model_bytes", l.at("model_bytes").number(0, 1e12)}}, l.at(ms).number(0, 1e9)});
-    }
-    if (samples.size() >= 3) {
-      fit.load = fit_type("load", samples, edgent_features("load"), options);
-    }
+  std::tie(fit.net_overhead_ms, fit.net_overhead_per_byte_ms) = profile_net_overhead(profile);
+  fit.request = profile_request_overhead(profile);
+  fit.codecs = profile_codec_costs(profile);
+  std::vector<Sample> load;
+  for (const profile::LoadPoint& l : profile.load) {
+    load.push_back({{{"model_bytes", l.model_bytes}}, l.ms});
   }
-  return fit;
-}
-
-nlohmann::json to_json(const LatencyFit& fit) {
-  nlohmann::json models = nlohmann::json::object();
-  for (const auto& [type, f] : fit.types) {
-    models[type] = type_fit_json(f);
-  }
-  nlohmann::json j{{"role", fit.role},
-                   {"model_sha256", fit.model_sha256},
-                   {"profile_sha256", fit.profile_sha256},
-                   {"models", models},
-                   {"fallback", type_fit_json(fit.fallback)},
-                   {"load", fit.load ? type_fit_json(*fit.load) : nlohmann::json()},
-                   {"net_overhead_ms", fit.net_overhead_ms},
-                   {"net_overhead_per_byte_ms", fit.net_overhead_per_byte_ms}};
-  if (fit.request.gap_ms > 0) {
-    nlohmann::json exits = nlohmann::json::array();
-    for (const auto& [exit, extra] : fit.request.exits) {
-      exits.push_back({{"exit", exit}, {"ms", extra}});
-    }
-    j["request_overhead"] = {{"gap_ms", fit.request.gap_ms},
-                             {"fixed_ms", fit.request.fixed_ms},
-                             {"per_param_byte_ms", fit.request.per_param_byte_ms},
-                             {"exits", std::move(exits)}};
-  }
-  if (!fit.codecs.empty()) {
-    const auto line = [](const stats::Line& l) {
-      return nlohmann::json{{"ms", l.intercept}, {"ms_per_byte", l.slope}};
-    };
-    nlohmann::json codecs = nlohmann::json::object();
-    for (const auto& [name, cost] : fit.codecs) {
-      codecs[name] = {{"encode", line(cost.encode)},
-                      {"decode", line(cost.decode)},
-                      {"encode_first_ms", cost.encode_first_ms}};
-    }
-    j["codecs"] = std::move(codecs);
-  }
-  return j;
-}
-
-LatencyFit latency_fit_from_artifact(const Artifact& artifact) {
-  const JsonView root = artifact.root();
-  LatencyFit fit;
-  fit.role = root.at("role").nonempty_string();
-  fit.model_sha256 = root.at("model_sha256").string();
-  fit.profile_sha256 = root.at("profile_sha256").string();
-  const JsonView models = root.at("models");
-  for (const std::string& type : models.keys()) {
-    fit.types[type] = type_fit_from_json(models.at(type));
-  }
-  fit.fallback = type_fit_from_json(root.at("fallback"));
-  if (const auto load = root.find("load"); load && !load->is_null()) {
-    fit.load = type_fit_from_json(*load);
-  }
-  if (const auto overhead = root.find("net_overhead_ms")) {
-    fit.net_overhead_ms = overhead->number(0, 1e6);
-  }
-  if (const auto per_byte = root.find("net_overhead_per_byte_ms")) {
-    fit.net_overhead_per_byte_ms = per_byte->number(0, 1e6);
-  }
-  if (const auto req = root.find("request_overhead")) {
-    fit.request.gap_ms = req->at("gap_ms").number(0, 1e9);
-    fit.request.fixed_ms = req->at("fixed_ms").number(0, 1e6);
-    fit.request.per_param_byte_ms = req->at("per_param_byte_ms").number(0, 1e6);
-    if (const auto exits = req->find("exits")) {
-      for (const JsonView& e : exits->elements()) {
-        fit.request.exits[static_cast<int>(e.at("exit").integer(1, 1000))] = e.at("ms").number(0, 1e6);
-      }
-    }
-  }
-  if (const auto codecs = root.find("codecs")) {
-    const auto line = [](const JsonView& v) {
-      return stats::Line{v.at("ms").number(0, 1e6), v.at("ms_per_byte").number(0, 1e6), 0.0};
-    };
-    for (const std::string& name : codecs->keys()) {
-      const JsonView c = codecs->at(name);
-      const auto first = c.find("encode_first_ms");
-      fit.codecs[name] = CodecCost{line(c.at("encode")), line(c.at("decode")),
-                                   first ? first->number(0, 1e6) : 0.0};
-    }
+  if (load.size() >= 3) {
+    fit.load = fit_type("load", load, edgent_features("load"), options);
   }
   return fit;
 }

@@ -39,12 +39,15 @@ FixedPlan read_fixed_plan(const std::string& path, const std::string& model_sha2
   FixedPlan fixed;
   double deadline = deadline_ms;
   const Artifact art = read_artifact(path, "plan");
-  const JsonView root = art.root();
-  fixed.plan = plan::plan_from_json(root.at("plan"));
-  fixed.predicted = plan::breakdown_from_json(root.at("predicted"));
-  check_sha(root.at("model_sha256").string(), model_sha256, art.file);
+  const plan::PlanArtifact artifact = plan::read_plan(art);
+  fixed.plan = artifact.plan;
+  fixed.predicted = artifact.predicted;
+  check_sha(artifact.model_sha256, model_sha256, art.file);
   if (!(deadline > 0)) {
-    deadline = root.at("deadline_ms").number(0, 1e9);
+    if (!artifact.deadline_ms) {
+      throw SchemaError("missing required key", art.file, "deadline_ms");
+    }
+    deadline = *artifact.deadline_ms;
   }
   fixed.deadline_ms = deadline;
   fixed.file = display_name(path);

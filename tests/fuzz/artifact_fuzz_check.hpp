@@ -125,12 +125,8 @@ inline bool check_artifact_bytes(std::string_view input) {
       plan_with(fx.model, &fx.accuracy, &art);
     } else if (kind == "plan") {
       // As edgent-infer --plan reads it.
-      const JsonView root = art.root();
-      const plan::PlanRecord record = plan::plan_from_json(root.at("plan"));
-      (void)plan::breakdown_from_json(root.at("predicted"));
-      (void)root.at("model_sha256").string();
-      (void)root.at("deadline_ms").number(0, 1e9);
-      (void)dynamic::choice_from_record(fx.latency, record);
+      const plan::PlanArtifact plan = plan::read_plan(art);
+      (void)dynamic::choice_from_record(fx.latency, plan.plan);
     } else if (kind == "configmap") {
       const dynamic::ConfigMap map = dynamic::config_map_from_artifact(art);
       if (map.states.empty()) {

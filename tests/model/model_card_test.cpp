@@ -25,8 +25,9 @@ ModelCard sample_card() {
   c.seed = 7;
   c.training = TrainingCard{5, 128, 1e-3, "adam", 0.9, 0.0, {0.5, 1.0}, false, 1, 812.5};
   c.exits.push_back(ExitCard{1, "exit1", 0.85, 5'000'000, 25'000, Distribution{0.8, 0.4, 0.9, 1.0},
-                             Distribution{0.5, 0.01, 0.3, 1.2}});
-  c.exits.push_back(ExitCard{2, "exit2", 0.91, 59'000'000, 1'280'000, std::nullopt, std::nullopt});
+                             Distribution{0.5, 0.01, 0.3, 1.2}, {}, {}});
+  c.exits.push_back(ExitCard{2, "exit2", 0.91, 59'000'000, 1'280'000, std::nullopt, std::nullopt,
+                             {}, {}});
   c.units.push_back(UnitCard{"conv1", "conv", "conv1", 1'254'400, 832, {1, 2}, {1, 32, 28, 28}});
   return c;
 }
@@ -90,6 +91,27 @@ TEST(ModelCard, RejectsBadValuesNamingTheKey) {
   doc = to_json(sample_card());
   doc["input"]["shape"] = {1, 28, 28};
   EXPECT_THROW(model_card_from_json(doc, "card.json"), SchemaError);
+}
+
+TEST(ModelCard, KeepsTheHandWrittenChains) {
+  const std::string file = EDGENT_TEST_DATA_DIR "/plan/model.json";
+  const ModelCard card = read_model_card(file);
+  ASSERT_EQ(card.exits.size(), 5U);
+  EXPECT_FALSE(card.exits[0].chain.empty());
+  EXPECT_EQ(card.exits[0].cuts.front(), 0);
+  nlohmann::json doc = read_artifact(file, "model").doc;
+  doc.erase("schema");
+  doc.erase("generator");
+  EXPECT_EQ(to_json(card), doc) << "the planner's extension round-trips";
+
+  doc["exits"][1]["chain"][0].erase("flops");
+  doc["exits"][1]["chain"][0]["features"].erase("flops");
+  try {
+    (void)model_card_from_json(doc, "m.json");
+    FAIL() << "no error";
+  } catch (const SchemaError& e) {
+    EXPECT_EQ(e.key(), "exits[1].chain[0].flops");
+  }
 }
 
 TEST(Summarize, MeanAndInterpolatedPercentiles) {

@@ -3,7 +3,7 @@
 # The numbers are invented, not measured. Run: python3 make_fixture.py (writes *.json here).
 import json, math
 # Hand-designed 5-exit AlexNet-like branchy model on Fashion-MNIST (1x28x28), for tests only.
-sha = "f1x7ure0" * 8
+sha = "f1c7a5e0" * 8  # hex, as every edgent.model/1 card's onnx_sha256
 def conv(name, cin, cout, hw_in, k, s=1, pad=True):
     hw = hw_in if pad else hw_in - k + 1
     flops = 2 * hw * hw * cout * cin * k * k
@@ -38,9 +38,11 @@ for i,(ch,a) in enumerate(zip(exits_chain,accs)):
     exits.append(dict(exit=i+1, output=f"exit{i+1}", accuracy=a, flops=sum(u["flops"] for u in ch), params=0,
         confidence=dict(mean=0.9,p10=0.6,p50=0.95,p90=1.0), entropy=dict(mean=0.3,p10=0.01,p50=0.1,p90=0.9),
         chain=ch, cuts=cuts))
-units = [dict(name=u["name"], flops=u["flops"], params=0) for u in main]
+units = [dict(name=u["name"], type=u["type"], output=u["name"], flops=u["flops"], params=0,
+              exits=[k for k, ch in enumerate(exits_chain, 1) if u in ch], output_shape=[1, u["output_bytes"] // 4])
+         for u in main]
 card = {"schema":"edgent.model/1","generator":{"tool":"hand-written test fixture","version":"0","git":"none"},
- "name":"alexnet5-fixture","onnx":"alexnet5-fixture.onnx","onnx_sha256":sha,"onnx_bytes":0,
+ "name":"alexnet5-fixture","onnx":"alexnet5-fixture.onnx","onnx_sha256":sha,"onnx_bytes":1,
  "input":{"name":"input","shape":[1,1,28,28],"dtype":"float32","layout":"NCHW"},
  "normalization":{"scale":1/255,"mean":[0.286],"std":[0.353]},
  "classes":[str(i) for i in range(10)],"arch_only":False,"dataset":None,"seed":1,"training":None,
