@@ -589,6 +589,23 @@ nlohmann::json time_requests(const ProfileOptions& options, model::SegmentRunner
   return requests;
 }
 
+/// Times loading each exit's chain and the whole model (@p whole, the ONNX file's bytes) into
+/// OpenCV, appended to @p load.
+void time_model_loads(const model::OnnxGraph& graph, const model::Partition& part,
+                      const std::string& whole, SampleClock clock, nlohmann::json& load,
+                      Progress& progress) {
+  for (const model::ExitChain& chain : part.exits) {
+    progress.advance();
+    const std::string segment = model::extract_segment(graph, chain, 0, chain.size()).SerializeAsString();
+    load.push_back(stats_with({{"what", fmt::format("exit {} chain", chain.exit)},
+                               {"model_bytes", segment.size()}},
+                              time_load(segment, 3, clock)));
+    progress.advance();
+  }
+  load.push_back(
+      stats_with({{"what", "model"}, {"model_bytes", whole.size()}}, time_load(whole, 3, clock)));
+}
+
 /// The profile's settings section.
 nlohmann::json settings_json(const ProfileOptions& options, const Sampling& s,
                              const std::optional<double>& slowdown) {
@@ -649,16 +666,7 @@ nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
     progress.advance();
   }
   nlohmann::json exits_json = exit_chains.to_json(timed);
-  for (const model::ExitChain& chain : part.exits) {
-    progress.advance();
-    const std::string segment = model::extract_segment(*graph, chain, 0, chain.size()).SerializeAsString();
-    load.push_back(stats_with({{"what", fmt::format("exit {} chain", chain.exit)},
-                               {"model_bytes", segment.size()}},
-                              time_load(segment, 3, clock)));
-    progress.advance();
-  }
-  load.push_back(
-      stats_with({{"what", "model"}, {"model_bytes", whole.size()}}, time_load(whole, 3, clock)));
+  time_model_loads(*graph, part, whole, clock, load, progress);
   nlohmann::json overhead_json = boundary_cost.to_json(timed);
   nlohmann::json codecs_json = codec_timings.to_json(timed);
   progress.advance();
@@ -671,18 +679,14 @@ nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
   nlohmann::json requests = time_requests(options, runner, image, sampled.reps, clock);
   progress.finish();
 
-  if (clock == SampleClock::cpu) {
-    for (nlohmann::json* section : {&units_json, &exits_json, &load}) {
-      for (auto& entry : *section) {
-        scale_timings(entry, *slowdown);
-      }
+  if (slowdown) {
+    for (nlohmann::json* section : {&units_json, &exits_json, &load, &overhead_json,
+                                    &codecs_json, &requests}) {
+      scale_timings(*section, *slowdown);
     }
     for (auto& entry : swept.sweep) {
       scale_timings(entry, *slowdown);
     }
-    scale_timings(overhead_json, *slowdown);
-    scale_timings(codecs_json, *slowdown);
-    scale_timings(requests, *slowdown);
   }
   Provenance prov = collect_provenance(graph->sha256());
   prov.threads = options.threads;
