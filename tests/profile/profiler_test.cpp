@@ -9,6 +9,7 @@
 #include "model/reference_models.hpp"
 #include "profile/anchors.hpp"
 #include "regress/latency_fit.hpp"
+#include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
@@ -25,12 +26,9 @@ namespace fs = std::filesystem;
 class ProfilerTest : public ::testing::Test {
 protected:
   void SetUp() override {
-    m_dir = fs::temp_directory_path() / ("edgent-profiler-" + std::to_string(::getpid()));
-    fs::create_directories(m_dir);
     m_model = (m_dir / "branchy.onnx").string();
     write_file_atomic(m_model, model::branchy_alexnet(3).serialize());
   }
-  void TearDown() override { fs::remove_all(m_dir); }
 
   /// A CI-sized profile: few repetitions, a small sweep.
   ProfileOptions small_options() const {
@@ -46,7 +44,8 @@ protected:
     return o;
   }
 
-  fs::path m_dir;
+  edgent::testing::TempDir m_tmp{"profiler"};
+  fs::path m_dir = m_tmp.path();
   std::string m_model;
 };
 
