@@ -14,7 +14,7 @@
 // requests of each kind per transport after 20 warm-up ones, K 30 new connections, E the last
 // exit).
 
-#include "../tests/net/test_pki.hpp"
+#include "support/test_pki.hpp"
 #include "bench_common.hpp"
 #include "core/log.hpp"
 #include "model/model_card.hpp"

@@ -1,6 +1,7 @@
 # shellcheck shell=bash
-# Shared settings and helpers of the experiment scripts (sourced, not run). Every setting can
-# be overridden from the environment or the make command line (make -C experiments X VAR=...).
+# Shared settings and helpers of the experiment scripts (sourced, not run). The settings come
+# from configs/testbed.conf; every one can be overridden from the environment or the make
+# command line (make -C experiments X VAR=...).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -10,14 +11,14 @@ OUT=${OUT:-$HERE/out}
 MODEL=${MODEL:-$ROOT/models/branchy-alexnet-fmnist.json}
 ACCURACY=${ACCURACY:-$ROOT/models/branchy-alexnet-fmnist.accuracy.json}
 DATA=${DATA:-/usr/share/datasets/fashion-mnist}
-SLOWDOWN=${SLOWDOWN:-20}          # the emulated device: this many times slower than this core
-LINK_BURST=${LINK_BURST:-1600}    # the testbed's tbf bucket, bytes (testbed.sh tb_tbf_args)
-TOP_KBPS=${TOP_KBPS:-1500}        # traces are scaled so that their 95th percentile is this
-RTT=${RTT:-0.2}                   # ms, the RTT the planner assumes (the veth's is ~0.05 ms)
-REQUESTS=${REQUESTS:-30}          # measured requests per grid point
-REQUEST_RATE=${REQUEST_RATE:-10}  # requests/s when measuring (open loop, as the profile's
-                                  # --request-gap-ms assumes: each request finds the device idle)
-WARMUP=${WARMUP:-2}               # requests run first and discarded (the edge loads segments)
+# SLOWDOWN, LINK_BURST, TOP_KBPS, RTT, REQUESTS, REQUEST_RATE, WARMUP: configs/testbed.conf
+# (EXPERIMENTS_CONFIG names another file), each documented there.
+# shellcheck source=experiments/settings.sh
+. "$HERE/settings.sh"
+load_settings "${EXPERIMENTS_CONFIG:-$ROOT/configs/testbed.conf}"
+for setting in SLOWDOWN LINK_BURST TOP_KBPS RTT REQUESTS REQUEST_RATE WARMUP; do
+  [ -n "${!setting:-}" ] || { printf 'edgent experiments: %s is not set (configs/testbed.conf)\n' "$setting" >&2; exit 2; }
+done
 COMMON=${COMMON:-$OUT/common}     # cached profiles and fits
 INPUTS=(--data "$DATA")           # edgent-infer's inputs (labelled Fashion-MNIST test images)
 

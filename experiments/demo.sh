@@ -25,9 +25,10 @@
 #        oracle          the best plan per request at the link's true bandwidth (an upper bound)
 #   5. a table per deadline, and two pictures (timeline.png, ontime.png) in OUT.
 #
-# Settings (environment): SLOWDOWN (20), TRACE, DEMO_SECONDS (60), RATE (10 requests/s),
-# TOP_KBPS (1500), DEADLINES ("tight middle loose" in ms, instead of the rule), PARALLEL (1: run
-# a deadline's strategies side by side; 0: one after another), OUT (demo-out).
+# Settings: configs/demo.conf (DEMO_CONFIG names another file) holds SLOWDOWN, TRACE,
+# DEMO_SECONDS, RATE, TOP_KBPS, RTT, DEADLINES ("tight middle loose" in ms, instead of the rule)
+# and PARALLEL (1: run a deadline's strategies side by side; 0: one after another); the same
+# variables in the environment win. OUT (demo-out), BIN, MODEL, ACCURACY, DATA: environment.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -37,15 +38,12 @@ OUT=${OUT:-demo-out}
 MODEL=${MODEL:-$ROOT/models/branchy-alexnet-fmnist.json}
 ACCURACY=${ACCURACY:-$ROOT/models/branchy-alexnet-fmnist.accuracy.json}
 DATA=${DATA:-/usr/share/datasets/fashion-mnist}
-SLOWDOWN=${SLOWDOWN:-20}
-SHARED_TRACES=${SHARED_TRACES:-$ROOT/../shared/traces}
-TRACE=${TRACE:-$SHARED_TRACES/belgium_4g_lte/report_bus_0003.csv}
-DEMO_SECONDS=${DEMO_SECONDS:-60}
-RATE=${RATE:-10}
-TOP_KBPS=${TOP_KBPS:-1500}
-RTT=${RTT:-0.2}
-DEADLINES=${DEADLINES:-}
-PARALLEL=${PARALLEL:-1}
+# shellcheck source=experiments/settings.sh
+. "$HERE/settings.sh"
+load_settings "${DEMO_CONFIG:-$ROOT/configs/demo.conf}"
+for setting in SLOWDOWN TRACE DEMO_SECONDS RATE TOP_KBPS RTT DEADLINES PARALLEL; do
+  [ -n "${!setting+set}" ] || { printf 'edgent demo: %s is not set (configs/demo.conf)\n' "$setting" >&2; exit 2; }
+done
 STRATEGIES=(edgent edgent-static device-only edge-only partition-only oracle)
 
 say() { printf 'edgent demo: %s\n' "$*" >&2; }

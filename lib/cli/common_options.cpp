@@ -27,6 +27,14 @@ void setup_app(CLI::App& app, const std::string& tool, CommonOptions& common) {
   app.set_version_flag("--version", version_line(tool), "Print the version and git hash, then exit");
   app.add_flag("-v,--verbose", common.verbose, "Say more on stderr");
   app.add_flag("--quiet", common.quiet, "Print errors only (no progress, no notes); for cron");
+  // Any long option may come from a file instead (its name without the dashes as the key;
+  // a subcommand's options under [<subcommand>]); the command line wins over the file. A key
+  // that names no option is a usage error, so a typo cannot be ignored silently.
+  app.set_config("--config", "",
+                 "Read options from a TOML file (key = value per long option; the command line "
+                 "wins; configs/ has examples)")
+      ->type_name("TOML");
+  app.allow_config_extras(CLI::config_extras_mode::error);
   app.get_formatter()->column_width(32);
 }
 
@@ -151,6 +159,19 @@ int run_tool(const std::string& tool, const std::string& description, int argc,
   } catch (const CLI::Success& e) {
     // --help and --version: print to stdout, exit 0.
     return app.exit(e);
+  } catch (const CLI::ConfigError& e) {
+    // CLI11 says "INI was not able to parse <key>": name the file and the key instead.
+    const std::string what = e.what();
+    const std::string prefix = "INI was not able to parse ";
+    const CLI::Option* config = app.get_config_ptr();
+    const std::string file = config != nullptr && config->count() > 0 ? config->as<std::string>() : "";
+    if (what.rfind(prefix, 0) == 0 && !file.empty()) {
+      log::emit("error", file + ": unknown key '" + what.substr(prefix.size()) + "'");
+    } else {
+      log::emit("error", (file.empty() ? "" : file + ": ") + what);
+    }
+    std::cerr << "Run '" << tool << " --help' for usage.\n";
+    return to_int(ExitCode::usage);
   } catch (const CLI::ParseError& e) {
     log::emit("error", e.what());
     std::cerr << "Run '" << tool << " --help' for usage.\n";

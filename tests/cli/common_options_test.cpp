@@ -24,8 +24,8 @@ Result run(std::vector<const char*> args, const std::function<int()>& body,
   std::string in_path;
   std::string out_path = "-";
   CommonOptions common;
-  testing::internal::CaptureStdout();
-  testing::internal::CaptureStderr();
+  ::testing::internal::CaptureStdout();
+  ::testing::internal::CaptureStderr();
   const int code = run_tool(
       "edgent-test", "A tool for the tests", static_cast<int>(args.size()), args.data(), common,
       [&](CLI::App& app) {
@@ -33,7 +33,7 @@ Result run(std::vector<const char*> args, const std::function<int()>& body,
         add_output(app, out_path, "Output plan");
       },
       body);
-  Result r{code, testing::internal::GetCapturedStdout(), testing::internal::GetCapturedStderr()};
+  Result r{code, ::testing::internal::GetCapturedStdout(), ::testing::internal::GetCapturedStderr()};
   if (input) {
     *input = in_path;
   }

@@ -2,19 +2,17 @@
 // temporary file then rename) while the real edgent-plan reads it again and again: every read
 // must see the whole old or the whole new file, never a mix, a truncated file or a parse error.
 #include "core/artifact.hpp"
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include <atomic>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
-#include <sys/wait.h>
 #include <thread>
-#include <unistd.h>
 
 namespace {
 
@@ -63,18 +61,13 @@ struct PlanRun {
 
 PlanRun plan_with(const fs::path& dir, const fs::path& profile, int i) {
   const fs::path out = dir / ("plan" + std::to_string(i) + ".json");
-  const fs::path err = dir / ("plan" + std::to_string(i) + ".err");
-  const std::string cmd = std::string(EDGENT_BIN_DIR) + "/edgent-plan --model " + kData +
-                          "model.json --device-profile " + profile.string() + " --edge-fit " +
-                          kData + "edge_fit.json --bandwidth 2000 --rtt 10 --deadline 1000 " +
-                          "--strategy device-only --quiet -o " + out.string() + " 2>" +
-                          err.string();
-  const int status = std::system(cmd.c_str());
+  const auto run = edgent::testing::run_tool(
+      "edgent-plan", "--model " + kData + "model.json --device-profile " + profile.string() +
+                         " --edge-fit " + kData + "edge_fit.json --bandwidth 2000 --rtt 10 " +
+                         "--deadline 1000 --strategy device-only --quiet -o " + out.string());
   PlanRun r;
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::stringstream ss;
-  ss << std::ifstream(err).rdbuf();
-  r.err = ss.str();
+  r.code = run.code;
+  r.err = run.err;
   if (r.code == 0) {
     std::ifstream in(out);
     r.predicted = nlohmann::json::parse(in)["predicted"];
@@ -83,9 +76,8 @@ PlanRun plan_with(const fs::path& dir, const fs::path& profile, int i) {
 }
 
 TEST(ArtifactRewrite, PlanReadsTheWholeOldOrTheWholeNewProfile) {
-  const fs::path dir = fs::temp_directory_path() / ("edgent_rewrite_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  const edgent::testing::TempDir tmp("rewrite");
+  const fs::path& dir = tmp.path();
   const nlohmann::json old_doc = device_profile(1.0, 500);
   const nlohmann::json new_doc = device_profile(2.0, 500);
 
@@ -138,7 +130,6 @@ TEST(ArtifactRewrite, PlanReadsTheWholeOldOrTheWholeNewProfile) {
     leftovers += e.path().filename().string().find(".tmp.") != std::string::npos;
   }
   EXPECT_EQ(leftovers, 0);
-  fs::remove_all(dir);
 }
 
 } // namespace

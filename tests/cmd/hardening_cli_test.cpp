@@ -7,12 +7,13 @@
 #include "model/model_card.hpp"
 #include "model/onnx_graph.hpp"
 #include "model/partition.hpp"
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include <chrono>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -21,14 +22,12 @@
 
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 namespace {
 
 namespace fs = std::filesystem;
 
-const std::string kBin = EDGENT_BIN_DIR;
 const std::string kCard = std::string(EDGENT_SOURCE_DIR) + "/models/branchy-alexnet-fmnist.json";
 const std::string kPlanData = EDGENT_TEST_DATA_DIR "/plan/";
 const std::string kPlanArgs = " --model " + kPlanData + "model.json --accuracy " + kPlanData +
@@ -36,34 +35,16 @@ const std::string kPlanArgs = " --model " + kPlanData + "model.json --accuracy "
                               "device_fit.json --edge-fit " + kPlanData +
                               "edge_fit.json --bandwidth 2000 --rtt 10 --deadline 40";
 
-struct Outcome {
-  int code = -1;
-  std::string err;
-};
+using Outcome = edgent::testing::RunResult;
 
 class HardeningCli : public ::testing::Test {
 protected:
-  void SetUp() override {
-    m_dir = fs::temp_directory_path() /
-            ("edgent_hardening_cli_" + std::to_string(::getpid()) + "_" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(m_dir);
-    fs::create_directories(m_dir);
+  /// Runs `<tool> <args>` with stdin from @p options, stderr captured.
+  Outcome run(const std::string& tool, const std::string& args,
+              const edgent::testing::RunOptions& options = {}) const {
+    return edgent::testing::run_tool(tool, args, options);
   }
-  void TearDown() override { fs::remove_all(m_dir); }
-
-  /// Runs `<tool> <args>` through the shell (so @p args may redirect), stderr captured.
-  Outcome run(const std::string& tool, const std::string& args) const {
-    const std::string err = path("stderr.txt");
-    const std::string cmd = kBin + "/" + tool + " " + args + " 2>" + err;
-    const int status = std::system(cmd.c_str());
-    Outcome r;
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.err = slurp(err);
-    fs::remove(err);
-    return r;
-  }
-  std::string path(const std::string& name) const { return (m_dir / name).string(); }
+  std::string path(const std::string& name) const { return m_dir.file(name); }
   static std::string slurp(const std::string& p) {
     std::ifstream in(p);
     std::stringstream ss;
@@ -72,7 +53,7 @@ protected:
   }
   /// No temporary file is left in the test directory.
   void expect_no_temporary() const {
-    for (const auto& e : fs::recursive_directory_iterator(m_dir)) {
+    for (const auto& e : fs::recursive_directory_iterator(m_dir.path())) {
       EXPECT_EQ(e.path().filename().string().find(".tmp"), std::string::npos)
           << e.path() << " left behind";
     }
@@ -87,7 +68,7 @@ protected:
     return path("card.json");
   }
 
-  fs::path m_dir;
+  edgent::testing::TempDir m_dir{"hardening-cli"};
 };
 
 char file_type(const std::string& p) {
@@ -182,7 +163,7 @@ TEST_F(HardeningCli, ImplausibleFitCoefficientsAreBlamedOnTheFit) {
 }
 
 TEST_F(HardeningCli, AModelFromAnEmptyStandardInputIsAUsageError) {
-  const Outcome r = run("edgent-profile", "-m - --no-sweep -o " + path("p.json") + " </dev/null");
+  const Outcome r = run("edgent-profile", "-m - --no-sweep -o " + path("p.json"));
   EXPECT_EQ(r.code, 2) << r.err;
   EXPECT_NE(r.err.find("<stdin>: standard input is empty"), std::string::npos) << r.err;
   // A card on standard input is read as one.
@@ -191,8 +172,9 @@ TEST_F(HardeningCli, AModelFromAnEmptyStandardInputIsAUsageError) {
   card["onnx"] = (fs::path(kCard).parent_path() / card["onnx"].get<std::string>()).string();
   card["onnx_sha256"] = std::string(64, '0');
   std::ofstream(path("card.json")) << card.dump(1);
-  const Outcome c = run("edgent-profile", "-m - --no-sweep -o " + path("p.json") + " <" +
-                                              path("card.json"));
+  edgent::testing::RunOptions from_card;
+  from_card.input_file = path("card.json");
+  const Outcome c = run("edgent-profile", "-m - --no-sweep -o " + path("p.json"), from_card);
   EXPECT_EQ(c.code, 2) << c.err;
   EXPECT_NE(c.err.find("<stdin>: onnx_sha256: "), std::string::npos) << c.err;
 }

@@ -5,12 +5,16 @@
 #include "model/model_card.hpp"
 #include "model/onnx_graph.hpp"
 #include "model/partition.hpp"
+#include "support/process.hpp"
+#include "support/serve_process.hpp"
+#include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -20,100 +24,27 @@
 #include <string>
 #include <thread>
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
-
-extern char** environ;
 
 namespace {
 
 namespace fs = std::filesystem;
 
-const std::string kBin = EDGENT_BIN_DIR;
 const std::string kCard = std::string(EDGENT_SOURCE_DIR) + "/models/branchy-alexnet-fmnist.json";
 
-fs::path temp_dir(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() /
-                       ("edgent_infer_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
+using edgent::testing::ChildProcess;
+using edgent::testing::ServeProcess;
+using edgent::testing::TempDir;
+using edgent::testing::tool_path;
 
-/// Starts @p args[0] with stderr to @p log; returns the pid (-1 on failure).
-pid_t spawn(std::vector<std::string> args, const std::string& log) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  std::vector<char*> argv;
-  for (auto& a : args) {
-    argv.push_back(a.data());
-  }
-  argv.push_back(nullptr);
-  pid_t pid = -1;
-  if (posix_spawn(&pid, args[0].c_str(), &actions, nullptr, argv.data(), environ) != 0) {
-    pid = -1;
-  }
-  posix_spawn_file_actions_destroy(&actions);
-  return pid;
-}
+/// edgent-serve's options after --port: the default model, one worker.
+const std::vector<std::string> kServeArgs{"--model", kCard, "--threads", "1", "--quiet"};
 
-/// Waits for @p pid; its exit code, or -1.
-int wait_exit(pid_t pid) {
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-/// edgent-serve on @p port (0 = a free one), stopped with SIGTERM.
-class Server {
-public:
-  explicit Server(const fs::path& dir, int port = 0) : m_port_file(dir / "port") {
-    fs::remove(m_port_file);
-    m_pid = spawn({kBin + "/edgent-serve", "--model", kCard, "--port", std::to_string(port),
-                   "--port-file", m_port_file.string(), "--threads", "1", "--quiet"},
-                  (dir / "serve.log").string());
-    for (int i = 0; i < 300 && m_pid > 0 && !fs::exists(m_port_file); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-  }
-  ~Server() { stop(); }
-  int port() const {
-    std::ifstream in(m_port_file);
-    int port = 0;
-    in >> port;
-    return port;
-  }
-  /// SIGTERM and the exit status.
-  int stop() {
-    if (m_pid <= 0) {
-      return -1;
-    }
-    ::kill(m_pid, SIGTERM);
-    const int code = wait_exit(m_pid);
-    m_pid = -1;
-    return code;
-  }
-  /// SIGKILL: the server dies at once, without draining.
-  void kill_hard() {
-    if (m_pid > 0) {
-      ::kill(m_pid, SIGKILL);
-      wait_exit(m_pid);
-      m_pid = -1;
-    }
-  }
-
-private:
-  fs::path m_port_file;
-  pid_t m_pid = -1;
-};
-
+/// Runs edgent-infer with @p args, its stderr written to @p log; the exit code, or -1.
 int run(const std::string& args, const fs::path& log) {
-  const std::string cmd = kBin + "/edgent-infer " + args + " 2>" + log.string();
-  const int status = std::system(cmd.c_str());
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  const auto r = edgent::testing::run_tool("edgent-infer", args);
+  std::ofstream(log) << r.err;
+  return r.code;
 }
 
 std::string slurp(const fs::path& p) {
@@ -146,9 +77,10 @@ TEST(InferCli, RunsAFixedPlanThroughTheRealServer) {
   if (!have_data()) {
     GTEST_SKIP() << "dataset-fashion-mnist not installed";
   }
-  const fs::path dir = temp_dir("fixed");
-  Server server(dir);
-  ASSERT_GT(server.port(), 0) << slurp(dir / "serve.log");
+  const TempDir tmp("infer-fixed");
+  const fs::path& dir = tmp.path();
+  ServeProcess server(kServeArgs);
+  ASSERT_GT(server.port(), 0) << server.log();
   write_plan(dir / "plan.json", 5, 3, "device-first", "fp16");
   const int rc = run("--model " + kCard + " --plan " + (dir / "plan.json").string() +
                          " --data /usr/share/datasets/fashion-mnist --count 20 --offset 5" +
@@ -191,7 +123,8 @@ TEST(InferCli, WithoutAServerEveryRequestFallsBackAndIsRecorded) {
   if (!have_data()) {
     GTEST_SKIP() << "dataset-fashion-mnist not installed";
   }
-  const fs::path dir = temp_dir("down");
+  const TempDir tmp("infer-down");
+  const fs::path& dir = tmp.path();
   write_plan(dir / "plan.json", 5, 0, "device-first", "fp32");
   // Port 1 on loopback: nothing listens there.
   const int rc = run("--model " + kCard + " --plan " + (dir / "plan.json").string() +
@@ -238,21 +171,21 @@ TEST(InferCli, KillingTheServerMidRunLosesNoRequest) {
   if (!have_data()) {
     GTEST_SKIP() << "dataset-fashion-mnist not installed";
   }
-  const fs::path dir = temp_dir("kill");
-  Server server(dir);
-  ASSERT_GT(server.port(), 0) << slurp(dir / "serve.log");
+  const TempDir tmp("infer-kill");
+  const fs::path& dir = tmp.path();
+  ServeProcess server(kServeArgs);
+  ASSERT_GT(server.port(), 0) << server.log();
   write_plan(dir / "plan.json", 5, 3, "device-first", "int8+zstd");
-  const pid_t infer = spawn({kBin + "/edgent-infer", "--model", kCard, "--plan",
+  ChildProcess infer({tool_path("edgent-infer"), "--model", kCard, "--plan",
                              (dir / "plan.json").string(), "--data",
                              "/usr/share/datasets/fashion-mnist", "--count", "30", "--rate", "20",
                              "--edge", "127.0.0.1:" + std::to_string(server.port()),
                              "--connect-timeout-ms", "200", "-o", (dir / "r.jsonl").string(),
                              "--summary", (dir / "s.json").string()},
                             (dir / "infer.log").string());
-  ASSERT_GT(infer, 0);
   wait_for_records(dir, 5);
   server.stop();
-  ASSERT_EQ(wait_exit(infer), 0) << slurp(dir / "infer.log");
+  ASSERT_EQ(infer.wait(), 0) << slurp(dir / "infer.log");
   const auto recs = records(dir / "r.jsonl");
   ASSERT_EQ(recs.size(), 30u) << "every input gets exactly one record";
   int fallbacks = 0;
@@ -277,13 +210,14 @@ TEST(InferCli, ServerKilledAndRestartedOnTheSamePortIsUsedAgain) {
   if (!have_data()) {
     GTEST_SKIP() << "dataset-fashion-mnist not installed";
   }
-  const fs::path dir = temp_dir("restart");
-  auto server = std::make_unique<Server>(dir);
+  const TempDir tmp("infer-restart");
+  const fs::path& dir = tmp.path();
+  auto server = std::make_unique<ServeProcess>(kServeArgs);
   const int port = server->port();
-  ASSERT_GT(port, 0) << slurp(dir / "serve.log");
+  ASSERT_GT(port, 0) << server->log();
   write_plan(dir / "plan.json", 5, 3, "device-first", "fp16");
   constexpr int kCount = 200;
-  const pid_t infer = spawn({kBin + "/edgent-infer", "--model", kCard, "--plan",
+  ChildProcess infer({tool_path("edgent-infer"), "--model", kCard, "--plan",
                              (dir / "plan.json").string(), "--data",
                              "/usr/share/datasets/fashion-mnist", "--count",
                              std::to_string(kCount), "--rate", "25", "--edge",
@@ -291,13 +225,12 @@ TEST(InferCli, ServerKilledAndRestartedOnTheSamePortIsUsedAgain) {
                              "-o", (dir / "r.jsonl").string(), "--summary",
                              (dir / "s.json").string()},
                             (dir / "infer.log").string());
-  ASSERT_GT(infer, 0);
   wait_for_records(dir, 10);
-  server->kill_hard();  // no drain: connections reset, requests in flight lost by the server
+  server->signal_and_wait(SIGKILL, std::chrono::seconds(10));  // no drain: connections reset, requests in flight lost by the server
   wait_for_records(dir, 25);  // the device carries on alone meanwhile
-  server = std::make_unique<Server>(dir, port);
-  ASSERT_EQ(server->port(), port) << slurp(dir / "serve.log");
-  ASSERT_EQ(wait_exit(infer), 0) << slurp(dir / "infer.log");
+  server = std::make_unique<ServeProcess>(kServeArgs, static_cast<std::uint16_t>(port));
+  ASSERT_EQ(server->port(), port) << server->log();
+  ASSERT_EQ(infer.wait(), 0) << slurp(dir / "infer.log");
   EXPECT_EQ(server->stop(), 0);
 
   const auto recs = records(dir / "r.jsonl");
@@ -340,22 +273,22 @@ TEST(InferCli, SigintStopsWithRecordsAndSummary) {
   if (!have_data()) {
     GTEST_SKIP() << "dataset-fashion-mnist not installed";
   }
-  const fs::path dir = temp_dir("sigint");
+  const TempDir tmp("infer-sigint");
+  const fs::path& dir = tmp.path();
   // A device-only plan (cut n of exit 2): no server needed.
   const auto card = edgent::model::read_model_card(kCard);
   const auto graph = edgent::model::OnnxGraph::from_file(edgent::model::onnx_path(card, kCard));
   const int n = edgent::model::analyse(*graph).exit(2).size();
   write_plan(dir / "plan.json", 2, n, "device-first", "none");
-  const pid_t infer = spawn({kBin + "/edgent-infer", "--model", kCard, "--plan",
+  ChildProcess infer({tool_path("edgent-infer"), "--model", kCard, "--plan",
                              (dir / "plan.json").string(), "--data",
                              "/usr/share/datasets/fashion-mnist", "--count", "200", "--rate", "10",
                              "-o", (dir / "r.jsonl").string(), "--summary",
                              (dir / "s.json").string()},
                             (dir / "infer.log").string());
-  ASSERT_GT(infer, 0);
   wait_for_records(dir, 5);
-  ::kill(infer, SIGINT);
-  ASSERT_EQ(wait_exit(infer), 130) << slurp(dir / "infer.log");
+  ::kill(infer.pid(), SIGINT);
+  ASSERT_EQ(infer.wait(), 130) << slurp(dir / "infer.log");
   const auto recs = records(dir / "r.jsonl");
   const auto summary = edgent::read_artifact((dir / "s.json").string(), "run");
   EXPECT_TRUE(summary.doc["interrupted"].get<bool>());
@@ -366,7 +299,8 @@ TEST(InferCli, SigintStopsWithRecordsAndSummary) {
 }
 
 TEST(InferCli, SigtermStopsLikeSigintWithRecordsSummaryAndNoTemporaryFile) {
-  const fs::path dir = temp_dir("sigterm");
+  const TempDir tmp("infer-sigterm");
+  const fs::path& dir = tmp.path();
   // A device-only plan (cut n of exit 2) on raw tensors: no server and no data set needed.
   const auto card = edgent::model::read_model_card(kCard);
   const auto graph = edgent::model::OnnxGraph::from_file(edgent::model::onnx_path(card, kCard));
@@ -377,15 +311,14 @@ TEST(InferCli, SigtermStopsLikeSigintWithRecordsSummaryAndNoTemporaryFile) {
     const std::string zeros(100 * 28 * 28 * 4, '\0');
     t << zeros;
   }
-  const pid_t infer = spawn({kBin + "/edgent-infer", "--model", kCard, "--plan",
+  ChildProcess infer({tool_path("edgent-infer"), "--model", kCard, "--plan",
                              (dir / "plan.json").string(), "--tensors", (dir / "in.f32").string(),
                              "--count", "100", "--rate", "5", "-o", (dir / "r.jsonl").string(),
                              "--summary", (dir / "s.json").string()},
                             (dir / "infer.log").string());
-  ASSERT_GT(infer, 0);
   wait_for_records(dir, 5);
-  ::kill(infer, SIGTERM);
-  ASSERT_EQ(wait_exit(infer), 143) << slurp(dir / "infer.log");
+  ::kill(infer.pid(), SIGTERM);
+  ASSERT_EQ(infer.wait(), 143) << slurp(dir / "infer.log");
   const auto recs = records(dir / "r.jsonl");
   const auto summary = edgent::read_artifact((dir / "s.json").string(), "run");
   EXPECT_TRUE(summary.doc["interrupted"].get<bool>());
@@ -404,7 +337,8 @@ TEST(InferCli, AConfigMapPicksThePlanOfTheMeasuredBandwidthState) {
   if (!have_data()) {
     GTEST_SKIP() << "dataset-fashion-mnist not installed";
   }
-  const fs::path dir = temp_dir("map");
+  const TempDir tmp("infer-map");
+  const fs::path& dir = tmp.path();
   const auto card = edgent::model::read_model_card(kCard);
   const auto graph = edgent::model::OnnxGraph::from_file(edgent::model::onnx_path(card, kCard));
   const int n1 = edgent::model::analyse(*graph).exit(1).size();
@@ -434,8 +368,8 @@ TEST(InferCli, AConfigMapPicksThePlanOfTheMeasuredBandwidthState) {
   map.states = {low, high};
   edgent::write_artifact((dir / "map.json").string(), edgent::dynamic::config_map_to_json(map),
                          "configmap", "edgent-mapbuild");
-  Server server(dir);
-  ASSERT_GT(server.port(), 0) << slurp(dir / "serve.log");
+  ServeProcess server(kServeArgs);
+  ASSERT_GT(server.port(), 0) << server.log();
   const int rc = run("--model " + kCard + " --map " + (dir / "map.json").string() +
                          " --data /usr/share/datasets/fashion-mnist --count 15 --edge 127.0.0.1:" +
                          std::to_string(server.port()) + " -o " + (dir / "r.jsonl").string() +
@@ -458,7 +392,8 @@ TEST(InferCli, AConfigMapPicksThePlanOfTheMeasuredBandwidthState) {
 }
 
 TEST(InferCli, BadInputsAreUsageErrors) {
-  const fs::path dir = temp_dir("bad");
+  const TempDir tmp("infer-bad");
+  const fs::path& dir = tmp.path();
   EXPECT_EQ(run("--model " + kCard + " --data /nonexistent", dir / "a.log"), 2)
       << "no plan source";
   {
@@ -483,7 +418,8 @@ TEST(InferCli, BadInputsAreUsageErrors) {
 }
 
 TEST(InferCli, ADilatedDeviceTakesKTimesItsCpuTimeAndRecordsK) {
-  const fs::path dir = temp_dir("dilated");
+  const TempDir tmp("infer-dilated");
+  const fs::path& dir = tmp.path();
   {
     std::ofstream t(dir / "in.f32", std::ios::binary);
     const std::string zeros(3 * 28 * 28 * 4, '\0');
@@ -515,7 +451,8 @@ TEST(InferCli, ADilatedDeviceTakesKTimesItsCpuTimeAndRecordsK) {
 }
 
 TEST(InferCli, BadSlowdownsAndAnOracleWithoutATraceAreUsageErrors) {
-  const fs::path dir = temp_dir("badk");
+  const TempDir tmp("infer-badk");
+  const fs::path& dir = tmp.path();
   const std::string base = "--model " + kCard + " --data /nonexistent --device-fit x --edge-fit y --deadline 10";
   for (const char* k : {"0", "-1", "nan", "0.5", "inf"}) {
     EXPECT_EQ(run(base + " --slowdown " + k, dir / "k.log"), 2) << k;

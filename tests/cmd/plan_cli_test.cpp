@@ -1,15 +1,16 @@
 // Runs the real edgent-plan and edgent-mapbuild binaries on the hand-written fixture in
 // tests/data/plan: exit codes, messages, keys present.
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
-#include <sys/wait.h>
+#include <vector>
 
 namespace {
 
@@ -20,36 +21,15 @@ const std::string kModel = " --model " + kData + "model.json --accuracy " + kDat
                            "accuracy.json --device-fit " + kData + "device_fit.json --edge-fit " +
                            kData + "edge_fit.json";
 
-struct Outcome {
-  int code = -1;
-  std::string err;
-};
+using edgent::testing::RunResult;
+using Outcome = RunResult;
 
 class Cli : public ::testing::Test {
 protected:
-  void SetUp() override {
-    m_dir = fs::temp_directory_path() /
-            ("edgent_plan_cli_" +
-             std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(m_dir);
-    fs::create_directories(m_dir);
-  }
-  void TearDown() override { fs::remove_all(m_dir); }
-
   Outcome run(const std::string& tool, const std::string& args) const {
-    const std::string err = (m_dir / "stderr.txt").string();
-    const std::string cmd =
-        std::string(EDGENT_BIN_DIR) + "/" + tool + " " + args + " 2>" + err;
-    const int status = std::system(cmd.c_str());
-    Outcome r;
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    std::ifstream in(err);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    r.err = ss.str();
-    return r;
+    return edgent::testing::run_tool(tool, args);
   }
-  std::string path(const std::string& name) const { return (m_dir / name).string(); }
+  std::string path(const std::string& name) const { return m_dir.file(name); }
   nlohmann::json json(const std::string& name) const {
     std::ifstream in(path(name));
     return nlohmann::json::parse(in);
@@ -58,7 +38,7 @@ protected:
     std::ofstream(path(name)) << text;
   }
 
-  fs::path m_dir;
+  edgent::testing::TempDir m_dir{"plan-cli"};
 };
 
 TEST_F(Cli, PlanWritesAFeasiblePlan) {
@@ -114,7 +94,9 @@ TEST_F(Cli, SweepWritesJsonAndCsv) {
 TEST_F(Cli, BadInputsAreUsageErrors) {
   EXPECT_EQ(run("edgent-plan", kModel + " --bandwidth 100 --deadline 0").code, 2);
   EXPECT_EQ(run("edgent-plan", kModel + " --bandwidth 100 --deadline 10 --codecs fp64").code, 2);
-  EXPECT_EQ(run("edgent-plan", kModel + " --bandwidth 100 --deadline 10 --codecs ''").code, 2);
+  auto empty_codecs = edgent::testing::words(kModel + " --bandwidth 100 --deadline 10 --codecs");
+  empty_codecs.emplace_back();
+  EXPECT_EQ(edgent::testing::run_tool("edgent-plan", empty_codecs).code, 2);
   EXPECT_EQ(run("edgent-plan", kModel + " --deadline 10").code, 2);
   // A fit from another model.
   std::ifstream in(kData + "edge_fit.json");

@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 #include "core/file_io.hpp"
+#include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
@@ -16,13 +17,6 @@ namespace fs = std::filesystem;
 
 class ArtifactTest : public ::testing::Test {
 protected:
-  void SetUp() override {
-    m_dir = fs::temp_directory_path() /
-            ("edgent-artifact-" + std::to_string(::getpid()) + "-" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(m_dir);
-  }
-  void TearDown() override { fs::remove_all(m_dir); }
 
   std::string path(const std::string& name) const { return (m_dir / name).string(); }
 
@@ -30,7 +24,8 @@ protected:
     std::ofstream(path(name)) << text;
   }
 
-  fs::path m_dir;
+  edgent::testing::TempDir m_tmp{"artifact"};
+  fs::path m_dir = m_tmp.path();
 };
 
 /// The SchemaError message for reading @p text as a @p kind artifact named "x.json".

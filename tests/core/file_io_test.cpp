@@ -2,6 +2,7 @@
 
 #include "core/artifact.hpp"
 #include "core/error.hpp"
+#include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
@@ -22,21 +23,12 @@ namespace fs = std::filesystem;
 
 class FileIoTest : public ::testing::Test {
 protected:
-  void SetUp() override {
-    m_dir = fs::temp_directory_path() /
-            ("edgent-fileio-" + std::to_string(::getpid()) + "-" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(m_dir);
-  }
-  void TearDown() override {
-    fs::permissions(m_dir, fs::perms::owner_all, fs::perm_options::add);
-    fs::remove_all(m_dir);
-  }
   std::string path(const std::string& name) const { return (m_dir / name).string(); }
   std::size_t file_count() const {
     return static_cast<std::size_t>(std::distance(fs::directory_iterator(m_dir), fs::directory_iterator()));
   }
-  fs::path m_dir;
+  edgent::testing::TempDir m_tmp{"file-io"};
+  fs::path m_dir = m_tmp.path();
 };
 
 TEST_F(FileIoTest, AtomicWriteReplacesContent) {
@@ -224,9 +216,9 @@ TEST(FileIo, DashMeansStandardStreams) {
   EXPECT_EQ(display_name("-"), "<stdin>");
   EXPECT_EQ(display_name("-", /*output=*/true), "<stdout>");
   EXPECT_EQ(display_name("a.json"), "a.json");
-  testing::internal::CaptureStdout();
+  ::testing::internal::CaptureStdout();
   write_file_atomic("-", "to stdout");
-  EXPECT_EQ(testing::internal::GetCapturedStdout(), "to stdout");
+  EXPECT_EQ(::testing::internal::GetCapturedStdout(), "to stdout");
 }
 
 TEST(FileIo, Sha256OfKnownVectors) {

@@ -1,6 +1,7 @@
 #include "data/dataset.hpp"
 
 #include "core/error.hpp"
+#include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 #include <zlib.h>
@@ -15,22 +16,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
-public:
-  TempDir() {
-    m_path = fs::temp_directory_path() /
-             ("edgent-dataset-test-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-              "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(m_path);
-    fs::create_directories(m_path);
-  }
-  ~TempDir() { fs::remove_all(m_path); }
-  std::string file(const std::string& name) const { return (m_path / name).string(); }
-  const fs::path& path() const { return m_path; }
-
-private:
-  fs::path m_path;
-};
+using edgent::testing::TempDir;
 
 void put_be32(std::string& out, std::uint32_t v) {
   out.push_back(static_cast<char>(v >> 24));

@@ -1,6 +1,7 @@
 #include "data/trace.hpp"
 
 #include "core/error.hpp"
+#include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
@@ -90,8 +91,8 @@ TEST(Trace, ScaleMustBePositive) {
 
 TEST(Trace, ExpandsDirectoriesAndGlobs) {
   namespace fs = std::filesystem;
-  const fs::path dir = fs::temp_directory_path() / "edgent_trace_expand_test";
-  fs::remove_all(dir);
+  const testing::TempDir tmp("trace-expand");
+  const fs::path& dir = tmp.path();
   fs::create_directories(dir / "sub");
   for (const char* name : {"b.csv", "a.csv", "index.csv", "sub/c.csv", "note.txt"}) {
     std::ofstream(dir / name) << "t_s,bandwidth_kbps\n0,1\n";
@@ -102,7 +103,6 @@ TEST(Trace, ExpandsDirectoriesAndGlobs) {
   EXPECT_EQ(fs::path(all[2]).filename(), "c.csv");
   EXPECT_EQ(expand_trace_paths({(dir / "*.csv").string()}).size(), 3U); // glob keeps index.csv
   EXPECT_THROW(expand_trace_paths({(dir / "*.nothing").string()}), UsageError);
-  fs::remove_all(dir);
 }
 
 TEST(Trace, ReadsEverySharedTrace) {

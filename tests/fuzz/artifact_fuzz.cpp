@@ -1,5 +1,5 @@
-// libFuzzer target: see artifact_fuzz_check.hpp (built with clang only; `make fuzz`).
-#include "artifact_fuzz_check.hpp"
+// libFuzzer target: see tests/support/artifact_fuzz_check.hpp (built with clang only; `make fuzz`).
+#include "support/artifact_fuzz_check.hpp"
 
 #include <cstddef>
 #include <cstdint>

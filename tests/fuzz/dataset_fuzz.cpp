@@ -1,5 +1,5 @@
-// libFuzzer target: see dataset_fuzz_check.hpp (built with clang only; `make fuzz`).
-#include "dataset_fuzz_check.hpp"
+// libFuzzer target: see tests/support/dataset_fuzz_check.hpp (built with clang only; `make fuzz`).
+#include "support/dataset_fuzz_check.hpp"
 
 #include <cstddef>
 #include <cstdint>

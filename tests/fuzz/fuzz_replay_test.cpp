@@ -2,10 +2,10 @@
 // each target's seed corpus (tests/fuzz/corpus/<target>), every input a fuzz run found to crash
 // (tests/fuzz/regressions/<target>, kept after the fix) and a few hundred seeded mutations of
 // the seeds go through the same check function the libFuzzer target calls.
-#include "artifact_fuzz_check.hpp"
-#include "dataset_fuzz_check.hpp"
-#include "onnx_fuzz_check.hpp"
-#include "trace_fuzz_check.hpp"
+#include "support/artifact_fuzz_check.hpp"
+#include "support/dataset_fuzz_check.hpp"
+#include "support/onnx_fuzz_check.hpp"
+#include "support/trace_fuzz_check.hpp"
 
 #include <gtest/gtest.h>
 

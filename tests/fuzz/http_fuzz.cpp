@@ -1,7 +1,7 @@
 // libFuzzer target for the edge's HTTP request path: the bytes go over loopback to the real
 // HttpServer (Beast's parser, the routes, the token check, the memory bound) and the real
 // EdgeHandler (built with clang only; `make fuzz-smoke`).
-#include "http_fuzz_check.hpp"
+#include "support/http_fuzz_check.hpp"
 
 #include <cstddef>
 #include <cstdint>

@@ -8,7 +8,7 @@ model, and the plan/sweep/configmap/evaluation artifacts edgent-plan and edgent-
 for the fixture (pass BIN = the build's cmd directory to regenerate those; without it the
 committed ones are kept). Dataset seeds are one selector byte (images 0, labels 1, CIFAR 2)
 and a tiny file, plain and gzipped. HTTP seeds are whole requests as a client sends them to
-edgent-serve (tests/fuzz/http_fuzz_check.hpp: token "fuzz-token", the default model), with
+edgent-serve (tests/support/http_fuzz_check.hpp: token "fuzz-token", the default model), with
 tensor wire bodies for exit 1 cut 0. The ONNX seeds come from tests/fuzz/onnx_corpus_test.cpp.
 
 Usage: tests/fuzz/make_corpus.py [BIN]

@@ -3,7 +3,7 @@
 // unknown shape, a huge dim), each checked through check_onnx_bytes. With
 // EDGENT_WRITE_FUZZ_CORPUS=DIR set, the test also writes them to DIR (the corpus-making step:
 // EDGENT_WRITE_FUZZ_CORPUS=tests/fuzz/corpus/onnx build/tests/test_fuzz --gtest_filter='OnnxCorpus.*').
-#include "onnx_fuzz_check.hpp"
+#include "support/onnx_fuzz_check.hpp"
 
 #include "model/onnx_builder.hpp"
 

@@ -1,5 +1,5 @@
-// libFuzzer target: see onnx_fuzz_check.hpp (built with clang only; `make fuzz`).
-#include "onnx_fuzz_check.hpp"
+// libFuzzer target: see tests/support/onnx_fuzz_check.hpp (built with clang only; `make fuzz`).
+#include "support/onnx_fuzz_check.hpp"
 
 #include <cstddef>
 #include <cstdint>

@@ -1,5 +1,5 @@
-// libFuzzer target: see trace_fuzz_check.hpp (built with clang only; `make fuzz`).
-#include "trace_fuzz_check.hpp"
+// libFuzzer target: see tests/support/trace_fuzz_check.hpp (built with clang only; `make fuzz`).
+#include "support/trace_fuzz_check.hpp"
 
 #include <cstddef>
 #include <cstdint>

@@ -1,5 +1,5 @@
 // libFuzzer target for the tensor wire decoder (built with clang only; `make fuzz-smoke`).
-#include "wire_fuzz_check.hpp"
+#include "support/wire_fuzz_check.hpp"
 
 #include <cstddef>
 #include <cstdint>

@@ -2,6 +2,7 @@
 
 #include "core/artifact.hpp"
 #include "core/error.hpp"
+#include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
@@ -49,15 +50,14 @@ TEST(ModelCard, RoundTripsThroughJson) {
 }
 
 TEST(ModelCard, WritesAndReadsAStampedArtifact) {
-  const auto dir = std::filesystem::temp_directory_path() / "edgent-model-card-test";
-  std::filesystem::create_directories(dir);
+  const testing::TempDir tmp("model-card");
+  const auto& dir = tmp.path();
   const std::string path = (dir / "tiny.json").string();
   write_model_card(path, sample_card(), "edgent-train");
   const ModelCard r = read_model_card(path);
   EXPECT_EQ(r.seed, 7);
   EXPECT_EQ(onnx_path(r, path), (dir / "tiny.onnx").string());
   EXPECT_THROW(read_artifact(path, "plan"), SchemaError);
-  std::filesystem::remove_all(dir);
 }
 
 TEST(ModelCard, ArchOnlyCardsMustNotClaimAccuracy) {

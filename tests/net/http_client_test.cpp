@@ -1,6 +1,6 @@
 #include "net/http_client.hpp"
 
-#include "test_server.hpp"
+#include "support/scripted_server.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
-// The HTTP fuzz property (tests/fuzz/http_fuzz_check.hpp) in the normal build: the seed
+// The HTTP fuzz property (tests/support/http_fuzz_check.hpp) in the normal build: the seed
 // corpus, then seeded mutations of it (bytes flipped, cut, spliced, repeated) through the real
 // server and edge handler over loopback.
-#include "../fuzz/http_fuzz_check.hpp"
+#include "support/http_fuzz_check.hpp"
 
 #include <gtest/gtest.h>
 

@@ -2,8 +2,9 @@
 
 #include "core/file_io.hpp"
 #include "net/http_client.hpp"
-#include "raw_socket.hpp"
-#include "test_server.hpp"
+#include "support/raw_socket.hpp"
+#include "support/scripted_server.hpp"
+#include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -188,8 +189,8 @@ TEST(HttpServer, WrongModelIs409) {
 
 TEST(HttpServer, TokenIsRequiredExceptForHealth) {
   ScriptedHandler handler;
-  const auto dir = std::filesystem::temp_directory_path() / "edgent_token_test";
-  std::filesystem::create_directories(dir);
+  const edgent::testing::TempDir tmp("token");
+  const auto& dir = tmp.path();
   const auto token_file = (dir / "token").string();
   write_file_atomic(token_file, "  s3cret-token\n");
   ServerOptions options;
@@ -224,7 +225,6 @@ TEST(HttpServer, TokenIsRequiredExceptForHealth) {
   write_file_atomic(token_file, " \n");
   EXPECT_THROW(read_token_file(token_file), ConfigError);
   EXPECT_THROW(read_token_file((dir / "missing").string()), IoError);
-  std::filesystem::remove_all(dir);
 }
 
 TEST(HttpServer, BeyondMaxInflightIs503WithRetryAfter) {
@@ -316,8 +316,8 @@ TEST(HttpServer, SigtermDrainsGracefully) {
 
 TEST(HttpServer, PortFileAndBindErrors) {
   ScriptedHandler handler;
-  const auto port_file =
-      (std::filesystem::temp_directory_path() / "edgent_port_file_test").string();
+  const edgent::testing::TempDir tmp("port-file");
+  const auto port_file = tmp.file("port");
   ServerOptions options;
   options.port_file = port_file;
   RunningServer server(handler, options);

@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 #include "core/file_io.hpp"
+#include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
@@ -47,7 +48,8 @@ TEST(NetOptions, ServeOptionsParseAndConvert) {
 }
 
 TEST(NetOptions, TokenFilesAreReadWhenConverting) {
-  const auto path = (std::filesystem::temp_directory_path() / "edgent_net_options_token").string();
+  const edgent::testing::TempDir tmp("net-options");
+  const auto path = tmp.file("token");
   write_file_atomic(path, "tok\n");
   ServeNetOptions serve;
   serve.token_file = path;

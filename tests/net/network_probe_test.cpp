@@ -6,7 +6,8 @@
 
 #include "core/error.hpp"
 #include "core/file_io.hpp"
-#include "test_server.hpp"
+#include "support/scripted_server.hpp"
+#include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
@@ -19,10 +20,10 @@ namespace {
 using net::testing::RunningServer;
 using net::testing::ScriptedHandler;
 
+/// A file in this process's private temporary directory, removed at exit.
 std::string temp_file(const std::string& name, const std::string& text) {
-  const auto path = (std::filesystem::temp_directory_path() /
-                     ("edgent_network_probe_" + std::to_string(::getpid()) + "_" + name))
-                        .string();
+  static const edgent::testing::TempDir dir("network-probe");
+  const auto path = dir.file(name);
   write_file_atomic(path, text);
   return path;
 }

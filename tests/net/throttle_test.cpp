@@ -2,7 +2,7 @@
 
 #include "core/error.hpp"
 #include "net/http_client.hpp"
-#include "test_server.hpp"
+#include "support/scripted_server.hpp"
 
 #include <gtest/gtest.h>
 

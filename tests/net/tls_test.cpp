@@ -5,9 +5,9 @@
 
 #include "core/error.hpp"
 #include "net/http_client.hpp"
-#include "raw_socket.hpp"
-#include "test_pki.hpp"
-#include "test_server.hpp"
+#include "support/raw_socket.hpp"
+#include "support/test_pki.hpp"
+#include "support/scripted_server.hpp"
 
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>

@@ -1,6 +1,6 @@
-// The fuzz property (tests/fuzz/wire_fuzz_check.hpp) in the normal build: the seed corpus
+// The fuzz property (tests/support/wire_fuzz_check.hpp) in the normal build: the seed corpus
 // and a few thousand seeded random and mutated byte strings through the decoder.
-#include "../fuzz/wire_fuzz_check.hpp"
+#include "support/wire_fuzz_check.hpp"
 
 #include "net/tensor_wire.hpp"
 

@@ -6,6 +6,7 @@
 #include "core/error.hpp"
 #include "plan/latency_model.hpp"
 #include "plan/plan_command.hpp"
+#include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
@@ -25,13 +26,6 @@ nlohmann::json network_section(nlohmann::json up_kbps = 8000.0) {
 
 class MeasuredNetworkTest : public ::testing::Test {
 protected:
-  void SetUp() override {
-    m_dir = std::filesystem::temp_directory_path() /
-            ("edgent_measured_network_" +
-             std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    std::filesystem::create_directories(m_dir);
-  }
-  void TearDown() override { std::filesystem::remove_all(m_dir); }
   /// A profile artifact holding @p body (role device).
   std::string profile(const std::string& name, nlohmann::json body) const {
     const std::string path = (m_dir / name).string();
@@ -40,7 +34,8 @@ protected:
     return path;
   }
 
-  std::filesystem::path m_dir;
+  edgent::testing::TempDir m_tmp{"measured-network"};
+  std::filesystem::path m_dir = m_tmp.path();
 };
 
 TEST_F(MeasuredNetworkTest, ReadsTheSectionAndDerivesFixedCosts) {

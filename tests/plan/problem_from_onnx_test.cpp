@@ -5,6 +5,7 @@
 #include "model/onnx_graph.hpp"
 #include "model/partition.hpp"
 #include "model/reference_models.hpp"
+#include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
@@ -26,8 +27,6 @@ nlohmann::json flops_fit(const std::string& role, const std::string& sha, double
 class ProblemFromOnnx : public ::testing::Test {
 protected:
   void SetUp() override {
-    m_dir = fs::temp_directory_path() / ("edgent-plan-onnx-" + std::to_string(::getpid()));
-    fs::create_directories(m_dir);
     const std::string bytes = model::branchy_alexnet(5).serialize();
     write_file_atomic((m_dir / "m.onnx").string(), bytes);
     m_sha = sha256_hex(bytes);
@@ -38,7 +37,6 @@ protected:
     m_card = {{"schema", "edgent.model/1"}, {"onnx", "m.onnx"}, {"onnx_sha256", m_sha},
               {"input", {{"shape", {1, 1, 28, 28}}}}, {"exits", exits}};
   }
-  void TearDown() override { fs::remove_all(m_dir); }
 
   PlanProblem build(const nlohmann::json& card) const {
     const std::string card_path = (m_dir / "m.json").string();
@@ -50,7 +48,8 @@ protected:
     return problem_from_artifacts(model, nullptr, dev, edge, default_codecs());
   }
 
-  fs::path m_dir;
+  edgent::testing::TempDir m_tmp{"plan-onnx"};
+  fs::path m_dir = m_tmp.path();
   std::string m_sha;
   nlohmann::json m_card;
 };

@@ -10,6 +10,7 @@
 #include "profile/anchors.hpp"
 #include "profile/profile_json.hpp"
 #include "regress/latency_fit.hpp"
+#include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
@@ -26,12 +27,9 @@ namespace fs = std::filesystem;
 class ProfilerTest : public ::testing::Test {
 protected:
   void SetUp() override {
-    m_dir = fs::temp_directory_path() / ("edgent-profiler-" + std::to_string(::getpid()));
-    fs::create_directories(m_dir);
     m_model = (m_dir / "branchy.onnx").string();
     write_file_atomic(m_model, model::branchy_alexnet(3).serialize());
   }
-  void TearDown() override { fs::remove_all(m_dir); }
 
   /// A CI-sized profile: few repetitions, a small sweep.
   ProfileOptions small_options() const {
@@ -47,7 +45,8 @@ protected:
     return o;
   }
 
-  fs::path m_dir;
+  edgent::testing::TempDir m_tmp{"profiler"};
+  fs::path m_dir = m_tmp.path();
   std::string m_model;
 };
 

@@ -5,7 +5,7 @@
 #include "model/model_card.hpp"
 #include "net/tensor_wire.hpp"
 #include "runtime/edge_handler.hpp"
-#include "../net/test_server.hpp"
+#include "support/scripted_server.hpp"
 
 #include <gtest/gtest.h>
 

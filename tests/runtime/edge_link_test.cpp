@@ -1,7 +1,7 @@
 #include "runtime/edge_link.hpp"
 
 #include "core/error.hpp"
-#include "../net/test_server.hpp"
+#include "support/scripted_server.hpp"
 
 #include <gtest/gtest.h>
 

@@ -5,13 +5,14 @@
 #include "core/error.hpp"
 #include "data/dataset.hpp"
 #include "model/model_card.hpp"
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
 #include <unistd.h>
 #include <opencv2/dnn.hpp>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -21,29 +22,15 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::string kTool = std::string(EDGENT_BIN_DIR) + "/edgent-train";
-
-fs::path temp_dir(const std::string& name) {
-  // ctest runs tests in parallel processes: names carry the pid so that none collide.
-  const fs::path dir = fs::temp_directory_path() /
-                       ("edgent-train-test-" + name + "-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
 bool have_fashion_mnist() {
   return fs::exists(std::string(data::kFashionMnistDir) + "/train-images-idx3-ubyte.gz");
 }
 
 /// Runs edgent-train with @p args; returns the exit status and fills @p err with stderr.
 int run_tool(const std::string& args, std::string& err) {
-  const fs::path log = fs::temp_directory_path() /
-                       ("edgent-train-test-stderr-" + std::to_string(::getpid()) + ".txt");
-  const int status = std::system((kTool + " " + args + " 2>" + log.string() + " >/dev/null").c_str());
-  std::ifstream in(log);
-  err.assign(std::istreambuf_iterator<char>(in), {});
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  const testing::RunResult r = testing::run_tool("edgent-train", args);
+  err = r.err;
+  return r.code;
 }
 
 TrainOptions ci_options(const fs::path& out) {
@@ -63,7 +50,8 @@ TEST(TrainRun, CiSizedRunExportsAModelOpenCvRunsAboveChance) {
   if (!have_fashion_mnist()) {
     GTEST_SKIP() << "dataset-fashion-mnist not installed";
   }
-  const fs::path dir = temp_dir("ci");
+  const testing::TempDir tmp("train-ci");
+  const fs::path& dir = tmp.path();
   ASSERT_EQ(run(ci_options(dir)), 0);  // includes the libtorch-vs-OpenCV 1e-4 check
   const std::string card_path = (dir / "ci.json").string();
   const model::ModelCard card = model::read_model_card(card_path);
@@ -110,7 +98,8 @@ TEST(TrainRun, SameSeedSameModel) {
   }
   std::string sha[2];
   for (int i = 0; i < 2; ++i) {
-    const fs::path dir = temp_dir("repro" + std::to_string(i));
+    const testing::TempDir tmp("train-repro");
+    const fs::path& dir = tmp.path();
     TrainOptions o = ci_options(dir);
     o.train_limit = 256;
     o.test_limit = 32;
@@ -124,7 +113,8 @@ TEST(TrainRun, SameSeedSameModel) {
 }
 
 TEST(TrainRun, Cifar10FilesWrittenByTheTest) {
-  const fs::path dir = temp_dir("cifar");
+  const testing::TempDir tmp("train-cifar");
+  const fs::path& dir = tmp.path();
   auto write_batch = [&](const std::string& name, int n) {
     std::ofstream out(dir / name, std::ios::binary);
     for (int i = 0; i < n; ++i) {
@@ -151,7 +141,8 @@ TEST(TrainRun, Cifar10FilesWrittenByTheTest) {
 }
 
 TEST(TrainRun, ArchOnlyCardSaysAccuracyIsUnknown) {
-  const fs::path dir = temp_dir("arch");
+  const testing::TempDir tmp("train-arch");
+  const fs::path& dir = tmp.path();
   std::string err;
   ASSERT_EQ(run_tool("--arch-only --input 1x32x32 --quiet -o " + dir.string(), err), 0) << err;
   EXPECT_EQ(err, "");
@@ -178,7 +169,8 @@ TEST(TrainCli, NonsenseHyperParametersAreUsageErrors) {
 }
 
 TEST(TrainCli, MissingDatasetNamesTheDebianPackage) {
-  const fs::path dir = temp_dir("missing");
+  const testing::TempDir tmp("train-missing");
+  const fs::path& dir = tmp.path();
   std::string err;
   EXPECT_EQ(run_tool("--data /nonexistent/fmnist -o " + dir.string(), err), 1);
   EXPECT_NE(err.find("dataset-fashion-mnist"), std::string::npos) << err;
@@ -187,7 +179,8 @@ TEST(TrainCli, MissingDatasetNamesTheDebianPackage) {
 }
 
 TEST(TrainCli, CorruptDatasetNamesFileAndOffset) {
-  const fs::path dir = temp_dir("corrupt");
+  const testing::TempDir tmp("train-corrupt");
+  const fs::path& dir = tmp.path();
   {
     std::ofstream(dir / "train-images-idx3-ubyte", std::ios::binary)
         .write("\x00\x00\x08\x03\x00\x00\x00\x0a\x00\x00\x00\x1c\x00\x00\x00\x1c\x01\x02", 18);
@@ -205,7 +198,8 @@ TEST(TrainCli, UnwritableOutputFailsBeforeTrainingAndLeavesNoFile) {
   std::string err;
   EXPECT_EQ(run_tool("--arch-only --input 1x28x28 -o /nonexistent-dir/m.json", err), 1);
   EXPECT_NE(err.find("/nonexistent-dir"), std::string::npos) << err;
-  const fs::path dir = temp_dir("unwritable");
+  const testing::TempDir tmp("train-unwritable");
+  const fs::path& dir = tmp.path();
   // A path through a regular file can never be created, even by root.
   std::ofstream(dir / "file").put('x');
   EXPECT_EQ(run_tool("--arch-only --input 1x28x28 -o " + (dir / "file" / "m.json").string(), err), 1);

@@ -7,8 +7,8 @@
 #include "net/http_client.hpp"
 #include "net/tensor_mat.hpp"
 #include "net/tensor_wire.hpp"
-#include "serve_process.hpp"
-#include "../net/raw_socket.hpp"
+#include "support/serve_process.hpp"
+#include "support/raw_socket.hpp"
 
 #include <gtest/gtest.h>
 
@@ -20,7 +20,7 @@
 #include <thread>
 #include <vector>
 
-namespace edgent::serve_test {
+namespace edgent::testing {
 namespace {
 
 using namespace std::chrono_literals;
@@ -198,4 +198,4 @@ TEST_F(ServeFaults, ClientGoneMidBodyLeavesTheServerServing) {
 }
 
 } // namespace
-} // namespace edgent::serve_test
+} // namespace edgent::testing

@@ -9,8 +9,8 @@
 #include "net/http_client.hpp"
 #include "net/tensor_mat.hpp"
 #include "net/tensor_wire.hpp"
-#include "serve_process.hpp"
-#include "../net/raw_socket.hpp"
+#include "support/serve_process.hpp"
+#include "support/raw_socket.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -20,7 +20,7 @@
 #include <memory>
 #include <thread>
 
-namespace edgent::serve_test {
+namespace edgent::testing {
 namespace {
 
 const std::string kCard = std::string(EDGENT_SOURCE_DIR) + "/models/branchy-alexnet-fmnist.json";
@@ -325,4 +325,4 @@ TEST(ServeDrain, SigtermAnswersWhatIsInFlightAndExitsZero) {
 }
 
 } // namespace
-} // namespace edgent::serve_test
+} // namespace edgent::testing

@@ -2,39 +2,22 @@
 // network section, edgent-plan taking its RTT and rates, and the failures that must leave no
 // artifact behind (unreachable edge, refused token, bad URL).
 #include "core/file_io.hpp"
-#include "serve_process.hpp"
-#include "../net/test_pki.hpp"
+#include "support/serve_process.hpp"
+#include "support/test_pki.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <cstdlib>
 #include <filesystem>
 #include <string>
-#include <sys/wait.h>
 
-namespace edgent::serve_test {
+namespace edgent::testing {
 namespace {
 
 const std::string kCard = std::string(EDGENT_SOURCE_DIR) + "/models/branchy-alexnet-fmnist.json";
 const std::string kPlanData = std::string(EDGENT_TEST_DATA_DIR) + "/plan/";
 // The quickest model profile: one sample per unit, no sweep.
 const std::string kQuick = " -m " + kCard + " --no-sweep --anchor-points 0 --reps 1 --warmup 0 --quiet";
-
-struct ToolRun {
-  int code = -1;
-  std::string err;
-};
-
-ToolRun run(const TempDir& dir, const std::string& tool, const std::string& args) {
-  const std::string err = dir.file("stderr.txt");
-  const std::string cmd = std::string(EDGENT_BIN_DIR) + "/" + tool + " " + args + " 2>" + err;
-  const int status = std::system(cmd.c_str());
-  ToolRun r;
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.err = read_file(err);
-  return r;
-}
 
 nlohmann::json read_json(const std::string& path) { return nlohmann::json::parse(read_file(path)); }
 
@@ -46,7 +29,7 @@ TEST(ProfileNetwork, MeasuresTheEdgeAndThePlanUsesIt) {
   // Through the client's emulated link at 8 Mbit/s (1 kB/ms), so that the rate is well
   // defined: unthrottled loopback moves these sizes faster than a busy machine's jitter.
   write_file_atomic(dir.file("trace.csv"), "t_s,bandwidth_kbps\n0,8000\n");
-  const ToolRun r = run(dir, "edgent-profile",
+  const RunResult r = run_tool("edgent-profile",
                     kQuick + " --edge " + url + " --emulate-trace " + dir.file("trace.csv") +
                         " --net-sizes 1K,16K,64K --net-reps 3 --net-rtt-reps 5 -o " + profile);
   ASSERT_EQ(r.code, 0) << r.err;
@@ -75,7 +58,7 @@ TEST(ProfileNetwork, MeasuresTheEdgeAndThePlanUsesIt) {
   const std::string plan = dir.file("plan.json");
   const std::string inputs = " --model " + kPlanData + "model.json --device-fit " + kPlanData +
                              "device_fit.json --edge-fit " + kPlanData + "edge_fit.json";
-  const ToolRun p = run(dir, "edgent-plan",
+  const RunResult p = run_tool("edgent-plan",
                     inputs + " --network " + profile + " --deadline 40 -v -o " + plan);
   ASSERT_TRUE(p.code == 0 || p.code == 3) << p.err;
   const auto pj = read_json(plan);
@@ -86,7 +69,7 @@ TEST(ProfileNetwork, MeasuresTheEdgeAndThePlanUsesIt) {
   EXPECT_GE(pj["up_fixed_ms"].get<double>(), 0.0);
 
   // Explicit options win over the measured values.
-  const ToolRun q = run(dir, "edgent-plan",
+  const RunResult q = run_tool("edgent-plan",
                         inputs + " --network " + profile +
                             " --rtt 7 --bandwidth 2000 --deadline 40 -o " + plan);
   ASSERT_TRUE(q.code == 0 || q.code == 3) << q.err;
@@ -105,7 +88,7 @@ TEST(ProfileNetwork, UnreachableEdgeFailsAndWritesNothing) {
   }  // killed: nothing listens on the port now
   const std::string url = "127.0.0.1:" + std::to_string(port);
   const std::string out = dir.file("profile.json");
-  const ToolRun r = run(dir, "edgent-profile", kQuick + " --edge " + url + " -o " + out);
+  const RunResult r = run_tool("edgent-profile", kQuick + " --edge " + url + " -o " + out);
   EXPECT_EQ(r.code, 1) << r.err;
   EXPECT_NE(r.err.find("edgent-profile: error: " + url + ": edge: "), std::string::npos) << r.err;
   EXPECT_FALSE(std::filesystem::exists(out));
@@ -118,14 +101,14 @@ TEST(ProfileNetwork, RefusedTokenFailsAndWritesNothing) {
   ServeProcess server({"-m", kCard, "--token-file", dir.file("token")});
   const std::string url = "127.0.0.1:" + std::to_string(server.port());
   const std::string out = dir.file("profile.json");
-  const ToolRun r = run(dir, "edgent-profile",
+  const RunResult r = run_tool("edgent-profile",
                     kQuick + " --edge " + url + " --token-file " + dir.file("wrong") + " -o " + out);
   EXPECT_EQ(r.code, 2) << r.err;
   EXPECT_NE(r.err.find(url + ": token: the edge refused the bearer token"), std::string::npos)
       << r.err;
   EXPECT_FALSE(std::filesystem::exists(out));
   // With the right token the same run succeeds.
-  const ToolRun ok = run(dir, "edgent-profile",
+  const RunResult ok = run_tool("edgent-profile",
                      kQuick + " --edge " + url + " --token-file " + dir.file("token") +
                          " --net-sizes 1K,4K --net-reps 1 --net-rtt-reps 1 -o " + out);
   EXPECT_EQ(ok.code, 0) << ok.err;
@@ -140,18 +123,18 @@ TEST(ProfileNetwork, OverHttpsTheCertificateMustVerify) {
   const std::string url = "https://127.0.0.1:" + std::to_string(server.port());
   const std::string out = dir.file("profile.json");
   const std::string net = " --net-sizes 1K,4K --net-reps 1 --net-rtt-reps 2 -o " + out;
-  const ToolRun ok = run(dir, "edgent-profile",
+  const RunResult ok = run_tool("edgent-profile",
                          kQuick + " --edge " + url + " --ca " + pki.path("ca.pem") + net);
   ASSERT_EQ(ok.code, 0) << ok.err;
   EXPECT_EQ(read_json(out)["network"]["edge"], url);
   std::filesystem::remove(out);
-  const ToolRun bad = run(dir, "edgent-profile",
+  const RunResult bad = run_tool("edgent-profile",
                           kQuick + " --edge " + url + " --ca " + pki.path("other_ca.pem") + net);
   EXPECT_EQ(bad.code, 2) << bad.err;
   EXPECT_NE(bad.err.find(url + ": tls: "), std::string::npos) << bad.err;
   EXPECT_FALSE(std::filesystem::exists(out));
   // https:// without --ca is refused before anything is measured.
-  EXPECT_EQ(run(dir, "edgent-profile", kQuick + " --edge " + url + net).code, 2);
+  EXPECT_EQ(run_tool("edgent-profile", kQuick + " --edge " + url + net).code, 2);
 }
 
 TEST(ProfileNetwork, BadOptionsAreUsageErrors) {
@@ -162,7 +145,7 @@ TEST(ProfileNetwork, BadOptionsAreUsageErrors) {
                                  " --edge 127.0.0.1:1 --net-sizes 1G,4K",
                                  " --edge 127.0.0.1:1 --net-reps 0",
                                  " --net-sizes 1K,4K", " --token-file x"}) {
-    const ToolRun r = run(dir, "edgent-profile", kQuick + args + " -o " + out);
+    const RunResult r = run_tool("edgent-profile", kQuick + args + " -o " + out);
     EXPECT_EQ(r.code, 2) << args << ": " << r.err;
     EXPECT_NE(r.err.find("edgent-profile: error: "), std::string::npos) << r.err;
     EXPECT_FALSE(std::filesystem::exists(out));
@@ -170,4 +153,4 @@ TEST(ProfileNetwork, BadOptionsAreUsageErrors) {
 }
 
 } // namespace
-} // namespace edgent::serve_test
+} // namespace edgent::testing

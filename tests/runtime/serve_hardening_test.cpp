@@ -10,8 +10,8 @@
 #include "net/http_client.hpp"
 #include "net/tensor_mat.hpp"
 #include "net/tensor_wire.hpp"
-#include "serve_process.hpp"
-#include "../net/raw_socket.hpp"
+#include "support/serve_process.hpp"
+#include "support/raw_socket.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -34,7 +34,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-namespace edgent::serve_test {
+namespace edgent::testing {
 namespace {
 
 using namespace std::chrono_literals;
@@ -458,4 +458,4 @@ TEST(ServeHardening, ATransferCodingOtherThanChunkedIsOne501ThenClose) {
 }
 
 } // namespace
-} // namespace edgent::serve_test
+} // namespace edgent::testing

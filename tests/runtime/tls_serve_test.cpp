@@ -5,34 +5,17 @@
 #include "core/file_io.hpp"
 #include "model/model_card.hpp"
 #include "net/http_client.hpp"
-#include "serve_process.hpp"
-#include "../net/test_pki.hpp"
+#include "support/serve_process.hpp"
+#include "support/test_pki.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <sys/wait.h>
 
-namespace edgent::serve_test {
+namespace edgent::testing {
 namespace {
 
 const std::string kCard = std::string(EDGENT_SOURCE_DIR) + "/models/branchy-alexnet-fmnist.json";
-const std::string kBin = EDGENT_BIN_DIR;
-
-/// Runs `<bin>/<tool> <args> 2><log>`; the exit code, or -1.
-int run_tool(const std::string& tool, const std::string& args, const std::string& log) {
-  const std::string cmd = kBin + "/" + tool + " " + args + " 2>" + log + " >/dev/null";
-  const int status = std::system(cmd.c_str());
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-std::string slurp(const std::string& path) {
-  try {
-    return read_file(path);
-  } catch (const edgent::Error&) {
-    return {};
-  }
-}
 
 /// An edge-only plan (exit 5, cut 0: every request offloaded) for the default model.
 void write_edge_only_plan(const std::string& path) {
@@ -65,37 +48,32 @@ TEST(ServeTls, InferOverHttpsWithTokenIsOffloadedAndMisconfigurationIsAClearErro
   const std::string base = "--model " + kCard + " --plan " + plan + " --tensors " + tensors +
                            " --no-probe --connect-timeout-ms 2000";
 
-  const int rc = run_tool("edgent-infer",
-                          base + " --edge " + edge + " --ca " + pki.path("ca.pem") +
-                              " --token-file " + token + " --summary " + dir.file("s.json") +
-                              " -o " + dir.file("r.jsonl"),
-                          dir.file("ok.log"));
-  ASSERT_EQ(rc, 0) << slurp(dir.file("ok.log")) << server.log();
+  const RunResult ok = run_tool("edgent-infer",
+                                base + " --edge " + edge + " --ca " + pki.path("ca.pem") +
+                                    " --token-file " + token + " --summary " +
+                                    dir.file("s.json") + " -o " + dir.file("r.jsonl"));
+  ASSERT_EQ(ok.code, 0) << ok.err << server.log();
   const auto summary = read_artifact(dir.file("s.json"), "run");
   EXPECT_EQ(summary.doc["count"], 6);
   EXPECT_EQ(summary.doc["offloaded"], 6) << "every request ran on the edge over TLS";
   EXPECT_EQ(summary.doc["fallbacks"], 0);
 
-  EXPECT_EQ(run_tool("edgent-infer",
-                     base + " --edge " + edge + " --ca " + pki.path("other_ca.pem") +
-                         " --token-file " + token,
-                     dir.file("wrong_ca.log")),
-            2);
-  EXPECT_NE(slurp(dir.file("wrong_ca.log")).find("certificate not verified"), std::string::npos)
-      << slurp(dir.file("wrong_ca.log"));
+  const RunResult wrong_ca = run_tool(
+      "edgent-infer",
+      base + " --edge " + edge + " --ca " + pki.path("other_ca.pem") + " --token-file " + token);
+  EXPECT_EQ(wrong_ca.code, 2);
+  EXPECT_NE(wrong_ca.err.find("certificate not verified"), std::string::npos) << wrong_ca.err;
 
-  EXPECT_EQ(run_tool("edgent-infer", base + " --edge " + edge + " --ca " + pki.path("ca.pem"),
-                     dir.file("no_token.log")),
-            2);
-  EXPECT_NE(slurp(dir.file("no_token.log")).find("bearer token"), std::string::npos)
-      << slurp(dir.file("no_token.log"));
+  const RunResult no_token =
+      run_tool("edgent-infer", base + " --edge " + edge + " --ca " + pki.path("ca.pem"));
+  EXPECT_EQ(no_token.code, 2);
+  EXPECT_NE(no_token.err.find("bearer token"), std::string::npos) << no_token.err;
 
-  EXPECT_EQ(run_tool("edgent-infer", base + " --edge " + edge, dir.file("no_ca.log")), 2);
-  EXPECT_NE(slurp(dir.file("no_ca.log")).find("--ca"), std::string::npos)
-      << slurp(dir.file("no_ca.log"));
-  EXPECT_EQ(run_tool("edgent-infer",
-                     base + " --edge http://127.0.0.1:1 --ca " + pki.path("ca.pem"),
-                     dir.file("ca_http.log")),
+  const RunResult no_ca = run_tool("edgent-infer", base + " --edge " + edge);
+  EXPECT_EQ(no_ca.code, 2);
+  EXPECT_NE(no_ca.err.find("--ca"), std::string::npos) << no_ca.err;
+  EXPECT_EQ(run_tool("edgent-infer", base + " --edge http://127.0.0.1:1 --ca " + pki.path("ca.pem"))
+                .code,
             2);
 
   // Unauthenticated requests learn nothing about the model, over TLS too.
@@ -117,27 +95,20 @@ TEST(ServeTls, InferOverHttpsWithTokenIsOffloadedAndMisconfigurationIsAClearErro
 }
 
 TEST(ServeTls, BadCertificateFilesExitTwoNamingTheFile) {
-  TempDir dir;
   net::testing::TestPki pki;
   const std::string junk = pki.write("junk.pem", "-----BEGIN CERTIFICATE-----\nnope\n");
-  EXPECT_EQ(run_tool("edgent-serve",
-                     "-m " + kCard + " --port 0 --tls-cert " + junk + " --tls-key " +
-                         pki.path("server.key"),
-                     dir.file("junk.log")),
-            2);
-  EXPECT_NE(slurp(dir.file("junk.log")).find(junk), std::string::npos)
-      << slurp(dir.file("junk.log"));
-  EXPECT_EQ(run_tool("edgent-serve",
-                     "-m " + kCard + " --port 0 --tls-cert " + pki.path("server.pem") +
-                         " --tls-key " + pki.path("elsewhere.key"),
-                     dir.file("mismatch.log")),
-            2);
-  EXPECT_NE(slurp(dir.file("mismatch.log")).find("does not match"), std::string::npos)
-      << slurp(dir.file("mismatch.log"));
-  EXPECT_EQ(run_tool("edgent-serve", "-m " + kCard + " --tls-cert " + pki.path("server.pem"),
-                     dir.file("half.log")),
+  const RunResult bad = run_tool("edgent-serve", "-m " + kCard + " --port 0 --tls-cert " + junk +
+                                                    " --tls-key " + pki.path("server.key"));
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find(junk), std::string::npos) << bad.err;
+  const RunResult mismatch =
+      run_tool("edgent-serve", "-m " + kCard + " --port 0 --tls-cert " + pki.path("server.pem") +
+                                   " --tls-key " + pki.path("elsewhere.key"));
+  EXPECT_EQ(mismatch.code, 2);
+  EXPECT_NE(mismatch.err.find("does not match"), std::string::npos) << mismatch.err;
+  EXPECT_EQ(run_tool("edgent-serve", "-m " + kCard + " --tls-cert " + pki.path("server.pem")).code,
             2);
 }
 
 } // namespace
-} // namespace edgent::serve_test
+} // namespace edgent::testing

@@ -3,6 +3,8 @@
 // Certificates and keys made at run time with the OpenSSL API (no committed keys, no openssl
 // command): a CA, and server certificates it signs for given subjectAltNames.
 
+#include "support/temp_dir.hpp"
+
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -125,10 +127,6 @@ inline PemPair make_certificate(const std::string& common_name, const std::strin
 class TestPki {
 public:
   TestPki() {
-    static int counter = 0;
-    m_dir = std::filesystem::temp_directory_path() /
-            ("edgent_pki_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-    std::filesystem::create_directories(m_dir);
     ca = make_certificate("edgent test CA", "", nullptr);
     server = make_certificate("edgent test server", "IP:127.0.0.1,DNS:localhost", &ca);
     other_ca = make_certificate("some other CA", "", nullptr);
@@ -140,19 +138,15 @@ public:
     write("elsewhere.pem", elsewhere.cert);
     write("elsewhere.key", elsewhere.key);
   }
-  ~TestPki() {
-    std::error_code ec;
-    std::filesystem::remove_all(m_dir, ec);
-  }
   TestPki(const TestPki&) = delete;
   TestPki& operator=(const TestPki&) = delete;
 
   /// The path of file @p name in the directory (ca.pem, server.pem, server.key,
   /// other_ca.pem, elsewhere.pem, elsewhere.key, or one written with write()).
-  std::string path(const std::string& name) const { return (m_dir / name).string(); }
+  std::string path(const std::string& name) const { return m_dir.file(name); }
   /// Writes @p text to file @p name; returns its path.
   std::string write(const std::string& name, const std::string& text) const {
-    std::ofstream(m_dir / name, std::ios::binary) << text;
+    std::ofstream(m_dir.file(name), std::ios::binary) << text;
     return path(name);
   }
 
@@ -162,7 +156,7 @@ public:
   PemPair elsewhere;  ///< signed by ca, for 10.9.9.9 and edge.invalid only
 
 private:
-  std::filesystem::path m_dir;
+  edgent::testing::TempDir m_dir{"pki"};
 };
 
 } // namespace edgent::net::testing
