@@ -72,9 +72,13 @@ std::string estimate_key(const JsonView& root) {
 
 ProfileUnit read_unit(const JsonView& u, const std::string& ms) {
   ProfileUnit out;
-  out.features = features_of(u.at("features"));
+  if (const auto features = u.find("features")) {
+    out.features = features_of(*features);
+  }
   out.ms = u.at(ms).number(0, 1e9);
-  out.type = u.at("type").nonempty_string();
+  if (const auto type = u.find("type")) {
+    out.type = type->nonempty_string();
+  }
   if (const auto flops = u.find("flops")) {
     out.flops = flops->number();
   }

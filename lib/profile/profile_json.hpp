@@ -17,8 +17,9 @@ struct ProfileUnit {
   std::optional<int> exit;           ///< 1-based; absent in hand-made profiles
   std::optional<int> unit;           ///< 1-based position in the exit's chain
   std::optional<std::string> name;
-  std::string type;
-  model::Features features;          ///< as recorded (without "flops" unless recorded there)
+  std::optional<std::string> type;   ///< absent in hand-made profiles that only plan
+  /// As recorded (without "flops" unless recorded there); absent in hand-made profiles.
+  std::optional<model::Features> features;
   std::optional<double> flops;       ///< the unit's own `flops` key
   double output_bytes = 0;           ///< 0 when not recorded
   double ms = 0;                     ///< the estimate (settings.estimate) of its timing

@@ -28,12 +28,13 @@ std::pair<double, double> write_prediction_report(const profile::Profile& profil
       }
       return *value;
     };
-    Features f = u.features;
+    Features f = need(u.features, "features");
     if (!f.count("flops") && u.flops) {
       f["flops"] = *u.flops;
     }
+    const std::string type = need(u.type, "type");
     const double measured = u.ms;
-    const double predicted = fit.predict(u.type, f);
+    const double predicted = fit.predict(type, f);
     const std::int64_t exit = need(u.exit, "exit");
     chain_units[exit].push_back(predicted);
     chain_bytes[exit].push_back(u.output_bytes);
@@ -41,8 +42,8 @@ std::pair<double, double> write_prediction_report(const profile::Profile& profil
     unit_ape.push_back(ape);
     const int unit = need(u.unit, "unit");
     fmt::print(out, "{:>4} {:>4}  {:<28} {:<8} {:>8.4f}ms {:>8.4f}ms {:>6.1f}%{}\n", exit, unit,
-               need(u.name, "name").substr(0, 28), u.type, measured, predicted, 100 * ape,
-               fit.has_type(u.type) ? "" : " (fallback)");
+               need(u.name, "name").substr(0, 28), type, measured, predicted, 100 * ape,
+               fit.has_type(type) ? "" : " (fallback)");
   }
   if (!profile.exits) {
     profile.missing("exits");

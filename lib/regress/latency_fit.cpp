@@ -196,8 +196,15 @@ LatencyFit fit_profile(const profile::Profile& profile, const FitSettings& optio
     }
     all_train.push_back(s);
   }
-  for (const profile::ProfileUnit& u : profile.units) {
-    Sample s{u.features, u.ms};
+  for (std::size_t i = 0; i < profile.units.size(); ++i) {
+    const profile::ProfileUnit& u = profile.units[i];
+    if (!u.features) {
+      profile.missing(fmt::format("units[{}].features", i));
+    }
+    if (!u.type) {
+      profile.missing(fmt::format("units[{}].type", i));
+    }
+    Sample s{*u.features, u.ms};
     if (!s.features.count("flops") && u.flops) {
       s.features["flops"] = *u.flops;
     }
@@ -205,7 +212,7 @@ LatencyFit fit_profile(const profile::Profile& profile, const FitSettings& optio
       continue;
     }
     auto& dest = options.include_units ? train : heldout;
-    dest[u.type].push_back(s);
+    dest[*u.type].push_back(s);
     if (options.include_units) {
       all_train.push_back(s);
     }

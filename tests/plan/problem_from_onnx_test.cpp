@@ -32,10 +32,20 @@ protected:
     m_sha = sha256_hex(bytes);
     nlohmann::json exits = nlohmann::json::array();
     for (int e = 1; e <= 5; ++e) {
-      exits.push_back({{"exit", e}, {"output", "exit" + std::to_string(e)}, {"accuracy", 0.8 + 0.02 * e}});
+      exits.push_back({{"exit", e}, {"output", "exit" + std::to_string(e)},
+                       {"accuracy", 0.8 + 0.02 * e}, {"flops", 0}, {"params", 0},
+                       {"confidence", nullptr}, {"entropy", nullptr}});
     }
-    m_card = {{"schema", "edgent.model/1"}, {"onnx", "m.onnx"}, {"onnx_sha256", m_sha},
-              {"input", {{"shape", {1, 1, 28, 28}}}}, {"exits", exits}};
+    // A complete card (the planner reads it with model::model_card_from_json), without units:
+    // the chains come from the ONNX file.
+    m_card = {{"schema", "edgent.model/1"}, {"name", "m"}, {"onnx", "m.onnx"},
+              {"onnx_sha256", m_sha}, {"onnx_bytes", bytes.size()},
+              {"input", {{"name", "input"}, {"shape", {1, 1, 28, 28}}, {"dtype", "float32"},
+                         {"layout", "NCHW"}}},
+              {"normalization", {{"scale", 1.0 / 255}, {"mean", {0.5}}, {"std", {0.5}}}},
+              {"classes", nlohmann::json::array()}, {"arch_only", false}, {"dataset", nullptr},
+              {"seed", 1}, {"training", nullptr}, {"exits", exits},
+              {"units", nlohmann::json::array()}};
   }
 
   PlanProblem build(const nlohmann::json& card) const {
@@ -88,7 +98,10 @@ TEST_F(ProblemFromOnnx, AnOnnxFileThatIsNotTheCardsIsRefused) {
 
 TEST_F(ProblemFromOnnx, ACardWithMoreExitsThanTheModelIsRefused) {
   nlohmann::json card = m_card;
-  card["exits"].push_back({{"exit", 6}, {"output", "exit6"}, {"accuracy", 0.95}});
+  nlohmann::json extra = card["exits"].back();
+  extra["exit"] = 6;
+  extra["output"] = "exit6";
+  card["exits"].push_back(extra);
   EXPECT_THROW(build(card), SchemaError);
 }
 
