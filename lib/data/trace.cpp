@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 #include "core/file_io.hpp"
+#include "core/stats.hpp"
 
 #include <fmt/format.h>
 #include <glob.h>
@@ -191,9 +192,7 @@ Trace parse_trace(std::string_view text, const std::string& file, double scale) 
     for (std::size_t i = 0; i + 1 < tr.t_s.size(); ++i) {
       gaps[i] = tr.t_s[i + 1] - tr.t_s[i];
     }
-    std::sort(gaps.begin(), gaps.end());
-    const std::size_t m = gaps.size() / 2;
-    hold = gaps.size() % 2 ? gaps[m] : (gaps[m - 1] + gaps[m]) / 2;
+    hold = stats::median(std::move(gaps));
   }
   tr.end_s = tr.t_s.back() + hold;
   if (!(tr.end_s > tr.t_s.back())) {

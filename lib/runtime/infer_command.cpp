@@ -4,6 +4,7 @@
 #include "core/error.hpp"
 #include "core/file_io.hpp"
 #include "core/log.hpp"
+#include "core/stats.hpp"
 #include "data/dataset.hpp"
 #include "dynamic/config_map.hpp"
 #include "data/trace.hpp"
@@ -269,18 +270,14 @@ nlohmann::json optional_json(const std::optional<double>& v) {
   return v ? nlohmann::json(*v) : nlohmann::json();
 }
 
-/// Nearest-rank percentile of sorted @p v (q in [0, 1]).
+/// stats::quantile() of @p v (q in [0, 1]), 0 when empty.
 double percentile(const std::vector<double>& v, double q) {
-  if (v.empty()) {
-    return 0;
-  }
-  const auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(v.size())));
-  return v[std::min(v.size() - 1, rank == 0 ? 0 : rank - 1)];
+  return v.empty() ? 0.0 : stats::quantile(v, q);
 }
 
+/// stats::median() of @p v, 0 when empty.
 double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return percentile(v, 0.5);
+  return v.empty() ? 0.0 : stats::median(std::move(v));
 }
 
 void check_sha(const std::string& have, const std::string& want, const std::string& file) {
@@ -677,10 +674,7 @@ int run_infer_unconfined(const InferOptions& o) {
   const std::size_t n = latencies.size();
   std::vector<double> sorted = latencies;
   std::sort(sorted.begin(), sorted.end());
-  double mean = 0;
-  for (const double v : latencies) {
-    mean += v / static_cast<double>(n);
-  }
+  const double mean = n ? stats::mean(latencies) : 0.0;
   nlohmann::json doc;
   doc["mode"] = mode_name(mode);
   doc["strategy"] = mode == Mode::fits ? nlohmann::json(o.strategy) : nlohmann::json();
