@@ -2,13 +2,13 @@
 
 #include "core/error.hpp"
 #include "core/file_io.hpp"
+#include "core/parse_number.hpp"
 #include "core/stats.hpp"
 
 #include <fmt/format.h>
 #include <glob.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <filesystem>
 
@@ -22,16 +22,9 @@ constexpr double kMaxTime = 1e9;
 constexpr double kMaxKbps = 1e12;
 
 bool parse_number(std::string_view s, double& out) {
-  if (s.empty()) {
-    return false;
-  }
-  const char* first = s.data();
-  const char* last = s.data() + s.size();
-  if (*first == '+') {
-    ++first;
-  }
-  const auto [end, ec] = std::from_chars(first, last, out);
-  return ec == std::errc() && end == last && std::isfinite(out);
+  const auto v = parse_double(s);
+  out = v.value_or(0.0);
+  return v.has_value();
 }
 
 std::string_view strip_cr(std::string_view line) {
