@@ -4,6 +4,7 @@
 //                                                 [--threads N]
 
 #include "core/log.hpp"
+#include "core/stats.hpp"
 #include "net/http_client.hpp"
 #include "net/http_server.hpp"
 #include "net/throttle.hpp"
@@ -40,11 +41,7 @@ public:
 };
 
 double percentile(std::vector<double> v, double p) {
-  if (v.empty()) {
-    return 0.0;
-  }
-  std::sort(v.begin(), v.end());
-  return v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1))];
+  return v.empty() ? 0.0 : edgent::stats::quantile(std::move(v), p);
 }
 
 } // namespace

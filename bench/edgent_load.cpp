@@ -23,6 +23,7 @@
 
 #include "core/error.hpp"
 #include "core/log.hpp"
+#include "core/stats.hpp"
 #include "data/dataset.hpp"
 #include "eval/accuracy.hpp"
 #include "model/model_card.hpp"
@@ -199,21 +200,12 @@ struct Tally {
   }
 };
 
-double percentile(std::vector<float>& v, double q) {
-  if (v.empty()) {
-    return 0.0;
-  }
-  const auto k = static_cast<std::size_t>(q * static_cast<double>(v.size() - 1) + 0.5);
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
-  return v[k];
+double percentile(const std::vector<float>& v, double q) {
+  return v.empty() ? 0.0 : edgent::stats::quantile(std::vector<double>(v.begin(), v.end()), q);
 }
 
 double mean_of(const std::vector<double>& v) {
-  double s = 0;
-  for (double x : v) {
-    s += x;
-  }
-  return v.empty() ? 0.0 : s / static_cast<double>(v.size());
+  return v.empty() ? 0.0 : edgent::stats::mean(v);
 }
 
 struct RunSpec {

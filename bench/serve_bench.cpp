@@ -17,6 +17,7 @@
 
 #include "bench_common.hpp"
 #include "core/log.hpp"
+#include "core/stats.hpp"
 #include "model/model_card.hpp"
 #include "model/onnx_graph.hpp"
 #include "model/partition.hpp"
@@ -204,10 +205,9 @@ ServeResult serve_rate(std::shared_ptr<const edgent::model::OnnxGraph> graph, in
     all.insert(all.end(), lat[static_cast<std::size_t>(i)].begin(),
                lat[static_cast<std::size_t>(i)].end());
   }
-  std::sort(all.begin(), all.end());
   if (!all.empty()) {
-    r.p50_ms = all[all.size() / 2];
-    r.p99_ms = all[std::min(all.size() - 1, all.size() * 99 / 100)];
+    r.p50_ms = edgent::stats::median(all);
+    r.p99_ms = edgent::stats::quantile(std::move(all), 0.99);
   }
   r.rate = t.rate(total);
   return r;
@@ -275,10 +275,7 @@ int main(int argc, char** argv) {
       serve_cpu.push_back(served.rate.per_cpu_s);
       failed += served.failed;
     }
-    const auto median = [](std::vector<double> v) {
-      std::sort(v.begin(), v.end());
-      return v[v.size() / 2];
-    };
+    using edgent::stats::median;
     fmt::print("plain forward loop:  {:.1f} inferences/s, {:.1f} per CPU-second ({} threads, "
                "median of {})\n",
                median(plain_s), median(plain_cpu), threads, rounds);

@@ -17,6 +17,7 @@
 #include "support/test_pki.hpp"
 #include "bench_common.hpp"
 #include "core/log.hpp"
+#include "core/stats.hpp"
 #include "model/model_card.hpp"
 #include "model/onnx_graph.hpp"
 #include "model/partition.hpp"
@@ -55,15 +56,14 @@ struct Stats {
   double median = 0, p90 = 0, mean = 0;
 };
 
-Stats stats(std::vector<double> v) {
+Stats summary_of(std::vector<double> v) {
   Stats s;
   if (v.empty()) {
     return s;
   }
-  std::sort(v.begin(), v.end());
-  s.median = v[v.size() / 2];
-  s.p90 = v[std::min(v.size() - 1, v.size() * 9 / 10)];
-  s.mean = std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
+  s.median = edgent::stats::median(v);
+  s.p90 = edgent::stats::quantile(v, 0.9);
+  s.mean = edgent::stats::mean(v);
   return s;
 }
 
@@ -191,25 +191,25 @@ int main(int argc, char** argv) {
       }
     }
     for (const auto& s : sides) {
-      const Stats infer = stats(s.infer_ms);
-      const Stats health = stats(s.health_ms);
-      const Stats probe = stats(s.probe_ms);
-      const Stats connect = stats(s.connect_ms);
+      const Stats infer = summary_of(s.infer_ms);
+      const Stats health = summary_of(s.health_ms);
+      const Stats probe = summary_of(s.probe_ms);
+      const Stats connect = summary_of(s.connect_ms);
       fmt::print("{:<10}  infer median {:.3f} ms, p90 {:.3f}, mean {:.3f} | probe median {:.3f} "
                  "ms, p90 {:.3f} | health median {:.3f} ms, p90 {:.3f} | new connection median "
                  "{:.3f} ms | {} failed\n",
                  s.name, infer.median, infer.p90, infer.mean, probe.median, probe.p90,
                  health.median, health.p90, connect.median, s.failed);
     }
-    const Stats p_infer = stats(sides[0].infer_ms), t_infer = stats(sides[1].infer_ms);
-    const Stats p_health = stats(sides[0].health_ms), t_health = stats(sides[1].health_ms);
+    const Stats p_infer = summary_of(sides[0].infer_ms), t_infer = summary_of(sides[1].infer_ms);
+    const Stats p_health = summary_of(sides[0].health_ms), t_health = summary_of(sides[1].health_ms);
     fmt::print("TLS - plain: infer median {:+.3f} ms ({:+.1f}%), probe median {:+.3f} ms, health "
                "median {:+.3f} ms, new connection median {:+.3f} ms\n",
                t_infer.median - p_infer.median,
                100.0 * (t_infer.median - p_infer.median) / p_infer.median,
-               stats(sides[1].probe_ms).median - stats(sides[0].probe_ms).median,
+               summary_of(sides[1].probe_ms).median - summary_of(sides[0].probe_ms).median,
                t_health.median - p_health.median,
-               stats(sides[1].connect_ms).median - stats(sides[0].connect_ms).median);
+               summary_of(sides[1].connect_ms).median - summary_of(sides[0].connect_ms).median);
     fmt::print("# load average after: {}\n", load_average());
     return sides[0].failed + sides[1].failed == 0 ? 0 : 1;
   } catch (const std::exception& e) {

@@ -1,6 +1,7 @@
 // edgent-infer: the device side of co-inference: runs requests under a fixed plan, a live plan
 // from latency fits, or a config map, offloading to edgent-serve, and records every request.
 #include "cli/common_options.hpp"
+#include "core/parse_number.hpp"
 #include "runtime/infer_command.hpp"
 
 int main(int argc, char** argv) {
@@ -68,7 +69,7 @@ int main(int argc, char** argv) {
                            "0.25) to emulate a slow device under sustained load (a request "
                            "shorter than the quota's slice runs at full speed); needs root")
                 ->check(edgent::cli::positive())
-                ->each([&](const std::string& v) { opts.cpu_quota = std::stod(v); });
+                ->each([&](const std::string& v) { opts.cpu_quota = edgent::parse_double(v).value(); });
         edgent::cli::add_slowdown(app, opts.slowdown)->excludes(quota_opt);
         app.add_flag("--oracle", opts.oracle,
                      "With fits and --emulate-trace or --link-trace: plan each request at the "

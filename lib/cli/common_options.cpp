@@ -4,11 +4,11 @@
 #include "core/exit_code.hpp"
 #include "core/file_io.hpp"
 #include "core/log.hpp"
+#include "core/parse_number.hpp"
 #include "core/version.hpp"
 
 #include <fmt/format.h>
 
-#include <charconv>
 #include <cmath>
 #include <exception>
 #include <iostream>
@@ -58,11 +58,7 @@ namespace {
 
 /// @p value as a finite double, or nullopt.
 std::optional<double> finite_number(const std::string& value) {
-  double v = 0;
-  if (!CLI::detail::lexical_cast(value, v) || !std::isfinite(v)) {
-    return std::nullopt;
-  }
-  return v;
+  return parse_double(value);
 }
 
 } // namespace
@@ -96,9 +92,8 @@ const CLI::Validator& non_negative() {
 const CLI::Validator& count() {
   static const CLI::Validator validator(
       [](const std::string& value) -> std::string {
-        unsigned long long v = 0;
-        const auto [end, err] = std::from_chars(value.data(), value.data() + value.size(), v);
-        if (err != std::errc{} || end != value.data() + value.size() || v == 0) {
+        const auto v = parse_unsigned(value);
+        if (!v || *v == 0) {
           return "must be a whole number greater than 0, got '" + value + "'";
         }
         return {};

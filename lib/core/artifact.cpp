@@ -2,12 +2,12 @@
 
 #include "core/error.hpp"
 #include "core/file_io.hpp"
+#include "core/parse_number.hpp"
 #include "core/version.hpp"
 
 #include <fmt/format.h>
 
 #include <array>
-#include <charconv>
 #include <cstdlib>
 #include <stdexcept>
 
@@ -94,13 +94,12 @@ Artifact parse_artifact(std::string_view text, const std::string& file, std::str
                       "schema");
   }
   const std::string got_kind = schema.substr(kPrefix.size(), slash - kPrefix.size());
-  int got_version = 0;
-  const char* first = schema.data() + slash + 1;
-  const char* last = schema.data() + schema.size();
-  const auto [end, ec] = std::from_chars(first, last, got_version);
-  if (ec != std::errc() || end != last || first == last) {
+  const auto parsed = parse_integer(std::string_view(schema).substr(slash + 1),
+                                    std::numeric_limits<int>::min(), std::numeric_limits<int>::max());
+  if (!parsed) {
     throw SchemaError(fmt::format("'{}' has no valid version number", schema), file, "schema");
   }
+  const int got_version = static_cast<int>(*parsed);
   if (got_kind != want.name) {
     throw SchemaError(fmt::format("expected an edgent.{} artifact (written by {}), got edgent.{}",
                                   want.name, want.tool, got_kind),

@@ -5,9 +5,42 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 namespace edgent::stats {
+
+double mean(const std::vector<double>& values) {
+  if (values.empty()) {
+    throw ConfigError("the mean of no values");
+  }
+  return std::accumulate(values.begin(), values.end(), 0.0) / static_cast<double>(values.size());
+}
+
+double quantile(std::vector<double> values, double q) {
+  if (values.empty()) {
+    throw ConfigError("a quantile of no values");
+  }
+  if (!(q >= 0.0 && q <= 1.0)) {
+    throw ConfigError(fmt::format("quantile {} is outside [0, 1]", q));
+  }
+  const double h = q * static_cast<double>(values.size() - 1);
+  const auto lo = static_cast<std::size_t>(std::floor(h));
+  const auto lo_it = values.begin() + static_cast<std::ptrdiff_t>(lo);
+  std::nth_element(values.begin(), lo_it, values.end());
+  const double below = *lo_it;
+  const double frac = h - static_cast<double>(lo);
+  if (frac == 0.0) {
+    return below;
+  }
+  const double above = *std::min_element(lo_it + 1, values.end());
+  // Written as a weighted sum, so the median of an even count is exactly (a + b) / 2.
+  return (1.0 - frac) * below + frac * above;
+}
+
+double median(std::vector<double> values) {
+  return quantile(std::move(values), 0.5);
+}
 
 Line fit_line(const std::vector<double>& x, const std::vector<double>& y) {
   if (x.size() != y.size()) {

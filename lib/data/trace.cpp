@@ -2,12 +2,13 @@
 
 #include "core/error.hpp"
 #include "core/file_io.hpp"
+#include "core/parse_number.hpp"
+#include "core/stats.hpp"
 
 #include <fmt/format.h>
 #include <glob.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <filesystem>
 
@@ -21,16 +22,9 @@ constexpr double kMaxTime = 1e9;
 constexpr double kMaxKbps = 1e12;
 
 bool parse_number(std::string_view s, double& out) {
-  if (s.empty()) {
-    return false;
-  }
-  const char* first = s.data();
-  const char* last = s.data() + s.size();
-  if (*first == '+') {
-    ++first;
-  }
-  const auto [end, ec] = std::from_chars(first, last, out);
-  return ec == std::errc() && end == last && std::isfinite(out);
+  const auto v = parse_double(s);
+  out = v.value_or(0.0);
+  return v.has_value();
 }
 
 std::string_view strip_cr(std::string_view line) {
@@ -191,9 +185,7 @@ Trace parse_trace(std::string_view text, const std::string& file, double scale) 
     for (std::size_t i = 0; i + 1 < tr.t_s.size(); ++i) {
       gaps[i] = tr.t_s[i + 1] - tr.t_s[i];
     }
-    std::sort(gaps.begin(), gaps.end());
-    const std::size_t m = gaps.size() / 2;
-    hold = gaps.size() % 2 ? gaps[m] : (gaps[m - 1] + gaps[m]) / 2;
+    hold = stats::median(std::move(gaps));
   }
   tr.end_s = tr.t_s.back() + hold;
   if (!(tr.end_s > tr.t_s.back())) {

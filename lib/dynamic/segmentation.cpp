@@ -1,5 +1,7 @@
 #include "dynamic/segmentation.hpp"
 
+#include "core/stats.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -16,14 +18,11 @@ double robust_sigma(const std::vector<double>& x) {
   for (std::size_t i = 0; i + 1 < x.size(); ++i) {
     d[i] = x[i + 1] - x[i];
   }
-  const auto mid = d.begin() + static_cast<std::ptrdiff_t>(d.size() / 2);
-  std::nth_element(d.begin(), mid, d.end());
-  const double med = *mid;
+  const double med = stats::median(d);
   for (double& v : d) {
     v = std::abs(v - med);
   }
-  std::nth_element(d.begin(), mid, d.end());
-  return *mid / (0.6745 * std::sqrt(2.0));
+  return stats::median(std::move(d)) / (0.6745 * std::sqrt(2.0));
 }
 
 std::vector<std::size_t> pelt(const std::vector<double>& x, double beta, std::size_t min_segment) {

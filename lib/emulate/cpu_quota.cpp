@@ -1,6 +1,7 @@
 #include "emulate/cpu_quota.hpp"
 
 #include "core/error.hpp"
+#include "core/parse_number.hpp"
 
 #include <fmt/format.h>
 
@@ -107,10 +108,10 @@ std::optional<std::pair<long, long>> quota_and_period() {
   try {
     if (const std::string mount = v1_cpu_mount(); !mount.empty()) {
       const fs::path dir = fs::path(mount) / fs::path(own_cgroup(false)).relative_path();
-      const long quota = std::stol(read_first_line(dir / "cpu.cfs_quota_us"));
-      const long period = std::stol(read_first_line(dir / "cpu.cfs_period_us"));
-      if (quota > 0 && period > 0) {
-        return std::make_pair(quota, period);
+      const auto quota = parse_integer(read_first_line(dir / "cpu.cfs_quota_us"), 1);
+      const auto period = parse_integer(read_first_line(dir / "cpu.cfs_period_us"), 1);
+      if (quota && period) {
+        return std::make_pair(static_cast<long>(*quota), static_cast<long>(*period));
       }
       return std::nullopt;
     }
@@ -120,7 +121,9 @@ std::optional<std::pair<long, long>> quota_and_period() {
       std::string quota;
       long period = 0;
       if (in >> quota >> period && quota != "max" && period > 0) {
-        return std::make_pair(std::stol(quota), period);
+        if (const auto q = parse_integer(quota)) {
+          return std::make_pair(static_cast<long>(*q), period);
+        }
       }
     }
   } catch (const std::exception&) {

@@ -1,5 +1,7 @@
 #include "eval/bench.hpp"
 
+#include "core/stats.hpp"
+
 #include "net/tensor_mat.hpp"
 
 #include <fmt/format.h>
@@ -18,13 +20,9 @@ double ms_since(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
 
+/// stats::median() of @p v, 0 when empty.
 double median(std::vector<double> v) {
-  if (v.empty()) {
-    return 0;
-  }
-  std::sort(v.begin(), v.end());
-  const std::size_t m = v.size() / 2;
-  return v.size() % 2 == 1 ? v[m] : 0.5 * (v[m - 1] + v[m]);
+  return v.empty() ? 0.0 : stats::median(std::move(v));
 }
 
 } // namespace

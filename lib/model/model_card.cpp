@@ -4,6 +4,7 @@
 #include "core/error.hpp"
 #include "core/file_io.hpp"
 #include "core/json_view.hpp"
+#include "core/stats.hpp"
 
 #include <fmt/format.h>
 
@@ -116,27 +117,14 @@ void read_chain(const JsonView& ex, ExitCard& out) {
   }
 }
 
-double percentile(const std::vector<double>& sorted, double q) {
-  const double pos = q * static_cast<double>(sorted.size() - 1);
-  const auto lo = static_cast<std::size_t>(std::floor(pos));
-  const std::size_t hi = std::min(lo + 1, sorted.size() - 1);
-  const double frac = pos - static_cast<double>(lo);
-  return sorted[lo] * (1 - frac) + sorted[hi] * frac;
-}
-
 } // namespace
 
 Distribution summarize(std::vector<double> values) {
   if (values.empty()) {
     return {};
   }
-  std::sort(values.begin(), values.end());
-  double sum = 0;
-  for (const double v : values) {
-    sum += v;
-  }
-  return Distribution{sum / static_cast<double>(values.size()), percentile(values, 0.1),
-                      percentile(values, 0.5), percentile(values, 0.9)};
+  return Distribution{stats::mean(values), stats::quantile(values, 0.1), stats::median(values),
+                      stats::quantile(values, 0.9)};
 }
 
 nlohmann::json to_json(const ModelCard& card) {

@@ -11,28 +11,6 @@
 
 namespace edgent::model {
 
-std::string_view unit_type_name(UnitType type) {
-  switch (type) {
-  case UnitType::conv:
-    return "conv";
-  case UnitType::relu:
-    return "relu";
-  case UnitType::pool:
-    return "pool";
-  case UnitType::lrn:
-    return "lrn";
-  case UnitType::dropout:
-    return "dropout";
-  case UnitType::fc:
-    return "fc";
-  case UnitType::softmax:
-    return "softmax";
-  case UnitType::other:
-    return "other";
-  }
-  return "other";
-}
-
 bool ExitChain::is_cut_point(int cut) const {
   return cut >= 0 && cut <= size() && !cut_tensor[static_cast<std::size_t>(cut)].empty();
 }
@@ -215,7 +193,6 @@ Grouping group_units(const OnnxGraph& g, const std::vector<int>& order,
     std::vector<int> unit{first};
     used.insert(first);
     const onnx::NodeProto* node = nodes[static_cast<std::size_t>(first)];
-    UnitType type = UnitType::other;
     auto absorb = [&](auto pred) -> bool {
       const onnx::NodeProto* last = nodes[static_cast<std::size_t>(unit.back())];
       if (last->output_size() == 0) {
@@ -235,12 +212,11 @@ Grouping group_units(const OnnxGraph& g, const std::vector<int>& order,
       }
     }
     const std::string& op = node->op_type();
-    if (op == "Conv" || op == "ConvTranspose") {
-      type = UnitType::conv;
+    const UnitType type = unit_type_of_op(op);
+    if (type == UnitType::conv) {
       absorb([](const onnx::NodeProto& n) { return n.op_type() == "BatchNormalization"; });
       absorb(is_activation);
-    } else if (op == "Gemm" || op == "MatMul") {
-      type = UnitType::fc;
+    } else if (type == UnitType::fc) {
       if (op == "MatMul") {
         absorb([&](const onnx::NodeProto& n) {
           return n.op_type() == "Add" && n.input_size() == 2 &&
@@ -248,16 +224,6 @@ Grouping group_units(const OnnxGraph& g, const std::vector<int>& order,
         });
       }
       absorb(is_activation);
-    } else if (op == "Relu") {
-      type = UnitType::relu;
-    } else if (is_op(*node, {"MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool"})) {
-      type = UnitType::pool;
-    } else if (op == "LRN") {
-      type = UnitType::lrn;
-    } else if (op == "Dropout") {
-      type = UnitType::dropout;
-    } else if (op == "Softmax" || op == "LogSoftmax") {
-      type = UnitType::softmax;
     }
     out.units.push_back(std::move(unit));
     out.types.push_back(type);

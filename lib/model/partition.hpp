@@ -2,6 +2,7 @@
 
 #include "model/features.hpp"
 #include "model/onnx_graph.hpp"
+#include "model/unit_type.hpp"
 
 #include <onnx/onnx_pb.h>
 
@@ -12,12 +13,6 @@
 #include <vector>
 
 namespace edgent::model {
-
-/// What an execution unit does, for the per-type latency regressions.
-enum class UnitType { conv, relu, pool, lrn, dropout, fc, softmax, other };
-
-/// Lowercase name ("conv", "relu", ...), as used in profile and fit artifacts.
-std::string_view unit_type_name(UnitType type);
 
 /// An execution unit: the ONNX nodes OpenCV runs fused (Conv/Gemm [+BatchNorm] [+Relu],
 /// Flatten/Reshape + Gemm), or one node otherwise.

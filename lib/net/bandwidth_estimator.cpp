@@ -1,5 +1,7 @@
 #include "net/bandwidth_estimator.hpp"
 
+#include "core/stats.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -76,9 +78,7 @@ void BandwidthEstimator::update() {
       bw.reset();
       break;
     }
-    std::sort(rates.begin(), rates.end());
-    const std::size_t n = rates.size();
-    bw = n % 2 == 1 ? rates[n / 2] : 0.5 * (rates[n / 2 - 1] + rates[n / 2]);
+    bw = stats::median(std::move(rates));
   }
   m_rtt = rtt;
   m_bandwidth = bw;

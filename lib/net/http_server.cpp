@@ -2,6 +2,7 @@
 
 #include "core/file_io.hpp"
 #include "core/log.hpp"
+#include "core/parse_number.hpp"
 #include "core/version.hpp"
 #include "net/server_metrics.hpp"
 
@@ -21,7 +22,6 @@
 #include <array>
 #include <atomic>
 #include <cctype>
-#include <charconv>
 #include <condition_variable>
 #include <csignal>
 #include <deque>
@@ -816,13 +816,13 @@ private:
     const auto it = req.find("X-Edgent-Probe-Reply-Bytes");
     if (it != req.end()) {
       const std::string_view value(it->value().data(), it->value().size());
-      const auto [end, err] = std::from_chars(value.data(), value.data() + value.size(), reply);
-      if (err != std::errc{} || end != value.data() + value.size() ||
-          reply > m_server.options.max_body) {
+      const auto bytes = parse_unsigned(value, m_server.options.max_body);
+      if (!bytes) {
         return send_error(400, fmt::format("X-Edgent-Probe-Reply-Bytes must be a number of "
                                            "bytes up to {}, got '{}'",
                                            m_server.options.max_body, value));
       }
+      reply = static_cast<std::size_t>(*bytes);
     }
     m_body_lease = BudgetLease();
     auto res = std::make_shared<http::response<ZeroBody>>(http::status::ok, 11);

@@ -2,10 +2,10 @@
 
 #include "cli/common_options.hpp"
 #include "core/error.hpp"
+#include "core/parse_number.hpp"
 
 #include <fmt/format.h>
 
-#include <charconv>
 #include <optional>
 
 namespace edgent::net {
@@ -142,13 +142,11 @@ std::pair<std::string, std::uint16_t> parse_endpoint(std::string_view text) {
   if (host.empty()) {
     throw bad("no host");
   }
-  unsigned port = 0;
-  const auto [end, err] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (err != std::errc{} || end != port_text.data() + port_text.size() || port == 0 ||
-      port > 65535) {
+  const auto port = parse_unsigned(port_text, 65535);
+  if (!port || *port == 0) {
     throw bad("the port must be 1-65535");
   }
-  return {std::string(host), static_cast<std::uint16_t>(port)};
+  return {std::string(host), static_cast<std::uint16_t>(*port)};
 }
 
 EdgeUrl parse_edge_url(std::string_view text) {

@@ -1,6 +1,7 @@
 #include "net/throttle.hpp"
 
 #include "core/error.hpp"
+#include "core/stats.hpp"
 
 #include <fmt/format.h>
 
@@ -38,8 +39,7 @@ RateSchedule::RateSchedule(std::vector<TracePoint> points, double scale) {
   }
   double last_len = 1.0;
   if (!gaps.empty()) {
-    std::nth_element(gaps.begin(), gaps.begin() + gaps.size() / 2, gaps.end());
-    last_len = gaps[gaps.size() / 2];
+    last_len = stats::median(std::move(gaps));
   }
   double cum = 0.0;
   for (std::size_t i = 0; i < points.size(); ++i) {

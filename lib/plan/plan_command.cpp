@@ -4,6 +4,7 @@
 #include "core/error.hpp"
 #include "core/file_io.hpp"
 #include "core/log.hpp"
+#include "core/parse_number.hpp"
 #include "data/trace.hpp"
 #include "plan/measured_network.hpp"
 #include "plan/plan_json.hpp"
@@ -11,7 +12,6 @@
 
 #include <fmt/format.h>
 
-#include <charconv>
 #include <chrono>
 #include <cmath>
 
@@ -24,8 +24,9 @@ namespace {
 constexpr const char* kTool = "edgent-plan";
 
 bool parse_double(std::string_view s, double& out) {
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-  return ec == std::errc() && end == s.data() + s.size() && std::isfinite(out);
+  const auto v = edgent::parse_double(s);
+  out = v.value_or(0.0);
+  return v.has_value();
 }
 
 Network make_network(const PlanOptions& o, double kbps) {

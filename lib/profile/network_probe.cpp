@@ -2,13 +2,13 @@
 
 #include "core/error.hpp"
 #include "core/log.hpp"
+#include "core/parse_number.hpp"
 #include "core/stats.hpp"
 #include "data/trace.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <limits>
 #include <set>
@@ -124,18 +124,17 @@ std::vector<std::size_t> parse_sizes(const std::string& text) {
   while (start <= text.size()) {
     const std::size_t comma = std::min(text.find(',', start), text.size());
     const std::string_view item = std::string_view(text).substr(start, comma - start);
-    std::size_t value = 0;
-    const auto [end, err] = std::from_chars(item.data(), item.data() + item.size(), value);
-    const std::string_view unit(end, static_cast<std::size_t>(item.data() + item.size() - end));
-    const std::size_t factor = unit.empty() ? 1
-                               : unit == "K" || unit == "k" ? 1024
-                               : unit == "M" || unit == "m" ? 1024 * 1024
-                                                            : 0;
-    if (err != std::errc{} || item.empty() || factor == 0 || value > kMaxProbeBytes / factor) {
+    const char unit = item.empty() ? '\0' : item.back();
+    const std::size_t factor = unit == 'K' || unit == 'k'   ? 1024
+                               : unit == 'M' || unit == 'm' ? 1024 * 1024
+                                                            : 1;
+    const auto value = parse_unsigned(factor == 1 ? item : item.substr(0, item.size() - 1),
+                                      kMaxProbeBytes / factor);
+    if (!value) {
       throw UsageError(fmt::format("'{}' is not a size in bytes such as 4096, 4K or 1M", item), {},
                        "--net-sizes");
     }
-    out.push_back(value * factor);
+    out.push_back(static_cast<std::size_t>(*value) * factor);
     start = comma + 1;
   }
   return out;

@@ -3,6 +3,7 @@
 #include "core/artifact.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
+#include "core/parse_number.hpp"
 #include "emulate/cpu_quota.hpp"
 #include "profile/network_probe.hpp"
 
@@ -18,25 +19,22 @@ double parse_duration_s(const std::string& text) {
   if (text.empty()) {
     throw UsageError("empty duration", {}, "--if-older-than");
   }
-  std::size_t used = 0;
-  double value = 0;
-  try {
-    value = std::stod(text, &used);
-  } catch (const std::exception&) {
+  std::string_view number = text;
+  const char unit = text.back();
+  const double factor = unit == 's'   ? 1
+                        : unit == 'm' ? 60
+                        : unit == 'h' ? 3600
+                        : unit == 'd' ? 86400
+                                      : 0;  // no unit: seconds
+  if (factor > 0) {
+    number.remove_suffix(1);
+  }
+  const auto value = parse_double(number);
+  if (!value || !(*value >= 0)) {
     throw UsageError("'" + text + "' is not a duration such as 90s, 30m, 12h or 7d", {},
                      "--if-older-than");
   }
-  const std::string unit = text.substr(used);
-  const double factor = unit.empty() || unit == "s" ? 1
-                        : unit == "m"               ? 60
-                        : unit == "h"               ? 3600
-                        : unit == "d"               ? 86400
-                                                    : -1;
-  if (factor < 0 || !(value >= 0)) {
-    throw UsageError("'" + text + "' is not a duration such as 90s, 30m, 12h or 7d", {},
-                     "--if-older-than");
-  }
-  return value * factor;
+  return *value * (factor > 0 ? factor : 1);
 }
 
 int run(const ProfileOptions& options, int progress_mode) {

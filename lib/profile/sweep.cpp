@@ -30,46 +30,6 @@ std::int64_t out_size(std::int64_t in, std::int64_t kernel, std::int64_t stride,
   return (in + 2 * pad - kernel) / stride + 1;
 }
 
-/// Approximate FLOPs of a configuration, to keep the sweep within max_flops (the recorded
-/// features come from the model analysis, as a model's units' do).
-double config_flops(const SweepConfig& c) {
-  const double in = static_cast<double>(c.c * c.h * c.w);
-  if (c.type == "conv") {
-    const std::int64_t pad = c.kernel / 2;
-    const double oh = static_cast<double>(out_size(c.h, c.kernel, c.stride, pad));
-    const double ow = static_cast<double>(out_size(c.w, c.kernel, c.stride, pad));
-    return 2.0 * oh * ow * static_cast<double>(c.filters * c.c * c.kernel * c.kernel);
-  }
-  if (c.type == "fc") {
-    return 2.0 * static_cast<double>(c.c * c.filters);
-  }
-  if (c.type == "lrn") {
-    return 5.0 * in * static_cast<double>(c.kernel);
-  }
-  if (c.type == "pool") {
-    return in * static_cast<double>(c.kernel * c.kernel) / static_cast<double>(c.stride * c.stride);
-  }
-  return in;
-}
-
-} // namespace
-
-double config_bytes(const SweepConfig& c) {
-  const double in = static_cast<double>(c.c * c.h * c.w);
-  if (c.type == "conv") {
-    const double oh = static_cast<double>(out_size(c.h, c.kernel, c.stride, c.kernel / 2));
-    const double ow = static_cast<double>(out_size(c.w, c.kernel, c.stride, c.kernel / 2));
-    return 4.0 * (static_cast<double>(c.filters * c.c * c.kernel * c.kernel) + in +
-                  static_cast<double>(c.filters) * oh * ow);
-  }
-  if (c.type == "fc") {
-    return 4.0 * (static_cast<double>(c.c * c.filters) + in + static_cast<double>(c.filters));
-  }
-  return 8.0 * in;  // input and an output at most as large
-}
-
-namespace {
-
 std::vector<float> random_values(std::size_t n, std::mt19937_64& rng) {
   std::uniform_real_distribution<float> u(-0.1f, 0.1f);
   std::vector<float> v(n);
@@ -79,44 +39,280 @@ std::vector<float> random_values(std::size_t n, std::mt19937_64& rng) {
   return v;
 }
 
+double elements(const SweepConfig& c) {
+  return static_cast<double>(c.c * c.h * c.w);
+}
+
+std::vector<std::int64_t> ints_attr(const onnx::NodeProto& node, const std::string& name) {
+  for (const auto& a : node.attribute()) {
+    if (a.name() == name) {
+      return {a.ints().begin(), a.ints().end()};
+    }
+  }
+  return {};
+}
+
+// Shared parts of the entries below.
+
+bool draw_nothing(std::mt19937_64& /*rng*/, SweepConfig& /*c*/) {
+  return true;
+}
+
+double flops_per_element(const SweepConfig& c) {
+  return elements(c);
+}
+
+/// Input and an output at most as large.
+double bytes_in_out(const SweepConfig& c) {
+  return 8.0 * elements(c);
+}
+
+bool anchor_as_is(const model::OnnxGraph& /*graph*/, const onnx::NodeProto& /*node*/,
+                  SweepConfig& /*c*/) {
+  return true;
+}
+
+/// A square kernel and equal strides from the node's attributes.
+bool anchor_window(const onnx::NodeProto& node, SweepConfig& c) {
+  const auto kernel = ints_attr(node, "kernel_shape");
+  const auto strides = ints_attr(node, "strides");
+  if (kernel.size() != 2 || kernel[0] != kernel[1] || (!strides.empty() && strides[0] != strides[1])) {
+    return false;
+  }
+  c.kernel = kernel[0];
+  c.stride = strides.empty() ? 1 : strides[0];
+  return true;
+}
+
+/// An element-wise layer on a C x H x W input.
+std::vector<std::int64_t> same_shape(const SweepConfig& c, std::string& shape) {
+  shape = fmt::format("{}x{}x{}", c.c, c.h, c.w);
+  return {1, c.c, c.h, c.w};
+}
+
+// conv: Conv followed by ReLU, as OpenCV fuses them in deployment.
+
+bool conv_draw(std::mt19937_64& rng, SweepConfig& c) {
+  c.filters = log_uniform(rng, 4, 384);
+  c.kernel = pick<std::int64_t>(rng, {1, 3, 3, 5, 11});
+  c.stride = pick<std::int64_t>(rng, {1, 1, 2, 4});
+  return c.kernel >= c.stride && c.h >= c.kernel;
+}
+
+double conv_flops(const SweepConfig& c) {
+  const std::int64_t pad = c.kernel / 2;
+  const double oh = static_cast<double>(out_size(c.h, c.kernel, c.stride, pad));
+  const double ow = static_cast<double>(out_size(c.w, c.kernel, c.stride, pad));
+  return 2.0 * oh * ow * static_cast<double>(c.filters * c.c * c.kernel * c.kernel);
+}
+
+double conv_bytes(const SweepConfig& c) {
+  const double oh = static_cast<double>(out_size(c.h, c.kernel, c.stride, c.kernel / 2));
+  const double ow = static_cast<double>(out_size(c.w, c.kernel, c.stride, c.kernel / 2));
+  return 4.0 * (static_cast<double>(c.filters * c.c * c.kernel * c.kernel) + elements(c) +
+                static_cast<double>(c.filters) * oh * ow);
+}
+
+std::vector<std::int64_t> conv_build(model::OnnxBuilder& b, const SweepConfig& c,
+                                     std::mt19937_64& rng, std::string& shape) {
+  const std::int64_t pad = c.kernel / 2;
+  const auto w = random_values(static_cast<std::size_t>(c.filters * c.c * c.kernel * c.kernel), rng);
+  const auto bias = random_values(static_cast<std::size_t>(c.filters), rng);
+  b.relu(b.conv("input", "conv", w, bias, c.c, c.filters, c.kernel, c.stride, pad), "out");
+  shape = fmt::format("{}x{}x{} k{} s{} f{}", c.c, c.h, c.w, c.kernel, c.stride, c.filters);
+  return {1, c.filters, out_size(c.h, c.kernel, c.stride, pad), out_size(c.w, c.kernel, c.stride, pad)};
+}
+
+bool conv_anchor(const model::OnnxGraph& graph, const onnx::NodeProto& node, SweepConfig& c) {
+  if (!anchor_window(node, c)) {
+    return false;
+  }
+  const auto* w = graph.shape(node.input(1));
+  if (w == nullptr || w->empty() || (*w)[1] != c.c) {
+    return false;  // grouped convolution
+  }
+  c.filters = (*w)[0];
+  return true;
+}
+
+// relu, dropout and lrn: element-wise on C x H x W.
+
+std::vector<std::int64_t> relu_build(model::OnnxBuilder& b, const SweepConfig& c,
+                                     std::mt19937_64& /*rng*/, std::string& shape) {
+  b.relu("input", "out");
+  return same_shape(c, shape);
+}
+
+std::vector<std::int64_t> dropout_build(model::OnnxBuilder& b, const SweepConfig& c,
+                                        std::mt19937_64& /*rng*/, std::string& shape) {
+  b.dropout("input", "out");
+  return same_shape(c, shape);
+}
+
+bool lrn_draw(std::mt19937_64& /*rng*/, SweepConfig& c) {
+  c.kernel = 5;
+  return true;
+}
+
+double lrn_flops(const SweepConfig& c) {
+  return 5.0 * elements(c) * static_cast<double>(c.kernel);
+}
+
+std::vector<std::int64_t> lrn_build(model::OnnxBuilder& b, const SweepConfig& c,
+                                    std::mt19937_64& /*rng*/, std::string& shape) {
+  b.lrn("input", "out", c.kernel);
+  return same_shape(c, shape);
+}
+
+bool lrn_anchor(const model::OnnxGraph& /*graph*/, const onnx::NodeProto& /*node*/, SweepConfig& c) {
+  c.kernel = 5;
+  return true;
+}
+
+// pool: max pooling without padding.
+
+bool pool_draw(std::mt19937_64& rng, SweepConfig& c) {
+  c.kernel = pick<std::int64_t>(rng, {2, 3});
+  c.stride = pick<std::int64_t>(rng, {1, 2});
+  return c.h >= c.kernel;
+}
+
+double pool_flops(const SweepConfig& c) {
+  return elements(c) * static_cast<double>(c.kernel * c.kernel) / static_cast<double>(c.stride * c.stride);
+}
+
+std::vector<std::int64_t> pool_build(model::OnnxBuilder& b, const SweepConfig& c,
+                                     std::mt19937_64& /*rng*/, std::string& shape) {
+  b.max_pool("input", "out", c.kernel, c.stride);
+  shape = fmt::format("{}x{}x{} k{} s{}", c.c, c.h, c.w, c.kernel, c.stride);
+  return {1, c.c, out_size(c.h, c.kernel, c.stride, 0), out_size(c.w, c.kernel, c.stride, 0)};
+}
+
+bool pool_anchor(const model::OnnxGraph& /*graph*/, const onnx::NodeProto& node, SweepConfig& c) {
+  return anchor_window(node, c);
+}
+
+// fc: Gemm on a vector of c features to `filters` features.
+
+bool fc_draw(std::mt19937_64& rng, SweepConfig& c) {
+  c.h = c.w = 1;
+  c.c = log_uniform(rng, 16, 16384);
+  c.filters = log_uniform(rng, 10, 4096);
+  return true;
+}
+
+double fc_flops(const SweepConfig& c) {
+  return 2.0 * static_cast<double>(c.c * c.filters);
+}
+
+double fc_bytes(const SweepConfig& c) {
+  return 4.0 * (static_cast<double>(c.c * c.filters) + elements(c) + static_cast<double>(c.filters));
+}
+
+std::vector<std::int64_t> fc_build(model::OnnxBuilder& b, const SweepConfig& c,
+                                   std::mt19937_64& rng, std::string& shape) {
+  const auto w = random_values(static_cast<std::size_t>(c.c * c.filters), rng);
+  const auto bias = random_values(static_cast<std::size_t>(c.filters), rng);
+  b.gemm("input", "out", w, bias, c.c, c.filters);
+  shape = fmt::format("{} -> {}", c.c, c.filters);
+  return {1, c.filters};
+}
+
+bool fc_anchor(const model::OnnxGraph& graph, const onnx::NodeProto& node, SweepConfig& c) {
+  if (const auto* out_shape = graph.shape(node.output(0))) {
+    c.filters = model::element_count(*out_shape);
+  }
+  return true;
+}
+
+// softmax: on a vector of c values.
+
+bool softmax_draw(std::mt19937_64& rng, SweepConfig& c) {
+  c.h = c.w = 1;
+  c.c = log_uniform(rng, 10, 10000);
+  return true;
+}
+
+std::vector<std::int64_t> softmax_build(model::OnnxBuilder& b, const SweepConfig& c,
+                                        std::mt19937_64& /*rng*/, std::string& shape) {
+  b.softmax("input", "out");
+  shape = fmt::format("{}", c.c);
+  return {1, c.c};
+}
+
+using model::UnitType;
+using Filters = SweepLayer::Filters;
+
 } // namespace
+
+const std::vector<SweepLayer>& sweep_layers() {
+  static const std::vector<SweepLayer> table{
+      {UnitType::conv, 2, conv_draw, conv_flops, conv_bytes, conv_build, Filters::channels,
+       {"Conv"}, conv_anchor},
+      {UnitType::relu, 1, draw_nothing, flops_per_element, bytes_in_out, relu_build,
+       Filters::none, {"Relu"}, anchor_as_is},
+      {UnitType::pool, 1, pool_draw, pool_flops, bytes_in_out, pool_build, Filters::none,
+       {"MaxPool"}, pool_anchor},
+      {UnitType::lrn, 1, lrn_draw, lrn_flops, bytes_in_out, lrn_build, Filters::none, {"LRN"},
+       lrn_anchor},
+      {UnitType::dropout, 1, draw_nothing, flops_per_element, bytes_in_out, dropout_build,
+       Filters::none, {"Dropout"}, anchor_as_is},
+      {UnitType::fc, 1, fc_draw, fc_flops, fc_bytes, fc_build, Filters::count, {"Gemm", "MatMul"},
+       fc_anchor},
+      {UnitType::softmax, 1, softmax_draw, flops_per_element, bytes_in_out, softmax_build,
+       Filters::none, {"Softmax"}, anchor_as_is},
+  };
+  return table;
+}
+
+const SweepLayer* find_sweep_layer(model::UnitType type) {
+  for (const SweepLayer& layer : sweep_layers()) {
+    if (layer.type == type) {
+      return &layer;
+    }
+  }
+  return nullptr;
+}
+
+namespace {
+
+/// The sweep layer of the type named @p type, or nullptr.
+const SweepLayer* layer_named(const std::string& type) {
+  const auto t = model::unit_type_from_name(type);
+  return t ? find_sweep_layer(*t) : nullptr;
+}
+
+bool is_flat(const std::string& type) {
+  const auto t = model::unit_type_from_name(type);
+  return t && model::unit_type_traits(*t).flat_input;
+}
+
+} // namespace
+
+double config_bytes(const SweepConfig& c) {
+  const SweepLayer* layer = layer_named(c.type);
+  return layer ? layer->bytes(c) : bytes_in_out(c);
+}
 
 std::vector<SweepConfig> sweep_configs(const SweepOptions& options) {
   std::mt19937_64 rng(options.seed);
   std::vector<SweepConfig> out;
   for (const std::string& type : options.types) {
-    const int wanted = type == "conv" ? 2 * options.points_per_type : options.points_per_type;
+    const SweepLayer* layer = layer_named(type);
+    const int wanted = (layer ? layer->points_factor : 1) * options.points_per_type;
     int made = 0;
     for (int attempt = 0; made < wanted && attempt < wanted * 50; ++attempt) {
       SweepConfig c;
       c.type = type;
       c.h = c.w = log_uniform(rng, 4, 224);
       c.c = log_uniform(rng, 1, 384);
-      if (type == "conv") {
-        c.filters = log_uniform(rng, 4, 384);
-        c.kernel = pick<std::int64_t>(rng, {1, 3, 3, 5, 11});
-        c.stride = pick<std::int64_t>(rng, {1, 1, 2, 4});
-        if (c.kernel < c.stride || c.h < c.kernel) {
-          continue;
-        }
-      } else if (type == "pool") {
-        c.kernel = pick<std::int64_t>(rng, {2, 3});
-        c.stride = pick<std::int64_t>(rng, {1, 2});
-        if (c.h < c.kernel) {
-          continue;
-        }
-      } else if (type == "lrn") {
-        c.kernel = 5;
-      } else if (type == "fc") {
-        c.h = c.w = 1;
-        c.c = log_uniform(rng, 16, 16384);
-        c.filters = log_uniform(rng, 10, 4096);
-      } else if (type == "softmax") {
-        c.h = c.w = 1;
-        c.c = log_uniform(rng, 10, 10000);
+      if (layer && !layer->draw(rng, c)) {
+        continue;
       }
-      if (static_cast<double>(c.c * c.h * c.w) > 4e6 || config_flops(c) > options.max_flops ||
-          config_bytes(c) > options.max_bytes) {
+      // Approximate FLOPs bound the sweep; the recorded features come from the model
+      // analysis, as a model's units' do.
+      const double flops = layer ? layer->flops(c) : flops_per_element(c);
+      if (elements(c) > 4e6 || flops > options.max_flops || config_bytes(c) > options.max_bytes) {
         continue;
       }
       out.push_back(c);
@@ -149,16 +345,21 @@ std::vector<SweepConfig> around(const std::vector<SweepConfig>& anchors, int per
   };
   std::vector<SweepConfig> out;
   for (const SweepConfig& anchor : anchors) {
+    const SweepLayer* layer = layer_named(anchor.type);
+    const Filters filters = layer ? layer->filters : Filters::none;
+    const bool flat = is_flat(anchor.type);
     for (int made = 0, attempt = 0; made < per_anchor && attempt < per_anchor * 20; ++attempt) {
       SweepConfig c = anchor;
       c.c = scale_channels(anchor.c);
-      if (c.type != "fc" && c.type != "softmax") {
+      if (!flat) {
         c.h = scale(anchor.h, std::max<std::int64_t>(1, anchor.kernel));
         c.w = c.h * anchor.w / std::max<std::int64_t>(1, anchor.h);
         c.w = std::max(c.w, std::max<std::int64_t>(1, anchor.kernel));
       }
-      if (c.type == "conv" || c.type == "fc") {
-        c.filters = c.type == "conv" ? scale_channels(anchor.filters) : scale(anchor.filters, 1);
+      if (filters == Filters::channels) {
+        c.filters = scale_channels(anchor.filters);
+      } else if (filters == Filters::count) {
+        c.filters = scale(anchor.filters, 1);
       }
       if (same(c, anchor) ||
           std::any_of(out.begin(), out.end(), [&](const SweepConfig& o) { return same(c, o); })) {
@@ -172,55 +373,24 @@ std::vector<SweepConfig> around(const std::vector<SweepConfig>& anchors, int per
 }
 
 std::string build_sweep_model(const SweepConfig& c, model::Features& features, std::string& shape) {
+  const SweepLayer* layer = layer_named(c.type);
+  if (layer == nullptr) {
+    throw ConfigError("no synthetic layer for type '" + c.type + "'");
+  }
   std::mt19937_64 rng(static_cast<std::uint64_t>(c.c * 7919 + c.h * 31 + c.filters));
   model::OnnxBuilder b("sweep_" + c.type);
-  if (c.type == "fc" || c.type == "softmax") {
+  if (model::unit_type_traits(layer->type).flat_input) {
     b.input("input", {1, c.c});
   } else {
     b.input("input", {1, c.c, c.h, c.w});
   }
-  std::vector<std::int64_t> out_shape;
-  if (c.type == "conv") {
-    const std::int64_t pad = c.kernel / 2;
-    const auto w = random_values(static_cast<std::size_t>(c.filters * c.c * c.kernel * c.kernel), rng);
-    const auto bias = random_values(static_cast<std::size_t>(c.filters), rng);
-    b.relu(b.conv("input", "conv", w, bias, c.c, c.filters, c.kernel, c.stride, pad), "out");
-    out_shape = {1, c.filters, out_size(c.h, c.kernel, c.stride, pad), out_size(c.w, c.kernel, c.stride, pad)};
-    shape = fmt::format("{}x{}x{} k{} s{} f{}", c.c, c.h, c.w, c.kernel, c.stride, c.filters);
-  } else if (c.type == "relu" || c.type == "dropout" || c.type == "lrn") {
-    if (c.type == "relu") {
-      b.relu("input", "out");
-    } else if (c.type == "dropout") {
-      b.dropout("input", "out");
-    } else {
-      b.lrn("input", "out", c.kernel);
-    }
-    out_shape = {1, c.c, c.h, c.w};
-    shape = fmt::format("{}x{}x{}", c.c, c.h, c.w);
-  } else if (c.type == "pool") {
-    b.max_pool("input", "out", c.kernel, c.stride);
-    out_shape = {1, c.c, out_size(c.h, c.kernel, c.stride, 0), out_size(c.w, c.kernel, c.stride, 0)};
-    shape = fmt::format("{}x{}x{} k{} s{}", c.c, c.h, c.w, c.kernel, c.stride);
-  } else if (c.type == "fc") {
-    const auto w = random_values(static_cast<std::size_t>(c.c * c.filters), rng);
-    const auto bias = random_values(static_cast<std::size_t>(c.filters), rng);
-    b.gemm("input", "out", w, bias, c.c, c.filters);
-    out_shape = {1, c.filters};
-    shape = fmt::format("{} -> {}", c.c, c.filters);
-  } else if (c.type == "softmax") {
-    b.softmax("input", "out");
-    out_shape = {1, c.c};
-    shape = fmt::format("{}", c.c);
-  } else {
-    throw ConfigError("no synthetic layer for type '" + c.type + "'");
-  }
-  b.output("out", out_shape);
+  b.output("out", layer->build(b, c, rng, shape));
   std::string bytes = b.serialize();
   // The features of the layer as edgent-profile computes them for a model's units.
   const auto graph = model::OnnxGraph::from_bytes(bytes, "sweep " + shape);
   const model::Partition part = model::analyse(*graph);
   if (part.exits.size() != 1 || part.exits.front().units.size() != 1 ||
-      model::unit_type_name(part.exits.front().units.front().type) != c.type) {
+      part.exits.front().units.front().type != layer->type) {
     throw ModelError("synthetic " + c.type + " layer " + shape + " is not one " + c.type + " unit");
   }
   const model::Unit& unit = part.exits.front().units.front();

@@ -1,13 +1,25 @@
 #pragma once
 
-#include "profile/timing.hpp"
 #include "model/features.hpp"
+#include "model/unit_type.hpp"
+#include "profile/timing.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <random>
 #include <string>
+#include <string_view>
 #include <vector>
+
+namespace onnx {
+class NodeProto;
+}
+
+namespace edgent::model {
+class OnnxBuilder;
+class OnnxGraph;
+}
 
 namespace edgent::profile {
 
@@ -44,6 +56,38 @@ struct SweepConfig {
   std::int64_t kernel = 1, stride = 1;
 };
 std::vector<SweepConfig> sweep_configs(const SweepOptions& options);
+
+/// How the sweep makes and varies synthetic one-layer models of one unit type: one entry per
+/// type it can build (sweep_layers()), so a new type is one more entry, not one more branch.
+struct SweepLayer {
+  model::UnitType type = model::UnitType::other;
+  int points_factor = 1;  ///< configurations per type are points_per_type times this
+  /// Draws the type's own dimensions after the shared c, h and w; false rejects the draw.
+  bool (*draw)(std::mt19937_64& rng, SweepConfig& config) = nullptr;
+  /// Approximate FLOPs, to keep the sweep within max_flops.
+  double (*flops)(const SweepConfig& config) = nullptr;
+  /// Bytes of weights, input and output (fp32, same padding).
+  double (*bytes)(const SweepConfig& config) = nullptr;
+  /// Adds the layer from tensor "input" to "out"; returns the output shape and sets @p shape
+  /// to a human-readable configuration.
+  std::vector<std::int64_t> (*build)(model::OnnxBuilder& builder, const SweepConfig& config,
+                                     std::mt19937_64& rng, std::string& shape) = nullptr;
+  /// How around() scales `filters`: not at all, as channels (keeping their alignment) or as
+  /// a plain count.
+  enum class Filters { none, channels, count } filters = Filters::none;
+  /// ONNX op types of the node that describes a model's unit of this type in unit_configs().
+  std::vector<std::string_view> anchor_ops;
+  /// Completes an anchor from that node once c, h, w are set (kernel, stride, filters);
+  /// false when the sweep cannot express it (grouped or non-square conv).
+  bool (*anchor)(const model::OnnxGraph& graph, const onnx::NodeProto& node,
+                 SweepConfig& config) = nullptr;
+};
+
+/// The sweep's layers: conv, relu, pool, lrn, dropout, fc, softmax.
+const std::vector<SweepLayer>& sweep_layers();
+
+/// The sweep layer of @p type, or nullptr when the sweep cannot build one.
+const SweepLayer* find_sweep_layer(model::UnitType type);
 
 /// Bytes of a configuration's weights, input and output (fp32, same padding).
 double config_bytes(const SweepConfig& config);

@@ -1,5 +1,7 @@
 #include "profile/timing.hpp"
 
+#include "core/stats.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -16,12 +18,9 @@ TimingStats summarize(std::vector<double> samples_ms) {
   if (samples_ms.empty()) {
     return s;
   }
-  std::sort(samples_ms.begin(), samples_ms.end());
-  const std::size_t n = samples_ms.size();
-  s.median_ms = n % 2 ? samples_ms[n / 2] : 0.5 * (samples_ms[n / 2 - 1] + samples_ms[n / 2]);
-  s.mean_ms = std::accumulate(samples_ms.begin(), samples_ms.end(), 0.0) / static_cast<double>(n);
-  const auto rank = static_cast<std::size_t>(std::ceil(0.95 * static_cast<double>(n)));
-  s.p95_ms = samples_ms[std::min(n, std::max<std::size_t>(rank, 1)) - 1];
+  s.median_ms = stats::median(samples_ms);
+  s.mean_ms = stats::mean(samples_ms);
+  s.p95_ms = stats::quantile(std::move(samples_ms), 0.95);
   return s;
 }
 

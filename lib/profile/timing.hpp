@@ -17,7 +17,7 @@ struct TimingStats {
   double p95_ms = 0;
 };
 
-/// Median, mean and 95th percentile (nearest rank) of @p samples_ms; zeros when empty.
+/// Median, mean and 95th percentile (stats::quantile) of @p samples_ms; zeros when empty.
 TimingStats summarize(std::vector<double> samples_ms);
 
 /// What one sample of a run is.

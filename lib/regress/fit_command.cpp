@@ -2,6 +2,7 @@
 
 #include "core/artifact.hpp"
 #include "core/log.hpp"
+#include "core/stats.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ostream.h>
@@ -60,9 +61,7 @@ std::pair<double, double> write_prediction_report(const profile::Profile& profil
   }
   double median = 0;
   if (!unit_ape.empty()) {
-    std::sort(unit_ape.begin(), unit_ape.end());
-    const std::size_t n = unit_ape.size();
-    median = n % 2 ? unit_ape[n / 2] : 0.5 * (unit_ape[n / 2 - 1] + unit_ape[n / 2]);
+    median = stats::median(unit_ape);
   }
   fmt::print(out, "\nunits: median error {:.1f}% over {} units; exit chains: worst error {:.1f}%\n",
              100 * median, unit_ape.size(), 100 * worst_chain);

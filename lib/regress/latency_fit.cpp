@@ -3,6 +3,7 @@
 #include "core/error.hpp"
 #include "core/file_io.hpp"
 #include "core/log.hpp"
+#include "model/unit_type.hpp"
 
 #include <fmt/format.h>
 
@@ -12,6 +13,12 @@
 namespace edgent::regress {
 
 namespace {
+
+/// Whether fits keep a model per kernel shape for units of the type named @p type.
+bool per_kernel_shape(const std::string& type) {
+  const auto unit_type = model::unit_type_from_name(type);
+  return unit_type && model::unit_type_traits(*unit_type).per_kernel_shape;
+}
 
 const std::vector<std::string> kFlops{"flops"};
 
@@ -62,13 +69,13 @@ TypeFit fit_type(const std::string& type, const std::vector<Sample>& samples,
 } // namespace
 
 const std::vector<std::string>& edgent_features(const std::string& type) {
-  static const std::map<std::string, std::vector<std::string>> table{
-      {"conv", {"in_size", "filter_term"}}, {"relu", {"in_size"}},    {"lrn", {"in_size"}},
-      {"dropout", {"in_size"}},             {"softmax", {"in_size"}}, {"pool", {"in_size", "out_size"}},
-      {"fc", {"in_size", "out_size"}},      {"load", {"model_bytes"}}};
+  static const std::vector<std::string> load{"model_bytes"};
   static const std::vector<std::string> none;
-  const auto it = table.find(type);
-  return it == table.end() ? none : it->second;
+  if (type == "load") {
+    return load;
+  }
+  const auto unit_type = model::unit_type_from_name(type);
+  return unit_type ? model::unit_type_traits(*unit_type).regression_features : none;
 }
 
 std::string conv_shape_type(const Features& features) {
@@ -86,7 +93,7 @@ std::string conv_shape_type(const Features& features) {
 }
 
 double LatencyFit::predict(const std::string& type, const Features& features) const {
-  if (type == "conv") {
+  if (per_kernel_shape(type)) {
     if (const auto shaped = types.find(conv_shape_type(features)); shaped != types.end()) {
       return shaped->second.model.predict(features);
     }
@@ -254,7 +261,7 @@ LatencyFit fit_profile(const profile::Profile& profile, const FitSettings& optio
     std::map<std::string, std::pair<std::vector<double>, std::vector<Sample>>> by_shape;
     for (const Sample& s : samples) {
       predicted.push_back(fit.predict(type, s.features));
-      if (type == "conv" && fit.types.count(conv_shape_type(s.features))) {
+      if (per_kernel_shape(type) && fit.types.count(conv_shape_type(s.features))) {
         auto& [p, group] = by_shape[conv_shape_type(s.features)];
         p.push_back(predicted.back());
         group.push_back(s);

@@ -13,9 +13,9 @@
 
 namespace edgent::regress {
 
-/// The Edgent regression features of a layer type: conv {in_size, filter_term};
-/// relu, lrn, dropout, softmax {in_size}; pool, fc {in_size, out_size}; load {model_bytes}.
-/// Empty for types without a model of their own (they use the FLOPs fallback).
+/// The Edgent regression features of a layer type: a unit type's
+/// model::UnitTypeTraits::regression_features, and load {model_bytes}. Empty for types
+/// without a model of their own (they use the FLOPs fallback).
 const std::vector<std::string>& edgent_features(const std::string& type);
 
 struct FitSettings {

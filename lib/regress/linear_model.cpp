@@ -1,6 +1,7 @@
 #include "regress/linear_model.hpp"
 
 #include "core/error.hpp"
+#include "core/stats.hpp"
 
 #include <fmt/format.h>
 #include <opencv2/core.hpp>
@@ -129,9 +130,7 @@ FitQuality evaluate(const std::vector<double>& predicted, const std::vector<Samp
   }
   q.r2 = ss_tot > 0 ? 1.0 - ss_res / ss_tot : (ss_res == 0 ? 1.0 : 0.0);
   q.mape = std::accumulate(ape.begin(), ape.end(), 0.0) / static_cast<double>(ape.size());
-  std::sort(ape.begin(), ape.end());
-  const std::size_t n = ape.size();
-  q.median_ape = n % 2 ? ape[n / 2] : 0.5 * (ape[n / 2 - 1] + ape[n / 2]);
+  q.median_ape = stats::median(std::move(ape));
   return q;
 }
 

@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 #include "core/log.hpp"
+#include "core/stats.hpp"
 #include "net/tensor_mat.hpp"
 #include "net/tensor_wire.hpp"
 
@@ -85,8 +86,7 @@ std::vector<double> DeviceRunner::measure_exit_latency(const cv::Mat& input, int
       m_segments.run_exit(e, input);
       samples.push_back(work.finish());
     }
-    std::nth_element(samples.begin(), samples.begin() + samples.size() / 2, samples.end());
-    out.push_back(samples[samples.size() / 2]);
+    out.push_back(stats::median(std::move(samples)));
   }
   return out;
 }

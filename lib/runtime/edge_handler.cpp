@@ -1,13 +1,13 @@
 #include "runtime/edge_handler.hpp"
 
 #include "core/error.hpp"
+#include "core/parse_number.hpp"
 #include "net/tensor_mat.hpp"
 #include "net/tensor_wire.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 
 namespace edgent::runtime {
@@ -15,12 +15,11 @@ namespace edgent::runtime {
 namespace {
 
 int parse_cut_header(const std::string& value) {
-  int cut = -1;
-  const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), cut);
-  if (ec != std::errc() || end != value.data() + value.size() || cut < 0) {
+  const auto cut = parse_integer(value, 0, std::numeric_limits<int>::max());
+  if (!cut) {
     throw DataError(fmt::format("must be a cut number, got '{}'", value), {}, "X-Edgent-Run-To");
   }
-  return cut;
+  return static_cast<int>(*cut);
 }
 
 } // namespace

@@ -2,12 +2,12 @@
 
 #include "core/error.hpp"
 #include "core/log.hpp"
+#include "core/parse_number.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 
 namespace edgent::runtime {
@@ -20,9 +20,8 @@ double header_ms(const net::HttpResult& r, std::string_view name) {
   if (!value) {
     return 0.0;
   }
-  double ms = 0.0;
-  const auto [end, err] = std::from_chars(value->data(), value->data() + value->size(), ms);
-  return err == std::errc{} && std::isfinite(ms) && ms >= 0.0 ? ms : 0.0;
+  const auto ms = parse_double(*value);
+  return ms && *ms >= 0.0 ? *ms : 0.0;
 }
 
 /// The "error" of a JSON error body, or the body itself when it is not one.

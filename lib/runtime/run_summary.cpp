@@ -1,6 +1,7 @@
 #include "runtime/run_summary.hpp"
 
 #include "core/log.hpp"
+#include "core/stats.hpp"
 
 #include <fmt/format.h>
 
@@ -42,26 +43,19 @@ nlohmann::json optional_json(const std::optional<double>& v) {
   return v ? nlohmann::json(*v) : nlohmann::json();
 }
 
-/// Nearest-rank percentile of sorted @p v (q in [0, 1]).
+/// stats::quantile() of @p v (q in [0, 1]), 0 when empty.
 double percentile(const std::vector<double>& v, double q) {
-  if (v.empty()) {
-    return 0;
-  }
-  const auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(v.size())));
-  return v[std::min(v.size() - 1, rank == 0 ? 0 : rank - 1)];
+  return v.empty() ? 0.0 : stats::quantile(v, q);
 }
 
+/// stats::median() of @p v, 0 when empty.
 double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return percentile(v, 0.5);
+  return v.empty() ? 0.0 : stats::median(std::move(v));
 }
 
+/// stats::mean() of @p v, 0 when empty.
 double mean_of(const std::vector<double>& v) {
-  double mean = 0;
-  for (const double x : v) {
-    mean += x / static_cast<double>(v.size());
-  }
-  return mean;
+  return v.empty() ? 0.0 : stats::mean(v);
 }
 
 } // namespace

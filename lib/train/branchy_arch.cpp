@@ -1,11 +1,13 @@
 #include "train/branchy_arch.hpp"
 
 #include "core/error.hpp"
+#include "core/parse_number.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <charconv>
+#include <optional>
+#include <string_view>
 
 namespace edgent::train {
 
@@ -66,23 +68,15 @@ const char* type_name(LayerType type) {
 Shape parse_shape(const std::string& text) {
   Shape s;
   std::int64_t* parts[] = {&s.c, &s.h, &s.w};
-  const char* p = text.data();
-  const char* end = text.data() + text.size();
+  std::string_view rest = text;
   for (int i = 0; i < 3; ++i) {
-    const auto [next, ec] = std::from_chars(p, end, *parts[i]);
-    if (ec != std::errc() || next == p) {
+    const std::size_t x = i < 2 ? rest.find_first_of("xX") : rest.size();
+    const auto v = x == std::string_view::npos ? std::nullopt : parse_integer(rest.substr(0, x));
+    if (!v) {
       throw UsageError(fmt::format("'{}' is not CxHxW (e.g. 3x224x224)", text), {}, "--input");
     }
-    p = next;
-    if (i < 2) {
-      if (p == end || (*p != 'x' && *p != 'X')) {
-        throw UsageError(fmt::format("'{}' is not CxHxW (e.g. 3x224x224)", text), {}, "--input");
-      }
-      ++p;
-    }
-  }
-  if (p != end) {
-    throw UsageError(fmt::format("'{}' is not CxHxW (e.g. 3x224x224)", text), {}, "--input");
+    *parts[i] = *v;
+    rest.remove_prefix(i < 2 ? x + 1 : x);
   }
   if (s.c < 1 || s.c > 16 || s.h < 8 || s.h > 1024 || s.w < 8 || s.w > 1024) {
     throw UsageError(fmt::format("'{}': channels must be 1..16 and sides 8..1024", text), {},

@@ -4,6 +4,7 @@
 #include "core/error.hpp"
 #include "core/file_io.hpp"
 #include "core/log.hpp"
+#include "core/stats.hpp"
 #include "model/model_card.hpp"
 #include "train/branchy_net.hpp"
 
@@ -550,8 +551,7 @@ int run(const BenchOptions& o) {
       fn();
       ms.push_back(seconds_since(t) * 1e3);
     }
-    std::sort(ms.begin(), ms.end());
-    return ms[ms.size() / 2];
+    return stats::median(std::move(ms));
   };
 
   fmt::print("# {}: median ms/image over {} runs, batch 1, one thread; opencv {}\n", card.name,

@@ -16,17 +16,17 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 TEST(RateSchedule, SampleAndHoldWithTheMedianSpacingForTheLastSample) {
-  // 8000 kbit/s = 1e6 B/s on [0, 1), 16000 on [1, 3), 800 on [3, 4) (median spacing 1 s... of
-  // spacings {1, 2}: the upper median is 2), so the period is 5 s.
+  // 8000 kbit/s = 1e6 B/s on [0, 1), 16000 on [1, 3), 800 on [3, 4.5) (the median of the
+  // spacings {1, 2} is 1.5 s, as for data::Trace's end), so the period is 4.5 s.
   const RateSchedule s({{0, 8000}, {1, 16000}, {3, 800}});
-  EXPECT_DOUBLE_EQ(s.period_s(), 5.0);
+  EXPECT_DOUBLE_EQ(s.period_s(), 4.5);
   EXPECT_DOUBLE_EQ(s.bytes_per_s(0.5), 1e6);
   EXPECT_DOUBLE_EQ(s.bytes_per_s(1.0), 2e6);
-  EXPECT_DOUBLE_EQ(s.bytes_per_s(4.9), 1e5);
-  EXPECT_DOUBLE_EQ(s.bytes_per_s(5.5), 1e6) << "repeats after the period";
+  EXPECT_DOUBLE_EQ(s.bytes_per_s(4.4), 1e5);
+  EXPECT_DOUBLE_EQ(s.bytes_per_s(5.0), 1e6) << "repeats after the period";
   EXPECT_DOUBLE_EQ(s.bytes_between(0.5, 1.5), 0.5e6 + 1e6);
-  EXPECT_DOUBLE_EQ(s.bytes_between(0, 5), 1e6 + 4e6 + 2e5);
-  EXPECT_DOUBLE_EQ(s.bytes_between(4, 11), 1e5 + 5.2e6 + 1e6);
+  EXPECT_DOUBLE_EQ(s.bytes_between(0, 4.5), 1e6 + 4e6 + 1.5e5);
+  EXPECT_DOUBLE_EQ(s.bytes_between(4, 11), 0.5e5 + 5.15e6 + 3e6);
   EXPECT_DOUBLE_EQ(s.bytes_between(2, 1), 0.0);
 }
 
