@@ -44,6 +44,10 @@ load_settings "${DEMO_CONFIG:-$ROOT/configs/demo.conf}"
 for setting in SLOWDOWN TRACE DEMO_SECONDS RATE TOP_KBPS RTT DEADLINES PARALLEL; do
   [ -n "${!setting+set}" ] || { printf 'edgent demo: %s is not set (configs/demo.conf)\n' "$setting" >&2; exit 2; }
 done
+# SHARED_TRACES moves the shared traces folder, as in the other experiments.
+if [ -n "${SHARED_TRACES:-}" ]; then
+  TRACE=${TRACE/#"$ROOT/../shared/traces"/$SHARED_TRACES}
+fi
 STRATEGIES=(edgent edgent-static device-only edge-only partition-only oracle)
 
 say() { printf 'edgent demo: %s\n' "$*" >&2; }
