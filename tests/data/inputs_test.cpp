@@ -2,6 +2,8 @@
 
 #include "core/error.hpp"
 
+#include "support/temp_dir.hpp"
+
 #include <gtest/gtest.h>
 #include <opencv2/imgcodecs.hpp>
 
@@ -15,27 +17,7 @@
 namespace edgent::data {
 namespace {
 
-/// A private temporary directory, removed on destruction.
-class TempDir {
-public:
-  TempDir() {
-    static int counter = 0;
-    m_path = std::filesystem::temp_directory_path() /
-             ("edgent_inputs_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-    std::filesystem::create_directories(m_path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(m_path, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string file(const std::string& name) const { return (m_path / name).string(); }
-  std::string path() const { return m_path.string(); }
-
-private:
-  std::filesystem::path m_path;
-};
+using testing::TempDir;
 
 void write_floats(const std::string& path, const std::vector<float>& values) {
   std::ofstream out(path, std::ios::binary);
@@ -57,7 +39,7 @@ TEST(Inputs, RangeStartsAtTheOffsetAndStopsAtTheCountOrTheEnd) {
 }
 
 TEST(Inputs, TensorsAreCutIntoBlobsOfTheShape) {
-  const TempDir dir;
+  const TempDir dir("inputs");
   const std::string path = dir.file("t.bin");
   std::vector<float> values(3 * 4);
   for (std::size_t i = 0; i < values.size(); ++i) {
@@ -76,7 +58,7 @@ TEST(Inputs, TensorsAreCutIntoBlobsOfTheShape) {
 }
 
 TEST(Inputs, TensorsRefuseAPartialTensorAndNonFiniteValues) {
-  const TempDir dir;
+  const TempDir dir("inputs");
   const std::vector<int> shape{1, 1, 2, 2};
   write_floats(dir.file("short.bin"), {1, 2, 3, 4, 5});
   EXPECT_THROW(load_tensor_inputs(dir.file("short.bin"), shape, {}), DataError);
@@ -94,13 +76,13 @@ TEST(Inputs, TensorsRefuseAPartialTensorAndNonFiniteValues) {
 }
 
 TEST(Inputs, ImagesAreResizedAndNormalisedInNameOrder) {
-  const TempDir dir;
+  const TempDir dir("inputs");
   write_grey_png(dir.file("b.png"), 8, 255);
   write_grey_png(dir.file("a.png"), 8, 0);
   { std::ofstream(dir.file("notes.txt")) << "not an image\n"; }
   const Normalization norm{1.0 / 255.0, {0.5}, {0.5}};
   const std::vector<int> shape{1, 1, 4, 4};
-  const Inputs in = load_image_inputs(dir.path(), shape, norm, {}, "card.json");
+  const Inputs in = load_image_inputs(dir.path().string(), shape, norm, {}, "card.json");
   ASSERT_EQ(in.blobs.size(), 2u);
   EXPECT_EQ(in.labels, (std::vector<int>{-1, -1}));
   EXPECT_EQ(in.blobs[0].size[2], 4);
@@ -110,7 +92,7 @@ TEST(Inputs, ImagesAreResizedAndNormalisedInNameOrder) {
 }
 
 TEST(Inputs, AnImageListIsRelativeToItsDirectoryAndSkipsComments) {
-  const TempDir dir;
+  const TempDir dir("inputs");
   std::filesystem::create_directories(dir.file("img"));
   write_grey_png(dir.file("img/x.png"), 4, 10);
   write_grey_png(dir.file("img/y.png"), 4, 20);
@@ -125,11 +107,11 @@ TEST(Inputs, AnImageListIsRelativeToItsDirectoryAndSkipsComments) {
 }
 
 TEST(Inputs, ImagesNeedOneOrThreeChannels) {
-  const TempDir dir;
+  const TempDir dir("inputs");
   write_grey_png(dir.file("a.png"), 4, 0);
   const Normalization norm{1.0 / 255.0, {0, 0}, {1, 1}};
   try {
-    load_image_inputs(dir.path(), {1, 2, 4, 4}, norm, {}, "card.json");
+    load_image_inputs(dir.path().string(), {1, 2, 4, 4}, norm, {}, "card.json");
     FAIL() << "expected ConfigError";
   } catch (const ConfigError& e) {
     EXPECT_EQ(e.file(), "card.json");

@@ -2,6 +2,8 @@
 
 #include "core/error.hpp"
 
+#include "support/plan_problems.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -11,27 +13,7 @@
 namespace edgent::plan {
 namespace {
 
-/// A two-exit problem small enough to check by hand.
-PlanProblem hand_problem() {
-  PlanProblem p;
-  p.codecs = {{"fp32", 1.0}, {"int8", 0.25}};
-  ExitCosts e1;
-  e1.exit = 1;
-  e1.device_ms = {10, 5};
-  e1.edge_ms = {2, 1};
-  e1.fp32_bytes = {1000, 4000, 40};
-  e1.cuts = {0, 1, 2};
-  e1.accuracy = 0.8;
-  ExitCosts e2;
-  e2.exit = 2;
-  e2.device_ms = {10, 20, 30};
-  e2.edge_ms = {2, 4, 6};
-  e2.fp32_bytes = {1000, 4000, 2000, 40};
-  e2.cuts = {0, 1, 2, 3};
-  e2.accuracy = 0.9;
-  p.exits = {e1, e2};
-  return p;
-}
+using testing::hand_problem;
 
 TEST(LatencyModel, DeviceFirstBreakdownByHand) {
   const LatencyModel m(hand_problem());

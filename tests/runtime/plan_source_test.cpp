@@ -5,6 +5,9 @@
 #include "model/model_card.hpp"
 #include "runtime/device_runner.hpp"
 
+#include "support/plan_problems.hpp"
+#include "support/temp_dir.hpp"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -16,49 +19,9 @@ namespace {
 
 const std::string kCard = std::string(EDGENT_SOURCE_DIR) + "/models/branchy-alexnet-fmnist.json";
 
-/// A two-exit problem small enough to check by hand (as in tests/plan/planner_test.cpp).
-plan::PlanProblem hand_problem() {
-  plan::PlanProblem p;
-  p.codecs = {{"fp32", 1.0}, {"int8", 0.25}};
-  plan::ExitCosts e1;
-  e1.exit = 1;
-  e1.device_ms = {10, 5};
-  e1.edge_ms = {2, 1};
-  e1.fp32_bytes = {1000, 4000, 40};
-  e1.cuts = {0, 1, 2};
-  e1.accuracy = 0.8;
-  plan::ExitCosts e2;
-  e2.exit = 2;
-  e2.device_ms = {10, 20, 30};
-  e2.edge_ms = {2, 4, 6};
-  e2.fp32_bytes = {1000, 4000, 2000, 40};
-  e2.cuts = {0, 1, 2, 3};
-  e2.accuracy = 0.9;
-  p.exits = {e1, e2};
-  return p;
-}
+using testing::hand_problem;
 
-/// A private temporary directory, removed on destruction.
-class TempDir {
-public:
-  TempDir() {
-    static int counter = 0;
-    m_path = std::filesystem::temp_directory_path() /
-             ("edgent_plan_source_test_" + std::to_string(::getpid()) + "_" +
-              std::to_string(counter++));
-    std::filesystem::create_directories(m_path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(m_path, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string file(const std::string& name) const { return (m_path / name).string(); }
-
-private:
-  std::filesystem::path m_path;
-};
+using testing::TempDir;
 
 /// Writes an edgent.plan/1 file with @p plan, a prediction of 12 ms and a 40 ms deadline.
 std::string write_plan(const TempDir& dir, const plan::PlanRecord& plan, const std::string& sha) {
@@ -87,7 +50,7 @@ struct Model {
 };
 
 TEST(FixedPlanSource, ReadsThePlanFileAndGivesItsPlanToEveryRequest) {
-  const TempDir dir;
+  const TempDir dir("plan-source");
   const plan::PlanRecord record{1, 2, plan::Order::device_first, "int8", 0.8};
   const std::string path = write_plan(dir, record, "abc");
   FixedPlan fixed = read_fixed_plan(path, "abc", /*deadline_ms=*/0);
@@ -113,7 +76,7 @@ TEST(FixedPlanSource, ReadsThePlanFileAndGivesItsPlanToEveryRequest) {
 }
 
 TEST(FixedPlanSource, RefusesAPlanMadeForAnotherModel) {
-  const TempDir dir;
+  const TempDir dir("plan-source");
   const std::string path = write_plan(dir, {1, 0, plan::Order::device_first, "fp32", {}}, "abc");
   try {
     read_fixed_plan(path, "def", 0);
@@ -127,7 +90,7 @@ TEST(FixedPlanSource, RefusesAPlanMadeForAnotherModel) {
 TEST(FixedPlanSource, PreparesItsPlanAndKnowsWhenNoRequestOffloads) {
   const Model m;
   DeviceRunner runner(m.graph, nullptr, 1);
-  const TempDir dir;
+  const TempDir dir("plan-source");
   const int n = runner.segments().chain(1).size();
   const std::string sha = m.graph->sha256();
 

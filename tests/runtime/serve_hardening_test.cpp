@@ -198,6 +198,12 @@ std::string zstd_bomb(const std::vector<std::uint32_t>& dims) {
 }
 
 TEST(ServeHardening, OutOfDescriptorsPausesAcceptingInsteadOfSpinning) {
+#if defined(__SANITIZE_ADDRESS__)
+  // UBSan's vptr check tests whether memory is readable by writing it to a pipe; at the
+  // descriptor limit the pipe cannot be made, so the check reports the server's own objects as
+  // invalid and stops it. The test runs in the plain build.
+  GTEST_SKIP() << "a sanitizer build cannot run at the descriptor limit";
+#endif
   // Idle connections stay open for the whole test (a long read timeout).
   ServeProcess server({"-m", kCard, "--threads", "1", "--read-timeout-ms", "120000"});
   expect_served(server.port());
