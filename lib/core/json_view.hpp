@@ -69,4 +69,10 @@ private:
 /// Parses JSON text; a syntax error becomes a SchemaError with the byte offset.
 nlohmann::json parse_json(std::string_view text, const std::string& file);
 
+/// The value of @p v, or JSON null when it is empty: how every artifact writes an optional key.
+template <class T>
+nlohmann::json json_or_null(const std::optional<T>& v) {
+  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
+
 } // namespace edgent

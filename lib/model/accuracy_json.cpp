@@ -19,12 +19,9 @@ nlohmann::json to_json(const AccuracyTable& table) {
   doc["samples"] = table.samples;
   doc["wire_bytes_samples"] = table.wire_bytes_samples;
   nlohmann::json list = nlohmann::json::array();
-  const auto or_null = [](const std::optional<double>& v) {
-    return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
-  };
   for (const AccuracyRecord& e : table.entries) {
     list.push_back({{"exit", e.exit}, {"cut", e.cut}, {"codec", e.codec},
-                    {"accuracy", or_null(e.accuracy)}, {"wire_bytes", or_null(e.wire_bytes)}});
+                    {"accuracy", json_or_null(e.accuracy)}, {"wire_bytes", json_or_null(e.wire_bytes)}});
   }
   doc["entries"] = std::move(list);
   return doc;

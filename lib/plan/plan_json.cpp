@@ -33,7 +33,7 @@ nlohmann::json plan_to_json(const PlanRecord& plan) {
   j["cut"] = plan.cut;
   j["order"] = order_name(plan.order);
   j["codec"] = plan.codec;
-  j["accuracy"] = plan.accuracy ? nlohmann::json(*plan.accuracy) : nlohmann::json(nullptr);
+  j["accuracy"] = json_or_null(plan.accuracy);
   return j;
 }
 
@@ -127,8 +127,8 @@ nlohmann::json to_json(const PlanArtifact& p) {
   nlohmann::json doc;
   doc["strategy"] = p.strategy;
   doc["feasible"] = p.feasible;
-  doc["deadline_ms"] = p.deadline_ms ? nlohmann::json(*p.deadline_ms) : nlohmann::json();
-  doc["bandwidth_kbps"] = p.bandwidth_kbps ? nlohmann::json(*p.bandwidth_kbps) : nlohmann::json();
+  doc["deadline_ms"] = json_or_null(p.deadline_ms);
+  doc["bandwidth_kbps"] = json_or_null(p.bandwidth_kbps);
   doc["up_kbps"] = p.up_kbps;
   doc["down_kbps"] = p.down_kbps;
   doc["rtt_ms"] = p.rtt_ms;

@@ -1,5 +1,6 @@
 #include "runtime/run_summary.hpp"
 
+#include "core/json_view.hpp"
 #include "core/log.hpp"
 #include "core/stats.hpp"
 
@@ -39,10 +40,6 @@ nlohmann::json plan_json(const plan::PlanRecord& p) {
           {"codec", p.codec}};
 }
 
-nlohmann::json optional_json(const std::optional<double>& v) {
-  return v ? nlohmann::json(*v) : nlohmann::json();
-}
-
 /// stats::quantile() of @p v (q in [0, 1]), 0 when empty.
 double percentile(const std::vector<double>& v, double q) {
   return v.empty() ? 0.0 : stats::quantile(v, q);
@@ -75,11 +72,11 @@ nlohmann::json to_json(const RequestRecord& rec) {
         {"edge_queue_ms", m.edge_queue_ms}, {"edge_compute_ms", m.edge_compute_ms},
         {"up_ms", m.up_ms}, {"down_ms", m.down_ms}, {"network_ms", m.network_ms},
         {"total_ms", m.total_ms}}},
-      {"bandwidth_kbps", optional_json(rec.bandwidth_kbps)},
-      {"rtt_ms", optional_json(rec.rtt_ms)},
+      {"bandwidth_kbps", json_or_null(rec.bandwidth_kbps)},
+      {"rtt_ms", json_or_null(rec.rtt_ms)},
       {"state", rec.state},
-      {"trace_t_s", optional_json(rec.trace_t_s)},
-      {"true_kbps", optional_json(rec.true_kbps)},
+      {"trace_t_s", json_or_null(rec.trace_t_s)},
+      {"true_kbps", json_or_null(rec.true_kbps)},
       {"class", rec.cls},
       {"label", known ? nlohmann::json(rec.label) : nlohmann::json()},
       {"correct", known ? nlohmann::json(rec.cls == rec.label) : nlohmann::json()},
@@ -142,7 +139,7 @@ nlohmann::json RunSummary::to_json(const RunFacts& facts) const {
   std::sort(sorted.begin(), sorted.end());
   nlohmann::json doc;
   doc["mode"] = facts.mode;
-  doc["strategy"] = facts.strategy ? nlohmann::json(*facts.strategy) : nlohmann::json();
+  doc["strategy"] = json_or_null(facts.strategy);
   doc["oracle"] = facts.oracle;
   doc["model_sha256"] = facts.model_sha256;
   doc["deadline_ms"] = facts.deadline_ms;
@@ -169,7 +166,7 @@ nlohmann::json RunSummary::to_json(const RunFacts& facts) const {
   doc["device"] = {
       {"emulation", facts.slowdown > 1 ? "dilation" : facts.cpu_quota ? "cpu-quota" : "none"},
       {"slowdown", facts.slowdown},
-      {"cpus", facts.cpu_quota ? nlohmann::json(*facts.cpu_quota) : nlohmann::json()}};
+      {"cpus", json_or_null(facts.cpu_quota)}};
   doc["overhead"] = {{"requests", m_overhead_ms.size()},
                      {"median_ms", median(m_overhead_ms)},
                      {"median_ratio", median(m_overhead_ratio)},
