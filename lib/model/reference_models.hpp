@@ -22,4 +22,18 @@ OnnxBuilder branchy_alexnet(std::uint32_t seed);
 /// exit 1, and an inception-like block (two parallel convs, concat) then exit 2.
 OnnxBuilder residual_model(std::uint32_t seed);
 
+/// A ResNet-style net on [1,1,28,28] with 3 exits: a stem (conv+BN+relu), an identity residual
+/// block, exit 1 (global average pool, fc); a stride-2 residual block whose skip is a 1x1
+/// stride-2 projection (conv+BN), an identity block, exit 2; a stride-2 block with a
+/// depthwise-separable main path, exit 3. Convs carry BatchNormalization as trained nets
+/// export them.
+OnnxBuilder resnet_exits_model(std::uint32_t seed);
+
+/// An Inception-style net on [1,1,28,28] with 2 exits: a stem (conv+relu, max pool), an
+/// inception block (1x1, 1x1-3x3, 3x3 max pool-1x1 branches joined by Concat) followed by a
+/// standalone BatchNormalization and a squeeze-and-excitation gate (global average pool, 1x1
+/// convs, Sigmoid, Mul), exit 1; max pool, a second inception block with a grouped 3x3 conv
+/// branch, BatchNormalization, exit 2.
+OnnxBuilder inception_exits_model(std::uint32_t seed);
+
 } // namespace edgent::model

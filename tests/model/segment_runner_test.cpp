@@ -68,6 +68,12 @@ void check_every_cut(const OnnxBuilder& b) {
 TEST(SegmentRunner, ChainHeadThenTailEqualsWholeModel) { check_every_cut(chain_model(11)); }
 TEST(SegmentRunner, BranchyHeadThenTailEqualsWholeModel) { check_every_cut(branchy_alexnet(5)); }
 TEST(SegmentRunner, ResidualHeadThenTailEqualsWholeModel) { check_every_cut(residual_model(9)); }
+TEST(SegmentRunner, ResnetExitsHeadThenTailEqualsWholeModel) {
+  check_every_cut(resnet_exits_model(9));
+}
+TEST(SegmentRunner, InceptionExitsHeadThenTailEqualsWholeModel) {
+  check_every_cut(inception_exits_model(9));
+}
 
 TEST(SegmentRunner, CachesSegmentsSharedBetweenExits) {
   SegmentRunner runner(OnnxGraph::from_bytes(branchy_alexnet(5).serialize(), "m.onnx"));

@@ -86,6 +86,14 @@ TEST(SplitThroughWire, ResidualModelEveryExitEveryCut) {
   check_bounds(split_through_wire(residual_model(9), 3), "residual");
 }
 
+TEST(SplitThroughWire, ResnetExitsModelEveryExitEveryCut) {
+  check_bounds(split_through_wire(resnet_exits_model(9), 3), "resnet-exits");
+}
+
+TEST(SplitThroughWire, InceptionExitsModelEveryExitEveryCut) {
+  check_bounds(split_through_wire(inception_exits_model(9), 3), "inception-exits");
+}
+
 TEST(SplitThroughWire, ChainModelEveryCut) {
   check_bounds(split_through_wire(chain_model(11), 3), "chain");
 }
