@@ -1,5 +1,5 @@
-// edgent-eval: top-1 accuracy of every (exit, cut, codec) -> edgent.accuracy/1, or with
-// --bench the partitioning benchmarks (split overhead, codec throughput, bytes on the wire).
+// edgent-eval: top-1 accuracy of every (exit, cut, codec) -> edgent.accuracy/1, with
+// --write-card the model card of a bare ONNX, or with --bench the partitioning benchmarks (split overhead, codec throughput, bytes on the wire).
 #include "cli/common_options.hpp"
 #include "eval/eval_command.hpp"
 
@@ -37,8 +37,16 @@ int main(int argc, char** argv) {
                        "OpenCV threads, process-wide (0 = OpenCV default)")
             ->capture_default_str()->check(edgent::cli::non_negative());
         edgent::cli::add_output(app, opts.output, "accuracy table (edgent.accuracy/1)");
+        app.add_option("--write-card", opts.card_output,
+                       "with --onnx: write its model card (edgent.model/1) here; with --data "
+                       "also the accuracy table (-o) and the card's accuracies")
+            ->excludes("--model");
+        app.add_option("--name", opts.name,
+                       "with --write-card: the card's name (default: the ONNX file's stem)")
+            ->needs("--write-card");
         app.add_flag("--bench", opts.bench,
-                     "print split overhead, codec throughput and bytes on the wire instead");
+                     "print split overhead, codec throughput and bytes on the wire instead")
+            ->excludes("--write-card");
         app.add_option("--reps", opts.reps, "benchmark repetitions")->capture_default_str()
             ->check(edgent::cli::positive());
       },

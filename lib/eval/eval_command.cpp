@@ -2,13 +2,17 @@
 
 #include "core/artifact.hpp"
 #include "core/error.hpp"
+#include "core/file_io.hpp"
 #include "core/log.hpp"
 #include "data/dataset.hpp"
 #include "eval/accuracy.hpp"
 #include "eval/bench.hpp"
+#include "model/card_from_onnx.hpp"
 #include "model/model_card.hpp"
+#include "model/partition.hpp"
 #include "model/reference_models.hpp"
 
+#include <filesystem>
 #include <iostream>
 #include <random>
 
@@ -86,14 +90,12 @@ int run_bench_mode(const EvalOptions& o) {
 
 } // namespace
 
-int run(const EvalOptions& o) {
-  if (o.bench) {
-    return run_bench_mode(o);
-  }
-  const ModelSource src = model_source(o);
-  if (src.onnx.empty() || o.data.empty()) {
-    throw UsageError("the accuracy table needs --model (or --onnx) and --data");
-  }
+namespace {
+
+/// The accuracy table of @p graph on the test set, written to o.output.
+std::vector<AccuracyEntry> measure_accuracy(const EvalOptions& o, const ModelSource& src,
+                                            const std::shared_ptr<const model::OnnxGraph>& graph,
+                                            std::size_t& samples) {
   AccuracyOptions ao;
   ao.codecs.clear();
   for (const auto& name : o.codecs) {
@@ -102,7 +104,6 @@ int run(const EvalOptions& o) {
   if (ao.codecs.empty()) {
     ao.codecs = net::all_codecs();
   }
-  const auto graph = model::OnnxGraph::from_file(src.onnx);
   model::SegmentRunner runner(graph, o.threads);
   const LabelledSet set = load_set(o, src, runner.cut_shape(1, 0), o.limit);
   if (set.images.empty()) {
@@ -114,7 +115,8 @@ int run(const EvalOptions& o) {
   ao.progress = [&progress](std::size_t done) { progress.set(done); };
   const auto entries = accuracy_table(runner, set, ao);
   progress.finish();
-  write_artifact(o.output, accuracy_json(graph->sha256(), set.images.size(), entries), "accuracy",
+  samples = set.images.size();
+  write_artifact(o.output, accuracy_json(graph->sha256(), samples, entries), "accuracy",
                  "edgent-eval");
   for (const auto& chain : runner.partition().exits) {
     for (const auto& e : entries) {
@@ -123,6 +125,69 @@ int run(const EvalOptions& o) {
       }
     }
   }
+  return entries;
+}
+
+/// --write-card: the card of a bare ONNX, with its measured accuracies given --data.
+int run_card_mode(const EvalOptions& o) {
+  if (o.onnx.empty()) {
+    throw UsageError("--write-card writes the card of a bare ONNX: give it with --onnx", {},
+                     "--write-card");
+  }
+  check_output_path(o.card_output);
+  if (!o.data.empty()) {
+    check_output_path(o.output);
+  }
+  const ModelSource src = model_source(o);
+  const auto graph = model::OnnxGraph::from_file(src.onnx);
+  const std::string name =
+      o.name.empty() ? std::filesystem::path(src.onnx).stem().string() : o.name;
+  model::ModelCard card = model::card_from_onnx(
+      *graph, model::onnx_reference(src.onnx, o.card_output), name,
+      model::CardNormalization{src.norm.scale, src.norm.mean, src.norm.std});
+  if (!o.data.empty()) {
+    std::size_t samples = 0;
+    const std::vector<AccuracyEntry> entries = measure_accuracy(o, src, graph, samples);
+    const model::Partition partition = model::analyse(*graph);
+    for (model::ExitCard& e : card.exits) {
+      const int n = partition.exit(e.exit).size();
+      for (const AccuracyEntry& a : entries) {
+        if (a.exit == e.exit && a.cut == n && a.codec == "fp32") {
+          e.accuracy = a.accuracy;
+        }
+      }
+    }
+    card.dataset = model::DatasetCard{src.dataset, o.data, /*train_samples=*/0,
+                                      static_cast<std::int64_t>(samples)};
+  } else {
+    log::info("no --data: the card's accuracies are null; plans rank exits by depth until an "
+              "accuracy table (edgent-eval --data) is given");
+  }
+  // Validate what is about to be written with the reader every later stage uses.
+  const nlohmann::json doc = model::to_json(card);
+  (void)model::model_card_from_json(doc, o.card_output);
+  write_artifact(o.card_output, doc, "model", "edgent-eval");
+  log::info("wrote the card of {} ({} exits, {} units) to {}", src.onnx, card.exits.size(),
+            card.units.size(), display_name(o.card_output, /*output=*/true));
+  return 0;
+}
+
+} // namespace
+
+int run(const EvalOptions& o) {
+  if (o.bench) {
+    return run_bench_mode(o);
+  }
+  if (!o.card_output.empty()) {
+    return run_card_mode(o);
+  }
+  const ModelSource src = model_source(o);
+  if (src.onnx.empty() || o.data.empty()) {
+    throw UsageError("the accuracy table needs --model (or --onnx) and --data");
+  }
+  const auto graph = model::OnnxGraph::from_file(src.onnx);
+  std::size_t samples = 0;
+  (void)measure_accuracy(o, src, graph, samples);
   return 0;
 }
 

@@ -21,13 +21,18 @@ struct EvalOptions {
   std::vector<std::string> codecs;  ///< empty = all six
   int threads = 1;                  ///< OpenCV threads (process-wide), 0 = OpenCV default
   std::string output = "accuracy.json";
+  /// With --onnx: write the model card (edgent.model/1) of the bare ONNX here; with --data
+  /// the accuracy table is measured too and the card carries each exit's fp32 accuracy.
+  std::string card_output;
+  std::string name;                 ///< the card's name; empty = the ONNX file's stem
   bool bench = false;               ///< print benchmark figures instead of the accuracy table
   int reps = 20;                    ///< benchmark repetitions
   Progress::Mode progress = Progress::Mode::lines;
 };
 
-/// Runs edgent-eval: writes the edgent.accuracy/1 table, or with bench prints split
-/// overhead, codec throughput and bytes on the wire to stdout. Returns the exit code.
+/// Runs edgent-eval: writes the edgent.accuracy/1 table, with card_output also (or, without
+/// data, only) the model card of a bare ONNX, or with bench prints split overhead, codec
+/// throughput and bytes on the wire to stdout. Returns the exit code.
 int run(const EvalOptions& options);
 
 } // namespace edgent::eval

@@ -5,8 +5,10 @@
 #include "core/file_io.hpp"
 #include "core/json_view.hpp"
 #include "core/stats.hpp"
+#include "model/onnx_graph.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cctype>
@@ -332,19 +334,46 @@ std::string onnx_path(const ModelCard& card, const std::string& card_path) {
   return (std::filesystem::path(card_path).parent_path() / onnx).string();
 }
 
-void check_onnx_sha256(const ModelCard& card, const std::string& card_path,
-                       const std::string& onnx_file, const std::string& onnx_sha256) {
-  if (onnx_sha256 != card.onnx_sha256) {
-    throw ConfigError(fmt::format("{} has sha256 {}, the card says {}: regenerate the card with "
-                                  "edgent-train or fix onnx_sha256",
-                                  onnx_file, onnx_sha256, card.onnx_sha256),
-                      display_name(card_path), "onnx_sha256");
+void check_card_matches_onnx(const ModelCard& card, const std::string& card_path,
+                             const OnnxGraph& graph) {
+  const std::string card_file = display_name(card_path);
+  const auto mismatch = [&](const std::string& key, const std::string& card_value,
+                            const std::string& onnx_value) {
+    throw ConfigError(fmt::format("the card says {}, {} has {}: the card describes another model; "
+                                  "write it again with edgent-eval --write-card",
+                                  card_value, graph.file(), onnx_value),
+                      card_file, key);
+  };
+  if (graph.sha256() != card.onnx_sha256) {
+    mismatch("onnx_sha256", card.onnx_sha256, graph.sha256());
+  }
+  if (static_cast<std::int64_t>(graph.model_bytes()) != card.onnx_bytes) {
+    mismatch("onnx_bytes", fmt::format("{} bytes", card.onnx_bytes),
+             fmt::format("{} bytes", graph.model_bytes()));
+  }
+  const std::vector<std::int64_t>* input = graph.shape(graph.input_name());
+  if (input == nullptr || *input != card.input_shape) {
+    mismatch("input.shape", fmt::format("[{}]", fmt::join(card.input_shape, ", ")),
+             input == nullptr ? std::string("an input of unknown shape")
+                              : fmt::format("input '{}' of shape [{}]", graph.input_name(),
+                                            fmt::join(*input, ", ")));
+  }
+  const std::vector<std::string>& outputs = graph.outputs();
+  if (card.exits.size() != outputs.size()) {
+    mismatch("exits", fmt::format("{} exits", card.exits.size()),
+             fmt::format("{} graph outputs", outputs.size()));
+  }
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    if (card.exits[i].output != outputs[i]) {
+      mismatch(fmt::format("exits[{}].output", i), fmt::format("'{}'", card.exits[i].output),
+               fmt::format("'{}' as graph output {} (exit {})", outputs[i], i + 1, i + 1));
+    }
   }
 }
 
 std::string verified_onnx_path(const ModelCard& card, const std::string& card_path) {
   const std::string onnx = onnx_path(card, card_path);
-  check_onnx_sha256(card, card_path, onnx, sha256_hex(read_file(onnx)));
+  check_card_matches_onnx(card, card_path, *OnnxGraph::from_file(onnx));
   return onnx;
 }
 

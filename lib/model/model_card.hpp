@@ -11,6 +11,8 @@
 
 namespace edgent::model {
 
+class OnnxGraph;
+
 /// Mean and percentiles of a per-image quantity over the test set.
 struct Distribution {
   double mean = 0;
@@ -119,18 +121,21 @@ void write_model_card(const std::string& path, const ModelCard& card, const std:
 /// directory).
 std::string onnx_path(const ModelCard& card, const std::string& card_path);
 
-/// Throws ConfigError naming @p card_path and the key onnx_sha256 when @p onnx_sha256 (that of
-/// @p onnx_file) is not the card's onnx_sha256: a card describes one exact model.
-void check_onnx_sha256(const ModelCard& card, const std::string& card_path,
-                       const std::string& onnx_file, const std::string& onnx_sha256);
+/// Throws ConfigError naming @p card_path, the key and both values when the card does not
+/// describe @p graph: onnx_sha256 and onnx_bytes against the file it was read from,
+/// input.shape against the graph input, and `exits` (their count) and exits[i].output against
+/// the graph outputs in order. The one check every tool makes when it loads a card with its
+/// ONNX: a card describes one exact model.
+void check_card_matches_onnx(const ModelCard& card, const std::string& card_path,
+                             const OnnxGraph& graph);
 
-/// onnx_path(), after reading the file and checking it with check_onnx_sha256().
+/// onnx_path(), after reading the file and checking it with check_card_matches_onnx().
 std::string verified_onnx_path(const ModelCard& card, const std::string& card_path);
 
 /// The ONNX file a tool's `--model` names: the file itself when it is ONNX, or the `onnx` of
 /// the model card it is (read, validated, and its ONNX checked against onnx_sha256). "-" reads
 /// a card from standard input. Throws IoError when unreadable, ConfigError for a sha256
-/// mismatch or an empty standard input, UsageError for ONNX bytes on standard input.
+/// mismatch between card and ONNX or an empty standard input, UsageError for ONNX bytes on standard input.
 std::string resolve_model_onnx(const std::string& model_or_card);
 
 } // namespace edgent::model

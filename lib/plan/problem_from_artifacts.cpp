@@ -1,6 +1,7 @@
 #include "plan/problem_from_artifacts.hpp"
 
 #include "core/error.hpp"
+#include "core/log.hpp"
 #include "model/accuracy_json.hpp"
 #include "model/model_card.hpp"
 #include "model/onnx_graph.hpp"
@@ -176,12 +177,7 @@ std::vector<ChainCosts> exit_chains(const model::ModelCard& card, const std::str
   const std::filesystem::path path =
       onnx.is_absolute() ? onnx : std::filesystem::path(card_file).parent_path() / onnx;
   const auto graph = model::OnnxGraph::from_file(path.string());
-  if (graph->sha256() != card.onnx_sha256) {
-    throw ConfigError(fmt::format("{} has sha256 {}, the card says {}: regenerate the card with "
-                                  "edgent-train or fix onnx_sha256",
-                                  path.string(), graph->sha256(), card.onnx_sha256),
-                      card_file, "onnx_sha256");
-  }
+  model::check_card_matches_onnx(card, card_file, *graph);
   for (const model::ExitChain& chain : model::analyse(*graph).exits) {
     ChainCosts c;
     for (const model::Unit& unit : chain.units) {
@@ -217,6 +213,9 @@ PlanProblem problem_from_artifacts(const Artifact& model, const Artifact* accura
     throw ConfigError("the set of allowed codecs is empty", {}, "codecs");
   }
   const model::ModelCard card = model::model_card_from_json(model.doc, model.file);
+  // The card is checked against its ONNX first: a card naming another model is the error to
+  // report, not the fits that (rightly) disagree with it.
+  const std::vector<ChainCosts> chains = exit_chains(card, model.file);
   const std::string& model_sha = card.onnx_sha256;
   check_role(device_fit, "device");
   check_role(edge_fit, "edge");
@@ -236,7 +235,6 @@ PlanProblem problem_from_artifacts(const Artifact& model, const Artifact* accura
     throw SchemaError("the input tensor is implausibly large", model.file, "input.shape");
   }
 
-  const std::vector<ChainCosts> chains = exit_chains(card, model.file);
   PlanProblem problem;
   problem.codecs = codecs;
   const UnitLatency dev(device_fit);
@@ -290,6 +288,7 @@ PlanProblem problem_from_artifacts(const Artifact& model, const Artifact* accura
 
   if (accuracy) {
     const model::AccuracyTable table = model::read_accuracy(*accuracy);
+    std::map<int, double> table_exit_accuracy;
     const auto fail = [&](std::size_t i, const char* key, const std::string& what) {
       throw SchemaError(what, accuracy->file, fmt::format("entries[{}].{}", i, key));
     };
@@ -308,6 +307,11 @@ PlanProblem problem_from_artifacts(const Artifact& model, const Artifact* accura
       }
       const int cut = entry.cut;
       const double a = *entry.accuracy;
+      // The table's fp32 accuracy of the whole chain is the exit's accuracy: a measured table
+      // wins over the card's value (null in a card written from a bare ONNX).
+      if (entry.codec == "fp32" && entry.cut == ex->units()) {
+        table_exit_accuracy[ex->exit] = a;
+      }
       auto k = std::find_if(codecs.begin(), codecs.end(),
                             [&](const Codec& c) { return c.name == entry.codec; });
       if (k == codecs.end()) {
@@ -332,8 +336,19 @@ PlanProblem problem_from_artifacts(const Artifact& model, const Artifact* accura
         ex->encoded_bytes[at] = b - header;
       }
     }
+    for (ExitCosts& e : problem.exits) {
+      if (const auto it = table_exit_accuracy.find(e.exit); it != table_exit_accuracy.end()) {
+        e.accuracy = it->second;
+      }
+    }
   }
   validate(problem, model.file);
+  if (!problem.accuracy_known()) {
+    log::warn("{}: the accuracy of some exits is unknown (null in the card{}): plans rank exits "
+              "by depth and say accuracy_known: false; measure them with edgent-eval and pass "
+              "--accuracy",
+              model.file, accuracy ? " and missing from the accuracy table" : ", no --accuracy");
+  }
   return problem;
 }
 

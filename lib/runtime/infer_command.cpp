@@ -262,7 +262,7 @@ int run_infer_unconfined(const InferOptions& o) {
 
   const model::ModelCard card = model::read_model_card(o.model);
   const auto graph = model::OnnxGraph::from_file(model::onnx_path(card, o.model));
-  model::check_onnx_sha256(card, o.model, graph->file(), graph->sha256());
+  model::check_card_matches_onnx(card, o.model, *graph);
   const std::unique_ptr<PlanSource> source = open_plan_source(config, o, graph->sha256());
   const data::Inputs inputs = load_inputs(o, card);
 
