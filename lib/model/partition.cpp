@@ -374,11 +374,19 @@ ExitChain analyse_exit(const OnnxGraph& g, int exit, const std::string& output) 
                        {"filter_term", window / stride * filters},
                        {"kernel_area", window},
                        {"stride_area", stride}};
+      // A grouped conv (depthwise: one input channel per group) reads a fraction of the
+      // input per filter: it picks a per-shape model of its own, as kernel_area does.
+      if (const std::int64_t group = attr_int(*main, "group", 1); group > 1) {
+        unit.features["group"] = static_cast<double>(group);
+        unit.features["group_channels"] = static_cast<double>(w.size() > 1 ? w[1] : 1);
+      }
       break;
     }
     case UnitType::relu:
     case UnitType::lrn:
     case UnitType::dropout:
+    case UnitType::batchnorm:
+    case UnitType::activation:
       unit.features = {{"in_size", in_size}};
       break;
     default:

@@ -8,7 +8,14 @@
 namespace edgent::model {
 
 /// What an execution unit does, for the per-type latency regressions.
-enum class UnitType { conv, relu, pool, lrn, dropout, fc, softmax, other };
+enum class UnitType {
+  conv, relu, pool, lrn, dropout, fc, softmax,
+  eltwise,    ///< element-wise binary ops (Add, Mul, ...): residual joins, gates
+  concat,     ///< Concat: inception joins
+  batchnorm,  ///< a BatchNormalization no conv absorbs
+  activation, ///< a standalone activation other than Relu (Sigmoid, Tanh, ...)
+  other
+};
 
 /// What the model stage knows of one unit type. One entry per UnitType (unit_types()), as
 /// ncnn keeps one file per layer: adding a type means adding an entry here (and a sweep
@@ -21,8 +28,8 @@ struct UnitTypeTraits {
   /// a Gemm or MatMul); empty for other, which is every op not listed anywhere.
   std::vector<std::string_view> ops;
   /// The Edgent regression features of the type: conv {in_size, filter_term}; relu, lrn,
-  /// dropout, softmax {in_size}; pool, fc {in_size, out_size}. Empty for other, which the
-  /// FLOPs fallback covers.
+  /// dropout, softmax, batchnorm, activation {in_size}; pool, fc {in_size, out_size};
+  /// eltwise, concat {out_size}. Empty for other, which the FLOPs fallback covers.
   std::vector<std::string> regression_features;
   /// Whether the unit reads a flat vector (fc, softmax): sized by element count, not C x H x W.
   bool flat_input = false;

@@ -61,6 +61,11 @@ public:
           profile.missing(fmt::format("units[{}].unit", i));
         }
         m_measured[{*u.exit, *u.unit}] = u.ms;
+        // A block is measured whole: its time goes to its first unit, the others cost 0, so
+        // that a segment between cut points sums to what was measured.
+        for (int k = *u.unit + 1; k <= u.last_unit.value_or(*u.unit); ++k) {
+          m_measured[{*u.exit, k}] = 0.0;
+        }
       }
       std::tie(m_fit.net_overhead_ms, m_fit.net_overhead_per_byte_ms) =
           regress::profile_net_overhead(profile);

@@ -29,7 +29,7 @@ const onnx::NodeProto* find_node(const model::OnnxGraph& graph, const model::Uni
 std::vector<SweepConfig> unit_configs(const model::OnnxGraph& graph, const model::Partition& partition) {
   std::vector<SweepConfig> out;
   const auto key = [](const SweepConfig& c) {
-    return std::tie(c.type, c.c, c.h, c.w, c.filters, c.kernel, c.stride);
+    return std::tie(c.type, c.c, c.h, c.w, c.filters, c.kernel, c.stride, c.group);
   };
   for (const model::ExitChain& chain : partition.exits) {
     for (const model::Unit& unit : chain.units) {

@@ -15,7 +15,8 @@
 //             clock "wall"|"cpu", estimate "median_ms"|"mean_ms", cpu_slowdown|null,
 //             emulation {method "none"|"dilation"|"cpu-quota", slowdown|null, cpus|null}},
 //   units [{exit, unit, units [first, last], name, type, features {..}, flops, params,
-//           output_bytes, samples_ms, median_ms, p95_ms}],
+//           output_bytes, samples_ms, median_ms, p95_ms,
+//           parts [{type, features {..}, output_bytes}]}],   // type "block" only: its units
 //   exits [{exit, units, samples_ms, median_ms, p95_ms,        // the exit's chain as one net
 //           whole_net {samples_ms, median_ms, p95_ms}}],     // whole model forwarded to the exit
 //   net_overhead {TIMING,                     // fixed cost per boundary between unit nets
@@ -93,6 +94,19 @@ ProfileUnit read_unit(const JsonView& u, const std::string& ms) {
   }
   if (const auto bytes = u.find("output_bytes")) {
     out.output_bytes = bytes->number(0, 1e15);
+  }
+  if (const auto range = u.find("units"); range && range->size() == 2) {
+    out.last_unit = static_cast<int>(range->at(1).integer(1, 1000000));
+    if (out.unit && *out.last_unit < *out.unit) {
+      range->fail("must be [first, last] with first <= last");
+    }
+  }
+  if (const auto parts = u.find("parts")) {
+    for (const JsonView& part : parts->elements()) {
+      out.parts.push_back(BlockPart{part.at("type").nonempty_string(),
+                                    features_of(part.at("features")),
+                                    part.at("output_bytes").number(0, 1e15)});
+    }
   }
   return out;
 }

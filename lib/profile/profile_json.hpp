@@ -13,6 +13,13 @@
 namespace edgent::profile {
 
 /// One measured unit of an exit's chain (`units[]`), at the profile's estimate.
+/// One unit inside a block (`units[].parts[]`), described as a unit of its own.
+struct BlockPart {
+  std::string type;           ///< the unit's type (conv, eltwise, concat, ...)
+  model::Features features;   ///< its features, "flops" included
+  double output_bytes = 0;    ///< its output tensor, fp32 bytes
+};
+
 struct ProfileUnit {
   std::optional<int> exit;           ///< 1-based; absent in hand-made profiles
   std::optional<int> unit;           ///< 1-based position in the exit's chain
@@ -23,6 +30,12 @@ struct ProfileUnit {
   std::optional<double> flops;       ///< the unit's own `flops` key
   double output_bytes = 0;           ///< 0 when not recorded
   double ms = 0;                     ///< the estimate (settings.estimate) of its timing
+  /// The last unit it covers (`units` [first, last]): a block of several units no cut
+  /// separates (type "block") is measured whole; empty = `unit` alone.
+  std::optional<int> last_unit;
+  /// A block's units in order (`parts`); empty for one unit and in profiles written before
+  /// blocks listed them.
+  std::vector<BlockPart> parts;
 };
 
 /// One exit's chain measured as one net (`exits[]`).

@@ -245,6 +245,17 @@ private:
           model::element_count(graph.require_shape(chain.cut_tensor[static_cast<std::size_t>(to)])));
       u["type"] = "block";
       u["features"] = {{"in_size", in_size}, {"out_size", out_size}, {"flops", chain.flops(from, to)}};
+      // Its units, so that fits predict the block as the sum of its parts.
+      nlohmann::json parts = nlohmann::json::array();
+      for (int i = from; i < to; ++i) {
+        const model::Unit& part = chain.units[static_cast<std::size_t>(i)];
+        model::Features f = part.features;
+        f["flops"] = part.flops;
+        parts.push_back({{"type", std::string(model::unit_type_name(part.type))},
+                         {"features", f},
+                         {"output_bytes", part.output_bytes}});
+      }
+      u["parts"] = std::move(parts);
       u["flops"] = chain.flops(from, to);
       u["params"] = params;
     }

@@ -90,36 +90,56 @@ std::vector<std::int64_t> same_shape(const SweepConfig& c, std::string& shape) {
   return {1, c.c, c.h, c.w};
 }
 
-// conv: Conv followed by ReLU, as OpenCV fuses them in deployment.
+// conv: Conv followed by ReLU, as OpenCV fuses them in deployment; dense, depthwise (one
+// input channel per group) or grouped.
 
 bool conv_draw(std::mt19937_64& rng, SweepConfig& c) {
   c.filters = log_uniform(rng, 4, 384);
   c.kernel = pick<std::int64_t>(rng, {1, 3, 3, 5, 11});
   c.stride = pick<std::int64_t>(rng, {1, 1, 2, 4});
+  switch (pick<int>(rng, {0, 0, 0, 0, 0, 1, 1, 2})) {
+  case 1:  // depthwise
+    c.group = c.filters = c.c;
+    break;
+  case 2:  // grouped: channels and filters multiples of the group count
+    c.group = pick<std::int64_t>(rng, {2, 4, 8});
+    c.c = std::max(c.group, c.c / c.group * c.group);
+    c.filters = std::max(c.group, c.filters / c.group * c.group);
+    break;
+  default:
+    break;
+  }
   return c.kernel >= c.stride && c.h >= c.kernel;
+}
+
+double conv_weights(const SweepConfig& c) {
+  return static_cast<double>(c.filters * (c.c / c.group) * c.kernel * c.kernel);
 }
 
 double conv_flops(const SweepConfig& c) {
   const std::int64_t pad = c.kernel / 2;
   const double oh = static_cast<double>(out_size(c.h, c.kernel, c.stride, pad));
   const double ow = static_cast<double>(out_size(c.w, c.kernel, c.stride, pad));
-  return 2.0 * oh * ow * static_cast<double>(c.filters * c.c * c.kernel * c.kernel);
+  return 2.0 * oh * ow * conv_weights(c);
 }
 
 double conv_bytes(const SweepConfig& c) {
   const double oh = static_cast<double>(out_size(c.h, c.kernel, c.stride, c.kernel / 2));
   const double ow = static_cast<double>(out_size(c.w, c.kernel, c.stride, c.kernel / 2));
-  return 4.0 * (static_cast<double>(c.filters * c.c * c.kernel * c.kernel) + elements(c) +
-                static_cast<double>(c.filters) * oh * ow);
+  return 4.0 * (conv_weights(c) + elements(c) + static_cast<double>(c.filters) * oh * ow);
 }
 
 std::vector<std::int64_t> conv_build(model::OnnxBuilder& b, const SweepConfig& c,
                                      std::mt19937_64& rng, std::string& shape) {
   const std::int64_t pad = c.kernel / 2;
-  const auto w = random_values(static_cast<std::size_t>(c.filters * c.c * c.kernel * c.kernel), rng);
+  const auto w = random_values(static_cast<std::size_t>(conv_weights(c)), rng);
   const auto bias = random_values(static_cast<std::size_t>(c.filters), rng);
-  b.relu(b.conv("input", "conv", w, bias, c.c, c.filters, c.kernel, c.stride, pad), "out");
+  b.relu(b.conv("input", "conv", w, bias, c.c, c.filters, c.kernel, c.stride, pad, c.group),
+         "out");
   shape = fmt::format("{}x{}x{} k{} s{} f{}", c.c, c.h, c.w, c.kernel, c.stride, c.filters);
+  if (c.group > 1) {
+    shape += fmt::format(" g{}", c.group);
+  }
   return {1, c.filters, out_size(c.h, c.kernel, c.stride, pad), out_size(c.w, c.kernel, c.stride, pad)};
 }
 
@@ -128,11 +148,12 @@ bool conv_anchor(const model::OnnxGraph& graph, const onnx::NodeProto& node, Swe
     return false;
   }
   const auto* w = graph.shape(node.input(1));
-  if (w == nullptr || w->empty() || (*w)[1] != c.c) {
-    return false;  // grouped convolution
+  if (w == nullptr || w->size() < 2 || (*w)[1] <= 0 || c.c % (*w)[1] != 0) {
+    return false;
   }
   c.filters = (*w)[0];
-  return true;
+  c.group = c.c / (*w)[1];
+  return c.filters % c.group == 0;
 }
 
 // relu, dropout and lrn: element-wise on C x H x W.
@@ -169,26 +190,39 @@ bool lrn_anchor(const model::OnnxGraph& /*graph*/, const onnx::NodeProto& /*node
   return true;
 }
 
-// pool: max pooling without padding.
+// pool: max pooling without padding, or global average pooling (kernel 0).
 
 bool pool_draw(std::mt19937_64& rng, SweepConfig& c) {
-  c.kernel = pick<std::int64_t>(rng, {2, 3});
-  c.stride = pick<std::int64_t>(rng, {1, 2});
+  c.kernel = pick<std::int64_t>(rng, {2, 3, 0});
+  c.stride = c.kernel == 0 ? 1 : pick<std::int64_t>(rng, {1, 2});
   return c.h >= c.kernel;
 }
 
 double pool_flops(const SweepConfig& c) {
+  if (c.kernel == 0) {
+    return elements(c);
+  }
   return elements(c) * static_cast<double>(c.kernel * c.kernel) / static_cast<double>(c.stride * c.stride);
 }
 
 std::vector<std::int64_t> pool_build(model::OnnxBuilder& b, const SweepConfig& c,
                                      std::mt19937_64& /*rng*/, std::string& shape) {
+  if (c.kernel == 0) {
+    b.node("GlobalAveragePool", {"input"}, {"out"});
+    shape = fmt::format("{}x{}x{} global", c.c, c.h, c.w);
+    return {1, c.c, 1, 1};
+  }
   b.max_pool("input", "out", c.kernel, c.stride);
   shape = fmt::format("{}x{}x{} k{} s{}", c.c, c.h, c.w, c.kernel, c.stride);
   return {1, c.c, out_size(c.h, c.kernel, c.stride, 0), out_size(c.w, c.kernel, c.stride, 0)};
 }
 
 bool pool_anchor(const model::OnnxGraph& /*graph*/, const onnx::NodeProto& node, SweepConfig& c) {
+  if (node.op_type() == "GlobalAveragePool" || node.op_type() == "GlobalMaxPool") {
+    c.kernel = 0;
+    c.stride = 1;
+    return true;
+  }
   return anchor_window(node, c);
 }
 
@@ -240,6 +274,97 @@ std::vector<std::int64_t> softmax_build(model::OnnxBuilder& b, const SweepConfig
   return {1, c.c};
 }
 
+// eltwise: Add of two full tensors (a residual join) or Mul by a per-channel tensor (a gate).
+
+bool eltwise_draw(std::mt19937_64& rng, SweepConfig& c) {
+  c.kernel = pick<std::int64_t>(rng, {1, 2});
+  return true;
+}
+
+double eltwise_bytes(const SweepConfig& c) {
+  return 12.0 * elements(c);
+}
+
+std::vector<std::int64_t> eltwise_build(model::OnnxBuilder& b, const SweepConfig& c,
+                                        std::mt19937_64& rng, std::string& shape) {
+  if (c.kernel == 2) {
+    b.initializer("gate", {1, c.c, 1, 1}, random_values(static_cast<std::size_t>(c.c), rng));
+    b.node("Mul", {"input", "gate"}, {"out"});
+    shape = fmt::format("{}x{}x{} mul per channel", c.c, c.h, c.w);
+    return {1, c.c, c.h, c.w};
+  }
+  b.add("input", "input", "out");
+  shape = fmt::format("{}x{}x{} add", c.c, c.h, c.w);
+  return {1, c.c, c.h, c.w};
+}
+
+bool eltwise_anchor(const model::OnnxGraph& graph, const onnx::NodeProto& node, SweepConfig& c) {
+  const auto* other = node.input_size() > 1 ? graph.shape(node.input(1)) : nullptr;
+  const bool full = other != nullptr && model::element_count(*other) == elements(c);
+  c.kernel = full ? 1 : 2;
+  return true;
+}
+
+// concat: `kernel` copies of the input joined on channels.
+
+bool concat_draw(std::mt19937_64& rng, SweepConfig& c) {
+  c.kernel = pick<std::int64_t>(rng, {2, 3, 4});
+  return true;
+}
+
+double concat_flops(const SweepConfig& c) {
+  return elements(c) * static_cast<double>(c.kernel);
+}
+
+double concat_bytes(const SweepConfig& c) {
+  return 4.0 * elements(c) * static_cast<double>(1 + c.kernel);
+}
+
+std::vector<std::int64_t> concat_build(model::OnnxBuilder& b, const SweepConfig& c,
+                                       std::mt19937_64& /*rng*/, std::string& shape) {
+  b.node("Concat", std::vector<std::string>(static_cast<std::size_t>(c.kernel), "input"), {"out"},
+         {model::OnnxAttr::i("axis", 1)});
+  shape = fmt::format("{}x{}x{} x{}", c.c, c.h, c.w, c.kernel);
+  return {1, c.c * c.kernel, c.h, c.w};
+}
+
+/// A model's concat joins inputs of unequal channels: its anchor joins as many copies of
+/// their mean, which has the output's size.
+bool concat_anchor(const model::OnnxGraph& graph, const onnx::NodeProto& node, SweepConfig& c) {
+  const auto* out = graph.shape(node.output(0));
+  c.kernel = std::clamp<std::int64_t>(node.input_size(), 2, 8);
+  if (out == nullptr || out->size() != 4) {
+    return false;
+  }
+  c.c = std::max<std::int64_t>(1, (*out)[1] / c.kernel);
+  return true;
+}
+
+// batchnorm: a BatchNormalization no conv absorbs (after a concat, say).
+
+std::vector<std::int64_t> batchnorm_build(model::OnnxBuilder& b, const SweepConfig& c,
+                                          std::mt19937_64& rng, std::string& shape) {
+  const auto n = static_cast<std::size_t>(c.c);
+  std::vector<float> var = random_values(n, rng);
+  for (float& v : var) {
+    v = 1.0f + std::abs(v);
+  }
+  b.initializer("scale", {c.c}, random_values(n, rng));
+  b.initializer("shift", {c.c}, random_values(n, rng));
+  b.initializer("mean", {c.c}, random_values(n, rng));
+  b.initializer("var", {c.c}, var);
+  b.node("BatchNormalization", {"input", "scale", "shift", "mean", "var"}, {"out"});
+  return same_shape(c, shape);
+}
+
+// activation: a standalone Sigmoid (as in gates), standing for the non-Relu activations.
+
+std::vector<std::int64_t> activation_build(model::OnnxBuilder& b, const SweepConfig& c,
+                                           std::mt19937_64& /*rng*/, std::string& shape) {
+  b.node("Sigmoid", {"input"}, {"out"});
+  return same_shape(c, shape);
+}
+
 using model::UnitType;
 using Filters = SweepLayer::Filters;
 
@@ -252,7 +377,7 @@ const std::vector<SweepLayer>& sweep_layers() {
       {UnitType::relu, 1, draw_nothing, flops_per_element, bytes_in_out, relu_build,
        Filters::none, {"Relu"}, anchor_as_is},
       {UnitType::pool, 1, pool_draw, pool_flops, bytes_in_out, pool_build, Filters::none,
-       {"MaxPool"}, pool_anchor},
+       {"MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool"}, pool_anchor},
       {UnitType::lrn, 1, lrn_draw, lrn_flops, bytes_in_out, lrn_build, Filters::none, {"LRN"},
        lrn_anchor},
       {UnitType::dropout, 1, draw_nothing, flops_per_element, bytes_in_out, dropout_build,
@@ -261,6 +386,16 @@ const std::vector<SweepLayer>& sweep_layers() {
        fc_anchor},
       {UnitType::softmax, 1, softmax_draw, flops_per_element, bytes_in_out, softmax_build,
        Filters::none, {"Softmax"}, anchor_as_is},
+      {UnitType::eltwise, 1, eltwise_draw, flops_per_element, eltwise_bytes, eltwise_build,
+       Filters::none, {"Add", "Sub", "Mul", "Div", "Sum", "Max", "Min"}, eltwise_anchor},
+      {UnitType::concat, 1, concat_draw, concat_flops, concat_bytes, concat_build, Filters::none,
+       {"Concat"}, concat_anchor},
+      {UnitType::batchnorm, 1, draw_nothing, flops_per_element, bytes_in_out, batchnorm_build,
+       Filters::none, {"BatchNormalization"}, anchor_as_is},
+      {UnitType::activation, 1, draw_nothing, flops_per_element, bytes_in_out, activation_build,
+       Filters::none, {"Sigmoid", "Tanh", "LeakyRelu", "Clip", "Elu", "HardSigmoid", "HardSwish",
+                       "PRelu"},
+       anchor_as_is},
   };
   return table;
 }
@@ -341,7 +476,7 @@ std::vector<SweepConfig> around(const std::vector<SweepConfig>& anchors, int per
   };
   const auto same = [](const SweepConfig& a, const SweepConfig& b) {
     return a.type == b.type && a.c == b.c && a.h == b.h && a.w == b.w && a.filters == b.filters &&
-           a.kernel == b.kernel && a.stride == b.stride;
+           a.kernel == b.kernel && a.stride == b.stride && a.group == b.group;
   };
   std::vector<SweepConfig> out;
   for (const SweepConfig& anchor : anchors) {
@@ -356,7 +491,14 @@ std::vector<SweepConfig> around(const std::vector<SweepConfig>& anchors, int per
         c.w = c.h * anchor.w / std::max<std::int64_t>(1, anchor.h);
         c.w = std::max(c.w, std::max<std::int64_t>(1, anchor.kernel));
       }
-      if (filters == Filters::channels) {
+      if (filters == Filters::channels && anchor.group > 1 && anchor.group == anchor.c) {
+        c.group = c.filters = c.c;  // depthwise stays depthwise
+      } else if (filters == Filters::channels && anchor.group > 1) {
+        // Grouped: channels and filters stay multiples of the group count.
+        c.c = std::max(anchor.group, c.c / anchor.group * anchor.group);
+        c.filters = std::max(anchor.group,
+                             scale_channels(anchor.filters) / anchor.group * anchor.group);
+      } else if (filters == Filters::channels) {
         c.filters = scale_channels(anchor.filters);
       } else if (filters == Filters::count) {
         c.filters = scale(anchor.filters, 1);
@@ -377,7 +519,7 @@ std::string build_sweep_model(const SweepConfig& c, model::Features& features, s
   if (layer == nullptr) {
     throw ConfigError("no synthetic layer for type '" + c.type + "'");
   }
-  std::mt19937_64 rng(static_cast<std::uint64_t>(c.c * 7919 + c.h * 31 + c.filters));
+  std::mt19937_64 rng(static_cast<std::uint64_t>(c.c * 7919 + c.h * 31 + c.filters + c.group));
   model::OnnxBuilder b("sweep_" + c.type);
   if (model::unit_type_traits(layer->type).flat_input) {
     b.input("input", {1, c.c});

@@ -43,7 +43,9 @@ struct SweepOptions {
   /// own would flush the cache for every net of its rotation.
   double max_bytes = 1e9;
   std::uint64_t seed = 1;
-  std::vector<std::string> types{"conv", "relu", "pool", "lrn", "dropout", "fc", "softmax"};
+  std::vector<std::string> types{"conv",  "relu",    "pool",   "lrn",       "dropout",
+                                 "fc",    "softmax", "eltwise", "concat", "batchnorm",
+                                 "activation"};
 };
 
 /// The configurations the sweep measures: log-uniform random sizes (fixed seed) covering
@@ -53,7 +55,10 @@ struct SweepConfig {
   std::string type;
   std::int64_t c = 1, h = 1, w = 1;   ///< input channels and size (fc: c = in features)
   std::int64_t filters = 0;           ///< conv: output channels; fc: out features
-  std::int64_t kernel = 1, stride = 1;
+  std::int64_t kernel = 1, stride = 1;  ///< pool: kernel 0 = global average pool;
+                                       ///< eltwise: 1 = Add of two full tensors, 2 = Mul by a
+                                       ///< per-channel tensor; concat: kernel = inputs joined
+  std::int64_t group = 1;              ///< conv: groups (depthwise: group = c = filters)
 };
 std::vector<SweepConfig> sweep_configs(const SweepOptions& options);
 
@@ -77,13 +82,14 @@ struct SweepLayer {
   enum class Filters { none, channels, count } filters = Filters::none;
   /// ONNX op types of the node that describes a model's unit of this type in unit_configs().
   std::vector<std::string_view> anchor_ops;
-  /// Completes an anchor from that node once c, h, w are set (kernel, stride, filters);
-  /// false when the sweep cannot express it (grouped or non-square conv).
+  /// Completes an anchor from that node once c, h, w are set (kernel, stride, filters,
+  /// group); false when the sweep cannot express it (a non-square conv).
   bool (*anchor)(const model::OnnxGraph& graph, const onnx::NodeProto& node,
                  SweepConfig& config) = nullptr;
 };
 
-/// The sweep's layers: conv, relu, pool, lrn, dropout, fc, softmax.
+/// The sweep's layers: conv (dense, grouped, depthwise), relu, pool (max, global average),
+/// lrn, dropout, fc, softmax, eltwise, concat, batchnorm, activation.
 const std::vector<SweepLayer>& sweep_layers();
 
 /// The sweep layer of @p type, or nullptr when the sweep cannot build one.

@@ -35,7 +35,7 @@ std::pair<double, double> write_prediction_report(const profile::Profile& profil
     }
     const std::string type = need(u.type, "type");
     const double measured = u.ms;
-    const double predicted = fit.predict(type, f);
+    const double predicted = u.parts.empty() ? fit.predict(type, f) : block_ms(fit, u.parts);
     const std::int64_t exit = need(u.exit, "exit");
     chain_units[exit].push_back(predicted);
     chain_bytes[exit].push_back(u.output_bytes);
@@ -44,7 +44,9 @@ std::pair<double, double> write_prediction_report(const profile::Profile& profil
     const int unit = need(u.unit, "unit");
     fmt::print(out, "{:>4} {:>4}  {:<28} {:<8} {:>8.4f}ms {:>8.4f}ms {:>6.1f}%{}\n", exit, unit,
                need(u.name, "name").substr(0, 28), type, measured, predicted, 100 * ape,
-               fit.has_type(type) ? "" : " (fallback)");
+               !u.parts.empty() ? fmt::format(" (sum of {} parts)", u.parts.size())
+               : fit.has_type(type) ? std::string()
+                                    : std::string(" (fallback)"));
   }
   if (!profile.exits) {
     profile.missing("exits");

@@ -86,10 +86,17 @@ std::string conv_shape_type(const Features& features) {
   }
   const auto k = std::lround(std::sqrt(ka->second));
   const auto st = std::lround(std::sqrt(sa->second));
-  if (static_cast<double>(k * k) == ka->second && static_cast<double>(st * st) == sa->second) {
-    return fmt::format("conv@{}x{}/{}", k, k, st);
+  // Grouped convs have models of their own: "dw" for depthwise (one input channel per
+  // group), "g" for other grouped convs.
+  std::string grouped;
+  if (const auto g = features.find("group"); g != features.end() && g->second > 1) {
+    const auto gc = features.find("group_channels");
+    grouped = gc != features.end() && gc->second == 1 ? "dw" : "g";
   }
-  return fmt::format("conv@k{}/{}", ka->second, sa->second);
+  if (static_cast<double>(k * k) == ka->second && static_cast<double>(st * st) == sa->second) {
+    return fmt::format("conv@{}x{}/{}{}", k, k, st, grouped);
+  }
+  return fmt::format("conv@k{}/{}{}", ka->second, sa->second, grouped);
 }
 
 double LatencyFit::predict(const std::string& type, const Features& features) const {
@@ -103,6 +110,16 @@ double LatencyFit::predict(const std::string& type, const Features& features) co
     return it->second.model.predict(features);
   }
   return fallback.model.predict(features);
+}
+
+double block_ms(const LatencyFit& fit, const std::vector<profile::BlockPart>& parts) {
+  std::vector<double> ms;
+  std::vector<double> bytes;
+  for (const profile::BlockPart& p : parts) {
+    ms.push_back(fit.predict(p.type, p.features));
+    bytes.push_back(p.output_bytes);
+  }
+  return fit.segment_ms(ms, bytes);
 }
 
 double LatencyFit::segment_ms(const std::vector<double>& unit_ms,
@@ -189,6 +206,7 @@ LatencyFit fit_profile(const profile::Profile& profile, const FitSettings& optio
   std::map<std::string, std::vector<Sample>> near;
   std::map<std::string, std::vector<Sample>> heldout;
   std::vector<Sample> all_train;  // for the FLOPs fallback
+  std::vector<const profile::ProfileUnit*> blocks;  // held-out blocks with their parts
   if (!profile.sweep) {
     profile.missing("sweep");
   }
@@ -216,6 +234,10 @@ LatencyFit fit_profile(const profile::Profile& profile, const FitSettings& optio
       s.features["flops"] = *u.flops;
     }
     if (s.ms <= 0) {
+      continue;
+    }
+    if (!u.parts.empty() && !options.include_units) {
+      blocks.push_back(&u);  // predicted from its parts, once the types are fitted
       continue;
     }
     auto& dest = options.include_units ? train : heldout;
@@ -273,6 +295,14 @@ LatencyFit fit_profile(const profile::Profile& profile, const FitSettings& optio
     }
   }
   std::tie(fit.net_overhead_ms, fit.net_overhead_per_byte_ms) = profile_net_overhead(profile);
+  if (!blocks.empty()) {
+    std::vector<double> ape;
+    for (const profile::ProfileUnit* b : blocks) {
+      ape.push_back(std::fabs(block_ms(fit, b->parts) - b->ms) / b->ms);
+    }
+    log::verbose("{}: {} blocks predicted as the sum of their parts: held-out median error {:.1f}%",
+                 profile.file, blocks.size(), 100 * stats::median(ape));
+  }
   fit.request = profile_request_overhead(profile);
   fit.codecs = profile_codec_costs(profile);
   std::vector<Sample> load;

@@ -43,6 +43,11 @@ RequestOverhead profile_request_overhead(const profile::Profile& profile);
 /// measured tensor sizes (fit_nonnegative_line). Empty when the profile has none.
 std::map<std::string, CodecCost> profile_codec_costs(const profile::Profile& profile);
 
+/// A block's time (a profile unit of type "block", several units no cut separates) predicted
+/// from its parts: each part's prediction, summed as one segment (LatencyFit::segment_ms, which
+/// takes off what each part's time includes for being a net of its own), ms.
+double block_ms(const LatencyFit& fit, const std::vector<profile::BlockPart>& parts);
+
 /// Fits every layer type found in a profile (edgent.profile/1): the synthetic sweep is the
 /// training set, the model's units are held out and report the held-out error. Per type the
 /// Edgent features are used, plus "flops" when that lowers the cross-validated error. Where a

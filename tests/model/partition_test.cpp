@@ -141,8 +141,8 @@ TEST(Partition, ResidualAndInceptionBlocksCutOnlyAtBoundaries) {
   const Partition p = analyse(*g);
   const ExitChain& e1 = p.exit(1);
   // stem, res_conv1+relu, res_conv2, add, relu, pool, fc.
-  EXPECT_EQ(types(e1), (std::vector<std::string>{"conv", "conv", "conv", "other", "relu", "pool",
-                                                 "fc"}));
+  EXPECT_EQ(types(e1), (std::vector<std::string>{"conv", "conv", "conv", "eltwise", "relu",
+                                                 "pool", "fc"}));
   EXPECT_EQ(e1.cut_points(), (std::vector<int>{0, 1, 4, 5, 6, 7}));
   EXPECT_FALSE(e1.is_cut_point(2));
   EXPECT_FALSE(e1.is_cut_point(3));

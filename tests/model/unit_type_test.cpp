@@ -53,6 +53,11 @@ TEST(UnitType, OpsMapToTheirType) {
   EXPECT_EQ(unit_type_of_op("MatMul"), UnitType::fc);
   EXPECT_EQ(unit_type_of_op("GlobalAveragePool"), UnitType::pool);
   EXPECT_EQ(unit_type_of_op("LogSoftmax"), UnitType::softmax);
+  EXPECT_EQ(unit_type_of_op("Add"), UnitType::eltwise);
+  EXPECT_EQ(unit_type_of_op("Mul"), UnitType::eltwise);
+  EXPECT_EQ(unit_type_of_op("Concat"), UnitType::concat);
+  EXPECT_EQ(unit_type_of_op("BatchNormalization"), UnitType::batchnorm);
+  EXPECT_EQ(unit_type_of_op("Sigmoid"), UnitType::activation);
   EXPECT_EQ(unit_type_of_op("Gather"), UnitType::other);
   EXPECT_EQ(unit_type_of_op("relu"), UnitType::other);
 }

@@ -190,7 +190,7 @@ TEST(Sweep, MaxBytesKeepsOutLayersLargerThanTheModels) {
     const double in = 4.0 * static_cast<double>(c.c * c.h * c.w);
     double weights = 0;
     if (c.type == "conv") {
-      weights = 4.0 * static_cast<double>(c.filters * c.c * c.kernel * c.kernel);
+      weights = 4.0 * static_cast<double>(c.filters * (c.c / c.group) * c.kernel * c.kernel);
     } else if (c.type == "fc") {
       weights = 4.0 * static_cast<double>(c.c * c.filters);
     }
@@ -209,18 +209,38 @@ TEST(Sweep, EveryModelLoadsAndRunsInOpenCv) {
     cv::dnn::Net net = cv::dnn::readNetFromONNX(bytes.data(), bytes.size());
     EXPECT_FALSE(net.empty()) << c.type << " " << shape;
     EXPECT_GT(f.at("in_size"), 0) << c.type;
-    if (c.type == "dropout") {
-      EXPECT_EQ(f.at("flops"), 0);  // as the model analysis counts a dropout unit
+    if (c.type == "dropout" || c.type == "concat") {
+      EXPECT_EQ(f.at("flops"), 0);  // as the model analysis counts a dropout or concat unit
     } else {
       EXPECT_GT(f.at("flops"), 0) << c.type;
     }
     if (c.type == "conv") {
       EXPECT_GT(f.at("filter_term"), 0);
     }
-    if (c.type == "pool" || c.type == "fc") {
+    if (c.type == "pool" || c.type == "fc" || c.type == "eltwise" || c.type == "concat") {
       EXPECT_GT(f.at("out_size"), 0);
     }
   }
+}
+
+TEST(Sweep, CoversGroupedConvsGlobalPoolingAndBothEltwiseForms) {
+  SweepOptions o;
+  o.points_per_type = 24;
+  std::set<std::string> seen;
+  for (const SweepConfig& c : sweep_configs(o)) {
+    if (c.type == "conv" && c.group > 1) {
+      seen.insert(c.group == c.c && c.filters == c.c ? "depthwise" : "grouped");
+      EXPECT_EQ(c.c % c.group, 0);
+      EXPECT_EQ(c.filters % c.group, 0);
+    }
+    if (c.type == "pool" && c.kernel == 0) {
+      seen.insert("global");
+    }
+    if (c.type == "eltwise") {
+      seen.insert(c.kernel == 1 ? "add" : "mul");
+    }
+  }
+  EXPECT_EQ(seen, (std::set<std::string>{"add", "depthwise", "global", "grouped", "mul"}));
 }
 
 TEST(Sweep, ConvFeaturesFollowEdgent) {

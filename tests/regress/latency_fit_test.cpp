@@ -111,6 +111,13 @@ TEST(LatencyFit, ConvShapeTypeNamesKernelAndStride) {
   EXPECT_EQ(conv_shape_type({{"kernel_area", 25}, {"stride_area", 4}}), "conv@5x5/2");
   EXPECT_EQ(conv_shape_type({{"kernel_area", 3}, {"stride_area", 1}}), "conv@k3/1");
   EXPECT_EQ(conv_shape_type({{"in_size", 3}}), "conv");
+  // Grouped convs get models of their own: depthwise (one input channel per group), grouped.
+  EXPECT_EQ(conv_shape_type({{"kernel_area", 9}, {"stride_area", 4}, {"group", 32},
+                             {"group_channels", 1}}),
+            "conv@3x3/2dw");
+  EXPECT_EQ(conv_shape_type({{"kernel_area", 9}, {"stride_area", 1}, {"group", 4},
+                             {"group_channels", 8}}),
+            "conv@3x3/1g");
 }
 
 TEST(LatencyFit, NearModelConvsGetAModelPerKernelShape) {
@@ -166,6 +173,29 @@ TEST(LatencyFit, ASegmentSavesEachBoundarysFixedAndPerByteCost) {
   EXPECT_NEAR(fit.segment_ms({0.1, 0.2, 0.3}), 0.58, 1e-12) << "no sizes: fixed cost only";
   EXPECT_DOUBLE_EQ(fit.segment_ms({0.3}), 0.3);
   EXPECT_DOUBLE_EQ(fit.segment_ms({0.001, 0.002}, {1e9}), 0.002) << "never below the largest unit";
+}
+
+TEST(LatencyFit, ABlockIsTheSumOfItsPartsAsOneSegment) {
+  const LatencyFit fit = fit_profile(as_artifact(synthetic_profile(20, false)), FitSettings{});
+  const model::Features conv{{"in_size", 784.0 * 64}, {"filter_term", 9.0 * 128}, {"flops", 1e7}};
+  const model::Features relu{{"in_size", 784.0 * 64}, {"flops", 784.0 * 64}};
+  const std::vector<profile::BlockPart> parts{{"conv", conv, 4e5}, {"relu", relu, 2e5}};
+  EXPECT_NEAR(block_ms(fit, parts),
+              fit.segment_ms({fit.predict("conv", conv), fit.predict("relu", relu)}, {4e5, 2e5}),
+              1e-12);
+  // Held out with its parts, a block is not a unit type that needs the FLOPs fallback.
+  nlohmann::json doc = synthetic_profile(20, false);
+  doc["units"].push_back({{"exit", 1}, {"unit", 1}, {"units", {1, 2}}, {"type", "block"},
+                          {"features", {{"in_size", 1e4}, {"out_size", 1e4}, {"flops", 2e7}}},
+                          {"median_ms", 0.2},
+                          {"parts", {{{"type", "conv"}, {"features", conv}, {"output_bytes", 4e5}},
+                                     {{"type", "relu"}, {"features", relu}, {"output_bytes", 2e5}}}}});
+  const LatencyFit with_block = fit_profile(as_artifact(doc), FitSettings{});
+  EXPECT_FALSE(with_block.types.count("block"));
+  const profile::Profile read = profile::read_profile(as_artifact(doc));
+  ASSERT_EQ(read.units.back().parts.size(), 2u);
+  EXPECT_EQ(read.units.back().last_unit, 2);
+  EXPECT_EQ(read.units.back().parts[1].type, "relu");
 }
 
 TEST(LatencyFit, ReadsTheProfilesEstimate) {
