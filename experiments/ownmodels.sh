@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# ownmodels: how well the latency regressions predict two multi-exit nets the project was
+# never trained on (lib/model/reference_models, written by build/bench/own_models): a
+# ResNet-style net (identity and projected stride-2 residual blocks, a depthwise-separable
+# block) and an Inception-style one (Concat-joined branches, standalone BatchNorm, a
+# Sigmoid/Mul gate, a grouped conv). Per model and role (the edge at full speed, the device
+# SLOWDOWN times slower by time dilation): each card from the bare ONNX (edgent-eval
+# --write-card), a profile, a fit with the model's own units held out, and edgent-fit
+# --predict's per-unit and per-exit-chain errors. Blocks (units no cut separates) are
+# predicted as the sum of their parts and listed apart. Targets: per-unit held-out median
+# error <= 20 %, blocks included; whole-chain error <= 15 %. No root, no testbed.
+. "$(dirname "$0")/common.sh"
+BENCH=${BENCH:-$ROOT/build/bench}
+PROFILE_OPTS=${PROFILE_OPTS:---reps 7 --sweep-points 8 --anchor-points 5 --sweep-reps 3}
+DIR=$OUT/ownmodels
+mkdir -p "$DIR"
+[ -x "$BENCH/own_models" ] || { say "no $BENCH/own_models: run 'make build' first"; exit 1; }
+"$BENCH/own_models" "$DIR" >/dev/null
+
+start=$(date +%s)
+echo "model,role,kind,exit,unit,name,type,measured_ms,predicted_ms,error_pct" >"$DIR/ownmodels.csv"
+for model in resnet-exits inception-exits; do
+  "$BIN/edgent-eval" --quiet --onnx "$DIR/$model.onnx" --write-card "$DIR/$model.json"
+  for role in edge device; do
+    slow=()
+    [ "$role" = device ] && slow=(--slowdown "$SLOWDOWN")
+    # shellcheck disable=SC2086  # PROFILE_OPTS is a list of options
+    "$BIN/edgent-profile" -m "$DIR/$model.json" --role "$role" "${slow[@]}" $PROFILE_OPTS \
+      --quiet -o "$DIR/$model.$role.profile.json"
+    "$BIN/edgent-fit" "$DIR/$model.$role.profile.json" --predict \
+      -o "$DIR/$model.$role.fit.json" 2>"$DIR/$model.$role.predict.txt"
+    # Unit rows: exit unit name type measured predicted error [note]; chain rows: exit
+    # measured predicted error. A unit shared by several exits is listed once (its first).
+    awk -v m="$model" -v r="$role" '
+      $1 ~ /^[0-9]+$/ && NF >= 7 && $5 ~ /ms$/ { if (seen[$3]++) next
+        v = $5; p = $6; e = $7; sub(/ms$/, "", v); sub(/ms$/, "", p); sub(/%$/, "", e)
+        printf "%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n", m, r, ($4 == "block" ? "block" : "unit"), $1, $2, $3, $4, v, p, e }
+      $1 ~ /^[0-9]+$/ && NF == 4 && $2 ~ /ms$/ { v = $2; p = $3; e = $4; sub(/ms$/, "", v); sub(/ms$/, "", p); sub(/%$/, "", e)
+        printf "%s,%s,chain,%s,,exit%s,chain,%s,%s,%s\n", m, r, $1, $1, v, p, e }' \
+      "$DIR/$model.$role.predict.txt" >>"$DIR/ownmodels.csv"
+  done
+done
+seconds=$(( $(date +%s) - start ))
+
+median() {  # model role kind... -> "n median max"
+  local m=$1 r=$2; shift 2
+  awk -F, -v m="$m" -v r="$r" -v kinds="$*" 'BEGIN { n = split(kinds, k, " "); for (i = 1; i <= n; i++) want[k[i]] = 1 }
+    $1 == m && $2 == r && ($3 in want) { print $10 }' "$DIR/ownmodels.csv" | sort -g |
+    awk '{ v[++n] = $1 } END { if (n == 0) { print "0 - -"; exit }
+      med = (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2; printf "%d %.1f %.1f\n", n, med, v[n] }'
+}
+{
+  echo "# ownmodels: regressions on multi-exit nets of our own making"
+  echo
+  machine_md
+  echo "- profiles: $PROFILE_OPTS; the device is this machine's core ${SLOWDOWN}x slower (--slowdown)"
+  echo "- errors: |predicted - measured| / measured, the model's own units held out of the fits;"
+  echo "  blocks predicted as the sum of their parts (regress::block_ms); exit chains as edgent-fit --predict sums them"
+  echo "- took ${seconds} s"
+  echo
+  echo "| model | role | units (excl. blocks): n, median %, max % | blocks: n, median %, max % | all units: median % | chains: n, median %, max % |"
+  echo "|---|---|---|---|---|---|"
+  for model in resnet-exits inception-exits; do
+    for role in edge device; do
+      read -r un um ux < <(median "$model" "$role" unit)
+      read -r bn bm bx < <(median "$model" "$role" block)
+      read -r _ am _ < <(median "$model" "$role" unit block)
+      read -r cn cm cx < <(median "$model" "$role" chain)
+      echo "| $model | $role | $un, $um, $ux | $bn, $bm, $bx | $am | $cn, $cm, $cx |"
+    done
+  done
+  echo
+  echo "Blocks and chains, each:"
+  echo
+  awk -F, 'NR > 1 && ($3 == "block" || $3 == "chain") { printf "- %s %s %s %s: measured %s ms, predicted %s ms, error %s %%\n", $1, $2, $3, $6, $8, $9, $10 }' \
+    "$DIR/ownmodels.csv"
+  echo
+  echo "Targets: per-unit held-out median error <= 20 % (blocks included), whole-chain error <= 15 %."
+  echo "Figures on a loaded machine vary from run to run; re-measure on a quiet one."
+} >"$DIR/summary.md"
+cat "$DIR/summary.md"
+say "wrote $DIR/summary.md"
