@@ -52,7 +52,8 @@ median() {  # model role kind... -> "n median max"
 {
   echo "# ownmodels: regressions on multi-exit nets of our own making"
   echo
-  machine_md
+  machine_md | grep -v '^- model: '  # the shared lines name the default model; these runs have their own
+  echo "- models: $DIR/resnet-exits.onnx, $DIR/inception-exits.onnx (build/bench/own_models, seed 3)"
   echo "- profiles: $PROFILE_OPTS; the device is this machine's core ${SLOWDOWN}x slower (--slowdown)"
   echo "- errors: |predicted - measured| / measured, the model's own units held out of the fits;"
   echo "  blocks predicted as the sum of their parts (regress::block_ms); exit chains as edgent-fit --predict sums them"
