@@ -118,6 +118,14 @@ void run_pipeline(const model::OnnxBuilder& builder, const std::string& name) {
   EXPECT_EQ(r.err, "");
   const Artifact plan = read_artifact(dir.file("plan.json"), "plan");
   EXPECT_EQ(plan.doc["accuracy_known"], true);
+  // The README's flow plans from the profiles directly: a block measured whole counts once.
+  r = tool("edgent-plan", "--model " + card + " --accuracy " + dir.file("acc.json") +
+                              " --device-profile " + dir.file("device.profile.json") +
+                              " --edge-profile " + dir.file("edge.profile.json") +
+                              " --bandwidth 1000 --rtt 1 --deadline 10000 -o " +
+                              dir.file("plan-profiles.json"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
 
   // 4. Split runs through the real server at cut points of the last exit classify as the
   // device alone does.
