@@ -75,7 +75,18 @@ def make_accuracy():
 
 
 def make_profile():
-    return [profile("profile.json", "device")]
+    # A net with residual blocks too: its profile has block units with their parts.
+    subprocess.run([os.path.join(BIN, "..", "bench", "own_models"), WORK], check=True,
+                   stdout=subprocess.DEVNULL)
+    tool("edgent-eval", "--quiet", "--onnx", path("resnet-exits.onnx"), "--write-card",
+         path("resnet-exits.json"))
+    tool("edgent-profile", "-m", path("resnet-exits.json"), "--role", "edge", "--warmup", "0",
+         "--reps", "2", "--sweep-points", "4", "--sweep-reps", "2", "--anchor-points", "1",
+         "--quiet", "-o", path("blocks.json"))
+    with open(path("blocks.json")) as f:
+        if not any(u.get("parts") for u in json.load(f)["units"]):
+            raise SystemExit("schema.profile: the residual net's profile has no block parts")
+    return [profile("profile.json", "device"), path("blocks.json")]
 
 
 def make_fit():
