@@ -1,5 +1,6 @@
 // The device runner against the real edgent-serve: split inference at every exit, cut and order
-// of the default model gives the device's own whole-chain logits. In the aarch64 cross-build
+// of the default model gives the device's own whole-chain logits, and when the server stops the
+// device finishes every request itself. In the aarch64 cross-build
 // (EDGENT_DEVICE_ONLY, run under qemu-user) the device is aarch64 and the edge the native
 // (x86-64) edgent-serve of EDGENT_EDGE_BIN_DIR, so this is the split equality across the two
 // architectures; natively both sides are this machine's.
@@ -12,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <memory>
 
 namespace edgent::testing {
 namespace {
@@ -96,6 +98,50 @@ TEST(ServeDeviceSplit, EveryExitCutAndOrderGivesTheDevicesOwnLogits) {
   }
   std::printf("split vs local: %d requests, worst |logit difference| %.3g\n", checked, worst);
   EXPECT_GT(checked, 20);
+}
+
+TEST(ServeDeviceFallback, TheDeviceFinishesEveryRequestWhenTheServerStops) {
+  const model::ModelCard card = model::read_model_card(kCard);
+  const auto graph = model::OnnxGraph::from_file(model::onnx_path(card, kCard));
+  const std::vector<cv::Mat> inputs = test_inputs(card);
+  auto server = std::make_unique<ServeProcess>(std::vector<std::string>{"-m", kCard, "--threads", "1"});
+
+  runtime::EdgeLinkOptions o;
+  o.client.port = server->port();
+  o.client.timeout = std::chrono::milliseconds(60000);
+  o.client.connect_timeout = std::chrono::milliseconds(2000);
+  o.client.backoff_initial = std::chrono::milliseconds(10);
+  o.model_sha256 = graph->sha256();
+  runtime::EdgeLink link(o);
+  runtime::DeviceRunner runner(graph, &link, 1);
+  // Exit 1 fits any deadline, exit 4 a generous one, exit 5 none: the deepest that fits is used.
+  runner.set_exit_latency({1, 2, 3, 4, 1e9});
+  plan::PlanRecord p;
+  p.exit = runner.exits();
+  p.cut = 2;
+  p.order = plan::Order::device_first;
+  p.codec = "int8";
+  for (int i = 0; i < 4; ++i) {
+    if (i == 2) {
+      EXPECT_EQ(server->stop(), 0) << server->log();
+      server.reset();
+    }
+    const cv::Mat& input = inputs[static_cast<std::size_t>(i) % inputs.size()];
+    const runtime::RunResult r = runner.run(i, input, p, Clock::now(), 1e6);
+    ASSERT_FALSE(r.logits.empty()) << "every request gets a result";
+    if (i < 2) {
+      EXPECT_FALSE(r.fallback) << r.fallback_reason;
+      EXPECT_TRUE(r.offloaded);
+      EXPECT_EQ(r.exit, runner.exits());
+    } else {
+      EXPECT_TRUE(r.fallback);
+      EXPECT_FALSE(r.offloaded);
+      EXPECT_FALSE(r.fallback_reason.empty());
+      EXPECT_EQ(r.exit, 4) << "the deepest exit whose device latency fits the deadline";
+      EXPECT_EQ(runtime::argmax(r.logits), runtime::argmax(runner.segments().run_exit(4, input)))
+          << "the device's own exit 4";
+    }
+  }
 }
 
 } // namespace
