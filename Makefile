@@ -32,7 +32,7 @@ DEB_PACKAGES_DEVICE := build-essential cmake ninja-build git pkg-config \
 DEB_PACKAGES_ARM64 := g++-aarch64-linux-gnu qemu-user libcli11-dev nlohmann-json3-dev libonnx-dev \
   libopencv-dnn-dev:arm64 libopencv-imgproc-dev:arm64 libprotobuf-dev:arm64 libfmt-dev:arm64 \
   libboost-dev:arm64 zlib1g-dev:arm64 libzstd-dev:arm64 libssl-dev:arm64 libgtest-dev:arm64 \
-  libonnx1:arm64
+  libonnx1:arm64 time
 ARM64_BUILD ?= build-arm64
 
 DEVICE_ONLY ?=
@@ -45,7 +45,7 @@ endif
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps build test test-asan fuzz fuzz-smoke load demo model accuracy install clean \
-  deps-arm64 device-arm64 test-arm64
+  deps-arm64 device-arm64 test-arm64 time-arm64
 
 all: build
 
@@ -95,6 +95,19 @@ test-arm64: deps-arm64 $(BUILD)/build.ninja $(ARM64_BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS) --target edgent-serve
 	cmake --build $(ARM64_BUILD) -j $(JOBS)
 	ctest --test-dir $(ARM64_BUILD) -L device --output-on-failure -j $(JOBS)
+
+## time-arm64: what test-arm64 adds to CI once the packages are in: a clean cross-build with
+## ccache off (in $(ARM64_BUILD)-timing, removed first), then the device tests under qemu, timed
+time-arm64: deps-arm64 $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS) --target edgent-serve
+	rm -rf $(ARM64_BUILD)-timing
+	cmake -S . -B $(ARM64_BUILD)-timing -G Ninja -DCMAKE_TOOLCHAIN_FILE=$(abspath cmake/aarch64-linux-gnu.cmake) \
+	  -DEDGENT_DEVICE_ONLY=ON -DEDGENT_EDGE_BIN_DIR=$(abspath $(BUILD))/cmd > /dev/null
+	CCACHE_DISABLE=1 /usr/bin/time -f "clean cross-build: wall %e s, user %U s, sys %S s" \
+	  cmake --build $(ARM64_BUILD)-timing -j $(JOBS) > /dev/null
+	/usr/bin/time -f "device tests under qemu: wall %e s, user %U s, sys %S s" \
+	  ctest --test-dir $(ARM64_BUILD)-timing -L device -j $(JOBS) --output-on-failure
+	rm -rf $(ARM64_BUILD)-timing
 
 ## build: configure and compile everything
 build: deps $(BUILD)/build.ninja
