@@ -18,9 +18,34 @@ DEB_PACKAGES := build-essential cmake ninja-build git pkg-config \
   libssl-dev dataset-fashion-mnist iproute2 gnuplot-nox clang libclang-rt-14-dev jq \
   python3-jsonschema
 
+# The device side alone, built on the device (a Raspberry Pi OS / Debian arm64 board):
+# `make build DEVICE_ONLY=1` (edgent-infer and edgent-profile, no libtorch, training or edge server).
+DEB_PACKAGES_DEVICE := build-essential cmake ninja-build git pkg-config \
+  libcli11-dev libopencv-dev nlohmann-json3-dev libboost-dev libfmt-dev libgtest-dev \
+  libonnx-dev libprotobuf-dev protobuf-compiler zlib1g-dev libzstd-dev libssl-dev
+
+# Cross-building the device side for aarch64 on this machine (`make device-arm64`): Debian's cross
+# compiler, qemu-user to run the results, and the :arm64 libraries (multiarch, beside the native
+# ones). The narrowest OpenCV packages on purpose: libopencv-imgcodecs:arm64 and libopencv-dev:arm64
+# would remove the native OpenCV; libonnx-dev:arm64 clashes with the native libonnx-dev, so only
+# the aarch64 ONNX libraries come in (headers from the native package, cmake/find_onnx.cmake).
+DEB_PACKAGES_ARM64 := g++-aarch64-linux-gnu qemu-user libcli11-dev nlohmann-json3-dev libonnx-dev \
+  libopencv-dnn-dev:arm64 libopencv-imgproc-dev:arm64 libprotobuf-dev:arm64 libfmt-dev:arm64 \
+  libboost-dev:arm64 zlib1g-dev:arm64 libzstd-dev:arm64 libssl-dev:arm64 libgtest-dev:arm64 \
+  libonnx1:arm64 time
+ARM64_BUILD ?= build-arm64
+
+DEVICE_ONLY ?=
+ifneq ($(DEVICE_ONLY),)
+  BUILD := build-device
+  DEB_PACKAGES := $(DEB_PACKAGES_DEVICE)
+  CMAKE_ARGS += -DEDGENT_DEVICE_ONLY=ON
+endif
+
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build test test-asan fuzz fuzz-smoke load demo model accuracy install clean
+.PHONY: all deps build test test-asan fuzz fuzz-smoke load demo model accuracy install clean \
+  deps-arm64 device-arm64 test-arm64 time-arm64
 
 all: build
 
@@ -38,6 +63,51 @@ deps:
 
 $(BUILD)/build.ninja:
 	cmake -S . -B $(BUILD) -G Ninja $(CMAKE_ARGS)
+
+## deps-arm64: the cross toolchain, qemu-user and the :arm64 libraries (adds the arm64 architecture
+## to dpkg first); never removes a native package: apt-get refuses instead
+deps-arm64: deps
+	@dpkg --print-foreign-architectures | grep -qx arm64 || { \
+	  echo "edgent: adding the arm64 architecture to dpkg"; \
+	  $(SUDO) dpkg --add-architecture arm64 && $(SUDO) apt-get update -qq; }
+	@missing=$$(for p in $(DEB_PACKAGES_ARM64); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' || echo $$p; \
+	  done); \
+	if [ -n "$$missing" ]; then \
+	  echo "edgent: installing Debian packages:" $$missing; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
+	    --no-remove $$missing > /tmp/edgent-apt-arm64.log 2>&1 || { tail -n 30 /tmp/edgent-apt-arm64.log; exit 1; }; \
+	fi
+
+$(ARM64_BUILD)/build.ninja:
+	cmake -S . -B $(ARM64_BUILD) -G Ninja -DCMAKE_TOOLCHAIN_FILE=$(abspath cmake/aarch64-linux-gnu.cmake) \
+	  -DEDGENT_DEVICE_ONLY=ON -DEDGENT_EDGE_BIN_DIR=$(abspath $(BUILD))/cmd $(CMAKE_ARGS)
+
+## device-arm64: cross-build the device tools (edgent-infer, edgent-profile) for aarch64 in
+## $(ARM64_BUILD)/cmd; run them here with qemu-aarch64 -L /usr/aarch64-linux-gnu
+device-arm64: deps-arm64 $(ARM64_BUILD)/build.ninja
+	cmake --build $(ARM64_BUILD) -j $(JOBS) --target edgent-infer edgent-profile
+
+## test-arm64: the device test subset (label "device": wire format, split equality against the
+## native edgent-serve, device-runner fallback, the tools' --help) built for aarch64, under qemu
+test-arm64: deps-arm64 $(BUILD)/build.ninja $(ARM64_BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS) --target edgent-serve
+	cmake --build $(ARM64_BUILD) -j $(JOBS)
+	ctest --test-dir $(ARM64_BUILD) -L device --output-on-failure -j $(JOBS)
+
+## time-arm64: what test-arm64 adds to CI once the packages are in: a clean cross-build with
+## ccache off (in $(ARM64_BUILD)-timing, removed first), then the device tests under qemu, timed
+time-arm64: deps-arm64 $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS) --target edgent-serve
+	rm -rf $(ARM64_BUILD)-timing
+	cmake -S . -B $(ARM64_BUILD)-timing -G Ninja -DCMAKE_TOOLCHAIN_FILE=$(abspath cmake/aarch64-linux-gnu.cmake) \
+	  -DEDGENT_DEVICE_ONLY=ON -DEDGENT_EDGE_BIN_DIR=$(abspath $(BUILD))/cmd > /dev/null
+	CCACHE_DISABLE=1 /usr/bin/time -f "clean cross-build: wall %e s, user %U s, sys %S s" \
+	  cmake --build $(ARM64_BUILD)-timing -j $(JOBS) > /dev/null
+	/usr/bin/time -f "device tests under qemu: wall %e s, user %U s, sys %S s" \
+	  ctest --test-dir $(ARM64_BUILD)-timing -L device -j $(JOBS) --output-on-failure
+	rm -rf $(ARM64_BUILD)-timing
 
 ## build: configure and compile everything
 build: deps $(BUILD)/build.ninja
@@ -102,4 +172,4 @@ install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(ARM64_BUILD)

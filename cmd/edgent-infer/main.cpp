@@ -97,6 +97,10 @@ int main(int argc, char** argv) {
         app.add_option("--summary", opts.summary, "Summary (edgent.run/1)")
             ->type_name("FILE")
             ->check(edgent::cli::input_path());
+        app.add_option("--logits", opts.logits,
+                       "Each request's logits, one CSV line per request: id,exit,v1,...")
+            ->type_name("FILE")
+            ->check(edgent::cli::input_path());
         edgent::net::add_edge_options(app, opts.net);
       },
       [&] { return edgent::runtime::run(opts); });

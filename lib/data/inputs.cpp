@@ -4,7 +4,13 @@
 #include "core/file_io.hpp"
 
 #include <fmt/format.h>
+// lib/CMakeLists.txt defines EDGENT_HAVE_IMGCODECS=0 when OpenCV's imgcodecs is missing.
+#ifndef EDGENT_HAVE_IMGCODECS
+#define EDGENT_HAVE_IMGCODECS 1
+#endif
+#if EDGENT_HAVE_IMGCODECS
 #include <opencv2/imgcodecs.hpp>
+#endif
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
@@ -95,11 +101,20 @@ Inputs load_image_inputs(const std::string& where, const std::vector<int>& shape
     throw ConfigError(fmt::format("images need a model input of 1 or 3 channels, not {}", c),
                       shape_file, "input.shape");
   }
+#if !EDGENT_HAVE_IMGCODECS
+  // Built without OpenCV's imgcodecs (the multiarch cross-build): say so before any file is read.
+  throw ConfigError("this build cannot read image files (built without OpenCV imgcodecs); "
+                    "pass --data or --tensors instead", display_name(where));
+#endif
   const auto paths = image_paths(where);
   Inputs in;
   const std::size_t end = input_range_end(range, paths.size(), where);
   for (std::size_t i = range.offset; i < end; ++i) {
+#if EDGENT_HAVE_IMGCODECS
     cv::Mat img = cv::imread(paths[i], c == 1 ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR);
+#else
+    cv::Mat img;
+#endif
     if (img.empty()) {
       throw DataError("not an image OpenCV can read", paths[i]);
     }

@@ -195,11 +195,22 @@ RequestRecord run_request(RequestContext& ctx, std::size_t i, const cv::Mat& blo
   return rec;
 }
 
+/// The --logits line of @p rec: `id,exit,v1,...,vK`, each value with 9 significant digits (a
+/// float32 read back exactly).
+std::string logits_line(const RequestRecord& rec) {
+  const cv::Mat row = rec.result.logits.reshape(1, 1);
+  std::string line = fmt::format("{},{}", rec.id, rec.result.exit);
+  for (int k = 0; k < row.cols; ++k) {
+    line += fmt::format(",{:.9g}", row.at<float>(0, k));
+  }
+  return line + "\n";
+}
+
 /// Runs the requests of @p inputs from @p t0 on (one each 1 / rate s in open loop) until
 /// they end or a signal stops the run; counts each in @p summary and writes its record to
-/// @p out (may be null).
+/// @p out and its logits to @p logits (either may be null).
 void run_requests(RequestContext& ctx, const data::Inputs& inputs, Clock::time_point t0,
-                  RunSummary& summary, AtomicFile* out) {
+                  RunSummary& summary, AtomicFile* out, AtomicFile* logits) {
   const double rate = ctx.options.rate;
   std::optional<plan::PlanRecord> previous;
   for (std::size_t i = 0; i < inputs.blobs.size() && !g_stop.load(); ++i) {
@@ -216,6 +227,9 @@ void run_requests(RequestContext& ctx, const data::Inputs& inputs, Clock::time_p
     summary.add(rec);
     if (out) {
       out->write(to_json(rec).dump() + "\n");
+    }
+    if (logits) {
+      logits->write(logits_line(rec));
     }
   }
 }
@@ -254,7 +268,7 @@ namespace {
 int run_infer_unconfined(const InferOptions& o) {
   const InferConfig config = validate(o);
   // Outputs are written after the run: a path that cannot be written fails now, not then.
-  for (const std::string* path : {&o.output, &o.summary}) {
+  for (const std::string* path : {&o.output, &o.summary, &o.logits}) {
     if (!path->empty()) {
       check_output_path(*path);
     }
@@ -292,12 +306,16 @@ int run_infer_unconfined(const InferOptions& o) {
   if (!o.output.empty()) {
     out.emplace(o.output);
   }
+  std::optional<AtomicFile> logits;
+  if (!o.logits.empty()) {
+    logits.emplace(o.logits);
+  }
   RunSummary summary;
   std::size_t probes =
       start_probing(link, probing_policy(device_only_run, o.no_probe, o.oracle));
   RequestContext ctx{o, link, throttle.get(), *source, runner};
   const auto t0 = Clock::now();
-  run_requests(ctx, inputs, t0, summary, out ? &*out : nullptr);
+  run_requests(ctx, inputs, t0, summary, out ? &*out : nullptr, logits ? &*logits : nullptr);
   probes += link.stop_monitor();
 
   RunFacts facts = run_facts(o, config, graph->sha256(), source->deadline_ms());
@@ -306,6 +324,9 @@ int run_infer_unconfined(const InferOptions& o) {
   facts.probes = probes;
   if (out) {
     out->commit();
+  }
+  if (logits) {
+    logits->commit();
   }
   summary.log(facts);
   if (!o.summary.empty()) {

@@ -48,6 +48,8 @@ struct InferOptions {
   std::size_t link_burst_bytes = 0;
   std::string output;           ///< results, one JSON line per request (empty = none)
   std::string summary;          ///< edgent.run/1 summary (empty = stderr only)
+  /// Each request's logits as CSV lines `id,exit,v1,...,vK` (%.9g, float32 exact; empty = none).
+  std::string logits;
   net::EdgeNetOptions net;
 };
 

@@ -86,14 +86,30 @@ TEST(InferCli, RunsAFixedPlanThroughTheRealServer) {
                          " --data /usr/share/datasets/fashion-mnist --count 20 --offset 5" +
                          " --edge 127.0.0.1:" + std::to_string(server.port()) + " -o " +
                          (dir / "results.jsonl").string() + " --summary " +
-                         (dir / "summary.json").string(),
+                         (dir / "summary.json").string() + " --logits " +
+                         (dir / "logits.csv").string(),
                      dir / "infer.log");
   ASSERT_EQ(rc, 0) << slurp(dir / "infer.log");
   std::istringstream lines(slurp(dir / "results.jsonl"));
+  std::istringstream logit_lines(slurp(dir / "logits.csv"));
   std::string line;
   int n = 0;
   while (std::getline(lines, line)) {
     const auto rec = nlohmann::json::parse(line);
+    // --logits: id, exit, then one value per class whose largest is the record's class.
+    std::string logit_line;
+    ASSERT_TRUE(std::getline(logit_lines, logit_line)) << "one logits line per request";
+    std::vector<double> values;
+    std::istringstream fields(logit_line);
+    for (std::string field; std::getline(fields, field, ',');) {
+      values.push_back(std::stod(field));
+    }
+    ASSERT_EQ(values.size(), 2u + 10u) << logit_line;
+    EXPECT_EQ(values[0], 5 + n);
+    EXPECT_EQ(values[1], 5);
+    EXPECT_EQ(std::max_element(values.begin() + 2, values.end()) - values.begin() - 2,
+              rec["class"].get<int>())
+        << logit_line;
     EXPECT_EQ(rec["id"].get<int>(), 5 + n);
     EXPECT_EQ(rec["plan"]["exit"], 5);
     EXPECT_EQ(rec["plan"]["cut"], 3);
@@ -107,6 +123,7 @@ TEST(InferCli, RunsAFixedPlanThroughTheRealServer) {
     ++n;
   }
   EXPECT_EQ(n, 20);
+  EXPECT_FALSE(std::getline(logit_lines, line)) << "no more logits lines than requests";
   const auto summary = edgent::read_artifact((dir / "summary.json").string(), "run");
   EXPECT_EQ(summary.doc["count"], 20);
   EXPECT_EQ(summary.doc["fallbacks"], 0);

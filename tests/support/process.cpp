@@ -52,6 +52,10 @@ int exit_code(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 
 std::string tool_path(const std::string& tool) { return std::string(EDGENT_BIN_DIR) + "/" + tool; }
 
+std::string edge_tool_path(const std::string& tool) {
+  return std::string(EDGENT_EDGE_BIN_DIR) + "/" + tool;
+}
+
 std::vector<std::string> words(std::string_view text) {
   std::vector<std::string> out;
   std::size_t i = 0;

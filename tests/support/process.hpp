@@ -18,6 +18,10 @@ namespace edgent::testing {
 /// The path of tool @p tool (e.g. "edgent-plan") in the build tree.
 std::string tool_path(const std::string& tool);
 
+/// The path of the edge's tool @p tool (edgent-serve): the build tree's, or in a cross-build the
+/// native build's (EDGENT_EDGE_BIN_DIR), so that the device under test talks to a real edge.
+std::string edge_tool_path(const std::string& tool);
+
 /// @p text split at runs of spaces, for literal option strings such as "--rtt 10 -o x.json";
 /// a path with a space in it must be passed as an element of its own instead.
 std::vector<std::string> words(std::string_view text);

@@ -10,7 +10,7 @@
 namespace edgent::testing {
 
 ServeProcess::ServeProcess(const std::vector<std::string>& args, std::uint16_t port) {
-  std::vector<std::string> argv{tool_path("edgent-serve"), "--port", std::to_string(port),
+  std::vector<std::string> argv{edge_tool_path("edgent-serve"), "--port", std::to_string(port),
                                 "--port-file", m_dir.file("port")};
   argv.insert(argv.end(), args.begin(), args.end());
   m_child = std::make_unique<ChildProcess>(argv, m_dir.file("stderr"));
