@@ -406,6 +406,10 @@ struct ServerCore {
   }
 
   void accept();
+  /// Answers the load agent's connections (HAProxy agent-check) with one line each.
+  void accept_agent();
+  /// The agent's line: `ready N%`.
+  std::string agent_line() const;
   /// Out of file descriptors: closes the connections that have waited longest for a request
   /// (or, with none, one not yet accepted, through the reserve descriptor), warns (at most
   /// every 10 s) and accepts again after a pause.
@@ -431,6 +435,10 @@ struct ServerCore {
   // acceptor is never touched by two at once.
   asio::strand<asio::io_context::executor_type> control{asio::make_strand(ioc)};
   tcp::acceptor acceptor{control};
+  tcp::acceptor agent_acceptor{control};
+  /// The pause before the agent accepts again after a failure.
+  asio::steady_timer agent_timer{control};
+  std::uint16_t agent_port = 0;
   /// The pause before accepting again when file descriptors ran out.
   asio::steady_timer accept_timer{control};
   /// A descriptor kept open to be given up when the process is at its limit, so that a
@@ -1191,6 +1199,47 @@ void detail::ServerCore::accept() {
   });
 }
 
+std::string detail::ServerCore::agent_line() const {
+  // The share of its weight an edge keeps: all of it while every request finds a worker,
+  // half with as many waiting as there are workers.
+  const double workers = options.threads;
+  const double waiting = static_cast<double>(queued.load());
+  const int percent = std::max(1, static_cast<int>(100.0 * workers / (workers + waiting)));
+  return fmt::format("ready {}%\n", percent);
+}
+
+void detail::ServerCore::accept_agent() {
+  agent_acceptor.async_accept(
+      asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+        if (ec == asio::error::operation_aborted || !agent_acceptor.is_open()) {
+          return;
+        }
+        if (ec) {
+          // Out of descriptors, and the like: the HTTP acceptor makes room; the next check
+          // finds the agent again.
+          log::verbose("load agent: {}", ec.message());
+          agent_timer.expires_after(kAcceptPause);
+          agent_timer.async_wait([this](beast::error_code e) {
+            if (!e && agent_acceptor.is_open()) {
+              accept_agent();
+            }
+          });
+          return;
+        }
+        {
+          auto peer = std::make_shared<tcp::socket>(std::move(socket));
+          auto line = std::make_shared<std::string>(agent_line());
+          asio::async_write(*peer, asio::buffer(*line),
+                            [peer, line](beast::error_code, std::size_t) {
+                              beast::error_code ignored;
+                              peer->shutdown(tcp::socket::shutdown_both, ignored);
+                              peer->close(ignored);
+                            });
+        }
+        accept_agent();
+      });
+}
+
 void detail::ServerCore::accept_later(const beast::error_code& ec) {
   // Accepting again at once would fail again at once: a busy loop of failures and warnings.
   // Idle connections hold the descriptors new clients need (nginx drains its keep-alive
@@ -1257,6 +1306,8 @@ void detail::ServerCore::begin_drain() {
   log::info("draining: no new connections, finishing {} request(s) in flight", inflight.load());
   beast::error_code ec;
   acceptor.close(ec);
+  agent_acceptor.close(ec);
+  agent_timer.cancel();
   accept_timer.cancel();
   if (signals) {
     signals->cancel(ec);
@@ -1316,6 +1367,26 @@ void HttpServer::start() {
     }));
   }
   impl.accept();
+  if (impl.options.agent_port >= 0) {
+    const tcp::endpoint agent_endpoint(address,
+                                       static_cast<std::uint16_t>(impl.options.agent_port));
+    impl.agent_acceptor.open(agent_endpoint.protocol(), ec);
+    if (!ec) {
+      impl.agent_acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+    }
+    if (!ec) {
+      impl.agent_acceptor.bind(agent_endpoint, ec);
+    }
+    if (!ec) {
+      impl.agent_acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    }
+    if (ec) {
+      throw NetError(fmt::format("cannot listen on {}:{} for the load agent: {}",
+                                 impl.options.bind, impl.options.agent_port, ec.message()));
+    }
+    impl.agent_port = impl.agent_acceptor.local_endpoint().port();
+    impl.accept_agent();
+  }
   const std::string addr = address.is_v6() ? fmt::format("[{}]", impl.options.bind)
                                            : impl.options.bind;
   if (!impl.options.port_file.empty()) {
@@ -1325,6 +1396,8 @@ void HttpServer::start() {
 }
 
 std::uint16_t HttpServer::port() const { return m_impl->port; }
+
+std::uint16_t HttpServer::agent_port() const { return m_impl->agent_port; }
 
 void HttpServer::run() {
   auto& impl = *m_impl;

@@ -116,6 +116,10 @@ struct ServerOptions {
   std::string tls_key_file;
   /// With TLS, a connection must complete its handshake within this time, or it is closed.
   std::chrono::milliseconds handshake_timeout{10000};
+  /// Port of the load agent for HAProxy's agent-check, on the same address: each connection
+  /// gets one line, `ready N%` (N = 100 × workers / (workers + requests waiting), at least 1),
+  /// then is closed; the agent stops when draining starts. -1 = no agent, 0 = a free port.
+  int agent_port = -1;
   /// File to write the bound port to (atomically), empty = none.
   std::string port_file;
   /// Drain gracefully on SIGINT and SIGTERM (for the tool; tests call stop()).
@@ -165,6 +169,8 @@ public:
   void start();
   /// The bound port (after start()).
   std::uint16_t port() const;
+  /// The load agent's bound port (after start()), 0 without an agent.
+  std::uint16_t agent_port() const;
   /// Serves until stop() (or a signal, with handle_signals) and the drain complete: no new
   /// connections, in-flight requests answered, idle connections closed. Call after start().
   void run();

@@ -24,6 +24,7 @@ struct ServeNetOptions {
   std::size_t max_inflight = 64;
   std::size_t max_queue = 0;          ///< 0 = no cap but max_inflight
   std::size_t max_connections = 1024; ///< 0 = no cap
+  int agent_port = -1;                ///< HAProxy agent-check port; -1 = none
   std::size_t max_buffered = 256 * 1024 * 1024;
   int read_timeout_ms = 30000;
   int write_timeout_ms = 30000;

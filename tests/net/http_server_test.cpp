@@ -405,6 +405,47 @@ TEST(HttpServer, AtMaxConnectionsTheIdleMakeRoomElse503) {
   expect_good_request(late);
 }
 
+/// The one line the load agent on @p port answers.
+std::string agent_says(std::uint16_t port) {
+  RawSocket agent(port);
+  std::string line;
+  EXPECT_TRUE(agent.read_until_closed(line, 5s)) << "the agent closes after its line";
+  return line;
+}
+
+TEST(HttpServer, TheLoadAgentWeighsTheEdgeByItsQueue) {
+  ScriptedHandler handler;
+  ServerOptions options;
+  options.threads = 2;
+  options.agent_port = 0;
+  RunningServer server(handler, options);
+  ASSERT_GT(server.server().agent_port(), 0);
+  ASSERT_NE(server.server().agent_port(), server.port());
+  EXPECT_EQ(agent_says(server.server().agent_port()), "ready 100%\n");
+  // Both workers held and two requests waiting: half the weight.
+  std::vector<std::future<HttpResult>> pending;
+  for (int i = 0; i < 4; ++i) {
+    pending.push_back(std::async(std::launch::async, [&] {
+      HttpClient c(server.client_options());
+      return c.post("/v1/infer", "block");
+    }));
+  }
+  handler.wait_blocked(2);
+  HttpClient client(server.client_options());
+  for (int tries = 0; tries < 200; ++tries) {
+    if (nlohmann::json::parse(client.get("/v1/load").body).at("queued") == 2) {
+      break;
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_EQ(agent_says(server.server().agent_port()), "ready 50%\n");
+  handler.release();
+  for (auto& p : pending) {
+    EXPECT_TRUE(p.get().ok());
+  }
+  EXPECT_EQ(agent_says(server.server().agent_port()), "ready 100%\n");
+}
+
 TEST(HttpServer, SlowClientIsClosedAfterTheReadTimeoutAndBlocksNoOne) {
   ScriptedHandler handler;
   ServerOptions options;

@@ -73,6 +73,25 @@ std::string read_text(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
+/// The line the load agent on @p port answers (empty when it does not).
+std::string agent_says(std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  std::string line;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+    char buf[64];
+    ssize_t n = 0;
+    while ((n = ::read(fd, buf, sizeof buf)) > 0) {
+      line.append(buf, static_cast<std::size_t>(n));
+    }
+  }
+  ::close(fd);
+  return line;
+}
+
 /// Inference requests one edge has answered (its /v1/load).
 int answered(std::uint16_t port) {
   net::ClientOptions o;
@@ -87,15 +106,21 @@ TEST(HaproxyScaleOut, SpreadsRequestsOverTheEdgesAndLosesNoneWhenOneIsKilled) {
   if (!haproxy) {
     GTEST_SKIP() << "haproxy is not installed (make deps installs the Debian package haproxy)";
   }
-  ServeProcess edge1({"-m", kCard, "--threads", "1"});
-  std::optional<ServeProcess> edge2(std::in_place,
-                                    std::vector<std::string>{"-m", kCard, "--threads", "1"});
+  const std::uint16_t agent1 = free_port();
+  const std::uint16_t agent2 = free_port();
+  ServeProcess edge1({"-m", kCard, "--threads", "1", "--agent-port", std::to_string(agent1)});
+  std::optional<ServeProcess> edge2(
+      std::in_place,
+      std::vector<std::string>{"-m", kCard, "--threads", "1", "--agent-port",
+                               std::to_string(agent2)});
   const TempDir dir("haproxy");
   const std::uint16_t lb_port = free_port();
   RunOptions env;
   env.env = {{"EDGENT_LB", "127.0.0.1:" + std::to_string(lb_port)},
              {"EDGE1", "127.0.0.1:" + std::to_string(edge1.port())},
-             {"EDGE2", "127.0.0.1:" + std::to_string(edge2->port())}};
+             {"EDGE2", "127.0.0.1:" + std::to_string(edge2->port())},
+             {"EDGE1_AGENT", std::to_string(agent1)},
+             {"EDGE2_AGENT", std::to_string(agent2)}};
   const std::string log = (dir.path() / "haproxy.log").string();
   ChildProcess lb({*haproxy, "-f", kConfig, "-db"}, log, "/dev/null", env);
   for (int i = 0; i < 200 && !accepts(lb_port); ++i) {
@@ -127,6 +152,7 @@ TEST(HaproxyScaleOut, SpreadsRequestsOverTheEdgesAndLosesNoneWhenOneIsKilled) {
   const int first = answered(edge1.port());
   const int second = answered(edge2->port());
   EXPECT_EQ(first + second, 30);
+  EXPECT_EQ(agent_says(agent1), "ready 100%\n") << "an idle edge keeps all its weight";
   EXPECT_GT(first, 0) << "leastconn spreads the requests";
   EXPECT_GT(second, 0) << "leastconn spreads the requests";
 
