@@ -16,7 +16,7 @@ DEB_PACKAGES := build-essential cmake ninja-build git pkg-config \
   libcli11-dev libopencv-dev nlohmann-json3-dev libboost-dev libfmt-dev libgtest-dev \
   libtorch-dev libonnx-dev libprotobuf-dev protobuf-compiler zlib1g-dev libzstd-dev \
   libssl-dev dataset-fashion-mnist iproute2 gnuplot-nox clang libclang-rt-14-dev jq \
-  python3-jsonschema
+  python3-jsonschema haproxy
 
 # The device side alone, built on the device (a Raspberry Pi OS / Debian arm64 board):
 # `make build DEVICE_ONLY=1` (edgent-infer and edgent-profile, no libtorch, training or edge server).

@@ -41,6 +41,13 @@ int main(int argc, char** argv) {
         app.add_option("--rtt", opts.rtt_ms, "RTT prior, ms, until measured")
             ->capture_default_str()
             ->check(edgent::cli::non_negative());
+        app.add_option("--queue", opts.queue_ms,
+                       "Expected queueing at the edge, ms: the prior of the online estimate "
+                       "from the waits the edge reports")
+            ->capture_default_str()
+            ->check(edgent::cli::non_negative());
+        app.add_flag("--no-queue-estimate", opts.no_queue_estimate,
+                     "Plan at --queue always, whatever the edge reports (load-blind)");
         auto* data = app.add_option("--data", opts.data,
                                     "Fashion-MNIST directory (test split, IDX .gz)")
                          ->type_name("DIR");

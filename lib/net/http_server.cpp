@@ -32,7 +32,9 @@
 #include <thread>
 #include <utility>
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -351,7 +353,7 @@ private:
   bool m_encrypted = true;
 };
 
-enum class Route { health, model, metrics, infer, probe };
+enum class Route { health, model, metrics, load, infer, probe };
 
 struct RouteEntry {
   std::string_view path;
@@ -363,6 +365,7 @@ constexpr RouteEntry kRoutes[] = {
     {"/v1/health", http::verb::get, Route::health},
     {"/v1/model", http::verb::get, Route::model},
     {"/metrics", http::verb::get, Route::metrics},
+    {"/v1/load", http::verb::get, Route::load},
     {"/v1/infer", http::verb::post, Route::infer},
     {"/v1/probe", http::verb::post, Route::probe},
 };
@@ -403,6 +406,10 @@ struct ServerCore {
   }
 
   void accept();
+  /// Answers the load agent's connections (HAProxy agent-check) with one line each.
+  void accept_agent();
+  /// The agent's line: `ready N%`.
+  std::string agent_line() const;
   /// Out of file descriptors: closes the connections that have waited longest for a request
   /// (or, with none, one not yet accepted, through the reserve descriptor), warns (at most
   /// every 10 s) and accepts again after a pause.
@@ -428,6 +435,10 @@ struct ServerCore {
   // acceptor is never touched by two at once.
   asio::strand<asio::io_context::executor_type> control{asio::make_strand(ioc)};
   tcp::acceptor acceptor{control};
+  tcp::acceptor agent_acceptor{control};
+  /// The pause before the agent accepts again after a failure.
+  asio::steady_timer agent_timer{control};
+  std::uint16_t agent_port = 0;
   /// The pause before accepting again when file descriptors ran out.
   asio::steady_timer accept_timer{control};
   /// A descriptor kept open to be given up when the process is at its limit, so that a
@@ -439,6 +450,13 @@ struct ServerCore {
   ServerMetrics metrics;
   WorkerPool pool;
   std::atomic<std::size_t> inflight{0};
+  /// Inference requests waiting for a worker (part of inflight).
+  std::atomic<std::size_t> queued{0};
+  /// Client connections open (sessions alive).
+  std::atomic<std::size_t> connections{0};
+  /// The connection cap in force: options.max_connections within the descriptor limit
+  /// (set by start()); 0 = none.
+  std::size_t max_connections = 0;
   std::atomic<bool> draining{false};
   std::uint16_t port = 0;
 
@@ -452,6 +470,7 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
 public:
   ServerSession(tcp::socket socket, detail::ServerCore& server)
       : m_stream(std::move(socket), server.tls.get()), m_server(server) {
+    m_server.connections.fetch_add(1);
     m_server.metrics.add_connections(1);
     // Beast reads at most the buffer's free capacity (at least 512 bytes) per call, and the
     // parser drains body bytes at once: without room a 50 KB body takes a hundred reads,
@@ -459,6 +478,7 @@ public:
     m_buffer.reserve(64 * 1024);
   }
   ~ServerSession() {
+    m_server.connections.fetch_sub(1);
     m_server.metrics.add_connections(-1);
     m_server.unregister_session(this);
   }
@@ -474,6 +494,16 @@ public:
       }
     });
   }
+
+  /// Marks the connection, waiting since @p since, as chosen to be closed, so that it is
+  /// chosen once; false when it has started a request (or was chosen) meanwhile.
+  bool claim_waiting(std::int64_t since) {
+    return m_waiting_since.compare_exchange_strong(since, 0, std::memory_order_relaxed);
+  }
+
+  /// Answers the connection's first request 503 (with Retry-After), then closes it: it came
+  /// over the connection cap. Call before start().
+  void refuse_over_cap() { m_over_cap = true; }
 
   /// When the connection started to wait for its next request (or its TLS handshake), in
   /// steady-clock ticks; 0 while a request is being read or answered. Thread-safe.
@@ -586,6 +616,12 @@ private:
       m_keep_alive = m_keep_alive && !has_body;
       send_error(status, std::move(what));
     };
+    if (m_over_cap) {
+      m_retry_after = true;
+      m_keep_alive = false;
+      return send_error(503, fmt::format("busy: {} connections are open, the limit is {}",
+                                         m_server.connections.load(), m_server.max_connections));
+    }
     if (const auto coding = unsupported_transfer_coding(req)) {
       // Without chunked last the body's length is unknown (RFC 9112 6.3): one answer, then close.
       return fail(501, fmt::format("transfer coding '{}' is not supported (only chunked)",
@@ -776,11 +812,34 @@ private:
       return send(200, m_server.model.dump() + "\n", "application/json");
     case Route::metrics:
       return send(200, m_server.metrics.render(), "text/plain; version=0.0.4");
+    case Route::load:
+      return send(200, load_json().dump() + "\n", "application/json");
     case Route::infer:
       return infer(std::move(req));
     case Route::probe:
       return probe(req);
     }
+  }
+
+  /// The answer of GET /v1/load.
+  nlohmann::json load_json() const {
+    const ServerLoad load = m_server.metrics.load();
+    const auto cap = [](std::size_t n) { return n > 0 ? nlohmann::json(n) : nlohmann::json(); };
+    const auto quantiles = [](const std::optional<RecentQuantiles>& q) {
+      return q ? nlohmann::json{{"p50", q->p50}, {"p95", q->p95}, {"p99", q->p99}}
+               : nlohmann::json();
+    };
+    return {{"queued", load.queued},
+            {"inflight", load.inflight},
+            {"connections", load.connections},
+            {"workers", m_server.options.threads},
+            {"max_inflight", m_server.options.max_inflight},
+            {"max_queue", cap(m_server.options.max_queue)},
+            {"max_connections", cap(m_server.max_connections)},
+            {"recent", load.samples},
+            {"queue_ms", quantiles(load.queue_ms)},
+            {"service_ms", quantiles(load.service_ms)},
+            {"draining", m_server.draining.load()}};
   }
 
   bool authorized(const http::request<http::string_body>& req) const {
@@ -828,6 +887,7 @@ private:
     auto res = std::make_shared<http::response<ZeroBody>>(http::status::ok, 11);
     res->set(http::field::server, "edgent");
     res->set(http::field::content_type, "application/octet-stream");
+    set_timing_headers(*res);
     res->body() = reply;
     res->keep_alive(m_keep_alive && !m_server.draining);
     res->prepare_payload();
@@ -846,6 +906,12 @@ private:
       return send_error(409, fmt::format("the device's model ({}) is not the served model ({})",
                                          std::string_view(sha->value().data(), sha->value().size()),
                                          m_server.model_sha256));
+    }
+    if (m_server.options.max_queue > 0 &&
+        m_server.queued.load() >= m_server.options.max_queue) {
+      m_retry_after = true;
+      return send_error(503, fmt::format("busy: {} requests wait for a worker",
+                                         m_server.options.max_queue));
     }
     if (m_server.inflight.fetch_add(1) >= m_server.options.max_inflight) {
       m_server.inflight.fetch_sub(1);
@@ -867,10 +933,14 @@ private:
         (*edgent_headers)[name] = std::string(field.value().data(), field.value().size());
       }
     }
+    m_server.queued.fetch_add(1);
+    m_server.metrics.add_queued(1);
     const auto queued = Clock::now();
     m_server.pool.post([self = shared_from_this(), body, lease, edgent_headers, queued,
                         guard = asio::make_work_guard(m_server.ioc)](unsigned worker) mutable {
       const auto started = Clock::now();
+      self->m_server.queued.fetch_sub(1);
+      self->m_server.metrics.add_queued(-1);
       RequestInfo info{worker, ms_between(queued, started), std::move(*edgent_headers)};
       unsigned status = 200;
       InferReply reply;
@@ -888,6 +958,7 @@ private:
       body.reset();
       lease.reset();
       const double compute_ms = ms_between(started, Clock::now());
+      self->m_server.metrics.record_timing(info.queue_ms, compute_ms);
       self->m_server.inflight.fetch_sub(1);
       self->m_server.metrics.add_inflight(-1);
       // The reply is computed: it counts against the budget until it is written.
@@ -898,6 +969,8 @@ private:
                   queue_ms = info.queue_ms, compute_ms]() mutable {
                    reply.headers.emplace_back("X-Edgent-Queue-Ms", fmt::format("{:.3f}", queue_ms));
                    reply.headers.emplace_back("X-Edgent-Compute-Ms",
+                                              fmt::format("{:.3f}", compute_ms));
+                   reply.headers.emplace_back("X-Edgent-Service-Ms",
                                               fmt::format("{:.3f}", compute_ms));
                    self->m_reply_lease = std::move(held);
                    self->send(status, std::move(reply.body), reply.content_type, reply.headers);
@@ -937,6 +1010,9 @@ private:
     if (status == 401) {
       res.set(http::field::www_authenticate, "Bearer");
     }
+    // Every answer states its wait for a worker and its time being served; a route that needs
+    // no worker waited for none. An inference's own figures come in @p headers and win.
+    set_timing_headers(res);
     for (const auto& [name, value] : headers) {
       res.set(name, value);
     }
@@ -949,6 +1025,13 @@ private:
                       [self = shared_from_this()](beast::error_code ec, std::size_t n) {
                         self->on_write(ec, n, self->m_response->keep_alive());
                       });
+  }
+
+  /// X-Edgent-Queue-Ms 0 and X-Edgent-Service-Ms the time since the request was read.
+  template <class Response>
+  void set_timing_headers(Response& res) const {
+    res.set("X-Edgent-Queue-Ms", "0.000");
+    res.set("X-Edgent-Service-Ms", fmt::format("{:.3f}", ms_between(m_read_done, Clock::now())));
   }
 
   void on_write(beast::error_code ec, std::size_t bytes, bool keep) {
@@ -1018,6 +1101,7 @@ private:
   bool m_keep_alive = true;
   bool m_retry_after = false;
   bool m_busy = false;
+  bool m_over_cap = false;
   std::atomic<std::int64_t> m_waiting_since{0};
 };
 
@@ -1048,6 +1132,40 @@ constexpr auto kAcceptRetry = std::chrono::milliseconds(10);
 /// Connections closed each time descriptors run out.
 constexpr std::size_t kCloseWhenFull = 8;
 constexpr auto kAcceptWarningEvery = std::chrono::seconds(10);
+/// Descriptors kept free of connections besides those open when the server starts (the
+/// reserve, TLS and log files, a model a handler loads late).
+constexpr std::size_t kSpareDescriptors = 32;
+
+/// Descriptors this process has open, or 0 when /proc cannot tell.
+std::size_t open_descriptors() {
+  DIR* dir = ::opendir("/proc/self/fd");
+  if (!dir) {
+    return 0;
+  }
+  std::size_t n = 0;
+  while (::readdir(dir)) {
+    ++n;
+  }
+  ::closedir(dir);
+  return n > 3 ? n - 3 : 0; // ".", ".." and the directory's own descriptor
+}
+
+/// @p wanted, lowered so that the connections leave descriptors for everything else.
+std::size_t connection_cap(std::size_t wanted) {
+  rlimit lim{};
+  if (wanted == 0 || ::getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur == RLIM_INFINITY) {
+    return wanted;
+  }
+  const std::size_t used = open_descriptors() + kSpareDescriptors;
+  const auto limit = static_cast<std::size_t>(lim.rlim_cur);
+  const std::size_t room = limit > used ? limit - used : 1;
+  if (room < wanted) {
+    log::info("at most {} connections (max-connections {}): the descriptor limit is {}", room,
+              wanted, limit);
+    return room;
+  }
+  return wanted;
+}
 
 } // namespace
 
@@ -1067,10 +1185,59 @@ void detail::ServerCore::accept() {
       beast::error_code ignored;
       socket.close(ignored);
     } else {
-      std::make_shared<ServerSession>(std::move(socket), *this)->start();
+      // At the cap the connection idle longest makes room (held-open idle sockets never lock
+      // out a client with a request); with none idle, the new connection is told to retry.
+      const bool over_cap = max_connections > 0 && connections.load() >= max_connections &&
+                            close_longest_waiting(1) == 0;
+      auto session = std::make_shared<ServerSession>(std::move(socket), *this);
+      if (over_cap) {
+        session->refuse_over_cap();
+      }
+      session->start();
     }
     accept();
   });
+}
+
+std::string detail::ServerCore::agent_line() const {
+  // The share of its weight an edge keeps: all of it while every request finds a worker,
+  // half with as many waiting as there are workers.
+  const double workers = options.threads;
+  const double waiting = static_cast<double>(queued.load());
+  const int percent = std::max(1, static_cast<int>(100.0 * workers / (workers + waiting)));
+  return fmt::format("ready {}%\n", percent);
+}
+
+void detail::ServerCore::accept_agent() {
+  agent_acceptor.async_accept(
+      asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+        if (ec == asio::error::operation_aborted || !agent_acceptor.is_open()) {
+          return;
+        }
+        if (ec) {
+          // Out of descriptors, and the like: the HTTP acceptor makes room; the next check
+          // finds the agent again.
+          log::verbose("load agent: {}", ec.message());
+          agent_timer.expires_after(kAcceptPause);
+          agent_timer.async_wait([this](beast::error_code e) {
+            if (!e && agent_acceptor.is_open()) {
+              accept_agent();
+            }
+          });
+          return;
+        }
+        {
+          auto peer = std::make_shared<tcp::socket>(std::move(socket));
+          auto line = std::make_shared<std::string>(agent_line());
+          asio::async_write(*peer, asio::buffer(*line),
+                            [peer, line](beast::error_code, std::size_t) {
+                              beast::error_code ignored;
+                              peer->shutdown(tcp::socket::shutdown_both, ignored);
+                              peer->close(ignored);
+                            });
+        }
+        accept_agent();
+      });
 }
 
 void detail::ServerCore::accept_later(const beast::error_code& ec) {
@@ -1120,14 +1287,16 @@ std::size_t detail::ServerCore::close_longest_waiting(std::size_t n) {
       }
     }
   }
-  n = std::min(n, waiting.size());
-  std::partial_sort(waiting.begin(), waiting.begin() + static_cast<std::ptrdiff_t>(n),
-                    waiting.end(),
-                    [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (std::size_t i = 0; i < n; ++i) {
-    waiting[i].second->close_if_idle();
+  std::sort(waiting.begin(), waiting.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::size_t closed = 0;
+  for (std::size_t i = 0; i < waiting.size() && closed < n; ++i) {
+    if (waiting[i].second->claim_waiting(waiting[i].first)) {
+      waiting[i].second->close_if_idle();
+      ++closed;
+    }
   }
-  return n;
+  return closed;
 }
 
 void detail::ServerCore::begin_drain() {
@@ -1137,6 +1306,8 @@ void detail::ServerCore::begin_drain() {
   log::info("draining: no new connections, finishing {} request(s) in flight", inflight.load());
   beast::error_code ec;
   acceptor.close(ec);
+  agent_acceptor.close(ec);
+  agent_timer.cancel();
   accept_timer.cancel();
   if (signals) {
     signals->cancel(ec);
@@ -1183,6 +1354,7 @@ void HttpServer::start() {
     throw NetError(fmt::format("cannot listen on {}: {}", where, ec.message()));
   }
   impl.port = impl.acceptor.local_endpoint().port();
+  impl.max_connections = connection_cap(impl.options.max_connections);
   // Accepts never block the I/O thread, also the one made with the reserve descriptor.
   impl.acceptor.non_blocking(true, ec);
   impl.reserve_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -1195,6 +1367,26 @@ void HttpServer::start() {
     }));
   }
   impl.accept();
+  if (impl.options.agent_port >= 0) {
+    const tcp::endpoint agent_endpoint(address,
+                                       static_cast<std::uint16_t>(impl.options.agent_port));
+    impl.agent_acceptor.open(agent_endpoint.protocol(), ec);
+    if (!ec) {
+      impl.agent_acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+    }
+    if (!ec) {
+      impl.agent_acceptor.bind(agent_endpoint, ec);
+    }
+    if (!ec) {
+      impl.agent_acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    }
+    if (ec) {
+      throw NetError(fmt::format("cannot listen on {}:{} for the load agent: {}",
+                                 impl.options.bind, impl.options.agent_port, ec.message()));
+    }
+    impl.agent_port = impl.agent_acceptor.local_endpoint().port();
+    impl.accept_agent();
+  }
   const std::string addr = address.is_v6() ? fmt::format("[{}]", impl.options.bind)
                                            : impl.options.bind;
   if (!impl.options.port_file.empty()) {
@@ -1204,6 +1396,8 @@ void HttpServer::start() {
 }
 
 std::uint16_t HttpServer::port() const { return m_impl->port; }
+
+std::uint16_t HttpServer::agent_port() const { return m_impl->agent_port; }
 
 void HttpServer::run() {
   auto& impl = *m_impl;

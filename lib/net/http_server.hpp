@@ -90,6 +90,14 @@ struct ServerOptions {
   std::size_t max_body = 64 * 1024 * 1024;
   /// Inference requests queued or running at once (503 with Retry-After beyond it).
   std::size_t max_inflight = 64;
+  /// Inference requests waiting for a worker (503 with Retry-After beyond it); 0 = no cap
+  /// but max_inflight.
+  std::size_t max_queue = 0;
+  /// Client connections open at once; 0 = no cap. start() lowers it to what the descriptor
+  /// limit leaves room for. At the cap a new connection takes the place of the one that has
+  /// waited longest for a request; with none waiting, its request is answered 503 (with
+  /// Retry-After) and it is closed.
+  std::size_t max_connections = 1024;
   /// Request bodies and replies the server holds at once, bytes, over every connection: a
   /// request whose body would go beyond it is answered 503 (with Retry-After) before its body
   /// is read. Bodies over 1 MiB share three quarters of it, so that large uploads cannot crowd
@@ -108,6 +116,10 @@ struct ServerOptions {
   std::string tls_key_file;
   /// With TLS, a connection must complete its handshake within this time, or it is closed.
   std::chrono::milliseconds handshake_timeout{10000};
+  /// Port of the load agent for HAProxy's agent-check, on the same address: each connection
+  /// gets one line, `ready N%` (N = 100 × workers / (workers + requests waiting), at least 1),
+  /// then is closed; the agent stops when draining starts. -1 = no agent, 0 = a free port.
+  int agent_port = -1;
   /// File to write the bound port to (atomically), empty = none.
   std::string port_file;
   /// Drain gracefully on SIGINT and SIGTERM (for the tool; tests call stop()).
@@ -122,7 +134,10 @@ std::string read_token_file(const std::string& path);
 /// `POST /v1/infer` (body to the handler; the answer carries X-Edgent-Queue-Ms and
 /// X-Edgent-Compute-Ms), `POST /v1/probe` (bandwidth probe: body dropped, answered with
 /// X-Edgent-Probe-Reply-Bytes zero bytes, streamed without being held in memory, up to
-/// max_body), `GET /v1/health`, `GET /v1/model`, `GET /metrics` (Prometheus text).
+/// max_body), `GET /v1/health`, `GET /v1/model`, `GET /v1/load` (queue, requests in flight,
+/// connections, recent quantiles of queueing and service time: JSON), `GET /metrics`
+/// (Prometheus text). Every answer carries X-Edgent-Queue-Ms (0 but on /v1/infer) and
+/// X-Edgent-Service-Ms.
 /// Route, method, token, framing and the memory bound are checked on the request's headers,
 /// before its body is read; a request refused there has its connection closed after the
 /// answer, and `Expect: 100-continue` is answered `100 Continue` only once they pass.
@@ -130,8 +145,8 @@ std::string read_token_file(const std::string& path);
 /// wrong token (the scheme `Bearer` in any case), 404 unknown path, 405 wrong method, 409
 /// X-Edgent-Model-Sha256 differs from the served model, 413 body over max_body, 422 unservable
 /// request, 431 header over 16 KiB, 501 a transfer coding other than chunked, 503 over
-/// max_inflight or max_buffered. Requests that cannot be parsed are answered, then the
-/// connection closes.
+/// max_inflight, max_queue, max_connections or max_buffered. Requests that cannot be parsed
+/// are answered, then the connection closes.
 /// When file descriptors run out, the server closes the connections that have waited longest
 /// for a request (up to 8 at a time) and accepts again 10 ms later; with none idle, it pauses
 /// accepting for 100 ms and closes one connection not yet accepted through a reserved
@@ -154,6 +169,8 @@ public:
   void start();
   /// The bound port (after start()).
   std::uint16_t port() const;
+  /// The load agent's bound port (after start()), 0 without an agent.
+  std::uint16_t agent_port() const;
   /// Serves until stop() (or a signal, with handle_signals) and the drain complete: no new
   /// connections, in-flight requests answered, idle connections closed. Call after start().
   void run();

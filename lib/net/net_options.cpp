@@ -46,6 +46,18 @@ void add_serve_options(CLI::App& app, ServeNetOptions& o) {
                  "Requests queued or running at once (503 beyond)")
       ->check(cli::positive())
       ->capture_default_str();
+  app.add_option("--max-queue", o.max_queue,
+                 "Requests waiting for a worker at once (503 beyond; 0 = no cap but "
+                 "--max-inflight)")
+      ->capture_default_str();
+  app.add_option("--max-connections", o.max_connections,
+                 "Connections open at once (0 = no cap; lowered to fit the descriptor limit): "
+                 "a new one replaces the one idle longest, else is answered 503")
+      ->capture_default_str();
+  app.add_option("--agent-port", o.agent_port,
+                 "Answer HAProxy's agent-check on this port: one line 'ready N%' per "
+                 "connection, the weight left by the requests waiting (0 = a free port)")
+      ->check(CLI::Range(0, 65535));
   app.add_option("--max-buffered", o.max_buffered,
                  "Request bodies and replies held at once over all connections, bytes (503 "
                  "beyond; at least --max-body)")
@@ -81,6 +93,9 @@ ServerOptions to_server_options(const ServeNetOptions& o) {
   s.threads = static_cast<unsigned>(o.threads);
   s.max_body = o.max_body;
   s.max_inflight = o.max_inflight;
+  s.max_queue = o.max_queue;
+  s.max_connections = o.max_connections;
+  s.agent_port = o.agent_port;
   s.max_buffered = o.max_buffered;
   s.read_timeout = std::chrono::milliseconds(o.read_timeout_ms);
   s.write_timeout = std::chrono::milliseconds(o.write_timeout_ms);

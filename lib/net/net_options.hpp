@@ -22,6 +22,9 @@ struct ServeNetOptions {
   int threads = 2;
   std::size_t max_body = 64 * 1024 * 1024;
   std::size_t max_inflight = 64;
+  std::size_t max_queue = 0;          ///< 0 = no cap but max_inflight
+  std::size_t max_connections = 1024; ///< 0 = no cap
+  int agent_port = -1;                ///< HAProxy agent-check port; -1 = none
   std::size_t max_buffered = 256 * 1024 * 1024;
   int read_timeout_ms = 30000;
   int write_timeout_ms = 30000;
@@ -30,7 +33,8 @@ struct ServeNetOptions {
   std::string tls_key;   ///< PEM private key (unencrypted)
 };
 
-/// Adds --bind, --port, --port-file, --threads, --max-body, --max-inflight, --max-buffered,
+/// Adds --bind, --port, --port-file, --threads, --max-body, --max-inflight, --max-queue,
+/// --max-connections, --max-buffered,
 /// --read-timeout-ms, --write-timeout-ms, --token-file, --tls-cert and --tls-key
 /// (defaults from @p o; --tls-cert and --tls-key need each other).
 void add_serve_options(CLI::App& app, ServeNetOptions& o);

@@ -1,5 +1,7 @@
 #include "net/server_metrics.hpp"
 
+#include "core/stats.hpp"
+
 #include <fmt/format.h>
 
 namespace edgent::net {
@@ -22,6 +24,54 @@ void ServerMetrics::record(unsigned status, double latency_s, std::size_t bytes_
 void ServerMetrics::add_inflight(int delta) {
   const std::lock_guard lock(m_mutex);
   m_inflight += delta;
+}
+
+void ServerMetrics::add_queued(int delta) {
+  const std::lock_guard lock(m_mutex);
+  m_queued += delta;
+}
+
+void ServerMetrics::record_timing(double queue_ms, double service_ms) {
+  const std::lock_guard lock(m_mutex);
+  if (m_recent_queue_ms.size() < kRecentRequests) {
+    m_recent_queue_ms.push_back(queue_ms);
+    m_recent_service_ms.push_back(service_ms);
+  } else {
+    m_recent_queue_ms[m_recent_next] = queue_ms;
+    m_recent_service_ms[m_recent_next] = service_ms;
+  }
+  m_recent_next = (m_recent_next + 1) % kRecentRequests;
+}
+
+namespace {
+
+std::optional<RecentQuantiles> recent_quantiles(const std::vector<double>& samples) {
+  if (samples.empty()) {
+    return std::nullopt;
+  }
+  return RecentQuantiles{stats::quantile(samples, 0.5), stats::quantile(samples, 0.95),
+                         stats::quantile(samples, 0.99)};
+}
+
+} // namespace
+
+ServerLoad ServerMetrics::load() const {
+  std::vector<double> queue_ms;
+  std::vector<double> service_ms;
+  ServerLoad load;
+  {
+    const std::lock_guard lock(m_mutex);
+    load.queued = m_queued;
+    load.inflight = m_inflight;
+    load.connections = m_connections;
+    queue_ms = m_recent_queue_ms;
+    service_ms = m_recent_service_ms;
+  }
+  // The quantiles sort copies outside the lock: requests are never held up by a load query.
+  load.samples = queue_ms.size();
+  load.queue_ms = recent_quantiles(queue_ms);
+  load.service_ms = recent_quantiles(service_ms);
+  return load;
 }
 
 void ServerMetrics::add_connections(int delta) {
@@ -56,6 +106,9 @@ std::string ServerMetrics::render() const {
   out += "# HELP edgent_inflight_requests Inference requests queued or running.\n";
   out += "# TYPE edgent_inflight_requests gauge\n";
   out += fmt::format("edgent_inflight_requests {}\n", m_inflight);
+  out += "# HELP edgent_queued_requests Inference requests waiting for a worker.\n";
+  out += "# TYPE edgent_queued_requests gauge\n";
+  out += fmt::format("edgent_queued_requests {}\n", m_queued);
   out += "# HELP edgent_open_connections Client connections open.\n";
   out += "# TYPE edgent_open_connections gauge\n";
   out += fmt::format("edgent_open_connections {}\n", m_connections);

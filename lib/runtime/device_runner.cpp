@@ -237,6 +237,7 @@ RunResult DeviceRunner::run(std::uint64_t id, const cv::Mat& input, const plan::
     r.measured.codec_ms += work.finish();
   } else {
     r.fallback = true;
+    r.edge_busy = reply.busy;
     r.fallback_reason = reply.http.error.empty()
                             ? std::string(net::to_string(reply.http.outcome))
                             : reply.http.error;

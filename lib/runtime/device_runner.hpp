@@ -40,6 +40,7 @@ struct RunResult {
   bool offloaded = false;       ///< the edge ran a segment successfully
   bool fallback = false;        ///< the edge failed and the device finished the request
   std::string fallback_reason;  ///< why (HTTP outcome, status, error body), empty otherwise
+  bool edge_busy = false;       ///< the fallback's reason is the edge's 503 (over a cap)
   MeasuredBreakdown measured;
   std::size_t bytes_up = 0;     ///< bytes written to the edge, headers included (0 = no offload)
   std::size_t bytes_down = 0;   ///< bytes read from the edge

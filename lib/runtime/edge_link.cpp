@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 namespace edgent::runtime {
 
@@ -37,13 +38,20 @@ std::string error_text(const net::HttpResult& r) {
 
 EdgeLink::EdgeLink(EdgeLinkOptions options)
     : m_options(std::move(options)), m_client(m_options.client),
-      m_estimator(m_options.estimator), m_origin(std::chrono::steady_clock::now()) {}
+      m_estimator(m_options.estimator), m_queue(m_options.queue),
+      m_origin(std::chrono::steady_clock::now()) {}
 
 EdgeLink::~EdgeLink() { stop_monitor(); }
 
 net::BandwidthEstimator EdgeLink::estimator() const {
   const std::lock_guard lock(m_mutex);
   return m_estimator;
+}
+
+double EdgeLink::queue_ms() const {
+  const double now = now_s();
+  const std::lock_guard lock(m_mutex);
+  return m_queue.queue_ms(now);
 }
 
 double EdgeLink::now_s() const {
@@ -111,8 +119,27 @@ EdgeReply EdgeLink::infer(std::string_view wire_body, const EdgeRoute& route) {
                         "sha256");
     }
     reply.http.error += ": " + why;
+    if (reply.http.status == 503) {
+      reply.busy = true;
+      const auto retry = reply.http.header("Retry-After");
+      const auto seconds = retry ? parse_double(*retry) : std::nullopt;
+      reply.retry_after_s = seconds && *seconds >= 0.0 ? *seconds : 0.0;
+    }
   }
   reply.fallback = !reply.http.ok();
+  // The edge's load: the wait it reports, or, when it refuses for being full, at least the
+  // time it asks the device to stay away.
+  std::optional<double> wait_ms;
+  if (reply.busy) {
+    wait_ms = std::max(reply.retry_after_s * 1000.0, reply.queue_ms);
+  } else if (reply.http.header("X-Edgent-Queue-Ms")) {
+    wait_ms = reply.queue_ms;
+  }
+  if (wait_ms) {
+    const double now = now_s();
+    const std::lock_guard lock(m_mutex);
+    m_queue.add(*wait_ms, now);
+  }
   return reply;
 }
 

@@ -2,6 +2,7 @@
 
 #include "net/bandwidth_estimator.hpp"
 #include "net/http_client.hpp"
+#include "net/queue_estimator.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -17,6 +18,8 @@ namespace edgent::runtime {
 struct EdgeLinkOptions {
   net::ClientOptions client;
   net::BandwidthEstimatorOptions estimator;
+  /// The estimate of the edge's queueing, from the waits it reports.
+  net::QueueEstimatorOptions queue;
   /// SHA-256 of the device's model; sent with every request and compared with the edge's.
   std::string model_sha256;
 };
@@ -37,6 +40,11 @@ struct EdgeReply {
   double compute_ms = 0.0;
   /// Time on the wire: total minus queue and compute, ms.
   double network_ms = 0.0;
+  /// The edge answered 503: over one of its caps (queue, requests in flight, connections,
+  /// memory). A fallback like any other failure, counted apart.
+  bool busy = false;
+  /// The edge's Retry-After on a 503, s (0 without one).
+  double retry_after_s = 0.0;
   /// True when the caller must finish the request on the device: edge unreachable, timeout,
   /// broken connection, or an error status (the reason is in http.error and, for a
   /// status, the JSON error body).
@@ -107,6 +115,10 @@ public:
   net::BandwidthEstimator estimator() const;
   /// Seconds since the link was made (the estimator's clock).
   double now_s() const;
+  /// The expected wait for a worker at the edge now, ms: a moving average of the waits its
+  /// answers reported (a 503 counts as a wait of its Retry-After), decaying back to the
+  /// prior (EdgeLinkOptions::queue) while no answer comes.
+  double queue_ms() const;
 
 private:
   void record(const net::HttpResult& r, double server_ms);
@@ -116,8 +128,9 @@ private:
 
   EdgeLinkOptions m_options;
   net::HttpClient m_client;
-  mutable std::mutex m_mutex;  ///< guards m_estimator
+  mutable std::mutex m_mutex;  ///< guards m_estimator and m_queue
   net::BandwidthEstimator m_estimator;
+  net::QueueEstimator m_queue;
   std::chrono::steady_clock::time_point m_origin;
   std::thread m_monitor;
   std::mutex m_stop_mutex;

@@ -96,6 +96,7 @@ EdgeLinkOptions edge_link_options(const InferOptions& o, const std::string& mode
   link_options.client = net::to_client_options(o.net, trace_points.empty() ? nullptr : &trace_points);
   link_options.model_sha256 = model_sha256;
   link_options.estimator.link_burst_bytes = o.link_burst_bytes;
+  link_options.queue.prior_ms = o.queue_ms;
   return link_options;
 }
 
@@ -177,7 +178,11 @@ RequestRecord run_request(RequestContext& ctx, std::size_t i, const cv::Mat& blo
   const std::optional<double>& bw = rec.bandwidth_kbps;
   const double kbps = o.oracle ? *rec.true_kbps : bw ? *bw : o.bandwidth_kbps;
   RequestConditions conditions;
-  conditions.network = plan::offload_network(kbps, kbps, rec.rtt_ms ? *rec.rtt_ms : o.rtt_ms);
+  // A busy edge answers later: the queueing it reports goes into the plan, so that a loaded
+  // edge pushes the plan toward the device (and back as the queue drains).
+  rec.planned_queue_ms = o.no_queue_estimate ? o.queue_ms : ctx.link.queue_ms();
+  conditions.network = plan::offload_network(kbps, kbps, rec.rtt_ms ? *rec.rtt_ms : o.rtt_ms,
+                                             rec.planned_queue_ms);
   conditions.measured_kbps = bw;
   if (ctx.source.mode() == PlanMode::map) {
     conditions.now_s = ctx.link.now_s();

@@ -32,6 +32,10 @@ struct InferOptions {
   double link_trace_start_unix = 0;
   double bandwidth_kbps = 0;    ///< prior until the estimator has a value; 0 = none
   double rtt_ms = 0;            ///< RTT prior until measured
+  /// Expected queueing at the edge, ms: the prior of the online estimate (the waits the edge
+  /// reports, smoothed), or the fixed value with no_queue_estimate.
+  double queue_ms = 0;
+  bool no_queue_estimate = false;  ///< plan at queue_ms always (load-blind)
   // Inputs: exactly one.
   std::string data;             ///< Fashion-MNIST directory (test split)
   std::string images;           ///< directory of images or a text file listing them

@@ -14,15 +14,18 @@
 //   predicted {device_ms, edge_ms, up_ms, down_ms, total_ms} | null,
 //   measured {device_ms, device_cpu_ms, codec_ms, edge_queue_ms, edge_compute_ms, up_ms,
 //             down_ms, network_ms, total_ms},
-//   bandwidth_kbps|null, rtt_ms|null, state {index, lo_kbps, estimate_kbps} | null,
+//   bandwidth_kbps|null, rtt_ms|null,
+//   planned_queue_ms,                     // the edge queueing assumed (online estimate)
+//   state {index, lo_kbps, estimate_kbps} | null,
 //   trace_t_s|null, true_kbps|null,       // --emulate-trace: trace time and rate at the start
 //   class, label|null, correct|null, deadline_ms, deadline_met, fallback, fallback_reason|null,
+//   edge_busy,                            // the fallback was the edge's 503 (over a cap)
 //   offloaded, bytes_up, bytes_down, switched, slowdown
 // edgent.run/1 (--summary):
 //   mode, strategy|null, oracle, model_sha256, deadline_ms, count, labelled, accuracy|null,
 //   on_time_accuracy|null,                // correct and within the deadline, over labelled
 //   deadline_misses, deadline_miss_rate, latency_ms {mean, p50, p95, p99, max},
-//   plan_switches, fallbacks, offloaded, bytes_up, bytes_down, probes,
+//   plan_switches, fallbacks, busy_fallbacks, offloaded, bytes_up, bytes_down, probes,
 //   device {emulation "none"|"dilation"|"cpu-quota", slowdown, cpus|null},
 //   overhead {requests, median_ms, median_ratio, within_target}   // offloaded: total - (device + edge compute)
 //   prediction {requests, median_rel_error,  // |measured - predicted| / measured total
@@ -74,6 +77,7 @@ nlohmann::json to_json(const RequestRecord& rec) {
         {"total_ms", m.total_ms}}},
       {"bandwidth_kbps", json_or_null(rec.bandwidth_kbps)},
       {"rtt_ms", json_or_null(rec.rtt_ms)},
+      {"planned_queue_ms", rec.planned_queue_ms},
       {"state", rec.state},
       {"trace_t_s", json_or_null(rec.trace_t_s)},
       {"true_kbps", json_or_null(rec.true_kbps)},
@@ -84,6 +88,7 @@ nlohmann::json to_json(const RequestRecord& rec) {
       {"deadline_met", rec.deadline_met()},
       {"fallback", r.fallback},
       {"fallback_reason", r.fallback ? nlohmann::json(r.fallback_reason) : nlohmann::json()},
+      {"edge_busy", r.edge_busy},
       {"offloaded", r.offloaded},
       {"bytes_up", r.bytes_up},
       {"bytes_down", r.bytes_down},
@@ -98,6 +103,7 @@ void RunSummary::add(const RequestRecord& rec) {
   m_switches += rec.switched ? 1 : 0;
   m_misses += met ? 0 : 1;
   m_fallbacks += r.fallback ? 1 : 0;
+  m_busy_fallbacks += r.fallback && r.edge_busy ? 1 : 0;
   m_offloaded += r.offloaded ? 1 : 0;
   m_bytes_up += r.bytes_up;
   m_bytes_down += r.bytes_down;
@@ -159,6 +165,7 @@ nlohmann::json RunSummary::to_json(const RunFacts& facts) const {
                        {"max", sorted.empty() ? 0.0 : sorted.back()}};
   doc["plan_switches"] = m_switches;
   doc["fallbacks"] = m_fallbacks;
+  doc["busy_fallbacks"] = m_busy_fallbacks;
   doc["offloaded"] = m_offloaded;
   doc["bytes_up"] = m_bytes_up;
   doc["bytes_down"] = m_bytes_down;
@@ -196,9 +203,10 @@ void RunSummary::log(const RunFacts& facts) const {
                        : "n/a",
             facts.deadline_ms, n ? 100.0 * static_cast<double>(m_misses) / n : 0.0);
   log::info("latency ms: mean {:.3f} p50 {:.3f} p95 {:.3f} p99 {:.3f}; plan switches {}, "
-            "fallbacks {}, offloaded {}, bytes up {} down {}, probes {}",
+            "fallbacks {} ({} on a busy edge), offloaded {}, bytes up {} down {}, probes {}",
             mean_of(m_latencies), percentile(sorted, 0.5), percentile(sorted, 0.95),
-            percentile(sorted, 0.99), m_switches, m_fallbacks, m_offloaded, m_bytes_up,
+            percentile(sorted, 0.99), m_switches, m_fallbacks, m_busy_fallbacks, m_offloaded,
+            m_bytes_up,
             m_bytes_down, facts.probes);
   if (!m_overhead_ms.empty()) {
     log::info("overhead over device + edge compute: median {:.3f} ms ({:.1f}%) over {} requests, "

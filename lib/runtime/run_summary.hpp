@@ -21,6 +21,7 @@ struct RequestRecord {
   RunResult result;                          ///< the exit used and what was measured
   std::optional<double> bandwidth_kbps;      ///< the estimator's bandwidth at the start
   std::optional<double> rtt_ms;              ///< the estimator's RTT at the start
+  double planned_queue_ms = 0;               ///< the edge queueing the plan assumed, ms
   nlohmann::json state;                      ///< map mode's state, null otherwise
   std::optional<double> trace_t_s;           ///< trace time at the start (emulated link)
   std::optional<double> true_kbps;           ///< the link's true rate at the start
@@ -35,9 +36,9 @@ struct RequestRecord {
 };
 
 /// The record's JSON line: id, input, plan {exit, cut, order, codec}, exit_used, predicted,
-/// measured {...}, bandwidth_kbps, rtt_ms, state, trace_t_s, true_kbps, class, label,
-/// correct, deadline_ms, deadline_met, fallback, fallback_reason, offloaded, bytes_up,
-/// bytes_down, switched, slowdown (null for what is unknown).
+/// measured {...}, bandwidth_kbps, rtt_ms, planned_queue_ms, state, trace_t_s, true_kbps,
+/// class, label, correct, deadline_ms, deadline_met, fallback, fallback_reason, edge_busy,
+/// offloaded, bytes_up, bytes_down, switched, slowdown (null for what is unknown).
 nlohmann::json to_json(const RequestRecord& record);
 
 /// What the summary states about the run besides its requests.
@@ -81,6 +82,7 @@ private:
   std::size_t m_misses = 0;
   std::size_t m_switches = 0;
   std::size_t m_fallbacks = 0;
+  std::size_t m_busy_fallbacks = 0;  ///< fallbacks on the edge's 503
   std::size_t m_offloaded = 0;
   std::size_t m_bytes_up = 0;
   std::size_t m_bytes_down = 0;

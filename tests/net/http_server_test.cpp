@@ -201,7 +201,7 @@ TEST(HttpServer, TokenIsRequiredExceptForHealth) {
   HttpClient anonymous(server.client_options());
   EXPECT_TRUE(anonymous.get("/v1/health").ok());
   EXPECT_EQ(anonymous.post("/v1/probe", "").status, 401u);
-  for (const auto* target : {"/v1/model", "/metrics"}) {
+  for (const auto* target : {"/v1/model", "/metrics", "/v1/load"}) {
     const auto r = anonymous.get(target);
     EXPECT_EQ(r.status, 401u) << target;
     EXPECT_EQ(r.header("WWW-Authenticate").value_or(""), "Bearer");
@@ -220,11 +220,89 @@ TEST(HttpServer, TokenIsRequiredExceptForHealth) {
   HttpClient good(good_options);
   expect_good_request(good);
   EXPECT_TRUE(good.get("/v1/model").ok());
+  EXPECT_TRUE(good.get("/v1/load").ok());
   EXPECT_EQ(handler.calls.load(), 1);
 
   write_file_atomic(token_file, " \n");
   EXPECT_THROW(read_token_file(token_file), ConfigError);
   EXPECT_THROW(read_token_file((dir / "missing").string()), IoError);
+}
+
+TEST(HttpServer, EveryAnswerCarriesItsQueueAndServiceTime) {
+  ScriptedHandler handler;
+  RunningServer server(handler, {});
+  HttpClient client(server.client_options());
+  const auto slow = client.post("/v1/infer", "sleep:30");
+  ASSERT_TRUE(slow.ok()) << slow.error;
+  EXPECT_GE(std::stod(slow.header("X-Edgent-Service-Ms").value_or("-1")), 29.0);
+  EXPECT_EQ(slow.header("X-Edgent-Service-Ms"), slow.header("X-Edgent-Compute-Ms"));
+  EXPECT_GE(std::stod(slow.header("X-Edgent-Queue-Ms").value_or("-1")), 0.0);
+  for (const HttpResult& r : {client.get("/v1/health"), client.get("/v1/model"),
+                              client.get("/v1/load"), client.get("/metrics"),
+                              client.get("/v1/nowhere"), client.post("/v1/probe", "x"),
+                              client.post("/v1/infer", "http:418")}) {
+    // Only an inference waits for a worker; the others waited for none.
+    const double queue = std::stod(r.header("X-Edgent-Queue-Ms").value_or("-1"));
+    if (r.status == 418) {
+      EXPECT_GE(queue, 0.0);
+    } else {
+      EXPECT_EQ(queue, 0.0) << r.status;
+    }
+    const double service = std::stod(r.header("X-Edgent-Service-Ms").value_or("-1"));
+    EXPECT_GE(service, 0.0) << r.status;
+    EXPECT_LT(service, 1000.0) << r.status;
+  }
+}
+
+TEST(HttpServer, LoadReportsTheQueueAndRecentQuantiles) {
+  ScriptedHandler handler;
+  ServerOptions options;
+  options.threads = 1;
+  RunningServer server(handler, options);
+  HttpClient client(server.client_options());
+  auto load = nlohmann::json::parse(client.get("/v1/load").body);
+  EXPECT_EQ(load.at("queued"), 0);
+  EXPECT_EQ(load.at("inflight"), 0);
+  EXPECT_EQ(load.at("recent"), 0);
+  EXPECT_TRUE(load.at("queue_ms").is_null()) << "no quantiles before the first request";
+  EXPECT_TRUE(load.at("service_ms").is_null());
+  EXPECT_EQ(load.at("workers"), 1);
+  EXPECT_EQ(load.at("max_inflight"), 64);
+
+  // One request blocks the only worker, two more wait behind it.
+  std::vector<std::future<HttpResult>> pending;
+  for (int i = 0; i < 3; ++i) {
+    pending.push_back(std::async(std::launch::async, [&, i] {
+      HttpClient c(server.client_options());
+      return c.post("/v1/infer", i == 0 ? "block" : "echo:x");
+    }));
+    if (i == 0) {
+      handler.wait_blocked(1);
+    }
+  }
+  for (int tries = 0; tries < 200; ++tries) {
+    load = nlohmann::json::parse(client.get("/v1/load").body);
+    if (load.at("queued") == 2) {
+      break;
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_EQ(load.at("queued"), 2) << load.dump();
+  EXPECT_EQ(load.at("inflight"), 3) << load.dump();
+  EXPECT_GE(load.at("connections").get<int>(), 4) << load.dump();
+  std::this_thread::sleep_for(50ms);
+  handler.release();
+  for (auto& p : pending) {
+    EXPECT_TRUE(p.get().ok());
+  }
+  load = nlohmann::json::parse(client.get("/v1/load").body);
+  EXPECT_EQ(load.at("queued"), 0);
+  EXPECT_EQ(load.at("inflight"), 0);
+  EXPECT_EQ(load.at("recent"), 3);
+  EXPECT_GE(load.at("service_ms").at("p99").get<double>(), 50.0) << "the blocked request";
+  EXPECT_GE(load.at("queue_ms").at("p99").get<double>(), 50.0) << "the requests behind it";
+  EXPECT_LE(load.at("queue_ms").at("p50").get<double>(), load.at("queue_ms").at("p95").get<double>());
+  EXPECT_NE(server.server().metrics_text().find("edgent_queued_requests 0\n"), std::string::npos);
 }
 
 TEST(HttpServer, BeyondMaxInflightIs503WithRetryAfter) {
@@ -249,6 +327,123 @@ TEST(HttpServer, BeyondMaxInflightIs503WithRetryAfter) {
   EXPECT_TRUE(first.ok()) << first.error;
   EXPECT_EQ(first.body, "released");
   expect_good_request(client);
+}
+
+TEST(HttpServer, BeyondMaxQueueIs503WithRetryAfter) {
+  ScriptedHandler handler;
+  ServerOptions options;
+  options.threads = 1;
+  options.max_queue = 1;
+  RunningServer server(handler, options);
+  std::vector<std::future<HttpResult>> pending;
+  for (int i = 0; i < 2; ++i) {
+    pending.push_back(std::async(std::launch::async, [&] {
+      HttpClient c(server.client_options());
+      return c.post("/v1/infer", "block");
+    }));
+    if (i == 0) {
+      handler.wait_blocked(1); // the worker's; the second request waits in the queue
+    }
+  }
+  HttpClient client(server.client_options());
+  for (int tries = 0; tries < 200; ++tries) {
+    if (nlohmann::json::parse(client.get("/v1/load").body).at("queued") == 1) {
+      break;
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  const auto busy = client.post("/v1/infer", "echo:x");
+  EXPECT_EQ(busy.status, 503u);
+  EXPECT_EQ(busy.header("Retry-After").value_or(""), "1");
+  EXPECT_NE(error_of(busy).at("error").get<std::string>().find("wait for a worker"),
+            std::string::npos);
+  EXPECT_EQ(nlohmann::json::parse(client.get("/v1/load").body).at("max_queue"), 1);
+  handler.release();
+  for (auto& p : pending) {
+    EXPECT_TRUE(p.get().ok());
+  }
+  expect_good_request(client);
+}
+
+TEST(HttpServer, AtMaxConnectionsTheIdleMakeRoomElse503) {
+  ScriptedHandler handler;
+  ServerOptions options;
+  options.threads = 2;
+  options.max_connections = 2;
+  RunningServer server(handler, options);
+  // Connections that never send a request give way to a client with one.
+  std::vector<std::unique_ptr<RawSocket>> idle;
+  for (int i = 0; i < 20; ++i) {
+    idle.push_back(std::make_unique<RawSocket>(server.port()));
+  }
+  HttpClient good(server.client_options());
+  for (int i = 0; i < 5; ++i) {
+    expect_good_request(good);
+  }
+  std::string answer;
+  EXPECT_TRUE(idle.front()->read_until_closed(answer, 5s)) << "the idle longest are closed";
+
+  // With every connection busy, a new one is told to retry.
+  std::vector<std::future<HttpResult>> pending;
+  for (int i = 0; i < 2; ++i) {
+    pending.push_back(std::async(std::launch::async, [&] {
+      HttpClient c(server.client_options());
+      return c.post("/v1/infer", "block");
+    }));
+  }
+  handler.wait_blocked(2);
+  HttpClient late(server.client_options());
+  const auto busy = late.get("/v1/model");
+  EXPECT_EQ(busy.status, 503u);
+  EXPECT_EQ(busy.header("Retry-After").value_or(""), "1");
+  EXPECT_NE(error_of(busy).at("error").get<std::string>().find("connections are open"),
+            std::string::npos);
+  handler.release();
+  for (auto& p : pending) {
+    EXPECT_TRUE(p.get().ok());
+  }
+  expect_good_request(late);
+}
+
+/// The one line the load agent on @p port answers.
+std::string agent_says(std::uint16_t port) {
+  RawSocket agent(port);
+  std::string line;
+  EXPECT_TRUE(agent.read_until_closed(line, 5s)) << "the agent closes after its line";
+  return line;
+}
+
+TEST(HttpServer, TheLoadAgentWeighsTheEdgeByItsQueue) {
+  ScriptedHandler handler;
+  ServerOptions options;
+  options.threads = 2;
+  options.agent_port = 0;
+  RunningServer server(handler, options);
+  ASSERT_GT(server.server().agent_port(), 0);
+  ASSERT_NE(server.server().agent_port(), server.port());
+  EXPECT_EQ(agent_says(server.server().agent_port()), "ready 100%\n");
+  // Both workers held and two requests waiting: half the weight.
+  std::vector<std::future<HttpResult>> pending;
+  for (int i = 0; i < 4; ++i) {
+    pending.push_back(std::async(std::launch::async, [&] {
+      HttpClient c(server.client_options());
+      return c.post("/v1/infer", "block");
+    }));
+  }
+  handler.wait_blocked(2);
+  HttpClient client(server.client_options());
+  for (int tries = 0; tries < 200; ++tries) {
+    if (nlohmann::json::parse(client.get("/v1/load").body).at("queued") == 2) {
+      break;
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_EQ(agent_says(server.server().agent_port()), "ready 50%\n");
+  handler.release();
+  for (auto& p : pending) {
+    EXPECT_TRUE(p.get().ok());
+  }
+  EXPECT_EQ(agent_says(server.server().agent_port()), "ready 100%\n");
 }
 
 TEST(HttpServer, SlowClientIsClosedAfterTheReadTimeoutAndBlocksNoOne) {

@@ -28,6 +28,8 @@ Options parse(std::vector<std::string> args, Add add) {
 TEST(NetOptions, ServeOptionsParseAndConvert) {
   const auto o = parse<ServeNetOptions>({"--port", "0", "--threads", "3", "--max-body", "1000",
                                          "--max-inflight", "5", "--max-buffered", "4000",
+                                         "--max-queue", "3", "--max-connections", "9",
+                                         "--agent-port", "0",
                                          "--read-timeout-ms", "250"},
                                         add_serve_options);
   const auto s = to_server_options(o);
@@ -37,6 +39,12 @@ TEST(NetOptions, ServeOptionsParseAndConvert) {
   EXPECT_EQ(s.max_body, 1000u);
   EXPECT_EQ(s.max_inflight, 5u);
   EXPECT_EQ(s.max_buffered, 4000u);
+  EXPECT_EQ(s.max_queue, 3u);
+  EXPECT_EQ(s.max_connections, 9u);
+  EXPECT_EQ(s.agent_port, 0);
+  EXPECT_EQ(to_server_options(ServeNetOptions{}).agent_port, -1) << "no agent by default";
+  EXPECT_EQ(to_server_options(ServeNetOptions{}).max_queue, 0u) << "no queue cap by default";
+  EXPECT_EQ(to_server_options(ServeNetOptions{}).max_connections, 1024u);
   EXPECT_EQ(to_server_options(ServeNetOptions{}).max_buffered, 256u * 1024 * 1024);
   EXPECT_EQ(s.read_timeout.count(), 250);
   EXPECT_EQ(s.write_timeout.count(), 30000);

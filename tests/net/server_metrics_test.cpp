@@ -37,5 +37,37 @@ TEST(ServerMetrics, RendersPrometheusText) {
   }
 }
 
+TEST(ServerMetrics, LoadHasTheQuantilesOfTheRecentRequests) {
+  ServerMetrics m;
+  EXPECT_FALSE(m.load().queue_ms.has_value());
+  m.add_queued(2);
+  m.add_queued(-1);
+  m.add_inflight(3);
+  m.add_connections(4);
+  for (int i = 1; i <= 101; ++i) {
+    m.record_timing(i, 1000.0 + i);
+  }
+  ServerLoad load = m.load();
+  EXPECT_EQ(load.queued, 1);
+  EXPECT_EQ(load.inflight, 3);
+  EXPECT_EQ(load.connections, 4);
+  EXPECT_EQ(load.samples, 101u);
+  ASSERT_TRUE(load.queue_ms && load.service_ms);
+  EXPECT_DOUBLE_EQ(load.queue_ms->p50, 51.0);
+  EXPECT_DOUBLE_EQ(load.queue_ms->p95, 96.0);
+  EXPECT_DOUBLE_EQ(load.queue_ms->p99, 100.0);
+  EXPECT_DOUBLE_EQ(load.service_ms->p50, 1051.0);
+  EXPECT_NE(m.render().find("edgent_queued_requests 1\n"), std::string::npos);
+
+  // Only the most recent requests count: older ones drop out of the window.
+  for (std::size_t i = 0; i < ServerMetrics::kRecentRequests; ++i) {
+    m.record_timing(7.0, 9.0);
+  }
+  load = m.load();
+  EXPECT_EQ(load.samples, ServerMetrics::kRecentRequests);
+  EXPECT_DOUBLE_EQ(load.queue_ms->p99, 7.0);
+  EXPECT_DOUBLE_EQ(load.service_ms->p50, 9.0);
+}
+
 } // namespace
 } // namespace edgent::net

@@ -10,8 +10,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <filesystem>
+#include <future>
 #include <limits>
+#include <mutex>
 #include <optional>
 
 namespace edgent::runtime {
@@ -186,6 +189,70 @@ TEST(DeviceRunner, AMissingTokenIsAFallbackWithTheReason) {
   const RunResult r = runner.run(0, f.inputs[0], p, Clock::now(), 1e6);
   EXPECT_FALSE(r.fallback) << r.fallback_reason;
   EXPECT_TRUE(r.offloaded);
+}
+
+/// The real edge whose one worker is held by a request that blocks, with no room in its queue.
+class BlockingHandler : public net::InferHandler {
+public:
+  explicit BlockingHandler(EdgeHandler& real) : m_real(real) {}
+  net::InferReply infer(std::string_view body, const net::RequestInfo& info) override {
+    if (body == "block") {
+      std::unique_lock lock(m_mutex);
+      m_blocked = true;
+      m_cv.notify_all();
+      m_cv.wait(lock, [this] { return m_released; });
+      return {};
+    }
+    return m_real.infer(body, info);
+  }
+  nlohmann::json model_info() const override { return m_real.model_info(); }
+  void wait_blocked() {
+    std::unique_lock lock(m_mutex);
+    m_cv.wait(lock, [this] { return m_blocked; });
+  }
+  void release() {
+    const std::lock_guard lock(m_mutex);
+    m_released = true;
+    m_cv.notify_all();
+  }
+
+private:
+  EdgeHandler& m_real;
+  std::mutex m_mutex;
+  std::condition_variable m_cv;
+  bool m_blocked = false;
+  bool m_released = false;
+};
+
+TEST(DeviceRunner, ABusyEdgeIs503AndTheDeviceFallsBack) {
+  Fixture f;
+  EdgeHandler real(f.graph, 1, 1);
+  BlockingHandler handler(real);
+  net::ServerOptions so;
+  so.threads = 1;
+  so.max_inflight = 1;
+  RunningServer server(handler, so);
+  net::HttpClient blocker(server.client_options());
+  auto blocked = std::async(std::launch::async, [&] { return blocker.post("/v1/infer", "block"); });
+  handler.wait_blocked();
+
+  const auto p = make_plan(1, 0, plan::Order::device_first, "fp32");
+  EdgeLink link(link_options(server.port(), f.graph->sha256()));
+  DeviceRunner runner(f.graph, &link, 1);
+  const RunResult busy = runner.run(0, f.inputs[0], p, Clock::now(), 1e6);
+  EXPECT_TRUE(busy.fallback);
+  EXPECT_TRUE(busy.edge_busy);
+  EXPECT_FALSE(busy.offloaded);
+  EXPECT_NE(busy.fallback_reason.find("503"), std::string::npos) << busy.fallback_reason;
+  EXPECT_EQ(argmax(busy.logits), argmax(runner.segments().run_exit(1, f.inputs[0])))
+      << "the device finished the request itself";
+
+  handler.release();
+  EXPECT_TRUE(blocked.get().ok());
+  const RunResult ok = runner.run(1, f.inputs[0], p, Clock::now(), 1e6);
+  EXPECT_FALSE(ok.fallback) << ok.fallback_reason;
+  EXPECT_FALSE(ok.edge_busy);
+  EXPECT_TRUE(ok.offloaded);
 }
 
 /// The real edge behind a tampering proxy: each reply the EdgeHandler makes is rewritten as

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <future>
 #include <thread>
 
 #include <iostream>
@@ -38,6 +39,39 @@ TEST(EdgeLink, ChecksTheModelAndRunsSegments) {
   EXPECT_LT(r.network_ms, r.http.total_ms - 29.0);
   EXPECT_TRUE(link.estimator().rtt_ms().has_value());
   EXPECT_LT(*link.estimator().rtt_ms(), 25.0) << "server compute time is not network time";
+}
+
+TEST(EdgeLink, EstimatesTheEdgeQueueFromItsAnswersAndDecaysToThePrior) {
+  ScriptedHandler handler;
+  net::ServerOptions so;
+  so.threads = 1;
+  so.max_inflight = 1;
+  RunningServer server(handler, so);
+  auto options = link_options(server);
+  options.queue.prior_ms = 2.0;
+  options.queue.half_life_s = 0.5;
+  EdgeLink link(options);
+  EXPECT_DOUBLE_EQ(link.queue_ms(), 2.0) << "the prior before any answer";
+  const EdgeReply idle = link.infer("echo:x");
+  ASSERT_TRUE(idle.ok());
+  EXPECT_NEAR(link.queue_ms(), idle.queue_ms, 0.5) << "the first report replaces the prior";
+
+  // The only worker is held: the edge is full and answers 503 with Retry-After: 1.
+  net::HttpClient blocker(server.client_options());
+  auto blocked = std::async(std::launch::async, [&] { return blocker.post("/v1/infer", "block"); });
+  handler.wait_blocked(1);
+  const EdgeReply busy = link.infer("echo:x");
+  EXPECT_TRUE(busy.fallback);
+  EXPECT_TRUE(busy.busy);
+  EXPECT_DOUBLE_EQ(busy.retry_after_s, 1.0);
+  const double after_busy = link.queue_ms();
+  EXPECT_GT(after_busy, 150.0) << "a 503 counts as a wait of its Retry-After (0.3 x 1000 ms)";
+  handler.release();
+  EXPECT_TRUE(blocked.get().ok());
+
+  std::this_thread::sleep_for(std::chrono::milliseconds(1600));
+  EXPECT_LT(link.queue_ms(), 2.0 + (after_busy - 2.0) / 4) << "three half-lives without news";
+  EXPECT_GT(link.queue_ms(), 2.0);
 }
 
 TEST(EdgeLink, RefusesADifferentModel) {

@@ -140,6 +140,31 @@ TEST(FitsPlanner, PlansEachRequestAtItsNetworkAsTheSearchDoes) {
   EXPECT_NE(planner.next(fast).plan.codec, "none");
 }
 
+TEST(FitsPlanner, ABusyEdgePushesThePlanTowardTheDevice) {
+  const auto latency = std::make_shared<const plan::LatencyModel>(hand_problem());
+  FitsPlanner planner(latency, /*deadline_ms=*/30, plan::Strategy::edgent);
+  RequestConditions idle;
+  idle.network = plan::offload_network(1e6, 1e6, 0.1, /*edge_queue_ms=*/0);
+  const PlanChoice offload = planner.next(idle);
+  EXPECT_NE(offload.plan.codec, "none") << "an idle edge on a fast link takes the work";
+  EXPECT_EQ(offload.plan.exit, 2);
+  // The same request while the edge reports a queue: its wait counts against the deadline.
+  RequestConditions queued = idle;
+  queued.network.edge_queue_ms = 10;
+  const PlanChoice later = planner.next(queued);
+  ASSERT_TRUE(offload.predicted && later.predicted);
+  if (later.plan.codec != "none") {
+    EXPECT_GE(later.predicted->total_ms, offload.predicted->total_ms + 10 - 1e-9);
+  }
+  RequestConditions busy = idle;
+  busy.network.edge_queue_ms = 100;
+  const PlanChoice local = planner.next(busy);
+  EXPECT_EQ(local.plan.codec, "none") << "nothing offloaded meets the deadline behind the queue";
+  EXPECT_EQ(local.plan.cut, 2) << "device-only";
+  EXPECT_EQ(local.plan.exit, 1) << "the deepest exit the device alone meets the deadline with";
+  EXPECT_NE(planner.next(idle).plan.codec, "none") << "and back once the queue drains";
+}
+
 TEST(FitsPlanner, DeviceOnlyStrategiesNeverOffload) {
   const Model m;
   const DeviceRunner runner(m.graph, nullptr, 1);

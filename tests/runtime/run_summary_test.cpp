@@ -54,6 +54,25 @@ TEST(RunSummary, CountsAccuracyOnTimeAccuracyAndMisses) {
   EXPECT_FALSE(j["interrupted"].get<bool>());
 }
 
+TEST(RunSummary, FallbacksOnABusyEdgeAreCountedApart) {
+  RunSummary s;
+  RequestRecord busy = request(5, 1, 1);
+  busy.result.fallback = true;
+  busy.result.edge_busy = true;
+  busy.result.fallback_reason = "HTTP 503: busy";
+  RequestRecord broken = request(5, 1, 1);
+  broken.result.fallback = true;
+  broken.result.fallback_reason = "connection refused";
+  s.add(busy);
+  s.add(broken);
+  s.add(request(5, 1, 1));
+  const nlohmann::json j = s.to_json(facts());
+  EXPECT_EQ(j["fallbacks"], 2);
+  EXPECT_EQ(j["busy_fallbacks"], 1);
+  EXPECT_TRUE(to_json(busy)["edge_busy"].get<bool>());
+  EXPECT_FALSE(to_json(broken)["edge_busy"].get<bool>());
+}
+
 TEST(RunSummary, LatencyPercentilesInterpolateBetweenOrderStatistics) {
   RunSummary s;
   for (int i = 100; i >= 1; --i) {
@@ -178,7 +197,9 @@ TEST(RequestRecord, JsonLineHasEveryKeyWithNullForTheUnknown) {
   EXPECT_TRUE(j["correct"].is_null());
   EXPECT_FALSE(j["deadline_met"].get<bool>());
   EXPECT_TRUE(j["fallback_reason"].is_null());
-  EXPECT_EQ(j.size(), 23u);
+  EXPECT_FALSE(j["edge_busy"].get<bool>());
+  EXPECT_DOUBLE_EQ(j["planned_queue_ms"].get<double>(), 0.0);
+  EXPECT_EQ(j.size(), 25u);
 }
 
 } // namespace

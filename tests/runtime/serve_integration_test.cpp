@@ -263,6 +263,8 @@ TEST(ServeToken, RoutesButHealthNeedTheToken) {
   expect_json_error(anonymous.get("/v1/model"), 401);
   expect_json_error(anonymous.get("/metrics"), 401);
   expect_json_error(wrong.get("/metrics"), 401);
+  expect_json_error(anonymous.get("/v1/load"), 401);
+  expect_json_error(wrong.get("/v1/load"), 401);
   EXPECT_EQ(anonymous.get("/v1/health").status, 200u);
   const auto ok = right.post("/v1/infer", body);
   EXPECT_EQ(ok.status, 200u) << ok.body;
@@ -270,6 +272,38 @@ TEST(ServeToken, RoutesButHealthNeedTheToken) {
   const auto metrics = right.get("/metrics");
   EXPECT_EQ(metrics.status, 200u);
   EXPECT_NE(metrics.body.find("edgent_requests_total"), std::string::npos) << metrics.body;
+  const auto load = right.get("/v1/load");
+  ASSERT_EQ(load.status, 200u) << load.body;
+  const auto j = nlohmann::json::parse(load.body);
+  EXPECT_EQ(j.at("recent"), 1) << "the one inference so far";
+  EXPECT_EQ(j.at("queued"), 0);
+  EXPECT_GT(j.at("service_ms").at("p50").get<double>(), 0.0);
+  EXPECT_GT(std::stod(ok.header("X-Edgent-Service-Ms").value_or("0")), 0.0);
+  EXPECT_TRUE(ok.header("X-Edgent-Queue-Ms").has_value());
+}
+
+TEST(ServeAdmission, IdleSocketsHeldOpenNeverKeepAClientOut) {
+  ServeProcess server({"-m", kCard, "--max-connections", "16"});
+  model::SegmentRunner runner(
+      model::OnnxGraph::from_file(model::resolve_model_onnx(kCard)), 1);
+  const std::vector<int> shape = runner.cut_shape(1, 0);
+  const cv::Mat input(static_cast<int>(shape.size()), shape.data(), CV_32F, cv::Scalar(0.1));
+  const std::string body = wire(input, 1, 0);
+  std::vector<std::unique_ptr<net::testing::RawSocket>> idle;
+  for (int i = 0; i < 300; ++i) {
+    idle.push_back(std::make_unique<net::testing::RawSocket>(server.port()));
+  }
+  auto good = client_for(server.port());
+  for (int i = 0; i < 20; ++i) {
+    const auto r = good.post("/v1/infer", body);
+    ASSERT_EQ(r.status, 200u) << "request " << i << ": " << r.error << r.body;
+  }
+  const auto load = nlohmann::json::parse(good.get("/v1/load").body);
+  EXPECT_EQ(load.at("max_connections"), 16);
+  EXPECT_LE(load.at("connections").get<int>(), 18) << load.dump();
+  std::string answer;
+  EXPECT_TRUE(idle.front()->read_until_closed(answer, std::chrono::seconds(5)))
+      << "the connections idle longest were closed to make room";
 }
 
 TEST(ServeDrain, SigtermAnswersWhatIsInFlightAndExitsZero) {
