@@ -21,12 +21,15 @@ struct EvalOptions {
   std::vector<std::string> codecs;  ///< empty = all six
   int threads = 1;                  ///< OpenCV threads (process-wide), 0 = OpenCV default
   std::string output = "accuracy.json";
+  bool cascades = false;            ///< write the edgent.cascade/1 table instead
+  std::vector<double> thresholds;   ///< cascade threshold grid; empty = default_threshold_grid()
   bool bench = false;               ///< print benchmark figures instead of the accuracy table
   int reps = 20;                    ///< benchmark repetitions
   Progress::Mode progress = Progress::Mode::lines;
 };
 
-/// Runs edgent-eval: writes the edgent.accuracy/1 table, or with bench prints split
+/// Runs edgent-eval: writes the edgent.accuracy/1 table (with cascades the edgent.cascade/1
+/// table instead), or with bench prints split
 /// overhead, codec throughput and bytes on the wire to stdout. Returns the exit code.
 int run(const EvalOptions& options);
 

@@ -74,6 +74,13 @@ def make_accuracy():
     return [path("accuracy.json")]
 
 
+def make_cascade():
+    make_accuracy()
+    tool("edgent-eval", "--quiet", "--model", CARD, "--data", path("fmnist"), "--limit", "6",
+         "--cascades", "--thresholds", "0,0.5,0.9,1", "-o", path("cascade.json"))
+    return [path("cascade.json")]
+
+
 def make_profile():
     return [profile("profile.json", "device")]
 

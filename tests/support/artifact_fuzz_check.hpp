@@ -11,6 +11,7 @@
 #include "core/error.hpp"
 #include "core/file_io.hpp"
 #include "dynamic/config_map.hpp"
+#include "model/cascade_json.hpp"
 #include "model/model_card.hpp"
 #include "plan/latency_model.hpp"
 #include "plan/plan_json.hpp"
@@ -127,6 +128,8 @@ inline bool check_artifact_bytes(std::string_view input) {
       // As edgent-infer --plan reads it.
       const plan::PlanArtifact plan = plan::read_plan(art);
       (void)dynamic::choice_from_record(fx.latency, plan.plan);
+    } else if (kind == "cascade") {
+      (void)model::read_cascade_table(art);
     } else if (kind == "configmap") {
       const dynamic::ConfigMap map = dynamic::config_map_from_artifact(art);
       if (map.states.empty()) {
