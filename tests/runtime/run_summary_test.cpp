@@ -161,7 +161,7 @@ TEST(RunSummary, DeviceEmulationIsNamed) {
 TEST(RequestRecord, JsonLineHasEveryKeyWithNullForTheUnknown) {
   RequestRecord r = request(12, 3, -1);
   r.id = 7;
-  r.plan = {2, 1, plan::Order::edge_first, "int8", {}};
+  r.plan = {2, 1, plan::Order::edge_first, "int8", {}, std::nullopt};
   r.bandwidth_kbps = 800;
   const nlohmann::json j = to_json(r);
   EXPECT_EQ(j["id"], 7);

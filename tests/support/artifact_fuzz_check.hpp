@@ -11,7 +11,6 @@
 #include "core/error.hpp"
 #include "core/file_io.hpp"
 #include "dynamic/config_map.hpp"
-#include "model/cascade_json.hpp"
 #include "model/model_card.hpp"
 #include "plan/latency_model.hpp"
 #include "plan/plan_json.hpp"
@@ -129,7 +128,10 @@ inline bool check_artifact_bytes(std::string_view input) {
       const plan::PlanArtifact plan = plan::read_plan(art);
       (void)dynamic::choice_from_record(fx.latency, plan.plan);
     } else if (kind == "cascade") {
-      (void)model::read_cascade_table(art);
+      // As edgent-plan --cascades and edgent-mapbuild --cascades read it.
+      const model::CascadeTable table = model::read_cascade_table(art);
+      (void)plan::decide_cascade(fx.latency, plan::offload_network(1000, 1000, 10), 40, table,
+                                 plan::CascadeStatistic::mean);
     } else if (kind == "configmap") {
       const dynamic::ConfigMap map = dynamic::config_map_from_artifact(art);
       if (map.states.empty()) {
