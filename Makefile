@@ -44,7 +44,7 @@ endif
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build test test-asan fuzz fuzz-smoke load demo model accuracy install clean \
+.PHONY: all deps build test test-asan fuzz fuzz-smoke load demo model accuracy cascades install clean \
   deps-arm64 device-arm64 test-arm64 time-arm64
 
 all: build
@@ -154,6 +154,13 @@ accuracy: build
 	$(BUILD)/cmd/edgent-eval --model models/branchy-alexnet-fmnist.json \
 	  --data /usr/share/datasets/fashion-mnist --threads 1 \
 	  -o models/branchy-alexnet-fmnist.accuracy.json
+
+## cascades: the default model's cascade table: accuracy and exit distribution of every exit set
+## and threshold (models/README.md)
+cascades: build
+	$(BUILD)/cmd/edgent-eval --model models/branchy-alexnet-fmnist.json \
+	  --data /usr/share/datasets/fashion-mnist --limit 0 --threads 1 --cascades \
+	  -o models/branchy-alexnet-fmnist.cascade.json
 
 ## demo: the main job (experiments/demo.sh): a device 20x slower than this core, a link replaying
 ## a real trace scaled into 50 kbit/s-1.5 Mbit/s, three deadlines, Edgent against its baselines

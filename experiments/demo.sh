@@ -19,6 +19,8 @@
 #      scaled trace, and one edgent-serve + one edgent-infer per strategy, run side by side,
 #      each with its own emulated link replaying the window (--emulate-trace):
 #        edgent          map + change-point detector on the measured bandwidth
+#        edgent-cascade  the same with a confidence cascade per state (edgent-mapbuild
+#                        --cascades: each input leaves at its first confident exit)
 #        edgent-static   one plan, chosen at the window's mean bandwidth
 #        device-only, edge-only, partition-only   the paper's baselines (main exit), planned
 #                        per request from the same fits at the measured bandwidth
@@ -37,6 +39,7 @@ BIN=${BIN:-$ROOT/build/cmd}
 OUT=${OUT:-demo-out}
 MODEL=${MODEL:-$ROOT/models/branchy-alexnet-fmnist.json}
 ACCURACY=${ACCURACY:-$ROOT/models/branchy-alexnet-fmnist.accuracy.json}
+CASCADES=${CASCADES:-$ROOT/models/branchy-alexnet-fmnist.cascade.json}
 DATA=${DATA:-/usr/share/datasets/fashion-mnist}
 # shellcheck source=experiments/settings.sh
 . "$HERE/settings.sh"
@@ -48,7 +51,7 @@ done
 if [ -n "${SHARED_TRACES:-}" ]; then
   TRACE=${TRACE/#"$ROOT/../shared/traces"/$SHARED_TRACES}
 fi
-STRATEGIES=(edgent edgent-static device-only edge-only partition-only oracle)
+STRATEGIES=(edgent edgent-cascade edgent-static device-only edge-only partition-only oracle)
 
 say() { printf 'edgent demo: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
@@ -125,6 +128,7 @@ run_strategy() {  # dir name deadline: one edgent-serve and one edgent-infer
   port=$(cat "$dir/$name.port")
   case $name in
     edgent) src=(--map "$dir/map.json" "${fits[@]:2}") ;;
+    edgent-cascade) src=(--map "$dir/cascade-map.json" "${fits[@]:2}") ;;
     edgent-static) src=(--plan "$dir/static.plan.json" "${fits[@]:2}") ;;
     oracle) src=("${fits[@]:2}" --oracle) ;;
     *) src=("${fits[@]:2}" --strategy "$name") ;;
@@ -145,6 +149,8 @@ for level in tight middle loose; do
   mkdir -p "$dir"
   "$BIN/edgent-mapbuild" "${fits[@]}" --trace "$TRACE" --scale "$SCALE" --deadline "$d" \
     --rtt "$RTT" --quiet -o "$dir/map.json"
+  "$BIN/edgent-mapbuild" "${fits[@]}" --cascades "$CASCADES" --trace "$TRACE" --scale "$SCALE" \
+    --deadline "$d" --rtt "$RTT" --quiet -o "$dir/cascade-map.json"
   plan_at "$B_MEAN" "$d" "$dir/static.plan.json"
   say "$level deadline $d ms: $COUNT requests at $RATE/s per strategy ($(jq '.states | length' "$dir/map.json") bandwidth states, $(jq '[.states[].plan | "\(.exit)/\(.cut)/\(.order)/\(.codec)"] | unique | length' "$dir/map.json") distinct plans in the map)"
   pids=()

@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
         app.add_option("--threads", opts.threads,
                        "OpenCV threads, process-wide (0 = OpenCV default)")
             ->capture_default_str()->check(edgent::cli::non_negative());
-        edgent::cli::add_output(app, opts.output, "accuracy table (edgent.accuracy/1)");
+        edgent::cli::add_output(app, opts.output, "accuracy table (edgent.accuracy/1), or cascade table with --cascades");
         app.add_option("--write-card", opts.card_output,
                        "with --onnx: write its model card (edgent.model/1) here; with --data "
                        "also the accuracy table (-o) and the card's accuracies")
@@ -44,6 +44,13 @@ int main(int argc, char** argv) {
         app.add_option("--name", opts.name,
                        "with --write-card: the card's name (default: the ONNX file's stem)")
             ->needs("--write-card");
+        app.add_flag("--cascades", opts.cascades,
+                     "write the cascade table (edgent.cascade/1) instead: accuracy and exit "
+                     "distribution of every exit set at every threshold of --thresholds");
+        app.add_option("--thresholds", opts.thresholds,
+                       "with --cascades: the threshold grid, each in [0, 1] (default 0,0.5,0.6,"
+                       "0.7,0.8,0.85,0.9,0.93,0.95,0.97,0.98,0.99,0.995,0.999,1)")
+            ->delimiter(',');
         app.add_flag("--bench", opts.bench,
                      "print split overhead, codec throughput and bytes on the wire instead")
             ->excludes("--write-card");

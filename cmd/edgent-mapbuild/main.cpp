@@ -79,6 +79,14 @@ int main(int argc, char** argv) {
                "the larger the unit, the more the reward favours fast plans over accurate ones")
             ->default_str("ms")
             ->type_name("UNIT");
+        edgent::cli::add_input(app, "--cascades", opts.cascades,
+                               "Cascade table (edgent.cascade/1, edgent-eval --cascades): every "
+                               "state plans a confidence cascade with the cut");
+        app.add_option("--cascade-latency", opts.cascade_latency,
+                       "With --cascades, what must meet the deadline: mean (expected latency "
+                       "over the exits) or p95")
+            ->capture_default_str()
+            ->check(CLI::IsMember({"mean", "p95"}));
         evaluate = app.add_subcommand(
             "evaluate", "Replay traces through detector + map against the per-sample oracle "
                         "and a static plan at each trace's mean bandwidth (deadline, RTT, detector and "

@@ -32,6 +32,7 @@ constexpr std::array kKinds{
     ArtifactKind{"configmap", 1, 1, "edgent-mapbuild"},
     ArtifactKind{"evaluation", 1, 1, "edgent-mapbuild"},
     ArtifactKind{"run", 1, 1, "edgent-infer"},
+    ArtifactKind{"cascade", 1, 1, "edgent-eval"},
 };
 
 constexpr std::string_view kPrefix = "edgent.";

@@ -49,7 +49,7 @@ ConfigMap build_config_map(const plan::LatencyModel& model, const plan::Network&
                            double deadline_ms, const std::vector<data::Trace>& traces,
                            const std::vector<double>& scales, const MapSettings& settings,
                            const std::vector<plan::Strategy>& strategies,
-                           const plan::SearchSpace& space) {
+                           const plan::SearchSpace& space, const plan::CascadeSearch* cascades) {
   if (!(deadline_ms > 0)) {
     throw ConfigError(fmt::format("the deadline must be > 0 ms, got {}", deadline_ms), {},
                       "deadline_ms");
@@ -85,6 +85,26 @@ ConfigMap build_config_map(const plan::LatencyModel& model, const plan::Network&
     st.lo_kbps = lows[i];
     st.hi_kbps = i + 1 < lows.size() ? lows[i + 1] : kInf;
     st.bandwidth_kbps = lows[i];
+    if (cascades) {
+      const plan::CascadeDecision d =
+          plan::decide_cascade(model, network_at(base, st.bandwidth_kbps), deadline_ms,
+                               cascades->table, cascades->statistic, space);
+      if (!d.found) {
+        throw ConfigError("no cascade of the table fits the model's chains", {}, "cascades");
+      }
+      const double latency = d.latency(cascades->statistic);
+      st.strategy = plan::strategy_name(plan::Strategy::edgent);
+      st.feasible = d.feasible;
+      st.plan = plan::to_record(model, d, cascades->statistic);
+      st.predicted = d.expected;
+      st.score = !d.feasible ? 0.0
+                 : settings.objective.kind == plan::Objective::Kind::accuracy
+                     ? d.accuracy
+                     : plan::reward(d.accuracy, latency, deadline_ms,
+                                    settings.objective.throughput_unit_ms);
+      map.states.push_back(std::move(st));
+      continue;
+    }
     const plan::Scored best = plan::best_of(model, network_at(base, st.bandwidth_kbps),
                                             deadline_ms, strategies, settings.objective, space);
     st.strategy = plan::strategy_name(best.strategy);

@@ -4,6 +4,7 @@
 #include "dynamic/change_point.hpp"
 #include "dynamic/config_map_json.hpp"
 #include "dynamic/evaluation_json.hpp"
+#include "plan/cascade_plan.hpp"
 #include "plan/planner.hpp"
 
 #include <string>
@@ -13,12 +14,16 @@ namespace edgent::dynamic {
 
 /// Segments every trace, bins the segment levels into geometric states (plus a state
 /// [0, lowest bin) planned at 0 kbps, i.e. on the device), and stores for each state the best
-/// plan under settings.objective among @p strategies at the state's lower bound.
+/// plan under settings.objective among @p strategies at the state's lower bound. With
+/// @p cascades, each state's plan is the cascade search's instead (plan::decide_cascade:
+/// the most accurate cascade whose latency statistic meets the deadline; its score is the
+/// objective's value for its accuracy and that statistic).
 ConfigMap build_config_map(const plan::LatencyModel& model, const plan::Network& base,
                            double deadline_ms, const std::vector<data::Trace>& traces,
                            const std::vector<double>& scales, const MapSettings& settings,
                            const std::vector<plan::Strategy>& strategies,
-                           const plan::SearchSpace& space = {});
+                           const plan::SearchSpace& space = {},
+                           const plan::CascadeSearch* cascades = nullptr);
 
 /// The choice a stored plan stands for under @p model; throws ConfigError when the plan does
 /// not fit the model (unknown exit or codec, cut out of range).

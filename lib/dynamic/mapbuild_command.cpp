@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <optional>
 #include <set>
 
 namespace edgent::dynamic {
@@ -45,9 +46,17 @@ int run(const MapbuildOptions& o) {
   const auto start = std::chrono::steady_clock::now();
   const std::vector<data::Trace> traces = load_traces(o.traces, o.scale);
   const plan::Network base = plan::offload_network(0, 0, o.rtt_ms, o.queue_ms);
+  std::optional<plan::CascadeSearch> cascades;
+  if (!o.cascades.empty()) {
+    cascades = plan::CascadeSearch{plan::read_cascade_table_for(o.cascades, loaded.model_sha256),
+                                   plan::parse_cascade_statistic(o.cascade_latency)};
+  } else if (o.cascade_latency != "mean") {
+    throw UsageError("--cascade-latency needs --cascades");
+  }
   ConfigMap map = build_config_map(model, base, o.deadline_ms, traces,
                                    std::vector<double>(traces.size(), o.scale), o.settings,
-                                   plan::all_strategies(), space);
+                                   plan::all_strategies(), space,
+                                   cascades ? &*cascades : nullptr);
   map.model_sha256 = loaded.model_sha256;
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -17,6 +17,9 @@ struct MapbuildOptions {
   double rtt_ms = 0;               ///< build: round-trip time
   double queue_ms = 0;             ///< build: expected edge queueing
   MapSettings settings;
+  /// Cascade table (edgent.cascade/1); set = every state plans a confidence cascade.
+  std::string cascades;
+  std::string cascade_latency = "mean"; ///< "mean" or "p95": what must meet the deadline
   std::string output = "-";        ///< edgent.configmap/1
 };
 

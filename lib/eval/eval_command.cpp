@@ -8,10 +8,14 @@
 #include "eval/accuracy.hpp"
 #include "eval/bench.hpp"
 #include "model/card_from_onnx.hpp"
+#include "eval/cascade_eval.hpp"
 #include "model/model_card.hpp"
 #include "model/partition.hpp"
 #include "model/reference_models.hpp"
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <random>
@@ -85,6 +89,42 @@ int run_bench_mode(const EvalOptions& o) {
             << ", input " << (o.data.empty() ? "seeded uniform [0,1)" : "first test image")
             << ", reps " << bo.reps << "\n";
   print_bench(run_bench(runner, input, bo), std::cout);
+  return 0;
+}
+
+std::vector<double> threshold_grid(const EvalOptions& o) {
+  std::vector<double> grid = o.thresholds.empty() ? default_threshold_grid() : o.thresholds;
+  for (const double t : grid) {
+    if (!(t >= 0 && t <= 1)) {
+      throw UsageError(fmt::format("--thresholds: {} is not in [0, 1]", t), {}, "--thresholds");
+    }
+  }
+  std::sort(grid.begin(), grid.end());
+  grid.erase(std::unique(grid.begin(), grid.end()), grid.end());
+  return grid;
+}
+
+int run_cascade_mode(const EvalOptions& o, const ModelSource& src) {
+  const std::vector<double> grid = threshold_grid(o);
+  const auto graph = model::OnnxGraph::from_file(src.onnx);
+  model::SegmentRunner runner(graph, o.threads);
+  const LabelledSet set = load_set(o, src, runner.cut_shape(1, 0), o.limit);
+  if (set.images.empty()) {
+    throw DataError("the test set holds no images", o.data);
+  }
+  Progress::Options po;
+  po.mode = o.progress;
+  Progress progress("exits", set.images.size(), po);
+  const ExitScores scores =
+      exit_scores(runner, set, [&progress](std::size_t done) { progress.set(done); });
+  progress.finish();
+  model::CascadeTable table;
+  table.model_sha256 = graph->sha256();
+  table.samples = set.images.size();
+  table.thresholds = grid;
+  table.entries = cascade_grid(runner.partition(), scores, grid);
+  write_artifact(o.output, model::to_json(table), "cascade", "edgent-eval");
+  log::info("{} cascades on {} samples", table.entries.size(), table.samples);
   return 0;
 }
 
@@ -179,11 +219,21 @@ int run(const EvalOptions& o) {
     return run_bench_mode(o);
   }
   if (!o.card_output.empty()) {
+    if (o.cascades) {
+      throw UsageError("--write-card and --cascades are separate runs", {}, "--cascades");
+    }
     return run_card_mode(o);
   }
   const ModelSource src = model_source(o);
   if (src.onnx.empty() || o.data.empty()) {
-    throw UsageError("the accuracy table needs --model (or --onnx) and --data");
+    throw UsageError(fmt::format("the {} table needs --model (or --onnx) and --data",
+                                 o.cascades ? "cascade" : "accuracy"));
+  }
+  if (!o.thresholds.empty() && !o.cascades) {
+    throw UsageError("--thresholds needs --cascades", {}, "--thresholds");
+  }
+  if (o.cascades) {
+    return run_cascade_mode(o, src);
   }
   const auto graph = model::OnnxGraph::from_file(src.onnx);
   std::size_t samples = 0;

@@ -25,14 +25,17 @@ struct EvalOptions {
   /// the accuracy table is measured too and the card carries each exit's fp32 accuracy.
   std::string card_output;
   std::string name;                 ///< the card's name; empty = the ONNX file's stem
+  bool cascades = false;            ///< write the edgent.cascade/1 table instead
+  std::vector<double> thresholds;   ///< cascade threshold grid; empty = default_threshold_grid()
   bool bench = false;               ///< print benchmark figures instead of the accuracy table
   int reps = 20;                    ///< benchmark repetitions
   Progress::Mode progress = Progress::Mode::lines;
 };
 
-/// Runs edgent-eval: writes the edgent.accuracy/1 table, with card_output also (or, without
-/// data, only) the model card of a bare ONNX, or with bench prints split overhead, codec
-/// throughput and bytes on the wire to stdout. Returns the exit code.
+/// Runs edgent-eval: writes the edgent.accuracy/1 table (with cascades the edgent.cascade/1
+/// table instead), with card_output also (or, without data, only) the model card of a bare
+/// ONNX, or with bench prints split overhead, codec throughput and bytes on the wire to
+/// stdout. Returns the exit code.
 int run(const EvalOptions& options);
 
 } // namespace edgent::eval

@@ -143,6 +143,67 @@ Breakdown LatencyModel::latency(const Choice& choice, const Network& net) const 
   return b;
 }
 
+Breakdown LatencyModel::cascade_latency(const CascadeShape& shape, int cut, int codec,
+                                        std::size_t leave, const Network& net) const {
+  const std::size_t last = shape.exit_index.size() - 1;
+  const int f = shape.exit_index[last];
+  const PreparedExit& pf = m_prepared[static_cast<std::size_t>(f)];
+  const ExitCosts& ef = m_problem.exits[static_cast<std::size_t>(f)];
+  const int n = ef.units();
+  // A non-final exit's branch (b, n_e] of its own chain.
+  const auto branch_ms = [&](std::size_t i, bool device) {
+    const int e = shape.exit_index[i];
+    const PreparedExit& pe = m_prepared[static_cast<std::size_t>(e)];
+    const int ne = m_problem.exits[static_cast<std::size_t>(e)].units();
+    return device ? device_segment_ms(pe, shape.branch[i], ne)
+                  : edge_segment_ms(pe, shape.branch[i], ne);
+  };
+  Breakdown b;
+  // The device part: exits branching at or before the cut, evaluated in order.
+  int pos = 0;
+  double device = cut > 0 ? m_problem.device_request_ms : 0.0;
+  std::size_t i = 0;
+  for (; i < last && shape.branch[i] <= cut; ++i) {
+    device += device_segment_ms(pf, pos, shape.branch[i]) + branch_ms(i, /*device=*/true);
+    pos = shape.branch[i];
+    if (i == leave) {
+      b.device_ms = device;
+      b.total_ms = device;
+      return b;
+    }
+  }
+  device += device_segment_ms(pf, pos, cut);
+  b.device_ms = device;
+  if (cut == n) {
+    b.total_ms = device;
+    return b;
+  }
+  // The rest crosses the link; the edge continues to the answering exit.
+  const ExitCosts& answer = m_problem.exits[static_cast<std::size_t>(shape.exit_index[leave])];
+  const double logits_bytes = answer.fp32_bytes.back();
+  const Codec& k = m_problem.codecs[static_cast<std::size_t>(codec)];
+  b.codec_ms = (cut > 0 ? k.device.encode(ef.fp32_bytes[static_cast<std::size_t>(cut)])
+                        : first_encode_ms(k.device, ef.fp32_bytes[0])) +
+               m_problem.fp32.device.decode(logits_bytes);
+  double edge = m_problem.edge_request_ms + k.edge.decode(ef.fp32_bytes[static_cast<std::size_t>(cut)]);
+  pos = cut;
+  for (; i <= leave; ++i) {
+    const int to = shape.branch[i];
+    edge += edge_segment_ms(pf, pos, to);
+    pos = to;
+    if (i < last) {
+      edge += branch_ms(i, /*device=*/false);
+    }
+  }
+  b.edge_ms = edge + m_problem.fp32.edge.encode(logits_bytes) + net.edge_queue_ms;
+  b.up_ms = net.rtt_ms / 2 + net.up_fixed_ms +
+            transfer_ms(tensor_bytes(f, cut, codec) + net.up_overhead_bytes, net.up_kbps);
+  b.down_ms = net.rtt_ms / 2 + net.down_fixed_ms +
+              transfer_ms(logits_bytes + net.down_overhead_bytes, net.down_kbps);
+  b.total_ms = b.device_ms + b.codec_ms + b.edge_ms + b.up_ms + b.down_ms;
+  return b;
+}
+
 std::optional<double> LatencyModel::accuracy(const Choice& choice) const {
   const ExitCosts& e = m_problem.exits[choice.exit_index];
   if (choice.codec >= 0 && !e.codec_accuracy.empty()) {

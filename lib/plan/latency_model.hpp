@@ -31,6 +31,14 @@ struct Choice {
   int codec = -1;      ///< index into PlanProblem::codecs; -1 = no transfer (device-only)
 };
 
+/// A cascade's exits as the planner sees them.
+struct CascadeShape {
+  std::vector<int> exit_index; ///< indices into PlanProblem::exits, ascending; the last is final
+  /// Per exit: the cut of the final chain where the exit's branch leaves it (units shared);
+  /// the final exit's is its chain's size.
+  std::vector<int> branch;
+};
+
 /// Per-exit prefix sums for O(1) latency evaluation.
 struct PreparedExit {
   std::vector<double> device_prefix; ///< n+1 entries: device ms of units 1..c
@@ -63,6 +71,15 @@ public:
   /// Each side that does any work also pays its request overhead (PlanProblem): the fixed
   /// part once, the per-weight-byte part for the segment it runs.
   Breakdown latency(const Choice& choice, const Network& net) const;
+
+  /// Predicted latency of a confidence cascade (device-first) whose input leaves at its
+  /// exit @p leave (index into @p shape), with the final chain cut at @p cut and the tensor at
+  /// the cut sent with @p codec (ignored at cut n). The device runs the final chain's units up
+  /// to the cut, split at each branch point b <= cut of an exit it evaluates, and those exits'
+  /// branches; an input that crosses pays the transfers, and the edge runs the rest of the
+  /// chain the same way up to the answering exit's branch (or the end) and that branch.
+  Breakdown cascade_latency(const CascadeShape& shape, int cut, int codec, std::size_t leave,
+                            const Network& net) const;
 
   /// Accuracy of @p choice: the (cut, codec) entry when known, else the exit's accuracy;
   /// device-only uses the exit accuracy. Empty when unknown.

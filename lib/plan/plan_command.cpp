@@ -6,6 +6,7 @@
 #include "core/log.hpp"
 #include "core/parse_number.hpp"
 #include "data/trace.hpp"
+#include "plan/cascade_plan.hpp"
 #include "plan/measured_network.hpp"
 #include "plan/plan_json.hpp"
 #include "plan/sweep_json.hpp"
@@ -128,6 +129,17 @@ int run_sweep(const PlanOptions& o, const LatencyModel& model, const SearchSpace
 
 } // namespace
 
+CascadeDecision plan_cascade(const LatencyModel& model, const Network& net, double deadline_ms,
+                             const std::string& table_file, const std::string& model_sha256,
+                             CascadeStatistic statistic, const SearchSpace& space) {
+  const model::CascadeTable table = read_cascade_table_for(table_file, model_sha256);
+  CascadeDecision d = decide_cascade(model, net, deadline_ms, table, statistic, space);
+  if (!d.found) {
+    throw ConfigError("no cascade of the table fits the model's chains", table_file, "entries");
+  }
+  return d;
+}
+
 PlanOptions with_measured_network(const PlanOptions& o) {
   const std::string& path = !o.network_profile.empty()  ? o.network_profile
                             : !o.inputs.device_profile.empty() ? o.inputs.device_profile
@@ -200,6 +212,14 @@ int run(const PlanOptions& options) {
     throw UsageError("--deadline must be > 0 ms");
   }
   const Strategy strategy = parse_strategy(o.strategy);
+  const CascadeStatistic statistic = parse_cascade_statistic(o.cascade_latency);
+  if (!o.cascades.empty() && (sweep || strategy != Strategy::edgent || o.time_decisions > 0)) {
+    throw UsageError("--cascades plans one edgent plan: no sweep, other strategy or "
+                     "--time-decisions");
+  }
+  if (o.cascades.empty() && o.cascade_latency != "mean") {
+    throw UsageError("--cascade-latency needs --cascades");
+  }
   const SearchSpace space = space_from_orders(o.inputs.orders);
   const LoadedProblem loaded = load_problem(o.inputs);
   const LatencyModel model(loaded.problem);
@@ -217,7 +237,20 @@ int run(const PlanOptions& options) {
                      "with a network section (edgent-profile --edge)");
   }
   const Network net = make_network(o, kbps);
-  const Decision d = decide(model, net, o.deadline_ms, strategy, space);
+  Decision d;
+  std::optional<CascadeDecision> cd;
+  if (!o.cascades.empty()) {
+    cd = plan_cascade(model, net, o.deadline_ms, o.cascades, loaded.model_sha256, statistic, space);
+    d.found = true;
+    d.feasible = cd->feasible;
+    d.predicted = cd->expected;
+    d.accuracy = cd->accuracy;
+    log::verbose("cascade {} at cut {}: accuracy {:.4f}, expected {:.3f} ms, p95 {:.3f} ms",
+                 model::cascade_to_string(cd->cascade), cd->cut, cd->accuracy,
+                 cd->expected.total_ms, cd->p95_ms);
+  } else {
+    d = decide(model, net, o.deadline_ms, strategy, space);
+  }
 
   if (o.time_decisions > 0) {
     const auto start = std::chrono::steady_clock::now();
@@ -250,14 +283,15 @@ int run(const PlanOptions& options) {
   plan.down_fixed_ms = net.down_fixed_ms;
   plan.model_sha256 = loaded.model_sha256;
   plan.accuracy_known = model.problem().accuracy_known();
-  plan.plan = to_record(model, d);
+  plan.plan = cd ? to_record(model, *cd, statistic) : to_record(model, d);
   plan.predicted = d.predicted;
-  plan.reward = reward_of(model, d, o.deadline_ms);
+  plan.reward = cd ? (cd->feasible ? reward(cd->accuracy, cd->latency(statistic), o.deadline_ms) : 0.0)
+                   : reward_of(model, d, o.deadline_ms);
   write_artifact(o.output, to_json(plan), "plan", kTool);
   if (!d.feasible) {
     log::warn("no plan meets the {} ms deadline; wrote the fastest ({:.3f} ms), flagged "
               "infeasible",
-              o.deadline_ms, d.predicted.total_ms);
+              o.deadline_ms, cd ? cd->latency(statistic) : d.predicted.total_ms);
     return to_int(ExitCode::infeasible);
   }
   return to_int(ExitCode::ok);

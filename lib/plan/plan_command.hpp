@@ -1,5 +1,6 @@
 #pragma once
 
+#include "plan/cascade_plan.hpp"
 #include "plan/problem_from_artifacts.hpp"
 
 #include <string>
@@ -26,6 +27,10 @@ struct PlanOptions {
   double queue_ms = 0;        ///< expected edge queueing
   double deadline_ms = 0;     ///< latency requirement (> 0)
   std::string strategy = "edgent";
+  /// Cascade table (edgent.cascade/1, edgent-eval --cascades); set = plan a confidence cascade
+  /// (the table's one-exit entries are the fixed-exit plans) instead of a fixed exit.
+  std::string cascades;
+  std::string cascade_latency = "mean"; ///< "mean" or "p95": what must meet the deadline
   std::string output = "-";   ///< edgent.plan/1, or edgent.sweep/1 with a sweep
   std::string sweep_bandwidth; ///< "lo:hi:n" kbps, geometric steps; empty = none
   std::string sweep_deadline;  ///< "lo:hi:n" ms, linear steps; empty = none
@@ -43,6 +48,13 @@ PlanOptions with_measured_network(const PlanOptions& o);
 /// Runs edgent-plan: writes the plan (exit code 0, or 3 when infeasible: the fastest plan is
 /// still written, flagged), or with a sweep the table of every strategy's plan over the grid.
 int run(const PlanOptions& options);
+
+/// The cascade plan for one network and deadline from the table in @p table_file, which must
+/// be of @p model_sha256. Throws ConfigError when it is of another model or none of its cascades
+/// fits the model's chains.
+CascadeDecision plan_cascade(const LatencyModel& model, const Network& net, double deadline_ms,
+                             const std::string& table_file, const std::string& model_sha256,
+                             CascadeStatistic statistic, const SearchSpace& space);
 
 /// Parses "lo:hi:n" (lo ≤ hi, n ≥ 1, lo > 0); @p geometric spaces the points geometrically.
 /// Throws UsageError naming @p option.

@@ -2,13 +2,18 @@
 
 #include "core/error.hpp"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <limits>
 
 // edgent.plan/1 (lib/schema/plan.1.json):
 //   strategy, feasible, deadline_ms, bandwidth_kbps|null, up_kbps, down_kbps, rtt_ms,
 //   edge_queue_ms, up_fixed_ms, down_fixed_ms, model_sha256, accuracy_known,
-//   plan      {exit, cut, order "device-first"|"edge-first", codec "<name>"|"none", accuracy|null}
+//   plan      {exit, cut, order "device-first"|"edge-first", codec "<name>"|"none", accuracy|null,
+//              cascade {exits [..], thresholds [..], leave [..], latency_ms [..],
+//                       statistic "mean"|"p95", expected_ms, p95_ms}   // only for a cascade
+//             }
 //   predicted {device_ms, codec_ms, edge_ms, up_ms, down_ms, total_ms}
 //             // null = infinite (no link); codec_ms absent (0) in plans written before it
 //   reward
@@ -34,6 +39,13 @@ nlohmann::json plan_to_json(const PlanRecord& plan) {
   j["order"] = order_name(plan.order);
   j["codec"] = plan.codec;
   j["accuracy"] = json_or_null(plan.accuracy);
+  if (plan.cascade) {
+    const CascadePlan& c = *plan.cascade;
+    j["cascade"] = {{"exits", c.cascade.exits},   {"thresholds", c.cascade.thresholds},
+                    {"leave", c.leave},           {"latency_ms", c.latency_ms},
+                    {"statistic", c.statistic},   {"expected_ms", c.expected_ms},
+                    {"p95_ms", c.p95_ms}};
+  }
   return j;
 }
 
@@ -74,6 +86,49 @@ PlanRecord plan_from_json(const JsonView& v) {
     v.at("accuracy").fail("must be in [0, 1] or null");
   }
   r.accuracy = a;
+  if (const auto cv = v.find("cascade")) {
+    CascadePlan c;
+    for (const JsonView& e : cv->at("exits").elements()) {
+      c.cascade.exits.push_back(static_cast<int>(e.integer(1, 1000)));
+    }
+    for (const JsonView& t : cv->at("thresholds").elements()) {
+      // NaN cannot be written in JSON; anything outside [0, 1] is refused here.
+      c.cascade.thresholds.push_back(t.number(0, 1));
+    }
+    try {
+      model::check_cascade(c.cascade, v.file());
+    } catch (const ConfigError& e) {
+      cv->at(e.key().substr(0, e.key().find('['))).fail(e.detail());
+    }
+    if (c.cascade.final_exit() != r.exit) {
+      cv->at("exits").fail(fmt::format("must end at the plan's exit {}", r.exit));
+    }
+    if (r.order != Order::device_first) {
+      v.at("order").fail("a cascade runs device-first");
+    }
+    for (const JsonView& p : cv->at("leave").elements()) {
+      c.leave.push_back(p.number(0, 1));
+    }
+    for (const JsonView& ms : cv->at("latency_ms").elements()) {
+      c.latency_ms.push_back(ms.is_null() ? std::numeric_limits<double>::infinity() : ms.number(0, 1e12));
+    }
+    if (c.leave.size() != c.cascade.exits.size() || c.latency_ms.size() != c.cascade.exits.size()) {
+      cv->at("leave").fail("leave and latency_ms need one value per exit");
+    }
+    if (const auto st = cv->find("statistic")) {
+      c.statistic = st->string();
+      if (c.statistic != "mean" && c.statistic != "p95") {
+        st->fail("must be \"mean\" or \"p95\"");
+      }
+    }
+    if (const auto e = cv->find("expected_ms"); e && !e->is_null()) {
+      c.expected_ms = e->number();
+    }
+    if (const auto e = cv->find("p95_ms"); e && !e->is_null()) {
+      c.p95_ms = e->number();
+    }
+    r.cascade = std::move(c);
+  }
   return r;
 }
 

@@ -156,6 +156,9 @@ void validate(const PlanProblem& problem, const std::string& what) {
     for (std::size_t u = 0; u < e.param_bytes.size(); ++u) {
       check_value(e.param_bytes[u], what, fmt::format("{}.param_bytes[{}]", key, u));
     }
+    if (!e.unit_names.empty() && e.unit_names.size() != n) {
+      throw ConfigError(fmt::format("{} units need {} names", n, n), what, key + ".unit_names");
+    }
     for (const auto& [v, name] : {std::pair{e.device_chain_request_ms, "device_chain_request_ms"},
                                   std::pair{e.edge_chain_request_ms, "edge_chain_request_ms"}}) {
       if (v) {

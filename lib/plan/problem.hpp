@@ -58,6 +58,9 @@ struct ExitCosts {
   std::vector<int> cuts;          ///< valid cuts, ascending, each in 0..n
   /// Optional per unit: bytes of weights the unit reads (for the request overhead); empty = 0.
   std::vector<double> param_bytes;
+  /// Optional per unit: its name, shared by the exits whose chains run it (where a cascade's
+  /// exits branch off one another); empty = unknown (no cascades).
+  std::vector<std::string> unit_names;
   /// Optional: the request overhead of the whole chain run as a request on that side, as
   /// measured for this exit; it replaces the fit's line (PlanProblem) for a device-only plan
   /// (device) and an edge-only one (edge).

@@ -129,6 +129,7 @@ private:
 
 /// One unit as the planner needs it.
 struct ChainUnit {
+  std::string name;          ///< empty when a hand-made card leaves it out
   std::string type;
   model::Features features;  ///< Edgent features plus "flops"
   double output_bytes = 0;
@@ -147,6 +148,7 @@ ChainCosts chain_from_card(const model::ExitCard& ex) {
   ChainCosts out;
   for (const model::ChainUnitCard& u : ex.chain) {
     ChainUnit cu;
+    cu.name = u.name;
     cu.type = u.type;
     cu.features = u.features;
     if (!cu.features.count("flops")) {
@@ -187,6 +189,7 @@ std::vector<ChainCosts> exit_chains(const model::ModelCard& card, const std::str
     ChainCosts c;
     for (const model::Unit& unit : chain.units) {
       ChainUnit cu;
+      cu.name = unit.name;
       cu.type = std::string(model::unit_type_name(unit.type));
       cu.features = unit.features;
       cu.features["flops"] = unit.flops;
@@ -275,6 +278,7 @@ PlanProblem problem_from_artifacts(const Artifact& model, const Artifact* accura
       e.edge_ms.push_back(edge.ms(e.exit, static_cast<int>(u + 1), cu.type, cu.features));
       e.fp32_bytes.push_back(cu.output_bytes);
       e.param_bytes.push_back(cu.param_bytes);
+      e.unit_names.push_back(cu.name);
     }
     e.cuts = chain.cuts;
     if (const auto it = dev.request().exits.find(e.exit); it != dev.request().exits.end()) {

@@ -3,6 +3,7 @@
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/stats.hpp"
+#include "model/cascade.hpp"
 #include "net/tensor_mat.hpp"
 #include "net/tensor_wire.hpp"
 
@@ -109,6 +110,19 @@ void DeviceRunner::check_plan(const plan::PlanRecord& plan, const std::string& w
                                   plan.cut),
                       where, "plan.cut");
   }
+  if (plan.cascade) {
+    if (plan.order != plan::Order::device_first) {
+      throw ConfigError("a cascade runs device-first", where, "plan.order");
+    }
+    try {
+      (void)model::cascade_layout(m_segments.partition(), plan.cascade->cascade, where);
+    } catch (const ConfigError& e) {
+      throw ConfigError(e.detail(), where, "plan.cascade." + e.key());
+    }
+    if (plan.cascade->cascade.final_exit() != plan.exit) {
+      throw ConfigError("the cascade must end at the plan's exit", where, "plan.cascade.exits");
+    }
+  }
   if (!device_only) {
     if (plan.codec == "none") {
       throw ConfigError("codec none is only for device-only plans", where, "plan.codec");
@@ -126,6 +140,24 @@ void DeviceRunner::check_plan(const plan::PlanRecord& plan, const std::string& w
 
 void DeviceRunner::prepare(const plan::PlanRecord& plan) {
   const int n = m_segments.chain(plan.exit).size();
+  if (plan.cascade) {
+    // Every piece the device may run: the final chain between branch points and the cut (the
+    // part after the cut too, for a failing edge), and each exit's branch.
+    const model::Cascade& c = plan.cascade->cascade;
+    const model::CascadeLayout layout = model::cascade_layout(m_segments.partition(), c);
+    std::vector<int> stops(layout.branch.begin(), layout.branch.end());
+    stops.push_back(plan.cut);
+    stops.push_back(0);
+    std::sort(stops.begin(), stops.end());
+    stops.erase(std::unique(stops.begin(), stops.end()), stops.end());
+    for (std::size_t i = 0; i + 1 < stops.size(); ++i) {
+      m_segments.prepare(plan.exit, stops[i], stops[i + 1]);
+    }
+    for (std::size_t i = 0; i + 1 < c.exits.size(); ++i) {
+      m_segments.prepare(c.exits[i], layout.branch[i], m_segments.chain(c.exits[i]).size());
+    }
+    return;
+  }
   if (plan.order == plan::Order::device_first) {
     if (plan.cut > 0) {
       m_segments.prepare(plan.exit, 0, plan.cut);
@@ -171,8 +203,103 @@ void DeviceRunner::finish_on_device(RunResult& r, const cv::Mat& input,
   r.exit = exit;
 }
 
+void DeviceRunner::record_reply(RunResult& r, const EdgeReply& reply) {
+  r.bytes_up = reply.http.bytes_up;
+  r.bytes_down = reply.http.bytes_down;
+  r.measured.edge_queue_ms = reply.queue_ms;
+  r.measured.edge_compute_ms = reply.compute_ms;
+  r.measured.network_ms = reply.network_ms;
+  r.measured.up_ms =
+      std::max(reply.http.first_byte_ms - reply.queue_ms - reply.compute_ms, 0.0);
+  r.measured.down_ms = std::max(reply.http.total_ms - reply.http.first_byte_ms, 0.0);
+}
+
+RunResult DeviceRunner::run_cascade(std::uint64_t id, const cv::Mat& input,
+                                    const plan::PlanRecord& plan, Clock::time_point start) {
+  const model::Cascade& cascade = plan.cascade->cascade;
+  const model::CascadeLayout layout = model::cascade_layout(m_segments.partition(), cascade);
+  RunResult r;
+  model::CascadeStep step;
+  {
+    emulate::DilatedWork work(m_dilation);
+    step = model::run_cascade_part(m_segments, cascade, layout, input, 0, plan.cut);
+    r.measured.device_ms = work.finish();
+    r.measured.device_cpu_ms = work.cpu_ms();
+  }
+  if (step.exit == 0) {
+    std::string body;
+    {
+      emulate::DilatedWork work(m_dilation);
+      body = net::encode_tensor(net::to_wire(step.output, id, static_cast<std::uint16_t>(plan.exit),
+                                             static_cast<std::uint16_t>(plan.cut)),
+                                net::parse_codec(plan.codec));
+      r.measured.codec_ms = work.finish();
+    }
+    EdgeRoute route;
+    route.cascade = model::cascade_to_string(cascade);
+    const EdgeReply reply = m_link->infer(body, route);
+    record_reply(r, reply);
+    if (reply.ok()) {
+      emulate::DilatedWork work(m_dilation);
+      try {
+        // The edge may answer at any exit it evaluates: one branching after the cut, or the last.
+        const int exit = net::decode_header(reply.http.body).exit;
+        bool allowed = false;
+        for (std::size_t i = 0; i < cascade.exits.size(); ++i) {
+          allowed = allowed || (cascade.exits[i] == exit && layout.branch[i] > plan.cut);
+        }
+        if (!allowed) {
+          throw NetError(fmt::format("the edge answered exit {}, which the cascade {} does not "
+                                     "evaluate after cut {}",
+                                     exit, model::cascade_to_string(cascade), plan.cut),
+                         {}, "reply");
+        }
+        const int n = m_segments.chain(exit).size();
+        step.output = checked_reply(reply.http.body, id, exit, n, m_segments.cut_shape(exit, n));
+        step.exit = exit;
+        step.confidence = model::top_probability(step.output);
+        r.offloaded = true;
+      } catch (const Error& e) {
+        r.fallback = true;
+        r.fallback_reason = "bad reply: " + e.message();
+      }
+      r.measured.codec_ms += work.finish();
+    } else {
+      r.fallback = true;
+      r.fallback_reason = reply.http.error.empty()
+                              ? std::string(net::to_string(reply.http.outcome))
+                              : reply.http.error;
+    }
+    if (r.fallback) {
+      log::verbose("request {}: edge failed ({}), finishing the cascade on the device", id,
+                   r.fallback_reason);
+      emulate::DilatedWork work(m_dilation);
+      step = model::run_cascade_part(m_segments, cascade, layout, step.output, plan.cut,
+                                     layout.final_size);
+      r.measured.device_ms += work.finish();
+      r.measured.device_cpu_ms += work.cpu_ms();
+    }
+  }
+  r.exit = step.exit;
+  r.confidence = step.confidence;
+  r.logits = step.output;
+  r.measured.total_ms = ms_since(start);
+  return r;
+}
+
 RunResult DeviceRunner::run(std::uint64_t id, const cv::Mat& input, const plan::PlanRecord& plan,
                             Clock::time_point start, double deadline_ms) {
+  RunResult r = plan.cascade ? run_cascade(id, input, plan, start)
+                             : run_fixed(id, input, plan, start, deadline_ms);
+  if (!plan.cascade) {
+    r.confidence = model::top_probability(r.logits);
+  }
+  return r;
+}
+
+RunResult DeviceRunner::run_fixed(std::uint64_t id, const cv::Mat& input,
+                                  const plan::PlanRecord& plan, Clock::time_point start,
+                                  double deadline_ms) {
   RunResult r;
   r.exit = plan.exit;
   const int n = m_segments.chain(plan.exit).size();
@@ -214,14 +341,7 @@ RunResult DeviceRunner::run(std::uint64_t id, const cv::Mat& input, const plan::
     route.reply_codec = plan.codec;
   }
   const EdgeReply reply = m_link->infer(body, route);
-  r.bytes_up = reply.http.bytes_up;
-  r.bytes_down = reply.http.bytes_down;
-  r.measured.edge_queue_ms = reply.queue_ms;
-  r.measured.edge_compute_ms = reply.compute_ms;
-  r.measured.network_ms = reply.network_ms;
-  r.measured.up_ms =
-      std::max(reply.http.first_byte_ms - reply.queue_ms - reply.compute_ms, 0.0);
-  r.measured.down_ms = std::max(reply.http.total_ms - reply.http.first_byte_ms, 0.0);
+  record_reply(r, reply);
 
   cv::Mat tensor;
   if (reply.ok()) {

@@ -37,6 +37,7 @@ struct MeasuredBreakdown {
 struct RunResult {
   cv::Mat logits;               ///< the exit's output, float32 [1, classes]
   int exit = 0;                 ///< exit that produced the logits (the fallback's when it ran)
+  double confidence = 0;        ///< the logits' top softmax probability
   bool offloaded = false;       ///< the edge ran a segment successfully
   bool fallback = false;        ///< the edge failed and the device finished the request
   std::string fallback_reason;  ///< why (HTTP outcome, status, error body), empty otherwise
@@ -53,6 +54,11 @@ struct RunResult {
 ///  - device-first, cut n: device-only, no network;
 ///  - edge-first, 0 < c < n: the fp32 input goes up, the edge runs (0, c] (X-Edgent-Run-To c)
 ///    and answers the tensor at c in the codec, the device runs (c, n].
+/// A plan with a confidence cascade (device-first) runs the cascade's part (0, c] on the
+/// device (model::run_cascade_part) and answers there at the first confident exit; otherwise
+/// the tensor at c goes up with the cascade (X-Edgent-Cascade) and the edge answers at the
+/// first confident exit after the cut or at the last (the reply names that exit, at its last
+/// cut); when the edge fails, the device runs the rest of the cascade itself.
 /// When the edge fails (EdgeReply::fallback), or answers with a tensor other than the one asked
 /// for (request id, exit, cut, the cut's exact shape, finite values: "bad reply: ..."), the device
 /// finishes the request at the deepest exit whose device latency fits the time left before the
@@ -90,6 +96,12 @@ public:
   int exits() const { return static_cast<int>(m_segments.partition().exits.size()); }
 
 private:
+  RunResult run_fixed(std::uint64_t id, const cv::Mat& input, const plan::PlanRecord& plan,
+                      std::chrono::steady_clock::time_point start, double deadline_ms);
+  RunResult run_cascade(std::uint64_t id, const cv::Mat& input, const plan::PlanRecord& plan,
+                        std::chrono::steady_clock::time_point start);
+  /// Copies what @p reply measured into @p r.
+  static void record_reply(RunResult& r, const EdgeReply& reply);
   void finish_on_device(RunResult& r, const cv::Mat& input, const plan::PlanRecord& plan,
                         const cv::Mat* head, std::chrono::steady_clock::time_point start,
                         double deadline_ms);

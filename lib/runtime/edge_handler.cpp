@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 #include "core/parse_number.hpp"
+#include "model/cascade.hpp"
 #include "net/tensor_mat.hpp"
 #include "net/tensor_wire.hpp"
 
@@ -9,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 namespace edgent::runtime {
 
@@ -49,6 +51,28 @@ net::InferReply EdgeHandler::infer(std::string_view body, const net::RequestInfo
     to = parse_cut_header(*run_to);
   }
   model::check_segment(chain, header.cut, to);
+  // A confidence cascade ending at the request's exit: the edge continues from the cut and
+  // answers at the first confident exit after it, or at the last.
+  std::optional<model::Cascade> cascade;
+  model::CascadeLayout layout;
+  if (const std::string* text = info.header("x-edgent-cascade")) {
+    try {
+      cascade = model::parse_cascade(*text, "X-Edgent-Cascade");
+      if (cascade->final_exit() != header.exit) {
+        throw DataError(fmt::format("the cascade ends at exit {}, the request is for exit {}",
+                                    cascade->final_exit(), header.exit),
+                        {}, "X-Edgent-Cascade");
+      }
+      if (info.header("x-edgent-run-to")) {
+        throw DataError("a cascade runs to its exits: no X-Edgent-Run-To", {}, "X-Edgent-Cascade");
+      }
+      layout = model::cascade_layout(runner.partition(), *cascade, "X-Edgent-Cascade");
+    } catch (const UsageError& e) {
+      throw DataError(e.detail(), {}, "X-Edgent-Cascade");
+    } catch (const ConfigError& e) {
+      throw DataError(e.detail(), {}, "X-Edgent-Cascade");
+    }
+  }
   net::CodecSpec reply_codec = net::parse_codec("fp32");
   if (const std::string* codec = info.header("x-edgent-reply-codec")) {
     reply_codec = net::parse_codec(*codec);
@@ -72,13 +96,23 @@ net::InferReply EdgeHandler::infer(std::string_view body, const net::RequestInfo
     throw DataError("the tensor holds a non-finite value (NaN or infinity)", "request body",
                     "values");
   }
-  const cv::Mat out = runner.run(in.exit, in.cut, to, net::to_mat(in));
+  cv::Mat out;
+  int exit = in.exit;
+  if (cascade) {
+    model::CascadeStep step =
+        model::run_cascade_part(runner, *cascade, layout, net::to_mat(in), in.cut, to);
+    exit = step.exit;
+    to = runner.chain(exit).size();
+    out = std::move(step.output);
+  } else {
+    out = runner.run(in.exit, in.cut, to, net::to_mat(in));
+  }
   // A finite input can still overflow inside the model. That is no fault of the request's
   // framing, and no codec can carry the result: say so instead of sending infinities.
   if (!cv::checkRange(out)) {
     throw net::HttpError(422, fmt::format("exit {} cut {}: the model's output overflows for this "
                                           "input (non-finite values): there is no answer to send",
-                                          in.exit, to));
+                                          exit, to));
   }
   double lo = 0;
   double hi = 0;
@@ -87,11 +121,12 @@ net::InferReply EdgeHandler::infer(std::string_view body, const net::RequestInfo
   if (reply_codec.base == net::Codec::fp16 && largest > 65504.0) {
     throw net::HttpError(422, fmt::format("exit {} cut {}: the output reaches {:g}, beyond fp16's "
                                           "range (65504): ask for another reply codec",
-                                          in.exit, to, largest));
+                                          exit, to, largest));
   }
   net::InferReply reply;
   reply.body = net::encode_tensor(
-      net::to_wire(out, in.request_id, in.exit, static_cast<std::uint16_t>(to)), reply_codec);
+      net::to_wire(out, in.request_id, static_cast<std::uint16_t>(exit), static_cast<std::uint16_t>(to)),
+      reply_codec);
   return reply;
 }
 

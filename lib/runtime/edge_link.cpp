@@ -107,6 +107,9 @@ EdgeReply EdgeLink::infer(std::string_view wire_body, const EdgeRoute& route) {
   if (!route.reply_codec.empty()) {
     headers.emplace_back("X-Edgent-Reply-Codec", route.reply_codec);
   }
+  if (!route.cascade.empty()) {
+    headers.emplace_back("X-Edgent-Cascade", route.cascade);
+  }
   reply.http = m_client.post("/v1/infer", wire_body, "application/octet-stream", headers);
   reply.queue_ms = header_ms(reply.http, "X-Edgent-Queue-Ms");
   reply.compute_ms = header_ms(reply.http, "X-Edgent-Compute-Ms");

@@ -30,6 +30,10 @@ struct EdgeRoute {
   int run_to = -1;
   /// Codec of the reply tensor (header X-Edgent-Reply-Codec); empty = the edge's default, fp32.
   std::string reply_codec;
+  /// A confidence cascade ending at the request's exit (header X-Edgent-Cascade, as
+  /// model::cascade_to_string writes it): the edge answers at its first confident exit after
+  /// the cut, or at the last; empty = none.
+  std::string cascade;
 };
 
 /// The edge's answer to one offloaded segment, or why the device must finish it itself.

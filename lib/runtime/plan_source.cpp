@@ -3,6 +3,7 @@
 #include "core/artifact.hpp"
 #include "core/error.hpp"
 #include "core/file_io.hpp"
+#include "plan/cascade_plan.hpp"
 #include "plan/problem_from_artifacts.hpp"
 #include "runtime/device_runner.hpp"
 
@@ -29,7 +30,20 @@ std::optional<plan::Breakdown> PlanSource::predict(const plan::PlanRecord& plan,
                                                    const plan::Network& network,
                                                    std::optional<plan::Breakdown> stored) const {
   if (m_latency && (network.up_kbps > 0 || plan.codec == "none")) {
-    return m_latency->latency(dynamic::choice_from_record(*m_latency, plan), network);
+    const plan::Choice choice = dynamic::choice_from_record(*m_latency, plan);
+    if (!plan.cascade) {
+      return m_latency->latency(choice, network);
+    }
+    // A cascade's expected latency over its exits, with the measured exit distribution.
+    const auto shape = plan::cascade_shape(m_latency->problem(), plan.cascade->cascade);
+    if (shape && plan.cascade->leave.size() == shape->exit_index.size()) {
+      model::CascadeRecord record;
+      record.cascade = plan.cascade->cascade;
+      record.leave = plan.cascade->leave;
+      record.accuracy = plan.accuracy.value_or(0.0);
+      return plan::evaluate_cascade(*m_latency, network, record, *shape, plan.cut, choice.codec)
+          .expected;
+    }
   }
   return stored;
 }

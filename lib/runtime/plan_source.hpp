@@ -55,7 +55,8 @@ protected:
   explicit PlanSource(std::shared_ptr<const plan::LatencyModel> latency)
       : m_latency(std::move(latency)) {}
   /// The latency model's prediction of @p plan under @p network, when there is a model and
-  /// @p plan can be predicted there (a link, or nothing sent); otherwise @p stored.
+  /// @p plan can be predicted there (a link, or nothing sent); for a cascade the expected
+  /// breakdown over its exits (P(leave) from the plan); otherwise @p stored.
   std::optional<plan::Breakdown> predict(const plan::PlanRecord& plan,
                                          const plan::Network& network,
                                          std::optional<plan::Breakdown> stored) const;

@@ -3,6 +3,7 @@
 #include "core/json_view.hpp"
 #include "core/log.hpp"
 #include "core/stats.hpp"
+#include "model/cascade.hpp"
 
 #include <fmt/format.h>
 
@@ -10,7 +11,8 @@
 #include <cmath>
 
 // Per-request record (one JSON line of -o):
-//   id, input, plan {exit, cut, order, codec}, exit_used,
+//   id, input, plan {exit, cut, order, codec, cascade "E:TAU,...,E" (only for a cascade)},
+//   exit_used, answered_on "device"|"edge", confidence (the answer's top softmax probability),
 //   predicted {device_ms, edge_ms, up_ms, down_ms, total_ms} | null,
 //   measured {device_ms, device_cpu_ms, codec_ms, edge_queue_ms, edge_compute_ms, up_ms,
 //             down_ms, network_ms, total_ms},
@@ -26,6 +28,7 @@
 //   on_time_accuracy|null,                // correct and within the deadline, over labelled
 //   deadline_misses, deadline_miss_rate, latency_ms {mean, p50, p95, p99, max},
 //   plan_switches, fallbacks, busy_fallbacks, offloaded, bytes_up, bytes_down, probes,
+//   answers [{exit, device, edge}],       // requests answered per exit, by where it ran
 //   device {emulation "none"|"dilation"|"cpu-quota", slowdown, cpus|null},
 //   overhead {requests, median_ms, median_ratio, within_target}   // offloaded: total - (device + edge compute)
 //   prediction {requests, median_rel_error,  // |measured - predicted| / measured total
@@ -39,8 +42,12 @@ namespace edgent::runtime {
 namespace {
 
 nlohmann::json plan_json(const plan::PlanRecord& p) {
-  return {{"exit", p.exit}, {"cut", p.cut}, {"order", plan::order_name(p.order)},
-          {"codec", p.codec}};
+  nlohmann::json j{{"exit", p.exit}, {"cut", p.cut}, {"order", plan::order_name(p.order)},
+                   {"codec", p.codec}};
+  if (p.cascade) {
+    j["cascade"] = model::cascade_to_string(p.cascade->cascade);
+  }
+  return j;
 }
 
 /// stats::quantile() of @p v (q in [0, 1]), 0 when empty.
@@ -69,6 +76,8 @@ nlohmann::json to_json(const RequestRecord& rec) {
       {"input", rec.id},
       {"plan", plan_json(rec.plan)},
       {"exit_used", r.exit},
+      {"answered_on", rec.answered_on_edge() ? "edge" : "device"},
+      {"confidence", r.confidence},
       {"predicted", rec.predicted ? plan::breakdown_to_json(*rec.predicted) : nlohmann::json()},
       {"measured",
        {{"device_ms", m.device_ms}, {"device_cpu_ms", m.device_cpu_ms}, {"codec_ms", m.codec_ms},
@@ -107,6 +116,14 @@ void RunSummary::add(const RequestRecord& rec) {
   m_offloaded += r.offloaded ? 1 : 0;
   m_bytes_up += r.bytes_up;
   m_bytes_down += r.bytes_down;
+  if (r.exit >= 1) {
+    const auto e = static_cast<std::size_t>(r.exit);
+    if (m_device_answers.size() < e) {
+      m_device_answers.resize(e, 0);
+      m_edge_answers.resize(e, 0);
+    }
+    (rec.answered_on_edge() ? m_edge_answers : m_device_answers)[e - 1] += 1;
+  }
   if (rec.label >= 0) {
     ++m_labelled;
     m_correct += rec.cls == rec.label ? 1 : 0;
@@ -170,6 +187,14 @@ nlohmann::json RunSummary::to_json(const RunFacts& facts) const {
   doc["bytes_up"] = m_bytes_up;
   doc["bytes_down"] = m_bytes_down;
   doc["probes"] = facts.probes;
+  nlohmann::json answers = nlohmann::json::array();
+  for (std::size_t e = 0; e < m_device_answers.size(); ++e) {
+    if (m_device_answers[e] + m_edge_answers[e] > 0) {
+      answers.push_back(
+          {{"exit", e + 1}, {"device", m_device_answers[e]}, {"edge", m_edge_answers[e]}});
+    }
+  }
+  doc["answers"] = std::move(answers);
   doc["device"] = {
       {"emulation", facts.slowdown > 1 ? "dilation" : facts.cpu_quota ? "cpu-quota" : "none"},
       {"slowdown", facts.slowdown},

@@ -33,12 +33,17 @@ struct RequestRecord {
 
   /// The measured total is within the deadline.
   bool deadline_met() const { return result.measured.total_ms <= deadline_ms; }
+  /// Whether the answering exit's last unit ran on the edge (device-first, offloaded).
+  bool answered_on_edge() const {
+    return result.offloaded && plan.order == plan::Order::device_first;
+  }
 };
 
-/// The record's JSON line: id, input, plan {exit, cut, order, codec}, exit_used, predicted,
-/// measured {...}, bandwidth_kbps, rtt_ms, planned_queue_ms, state, trace_t_s, true_kbps,
-/// class, label, correct, deadline_ms, deadline_met, fallback, fallback_reason, edge_busy,
-/// offloaded, bytes_up, bytes_down, switched, slowdown (null for what is unknown).
+/// The record's JSON line: id, input, plan {exit, cut, order, codec, cascade?}, exit_used,
+/// answered_on ("device"|"edge"), confidence, predicted, measured {...}, bandwidth_kbps, rtt_ms,
+/// planned_queue_ms, state, trace_t_s, true_kbps, class, label, correct, deadline_ms,
+/// deadline_met, fallback, fallback_reason, edge_busy, offloaded, bytes_up, bytes_down,
+/// switched, slowdown (null for what is unknown).
 nlohmann::json to_json(const RequestRecord& record);
 
 /// What the summary states about the run besides its requests.
@@ -86,6 +91,9 @@ private:
   std::size_t m_offloaded = 0;
   std::size_t m_bytes_up = 0;
   std::size_t m_bytes_down = 0;
+  /// Requests answered per exit (index exit - 1) on the device and on the edge.
+  std::vector<std::size_t> m_device_answers;
+  std::vector<std::size_t> m_edge_answers;
 };
 
 } // namespace edgent::runtime

@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -133,6 +134,102 @@ TEST(InferCli, RunsAFixedPlanThroughTheRealServer) {
   EXPECT_LE(summary.doc["latency_ms"]["p50"].get<double>(),
             summary.doc["latency_ms"]["p99"].get<double>());
   EXPECT_EQ(server.stop(), 0) << "SIGTERM drains and exits 0";
+  fs::remove_all(dir);
+}
+
+/// A plan file whose plan is the cascade @p exits / @p thresholds at @p cut (codec fp32).
+void write_cascade_plan(const fs::path& path, const std::vector<int>& exits,
+                        const nlohmann::json& thresholds, int cut) {
+  write_plan(path, exits.back(), cut, "device-first", "fp32");
+  auto doc = nlohmann::json::parse(slurp(path));
+  const std::size_t n = exits.size();
+  doc["plan"]["cascade"] = {{"exits", exits},
+                            {"thresholds", thresholds},
+                            {"leave", std::vector<double>(n, 1.0 / static_cast<double>(n))},
+                            {"latency_ms", std::vector<double>(n, 1.0)},
+                            {"statistic", "mean"},
+                            {"expected_ms", 1.0},
+                            {"p95_ms", 1.0}};
+  std::ofstream(path) << doc.dump(1);
+}
+
+TEST(InferCli, RunsACascadeThroughTheRealServerAndRecordsWhereEachExitAnswered) {
+  if (!have_data()) {
+    GTEST_SKIP() << "dataset-fashion-mnist not installed";
+  }
+  const TempDir tmp("infer-cascade");
+  const fs::path& dir = tmp.path();
+  ServeProcess server(kServeArgs);
+  // Exit 1 branches off before cut 4 (on the device), exit 3 after it (on the edge).
+  write_cascade_plan(dir / "plan.json", {1, 3, 5}, {0.9, 0.9}, 4);
+  const int rc = run("--model " + kCard + " --plan " + (dir / "plan.json").string() +
+                         " --data /usr/share/datasets/fashion-mnist --count 60" +
+                         " --edge 127.0.0.1:" + std::to_string(server.port()) + " -o " +
+                         (dir / "results.jsonl").string() + " --summary " +
+                         (dir / "summary.json").string(),
+                     dir / "infer.log");
+  ASSERT_EQ(rc, 0) << slurp(dir / "infer.log");
+  std::istringstream lines(slurp(dir / "results.jsonl"));
+  std::string line;
+  std::map<std::pair<int, std::string>, int> answers;
+  while (std::getline(lines, line)) {
+    const auto rec = nlohmann::json::parse(line);
+    EXPECT_EQ(rec["plan"]["cascade"], "1:0.9,3:0.9,5");
+    EXPECT_FALSE(rec["fallback"].get<bool>()) << line;
+    const int exit = rec["exit_used"].get<int>();
+    const std::string where = rec["answered_on"].get<std::string>();
+    // Exit 1 answers on the device; exits 3 and 5 (after the cut) on the edge.
+    EXPECT_EQ(where, exit == 1 ? "device" : "edge") << line;
+    EXPECT_EQ(rec["offloaded"].get<bool>(), exit != 1);
+    EXPECT_EQ(rec["bytes_up"].get<int>() > 0, exit != 1);
+    if (exit != 5) {
+      EXPECT_GT(rec["confidence"].get<double>(), 0.9) << line;
+    }
+    answers[{exit, where}] += 1;
+  }
+  const auto summary = edgent::read_artifact((dir / "summary.json").string(), "run");
+  int total = 0;
+  for (const auto& a : summary.doc["answers"]) {
+    const int exit = a["exit"].get<int>();
+    EXPECT_EQ(a["device"].get<int>(), (answers[{exit, "device"}]));
+    EXPECT_EQ(a["edge"].get<int>(), (answers[{exit, "edge"}]));
+    total += a["device"].get<int>() + a["edge"].get<int>();
+  }
+  EXPECT_EQ(total, 60);
+  EXPECT_GT((answers[{1, "device"}]), 0) << "most test images are easy for exit 1";
+  EXPECT_GT(summary.doc["accuracy"].get<double>(), 0.7);
+  fs::remove_all(dir);
+}
+
+TEST(InferCli, CascadeThresholdsOutsideTheUnitIntervalAreUsageErrors) {
+  const TempDir tmp("infer-cascade-bad");
+  const fs::path& dir = tmp.path();
+  {
+    std::ofstream t(dir / "one.f32", std::ios::binary);
+    const std::string zeros(28 * 28 * 4, '\0');
+    t << zeros;
+  }
+  for (const auto& tau : {nlohmann::json(1.5), nlohmann::json(-0.1), nlohmann::json("nan"),
+                          nlohmann::json(nullptr)}) {
+    write_cascade_plan(dir / "plan.json", {1, 5}, nlohmann::json::array({tau}), 5);
+    EXPECT_EQ(run("--model " + kCard + " --plan " + (dir / "plan.json").string() + " --tensors " +
+                      (dir / "one.f32").string(),
+                  dir / "a.log"),
+              2)
+        << tau << ": " << slurp(dir / "a.log");
+    EXPECT_NE(slurp(dir / "a.log").find("thresholds"), std::string::npos) << slurp(dir / "a.log");
+  }
+  // A cascade whose exits do not branch off the final chain in order.
+  write_cascade_plan(dir / "plan.json", {3, 5}, nlohmann::json::array({0.5}), 4);
+  auto doc = nlohmann::json::parse(slurp(dir / "plan.json"));
+  doc["plan"]["cascade"]["exits"] = {3, 2};
+  doc["plan"]["exit"] = 2;
+  std::ofstream(dir / "plan.json") << doc.dump();
+  EXPECT_EQ(run("--model " + kCard + " --plan " + (dir / "plan.json").string() + " --tensors " +
+                    (dir / "one.f32").string(),
+                dir / "b.log"),
+            2)
+      << slurp(dir / "b.log");
   fs::remove_all(dir);
 }
 

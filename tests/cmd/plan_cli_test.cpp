@@ -110,6 +110,56 @@ TEST_F(Cli, BadInputsAreUsageErrors) {
   EXPECT_NE(r.err.find("fit.json: model_sha256: "), std::string::npos) << r.err;
 }
 
+TEST_F(Cli, CascadePlanCarriesTheCascadeAndItsExpectedLatency) {
+  const std::string table = " --cascades " + kData + "cascade.json";
+  const Outcome r = run("edgent-plan", kModel + table + " --bandwidth 2000 --rtt 10 --deadline 20 -o " +
+                                       path("plan.json"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = json("plan.json");
+  ASSERT_TRUE(j["plan"].contains("cascade")) << j.dump(1);
+  const auto& c = j["plan"]["cascade"];
+  EXPECT_EQ(c["exits"].back(), j["plan"]["exit"]);
+  EXPECT_EQ(j["plan"]["order"], "device-first");
+  double expected = 0;
+  for (std::size_t i = 0; i < c["leave"].size(); ++i) {
+    expected += c["leave"][i].get<double>() * c["latency_ms"][i].get<double>();
+  }
+  EXPECT_NEAR(expected, c["expected_ms"].get<double>(), 1e-9);
+  EXPECT_NEAR(expected, j["predicted"]["total_ms"].get<double>(), 1e-9);
+  EXPECT_LE(expected, 20.0);
+  // The p95 statistic is stricter than the mean.
+  const Outcome p95 = run("edgent-plan", kModel + table + " --cascade-latency p95 --bandwidth 2000 "
+                                         "--rtt 10 --deadline 20 -o " + path("p95.json"));
+  ASSERT_TRUE(p95.code == 0 || p95.code == 3) << p95.err;
+  const auto q = json("p95.json");
+  if (q["plan"].contains("cascade")) {
+    EXPECT_LE(q["plan"]["cascade"]["p95_ms"].get<double>(), 20.0);
+  }
+  EXPECT_LE(q["plan"]["accuracy"].get<double>(), j["plan"]["accuracy"].get<double>());
+}
+
+TEST_F(Cli, BadCascadeInputsAreUsageErrors) {
+  const std::string net = " --bandwidth 2000 --rtt 10 --deadline 20 -o " + path("p.json");
+  EXPECT_EQ(run("edgent-plan", kModel + " --cascade-latency p95" + net).code, 2);
+  EXPECT_EQ(run("edgent-plan", kModel + " --cascades " + kData + "cascade.json --cascade-latency p50" + net).code, 2);
+  EXPECT_EQ(run("edgent-plan", kModel + " --cascades " + kData + "cascade.json --strategy device-only" + net).code, 2);
+  std::ifstream in(kData + "cascade.json");
+  const auto table = nlohmann::json::parse(in);
+  for (const auto& [pointer, value] :
+       {std::pair{"/entries/5/thresholds/0", nlohmann::json(1.5)},
+        std::pair{"/entries/5/thresholds/0", nlohmann::json(-0.5)},
+        std::pair{"/entries/5/thresholds/0", nlohmann::json("nan")},
+        std::pair{"/entries/5/leave/0", nlohmann::json(0.5)},
+        std::pair{"/model_sha256", nlohmann::json(std::string(64, '0'))}}) {
+    auto bad = table;
+    bad[nlohmann::json::json_pointer(pointer)] = value;
+    write("bad.json", bad.dump());
+    const Outcome r = run("edgent-plan", kModel + " --cascades " + path("bad.json") + net);
+    EXPECT_EQ(r.code, 2) << pointer << " " << value;
+    EXPECT_NE(r.err.find("bad.json: "), std::string::npos) << r.err;
+  }
+}
+
 TEST_F(Cli, BadTraceNamesFileAndLine) {
   write("bad.csv", "t_s,bandwidth_kbps\n0,100\n1,x\n");
   const Outcome r = run("edgent-plan", kModel + " --trace " + path("bad.csv") + " --deadline 40");
@@ -156,6 +206,36 @@ TEST_F(Cli, MapbuildAndEvaluate) {
   for (const char* k : {"map", "oracle", "static"}) {
     EXPECT_TRUE(ev["total"][k]["mean_reward"].is_number()) << k;
   }
+}
+
+TEST_F(Cli, MapbuildWithCascadesPlansACascadePerState) {
+  std::string csv = "t_s,bandwidth_kbps\n";
+  for (int t = 0; t < 200; ++t) {
+    csv += std::to_string(t) + "," + (t % 100 < 50 ? "300" : "8000") + "\n";
+  }
+  write("trace.csv", csv);
+  const Outcome r = run("edgent-mapbuild", kModel + " --cascades " + kData + "cascade.json" +
+                                           " --trace " + path("trace.csv") +
+                                           " --deadline 20 --rtt 10 -o " + path("map.json"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto map = json("map.json");
+  int cascades = 0;
+  for (const auto& st : map["states"]) {
+    if (st["plan"].contains("cascade")) {
+      ++cascades;
+      EXPECT_EQ(st["plan"]["cascade"]["exits"].back(), st["plan"]["exit"]);
+      EXPECT_NEAR(st["plan"]["cascade"]["expected_ms"].get<double>(),
+                  st["predicted"]["total_ms"].get<double>(), 1e-9);
+      if (st["feasible"].get<bool>()) {
+        EXPECT_LE(st["predicted"]["total_ms"].get<double>(), 20.0);
+      }
+    }
+  }
+  EXPECT_GT(cascades, 0) << map.dump(1);
+  EXPECT_EQ(run("edgent-mapbuild", kModel + " --cascade-latency p95 --trace " + path("trace.csv") +
+                                   " --deadline 20 -o " + path("m2.json"))
+                .code,
+            2);
 }
 
 TEST_F(Cli, MapbuildRecordsItsObjectiveAndRefusesAnUnknownOne) {

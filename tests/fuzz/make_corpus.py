@@ -2,7 +2,7 @@
 """Writes the seed corpora of the artifact, trace, dataset and http fuzz targets (tests/fuzz/corpus/).
 
 Artifact seeds are one selector byte (the kind's index in artifact_kinds(): model 0,
-accuracy 1, profile 2, fit 3, plan 4, sweep 5, configmap 6, evaluation 7, run 8) followed by
+accuracy 1, profile 2, fit 3, plan 4, sweep 5, configmap 6, evaluation 7, run 8, cascade 9) followed by
 the artifact's text: the plan fixture (tests/data/plan), a synthetic profile of the fixture
 model, and the plan/sweep/configmap/evaluation artifacts edgent-plan and edgent-mapbuild write
 for the fixture (pass BIN = the build's cmd directory to regenerate those; without it the
@@ -26,7 +26,8 @@ import zlib
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 FIXTURE = os.path.join(ROOT, "tests/data/plan")
-KINDS = ["model", "accuracy", "profile", "fit", "plan", "sweep", "configmap", "evaluation", "run"]
+KINDS = ["model", "accuracy", "profile", "fit", "plan", "sweep", "configmap", "evaluation", "run",
+         "cascade"]
 
 
 def write(target, name, data):
@@ -158,7 +159,7 @@ def http_seeds():
 
 def main():
     for name, kind in (("model", "model"), ("accuracy", "accuracy"), ("device_fit", "fit"),
-                       ("edge_fit", "fit")):
+                       ("edge_fit", "fit"), ("cascade", "cascade")):
         artifact(name, kind, compact(os.path.join(FIXTURE, name + ".json")))
     artifact("model-trained", "model", compact(os.path.join(ROOT, "models/branchy-alexnet-fmnist.json")))
     sha = json.load(open(os.path.join(FIXTURE, "model.json")))["onnx_sha256"]

@@ -73,6 +73,28 @@ TEST(RunSummary, FallbacksOnABusyEdgeAreCountedApart) {
   EXPECT_FALSE(to_json(broken)["edge_busy"].get<bool>());
 }
 
+TEST(RunSummary, AnswersCountEachExitByWhereItRan) {
+  RunSummary s;
+  RequestRecord device = request(5, 1, 1);
+  device.result.exit = 1;
+  s.add(device);
+  s.add(device);
+  RequestRecord edge = request(5, 1, 1);
+  edge.result.exit = 3;
+  edge.result.offloaded = true;
+  s.add(edge);
+  // Edge-first: the exit's last units run on the device.
+  RequestRecord edge_first = edge;
+  edge_first.plan.order = plan::Order::edge_first;
+  s.add(edge_first);
+  const nlohmann::json j = s.to_json(facts());
+  ASSERT_EQ(j["answers"].size(), 2u) << j["answers"].dump();
+  EXPECT_EQ(j["answers"][0], (nlohmann::json{{"exit", 1}, {"device", 2}, {"edge", 0}}));
+  EXPECT_EQ(j["answers"][1], (nlohmann::json{{"exit", 3}, {"device", 1}, {"edge", 1}}));
+  EXPECT_EQ(to_json(edge)["answered_on"], "edge");
+  EXPECT_EQ(to_json(edge_first)["answered_on"], "device");
+}
+
 TEST(RunSummary, LatencyPercentilesInterpolateBetweenOrderStatistics) {
   RunSummary s;
   for (int i = 100; i >= 1; --i) {
@@ -180,7 +202,7 @@ TEST(RunSummary, DeviceEmulationIsNamed) {
 TEST(RequestRecord, JsonLineHasEveryKeyWithNullForTheUnknown) {
   RequestRecord r = request(12, 3, -1);
   r.id = 7;
-  r.plan = {2, 1, plan::Order::edge_first, "int8", {}};
+  r.plan = {2, 1, plan::Order::edge_first, "int8", {}, std::nullopt};
   r.bandwidth_kbps = 800;
   const nlohmann::json j = to_json(r);
   EXPECT_EQ(j["id"], 7);
@@ -199,6 +221,9 @@ TEST(RequestRecord, JsonLineHasEveryKeyWithNullForTheUnknown) {
   EXPECT_TRUE(j["fallback_reason"].is_null());
   EXPECT_FALSE(j["edge_busy"].get<bool>());
   EXPECT_DOUBLE_EQ(j["planned_queue_ms"].get<double>(), 0.0);
+  EXPECT_FALSE(j["plan"].contains("cascade"));
+  EXPECT_EQ(j["answered_on"], "device");
+  EXPECT_TRUE(j["confidence"].is_number());
   EXPECT_EQ(j.size(), 25u);
 }
 

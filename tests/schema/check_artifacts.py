@@ -74,6 +74,13 @@ def make_accuracy():
     return [path("accuracy.json")]
 
 
+def make_cascade():
+    make_accuracy()
+    tool("edgent-eval", "--quiet", "--model", CARD, "--data", path("fmnist"), "--limit", "6",
+         "--cascades", "--thresholds", "0,0.5,0.9,1", "-o", path("cascade.json"))
+    return [path("cascade.json")]
+
+
 def make_profile():
     # A net with residual blocks too: its profile has block units with their parts.
     subprocess.run([os.path.join(BIN, "..", "bench", "own_models"), WORK], check=True,
@@ -104,7 +111,14 @@ def make_plan():
         f.write("t_s,bandwidth_kbps\n0,0\n10,0\n")
     tool("edgent-plan", *FIXTURE, "--trace", path("dead.csv"), "--at", "1", "--deadline", "40",
          "--strategy", "edge-only", "-o", path("no-link.json"), ok=(0, 3))
-    return [path("plan.json"), path("infeasible.json"), path("no-link.json")]
+    # A confidence cascade (the fixture's hand-written cascade table), mean and p95.
+    cascades = ["--cascades", os.path.join(PLAN_DATA, "cascade.json")]
+    tool("edgent-plan", *FIXTURE, *cascades, "--bandwidth", "2000", "--rtt", "10",
+         "--deadline", "20", "-o", path("cascade.json"), ok=(0, 3))
+    tool("edgent-plan", *FIXTURE, *cascades, "--cascade-latency", "p95", "--bandwidth", "2000",
+         "--rtt", "10", "--deadline", "30", "-o", path("cascade-p95.json"), ok=(0, 3))
+    return [path("plan.json"), path("infeasible.json"), path("no-link.json"),
+            path("cascade.json"), path("cascade-p95.json")]
 
 
 def make_sweep():
@@ -116,7 +130,10 @@ def make_sweep():
 def make_configmap():
     tool("edgent-mapbuild", *FIXTURE, "--trace", trace(), "--deadline", "40", "--rtt", "10",
          "-o", path("map.json"))
-    return [path("map.json")]
+    tool("edgent-mapbuild", *FIXTURE, "--cascades", os.path.join(PLAN_DATA, "cascade.json"),
+         "--trace", path("trace.csv"), "--deadline", "20", "--rtt", "10",
+         "-o", path("cascade-map.json"))
+    return [path("map.json"), path("cascade-map.json")]
 
 
 def make_evaluation():

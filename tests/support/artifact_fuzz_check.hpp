@@ -127,6 +127,11 @@ inline bool check_artifact_bytes(std::string_view input) {
       // As edgent-infer --plan reads it.
       const plan::PlanArtifact plan = plan::read_plan(art);
       (void)dynamic::choice_from_record(fx.latency, plan.plan);
+    } else if (kind == "cascade") {
+      // As edgent-plan --cascades and edgent-mapbuild --cascades read it.
+      const model::CascadeTable table = model::read_cascade_table(art);
+      (void)plan::decide_cascade(fx.latency, plan::offload_network(1000, 1000, 10), 40, table,
+                                 plan::CascadeStatistic::mean);
     } else if (kind == "configmap") {
       const dynamic::ConfigMap map = dynamic::config_map_from_artifact(art);
       if (map.states.empty()) {

@@ -1,4 +1,5 @@
-// edgent-plan run as a binary on the fixture in tests/data/plan: one plan and one sweep, each
+// edgent-plan run as a binary on the fixture in tests/data/plan: one plan, one cascade plan and
+// one sweep, each
 // checked against expected/*.json.
 #include "support/golden_run.hpp"
 
@@ -22,6 +23,16 @@ TEST(PlanGolden, Plan) {
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.err, "");
   plan.expect("plan.json", "plan.json");
+}
+
+TEST(PlanGolden, Cascade) {
+  const GoldenRun plan("edgent-plan");
+  const RunResult r = plan.run(kInputs + " --cascades " + kData + "cascade.json" +
+                               " --bandwidth 2000 --rtt 10 --deadline 20 --quiet -o " +
+                               plan.path("cascade.json"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  plan.expect("cascade.json", "cascade.json");
 }
 
 TEST(PlanGolden, Sweep) {

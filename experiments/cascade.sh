@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# Confidence cascades (per-input early exits, planned with the partition) against fixed exits:
+# `make -C experiments cascade`. In the demo's regime (configs/demo.conf: the device is this
+# machine's core slowed down SLOWDOWN times by time dilation, the edge edgent-serve at full
+# speed on loopback, RTT):
+#
+#   1. profiles and fits of the default model, as the demo makes them (cached in OUT);
+#   2. the cascade table: models/branchy-alexnet-fmnist.cascade.json (edgent-eval --cascades
+#      on the whole 10k test set; remade in OUT when CASCADES names no file);
+#   3. the frontier at two bandwidths (BANDWIDTHS, kbit/s): per deadline of a grid, the plan
+#      from the table's one-exit entries (fixed exits, each at its best cut) and the plan from
+#      the whole table (cascades), both with edgent-plan --cascades: accuracy against the
+#      planner's expected (mean) latency -> frontier.csv and cascade.png;
+#   4. the targets, through the runtime at each MEASURE_KBPS: exit 5's fastest fixed plan, and the
+#      most accurate cascade whose expected latency is at most 60 % of that plan's, each run by
+#      edgent-infer (--slowdown SLOWDOWN, closed loop) over COUNT test images against its own
+#      edgent-serve, the link emulated at that rate (--emulate-trace): measured accuracy and
+#      mean latency of both, and the planner's expected latency against the measured mean.
+#
+#      The same two plans then run open loop at RATE requests/s (configs/demo.conf, the demo's
+#      stream) over OPEN_COUNT images: each request comes after an idle gap, as the profile's
+#      request overhead assumes, so this is where the planner's expected latency is checked.
+#
+# Settings (environment): BANDWIDTHS ("250 1500"), MEASURE_KBPS ("250 1500"), COUNT (10000),
+# OPEN_COUNT (1000), OUT
+# (out/cascade), BIN, MODEL, ACCURACY, CASCADES, DATA; SLOWDOWN and RTT from configs/demo.conf
+# (DEMO_CONFIG names another file) unless set.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+BIN=${BIN:-$ROOT/build/cmd}
+OUT=${OUT:-$HERE/out}/cascade
+MODEL=${MODEL:-$ROOT/models/branchy-alexnet-fmnist.json}
+ACCURACY=${ACCURACY:-$ROOT/models/branchy-alexnet-fmnist.accuracy.json}
+CASCADES=${CASCADES:-$ROOT/models/branchy-alexnet-fmnist.cascade.json}
+DATA=${DATA:-/usr/share/datasets/fashion-mnist}
+BANDWIDTHS=${BANDWIDTHS:-250 1500}
+MEASURE_KBPS=${MEASURE_KBPS:-250 1500}
+COUNT=${COUNT:-10000}
+OPEN_COUNT=${OPEN_COUNT:-1000}
+# shellcheck source=experiments/settings.sh
+. "$HERE/settings.sh"
+load_settings "${DEMO_CONFIG:-$ROOT/configs/demo.conf}"
+
+say() { printf 'edgent cascade: %s\n' "$*" >&2; }
+die() { say "$*"; exit 1; }
+for tool in jq gnuplot awk; do
+  command -v "$tool" >/dev/null || die "'$tool' not found: run 'make deps'"
+done
+[ -x "$BIN/edgent-infer" ] || die "no tools in $BIN: run 'make build' first"
+mkdir -p "$OUT"
+
+# 1. Profiles and fits (the demo's).
+if [ ! -s "$OUT/device.fit.json" ] || [ ! -s "$OUT/edge.fit.json" ]; then
+  say "profiling the edge and the device (${SLOWDOWN}x slower, time dilation)"
+  light=(--reps 7 --sweep-points 8 --anchor-points 5 --sweep-reps 3)
+  "$BIN/edgent-profile" -m "$MODEL" --role edge "${light[@]}" --quiet -o "$OUT/edge.profile.json"
+  "$BIN/edgent-profile" -m "$MODEL" --role device --slowdown "$SLOWDOWN" "${light[@]}" --quiet \
+    -o "$OUT/device.profile.json"
+  "$BIN/edgent-fit" "$OUT/edge.profile.json" --quiet -o "$OUT/edge.fit.json"
+  "$BIN/edgent-fit" "$OUT/device.profile.json" --quiet -o "$OUT/device.fit.json"
+fi
+fits=(--model "$MODEL" --accuracy "$ACCURACY" --device-fit "$OUT/device.fit.json"
+      --edge-fit "$OUT/edge.fit.json")
+
+# 2. The cascade table, and its one-exit entries (the fixed exits).
+if [ ! -s "$CASCADES" ]; then
+  say "measuring the cascade table on the whole test set"
+  CASCADES=$OUT/cascade.json
+  "$BIN/edgent-eval" --model "$MODEL" --data "$DATA" --limit 0 --cascades --quiet -o "$CASCADES"
+fi
+jq '.entries |= map(select(.exits | length == 1))' "$CASCADES" >"$OUT/fixed.json"
+
+plan() {  # table kbps deadline out: a plan (exit 3, none meets the deadline, is kept)
+  local rc=0
+  "$BIN/edgent-plan" "${fits[@]}" --cascades "$1" --bandwidth "$2" --deadline "$3" --rtt "$RTT" \
+    --quiet -o "$4" || rc=$?
+  [ "$rc" = 0 ] || [ "$rc" = 3 ] || exit "$rc"
+}
+row() {  # plan.json -> feasible,accuracy,expected_ms,exits,cut
+  jq -r '[.feasible, .plan.accuracy, .predicted.total_ms,
+          (if .plan.cascade then (.plan.cascade.exits | map(tostring) | join("+")) + "@" +
+             (.plan.cascade.thresholds[0] | tostring) else (.plan.exit | tostring) end),
+          .plan.cut] | @csv' "$1"
+}
+
+# 3. The frontier: deadlines 2 .. 400 ms, geometric.
+printf 'kbps,kind,deadline_ms,feasible,accuracy,expected_ms,exits,cut\n' >"$OUT/frontier.csv"
+for kbps in $BANDWIDTHS; do
+  say "frontier at $kbps kbit/s"
+  for d in $(awk 'BEGIN { for (i = 0; i < 60; i++) printf "%.3f\n", 2 * 200 ^ (i / 59) }'); do
+    for kind in fixed cascade; do
+      table=$CASCADES
+      [ "$kind" = fixed ] && table=$OUT/fixed.json
+      plan "$table" "$kbps" "$d" "$OUT/p.json"
+      printf '%s,%s,%s,%s\n' "$kbps" "$kind" "$d" "$(row "$OUT/p.json")" >>"$OUT/frontier.csv"
+    done
+  done
+done
+
+# 4. The targets through the runtime, at each bandwidth of MEASURE_KBPS.
+serve_and_infer() {  # name plan.json link.csv kbps count [rate]: closed loop without a rate
+  local name=$1 plan=$2 link=$3 kbps=$4 count=$5 rate=${6:-} server port rc=0 loop=()
+  [ -n "$rate" ] && loop=(--rate "$rate")
+  rm -f "$OUT/$name.port"
+  "$BIN/edgent-serve" -m "$MODEL" --port 0 --port-file "$OUT/$name.port" --threads 1 --quiet &
+  server=$!
+  for _ in $(seq 100); do [ -s "$OUT/$name.port" ] && break; sleep 0.1; done
+  [ -s "$OUT/$name.port" ] || { kill "$server"; die "edgent-serve did not start"; }
+  port=$(cat "$OUT/$name.port")
+  "$BIN/edgent-infer" --model "$MODEL" --plan "$plan" "${fits[@]:2}" --data "$DATA" --count "$count" "${loop[@]}" \
+    --edge "127.0.0.1:$port" --emulate-trace "$link" --slowdown "$SLOWDOWN" --cv-threads 1 \
+    --bandwidth "$kbps" --rtt "$RTT" --quiet -o "$OUT/$name.jsonl" \
+    --summary "$OUT/$name.summary.json" || rc=$?
+  kill "$server" 2>/dev/null || true
+  wait "$server" 2>/dev/null || true
+  [ "$rc" = 0 ] || die "edgent-infer ($name) exited $rc"
+}
+jq '.entries |= map(select(.exits == [5]))' "$CASCADES" >"$OUT/exit5.json"
+: >"$OUT/measured.csv"
+{
+  printf '# Confidence cascades against fixed exits\n\n'
+  printf -- '- device: this machine'"'"'s core %sx slower (time dilation); edge: edgent-serve, one thread, loopback;\n' "$SLOWDOWN"
+  printf '  the link emulated at a constant rate (token buckets in the client), planner RTT %s ms;\n' "$RTT"
+  printf '  each plan run by edgent-infer over %s test images, closed loop\n' "$COUNT"
+  printf -- '- cascade table: %s (%s test images, %s entries)\n' "${CASCADES#"$ROOT"/}" \
+    "$(jq .samples "$CASCADES")" "$(jq '.entries | length' "$CASCADES")"
+} >"$OUT/summary.md"
+for kbps in $MEASURE_KBPS; do
+  printf 't_s,bandwidth_kbps\n0,%s\n3600,%s\n' "$kbps" "$kbps" >"$OUT/link-$kbps.csv"
+  plan "$OUT/exit5.json" "$kbps" 100000 "$OUT/exit5-$kbps.plan.json"
+  e5_ms=$(jq '.predicted.total_ms' "$OUT/exit5-$kbps.plan.json")
+  d60=$(awk -v x="$e5_ms" 'BEGIN { printf "%.3f", 0.6 * x }')
+  plan "$CASCADES" "$kbps" "$d60" "$OUT/cascade-$kbps.plan.json"
+  say "$kbps kbit/s: exit 5's fastest plan: cut $(jq .plan.cut "$OUT/exit5-$kbps.plan.json"), expected $e5_ms ms;" \
+      "the most accurate cascade within 60 % ($d60 ms): $(row "$OUT/cascade-$kbps.plan.json")"
+  for name in exit5 cascade; do
+    say "$kbps kbit/s: running the $name plan over $COUNT test images (closed loop)"
+    serve_and_infer "$name-$kbps" "$OUT/$name-$kbps.plan.json" "$OUT/link-$kbps.csv" "$kbps" "$COUNT"
+    printf '%s,%s,%s,%s\n' "$kbps" "$name" "$(jq '.latency_ms.mean' "$OUT/$name-$kbps.summary.json")" \
+      "$(jq '.accuracy' "$OUT/$name-$kbps.summary.json")" >>"$OUT/measured.csv"
+    say "$kbps kbit/s: running the $name plan over $OPEN_COUNT test images at $RATE requests/s (open loop)"
+    serve_and_infer "$name-$kbps-open" "$OUT/$name-$kbps.plan.json" "$OUT/link-$kbps.csv" "$kbps" \
+      "$OPEN_COUNT" "$RATE"
+  done
+  {
+    printf '\n## %s kbit/s (load average %s: timings on a shared machine, re-measure on a quiet one)\n\n' \
+      "$kbps" "$(cut -d' ' -f1-3 /proc/loadavg)"
+    printf '| plan | exits@tau | cut | measured accuracy | measured mean ms | planner expected ms | answered (exit device/edge) |\n'
+    printf '|---|---|---|---|---|---|---|\n'
+    for name in exit5 cascade; do
+      jq -r --arg n "$name" --slurpfile s "$OUT/$name-$kbps.summary.json" '
+        [$n, (if .plan.cascade then (.plan.cascade.exits | map(tostring) | join("+")) + "@" +
+                (.plan.cascade.thresholds | map(tostring) | join("/")) else (.plan.exit | tostring) end),
+         (.plan.cut | tostring), ($s[0].accuracy * 10000 | round / 100 | tostring) + " %",
+         ($s[0].latency_ms.mean * 100 | round / 100 | tostring),
+         (.predicted.total_ms * 100 | round / 100 | tostring),
+         ($s[0].answers | map("e\(.exit) \(.device)/\(.edge)") | join(", "))]
+        | "| " + join(" | ") + " |"' "$OUT/$name-$kbps.plan.json"
+    done
+    printf '\n'
+    # What the emulated device alone would take: K x the device CPU time, plus what the
+    # network and the edge took. Under load the hold of K x CPU time is exceeded when the
+    # compute itself waits for a core, which a quiet machine does not do.
+    for name in exit5 cascade exit5-open cascade-open; do
+      jq -rs --arg n "$name" --argjson k "$SLOWDOWN" '
+        (map(.measured.total_ms - .measured.device_ms + $k * .measured.device_cpu_ms) | add / length) as $q
+        | (map(.measured.total_ms) | add / length) as $m
+        | "- \($n): mean latency with the device at K x its CPU time: \($q * 100 | round / 100) ms (measured \($m * 100 | round / 100) ms)"' \
+        "$OUT/${name%-open}-$kbps${name#"${name%-open}"}.jsonl"
+    done
+    awk -v a5="$(jq .accuracy "$OUT/exit5-$kbps.summary.json")" -v ac="$(jq .accuracy "$OUT/cascade-$kbps.summary.json")" \
+        -v m5="$(jq .latency_ms.mean "$OUT/exit5-$kbps.summary.json")" -v mc="$(jq .latency_ms.mean "$OUT/cascade-$kbps.summary.json")" \
+        -v p5="$e5_ms" -v pc="$(jq .predicted.total_ms "$OUT/cascade-$kbps.plan.json")" -v n="$COUNT" 'BEGIN {
+      printf "- target 1: cascade accuracy %.2f %% vs exit 5 %.2f %% (%+.2f points; target >= -0.2) at a mean latency of %.2f ms = %.1f %% of exit 5'"'"'s %.2f ms (target <= 60 %%)\n", 100 * ac, 100 * a5, 100 * (ac - a5), mc, 100 * mc / m5, m5
+      printf "- closed loop: planner expected %.2f ms vs measured mean %.2f ms over %d requests (cascade): %+.1f %%; exit 5: %.2f vs %.2f ms, %+.1f %%\n", pc, mc, n, 100 * (pc - mc) / mc, p5, m5, 100 * (p5 - m5) / m5
+    }'
+    awk -v mc="$(jq .latency_ms.mean "$OUT/cascade-$kbps-open.summary.json")" -v m5="$(jq .latency_ms.mean "$OUT/exit5-$kbps-open.summary.json")" \
+        -v p5="$e5_ms" -v pc="$(jq .predicted.total_ms "$OUT/cascade-$kbps.plan.json")" -v n="$OPEN_COUNT" -v r="$RATE" \
+        -v ac="$(jq .accuracy "$OUT/cascade-$kbps-open.summary.json")" -v a5="$(jq .accuracy "$OUT/exit5-$kbps-open.summary.json")" 'BEGIN {
+      printf "- target 2 (open loop at %s requests/s, the regime the fits model: a request after an idle gap pays the request overhead): planner expected %.2f ms vs measured mean %.2f ms over %d requests (cascade): %+.1f %% (target within 10 %%); exit 5: %.2f vs %.2f ms, %+.1f %%; mean latency cascade/exit 5 %.1f %%, accuracy %.2f %% vs %.2f %% on these %d images\n", r, pc, mc, n, 100 * (pc - mc) / mc, p5, m5, 100 * (p5 - m5) / m5, 100 * mc / m5, 100 * ac, 100 * a5, n
+    }'
+  } >>"$OUT/summary.md"
+done
+cat "$OUT/summary.md"
+
+gnuplot -e "out='$OUT'; slowdown='$SLOWDOWN'; bandwidths='$BANDWIDTHS'" "$HERE/cascade.gp"
+printf '\npicture: %s/cascade.png; frontier: %s/frontier.csv\n' "$OUT" "$OUT"

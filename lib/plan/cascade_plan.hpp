@@ -1,0 +1,81 @@
+#pragma once
+
+#include "model/cascade_json.hpp"
+#include "plan/latency_model.hpp"
+#include "plan/plan_json.hpp"
+#include "plan/planner.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace edgent::plan {
+
+/// Which statistic of a cascade's latency distribution over its exits must meet the deadline.
+enum class CascadeStatistic {
+  mean, ///< sum over exits of P(leave there) x latency to there
+  p95   ///< the smallest exit latency whose cumulative P(leave) reaches 0.95
+};
+
+/// "mean" / "p95".
+const char* cascade_statistic_name(CascadeStatistic s);
+/// Parses "mean" or "p95"; throws UsageError naming @p option for anything else.
+CascadeStatistic parse_cascade_statistic(const std::string& name,
+                                         const std::string& option = "--cascade-latency");
+
+/// The layout of @p cascade on @p problem's chains (by unit names, as model::cascade_layout).
+/// Empty when an exit is unknown, the chains carry no unit names, or the exits do not branch
+/// off the final chain in order at cut points.
+std::optional<CascadeShape> cascade_shape(const PlanProblem& problem, const model::Cascade& cascade);
+
+/// One planned cascade: the table's cascade, the cut of its final chain and the codec.
+struct CascadeDecision {
+  model::Cascade cascade;
+  CascadeShape shape;
+  int cut = 0;                    ///< cut of the final exit's chain
+  int codec = -1;                 ///< index into PlanProblem::codecs; -1 = device-only (cut n)
+  double accuracy = 0;            ///< the table's accuracy of the cascade
+  std::vector<double> leave;      ///< P(leave) per exit
+  std::vector<Breakdown> per_exit;///< predicted latency of an input leaving at each exit
+  Breakdown expected;             ///< the per-exit breakdowns weighted by P(leave)
+  double p95_ms = 0;              ///< see CascadeStatistic::p95
+  bool feasible = false;          ///< the statistic meets the deadline
+  bool found = false;             ///< false when no cascade of the table fits the model
+
+  /// The statistic the deadline applies to.
+  double latency(CascadeStatistic s) const {
+    return s == CascadeStatistic::mean ? expected.total_ms : p95_ms;
+  }
+};
+
+/// Evaluates @p record at @p cut with @p codec (-1 at cut n) under @p net.
+CascadeDecision evaluate_cascade(const LatencyModel& model, const Network& net,
+                                 const model::CascadeRecord& record, const CascadeShape& shape,
+                                 int cut, int codec);
+
+/// Searches every cascade of @p table, every cut of its final chain and every lossless codec
+/// (fp32, fp32+zstd: the table's accuracies hold for the tensor as computed; device-first
+/// only): the highest accuracy whose @p statistic meets @p deadline_ms, ties to the lower
+/// statistic; with none feasible the lowest statistic, feasible = false. A one-exit entry is
+/// the fixed-exit plan. Throws ConfigError when the problem has no unit names.
+CascadeDecision decide_cascade(const LatencyModel& model, const Network& net, double deadline_ms,
+                               const model::CascadeTable& table, CascadeStatistic statistic,
+                               const SearchSpace& space = {});
+
+/// The plan record of @p decision: exit = the cascade's final exit, device-first, the cut and
+/// codec, the table's accuracy, and the cascade (none for a one-exit entry: a fixed-exit plan).
+PlanRecord to_record(const LatencyModel& model, const CascadeDecision& decision,
+                     CascadeStatistic statistic);
+
+/// Reads the cascade table @p file (edgent.cascade/1) and checks that it was measured on the
+/// model whose ONNX has @p model_sha256. Throws SchemaError, or ConfigError naming the file.
+model::CascadeTable read_cascade_table_for(const std::string& file,
+                                           const std::string& model_sha256);
+
+/// A cascade search as the config map runs it per bandwidth state.
+struct CascadeSearch {
+  model::CascadeTable table;
+  CascadeStatistic statistic = CascadeStatistic::mean;
+};
+
+} // namespace edgent::plan

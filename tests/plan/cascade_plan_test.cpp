@@ -1,0 +1,167 @@
+#include "plan/cascade_plan.hpp"
+
+#include "core/error.hpp"
+#include "support/plan_problems.hpp"
+
+#include <gtest/gtest.h>
+
+#include <limits>
+
+namespace edgent::plan {
+namespace {
+
+/// The hand problem with unit names: exit 1 is unit "a" then its branch "b1"; exit 2 runs "a",
+/// "c", "d". Exit 1 branches off exit 2's chain at cut 1.
+PlanProblem named_problem() {
+  PlanProblem p = testing::hand_problem();
+  p.exits[0].unit_names = {"a", "b1"};
+  p.exits[1].unit_names = {"a", "c", "d"};
+  return p;
+}
+
+/// 8000 kbit/s (a byte takes 1 us), RTT 10 ms, no protocol overhead.
+Network net() {
+  Network n;
+  n.up_kbps = 8000;
+  n.down_kbps = 8000;
+  n.rtt_ms = 10;
+  return n;
+}
+
+model::CascadeRecord record(std::vector<int> exits, double tau, double accuracy,
+                            std::vector<double> leave) {
+  model::CascadeRecord r;
+  r.cascade.exits = std::move(exits);
+  r.cascade.thresholds.assign(r.cascade.exits.size() - 1, tau);
+  r.accuracy = accuracy;
+  r.leave = std::move(leave);
+  return r;
+}
+
+TEST(CascadePlan, ShapeFindsTheBranchPointsByUnitName) {
+  const auto shape = cascade_shape(named_problem(), model::Cascade{{1, 2}, {0.9}});
+  ASSERT_TRUE(shape);
+  EXPECT_EQ(shape->exit_index, (std::vector<int>{0, 1}));
+  EXPECT_EQ(shape->branch, (std::vector<int>{1, 3}));
+  EXPECT_FALSE(cascade_shape(testing::hand_problem(), model::Cascade{{1, 2}, {0.9}}));
+  EXPECT_FALSE(cascade_shape(named_problem(), model::Cascade{{1, 3}, {0.9}}));
+}
+
+TEST(CascadePlan, LatencyToEachExitByHand) {
+  const LatencyModel m(named_problem());
+  const CascadeShape shape{{0, 1}, {1, 3}};
+  // Cut 1: the device runs a (10) and b1 (5); an input that goes on uploads the 4000 B tensor
+  // (4 + 5 ms), the edge runs c, d (4 + 6) and the 40 B answer comes back (0.04 + 5).
+  const Breakdown early = m.cascade_latency(shape, 1, 0, 0, net());
+  EXPECT_DOUBLE_EQ(early.total_ms, 15);
+  EXPECT_DOUBLE_EQ(early.up_ms, 0);
+  const Breakdown late = m.cascade_latency(shape, 1, 0, 1, net());
+  EXPECT_DOUBLE_EQ(late.device_ms, 15);
+  EXPECT_DOUBLE_EQ(late.up_ms, 9);
+  EXPECT_DOUBLE_EQ(late.edge_ms, 10);
+  EXPECT_DOUBLE_EQ(late.down_ms, 5.04);
+  EXPECT_DOUBLE_EQ(late.total_ms, 39.04);
+  // Cut 0 (edge-only): the edge evaluates both exits.
+  EXPECT_DOUBLE_EQ(m.cascade_latency(shape, 0, 0, 0, net()).total_ms, 6 + 3 + 5.04);
+  EXPECT_DOUBLE_EQ(m.cascade_latency(shape, 0, 0, 1, net()).total_ms, 6 + 13 + 5.04);
+  // Cut 3 (device-only): no transfer at all.
+  EXPECT_DOUBLE_EQ(m.cascade_latency(shape, 3, -1, 1, net()).total_ms, 65);
+}
+
+TEST(CascadePlan, ExpectedLatencyWeighsEachExitAndCountsTheTransferOnlyForThoseThatCross) {
+  const LatencyModel m(named_problem());
+  const CascadeShape shape{{0, 1}, {1, 3}};
+  const CascadeDecision d =
+      evaluate_cascade(m, net(), record({1, 2}, 0.9, 0.88, {0.6, 0.4}), shape, 1, 0);
+  EXPECT_NEAR(d.expected.total_ms, 0.6 * 15 + 0.4 * 39.04, 1e-9);
+  EXPECT_NEAR(d.expected.up_ms, 0.4 * 9, 1e-9);
+  EXPECT_DOUBLE_EQ(d.p95_ms, 39.04);
+  const CascadeDecision most_early =
+      evaluate_cascade(m, net(), record({1, 2}, 0.9, 0.88, {0.96, 0.04}), shape, 1, 0);
+  EXPECT_DOUBLE_EQ(most_early.p95_ms, 15);
+  // Everyone leaving at exit 1 never pays for a dead link.
+  Network dead = net();
+  dead.up_kbps = 0;
+  const CascadeDecision all_early =
+      evaluate_cascade(m, dead, record({1, 2}, 0.0, 0.8, {1.0, 0.0}), shape, 1, 0);
+  EXPECT_DOUBLE_EQ(all_early.expected.total_ms, 15);
+}
+
+TEST(CascadePlan, OneExitIsTheFixedExitPlan) {
+  const LatencyModel m(named_problem());
+  const CascadeShape shape{{1}, {3}};
+  for (const int cut : {0, 1, 2}) {
+    EXPECT_DOUBLE_EQ(m.cascade_latency(shape, cut, 0, 0, net()).total_ms,
+                     m.latency(Choice{1, cut, Order::device_first, 0}, net()).total_ms)
+        << cut;
+  }
+  EXPECT_DOUBLE_EQ(m.cascade_latency(shape, 3, -1, 0, net()).total_ms,
+                   m.latency(Choice{1, 3, Order::device_first, -1}, net()).total_ms);
+}
+
+TEST(CascadePlan, SearchPicksTheMostAccuratePlanWhoseStatisticMeetsTheDeadline) {
+  const LatencyModel m(named_problem());
+  model::CascadeTable table;
+  table.entries = {record({2}, 0, 0.9, {1.0}), record({1}, 0, 0.8, {1.0}),
+                   record({1, 2}, 0.9, 0.88, {0.6, 0.4})};
+  // Exit 2 alone needs 23.04 ms at best (edge-only); the cascade at cut 0 expects
+  // 0.6 x 14.04 + 0.4 x 24.04 = 18.04 ms.
+  CascadeDecision d = decide_cascade(m, net(), 20, table, CascadeStatistic::mean);
+  ASSERT_TRUE(d.found);
+  EXPECT_TRUE(d.feasible);
+  EXPECT_EQ(d.cascade.exits, (std::vector<int>{1, 2}));
+  EXPECT_EQ(d.cut, 0);
+  EXPECT_EQ(d.codec, 0);  // lossless only: int8 is never used
+  EXPECT_NEAR(d.expected.total_ms, 18.04, 1e-9);
+  // Its p95 (24.04 ms) misses 20 ms: under p95 only exit 1 alone fits.
+  d = decide_cascade(m, net(), 20, table, CascadeStatistic::p95);
+  EXPECT_TRUE(d.feasible);
+  EXPECT_EQ(d.cascade.exits, (std::vector<int>{1}));
+  // With a loose deadline the fixed exit 2 is the most accurate.
+  d = decide_cascade(m, net(), 100, table, CascadeStatistic::mean);
+  EXPECT_EQ(d.cascade.exits, (std::vector<int>{2}));
+  // Nothing fits: the fastest, flagged.
+  d = decide_cascade(m, net(), 1, table, CascadeStatistic::mean);
+  EXPECT_FALSE(d.feasible);
+  const PlanRecord r = to_record(m, d, CascadeStatistic::mean);
+  EXPECT_EQ(r.order, Order::device_first);
+  // Without unit names there is no cascade to plan.
+  EXPECT_THROW(decide_cascade(LatencyModel(testing::hand_problem()), net(), 20, table,
+                              CascadeStatistic::mean),
+               ConfigError);
+}
+
+TEST(CascadePlan, TheRecordCarriesTheCascadeAndRoundTrips) {
+  const LatencyModel m(named_problem());
+  const CascadeDecision d = evaluate_cascade(m, net(), record({1, 2}, 0.9, 0.88, {0.6, 0.4}),
+                                             CascadeShape{{0, 1}, {1, 3}}, 1, 0);
+  const PlanRecord r = to_record(m, d, CascadeStatistic::p95);
+  ASSERT_TRUE(r.cascade);
+  EXPECT_EQ(r.exit, 2);
+  EXPECT_EQ(r.cut, 1);
+  EXPECT_EQ(r.codec, "fp32");
+  const nlohmann::json j = plan_to_json(r);
+  const PlanRecord back = plan_from_json(JsonView(j, "plan.json"));
+  ASSERT_TRUE(back.cascade);
+  EXPECT_EQ(back.cascade->cascade.exits, r.cascade->cascade.exits);
+  EXPECT_EQ(back.cascade->cascade.thresholds, r.cascade->cascade.thresholds);
+  EXPECT_EQ(back.cascade->statistic, "p95");
+  EXPECT_DOUBLE_EQ(back.cascade->expected_ms, d.expected.total_ms);
+  // A fixed plan has no cascade key.
+  EXPECT_FALSE(plan_to_json(to_record(m, evaluate_cascade(m, net(), record({2}, 0, 0.9, {1.0}),
+                                                          CascadeShape{{1}, {3}}, 1, 0),
+                                      CascadeStatistic::mean))
+                   .contains("cascade"));
+  // Thresholds outside [0, 1], a cascade not ending at the plan's exit, edge-first: refused.
+  for (const auto& bad : {std::pair{"/cascade/thresholds/0", nlohmann::json(1.5)},
+                          std::pair{"/cascade/thresholds/0", nlohmann::json(-0.1)},
+                          std::pair{"/cascade/exits/1", nlohmann::json(3)},
+                          std::pair{"/order", nlohmann::json("edge-first")}}) {
+    nlohmann::json b = j;
+    b[nlohmann::json::json_pointer(bad.first)] = bad.second;
+    EXPECT_THROW(plan_from_json(JsonView(b, "plan.json")), SchemaError) << bad.first;
+  }
+}
+
+} // namespace
+} // namespace edgent::plan
