@@ -224,7 +224,7 @@ TEST(RequestRecord, JsonLineHasEveryKeyWithNullForTheUnknown) {
   EXPECT_FALSE(j["plan"].contains("cascade"));
   EXPECT_EQ(j["answered_on"], "device");
   EXPECT_TRUE(j["confidence"].is_number());
-  EXPECT_EQ(j.size(), 25u);
+  EXPECT_EQ(j.size(), 27u);
 }
 
 } // namespace
