@@ -82,11 +82,7 @@ int main(int argc, char** argv) {
         edgent::cli::add_input(app, "--cascades", opts.cascades,
                                "Cascade table (edgent.cascade/1, edgent-eval --cascades): every "
                                "state plans a confidence cascade with the cut");
-        app.add_option("--cascade-latency", opts.cascade_latency,
-                       "With --cascades, what must meet the deadline: mean (expected latency "
-                       "over the exits) or p95")
-            ->capture_default_str()
-            ->check(CLI::IsMember({"mean", "p95"}));
+        edgent::plan::add_cascade_latency_option(app, opts.cascade_latency);
         evaluate = app.add_subcommand(
             "evaluate", "Replay traces through detector + map against the per-sample oracle "
                         "and a static plan at each trace's mean bandwidth (deadline, RTT, detector and "

@@ -51,11 +51,7 @@ int main(int argc, char** argv) {
         edgent::cli::add_input(app, "--cascades", opts.cascades,
                                "Cascade table (edgent.cascade/1, edgent-eval --cascades): plan a "
                                "confidence cascade with the cut (one-exit entries are fixed exits)");
-        app.add_option("--cascade-latency", opts.cascade_latency,
-                       "With --cascades, what must meet the deadline: mean (expected latency "
-                       "over the exits) or p95")
-            ->capture_default_str()
-            ->check(CLI::IsMember({"mean", "p95"}));
+        edgent::plan::add_cascade_latency_option(app, opts.cascade_latency);
         edgent::cli::add_output(app, opts.output, "Plan (edgent.plan/1) or sweep (edgent.sweep/1)");
         app.add_option("--sweep-bandwidth", opts.sweep_bandwidth,
                        "Sweep bandwidth lo:hi:n kbit/s (geometric) for every strategy");

@@ -104,14 +104,21 @@ std::vector<double> threshold_grid(const EvalOptions& o) {
   return grid;
 }
 
+/// The test set shaped like @p runner's input; throws DataError when it holds no images.
+LabelledSet load_test_set(const EvalOptions& o, const ModelSource& src,
+                          const model::SegmentRunner& runner) {
+  LabelledSet set = load_set(o, src, runner.cut_shape(1, 0), o.limit);
+  if (set.images.empty()) {
+    throw DataError("the test set holds no images", o.data);
+  }
+  return set;
+}
+
 int run_cascade_mode(const EvalOptions& o, const ModelSource& src) {
   const std::vector<double> grid = threshold_grid(o);
   const auto graph = model::OnnxGraph::from_file(src.onnx);
   model::SegmentRunner runner(graph, o.threads);
-  const LabelledSet set = load_set(o, src, runner.cut_shape(1, 0), o.limit);
-  if (set.images.empty()) {
-    throw DataError("the test set holds no images", o.data);
-  }
+  const LabelledSet set = load_test_set(o, src, runner);
   Progress::Options po;
   po.mode = o.progress;
   Progress progress("exits", set.images.size(), po);
@@ -145,10 +152,7 @@ std::vector<AccuracyEntry> measure_accuracy(const EvalOptions& o, const ModelSou
     ao.codecs = net::all_codecs();
   }
   model::SegmentRunner runner(graph, o.threads);
-  const LabelledSet set = load_set(o, src, runner.cut_shape(1, 0), o.limit);
-  if (set.images.empty()) {
-    throw DataError("the test set holds no images", o.data);
-  }
+  const LabelledSet set = load_test_set(o, src, runner);
   Progress::Options po;
   po.mode = o.progress;
   Progress progress("accuracy", set.images.size(), po);

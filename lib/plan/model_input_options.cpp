@@ -30,4 +30,12 @@ void add_model_input_options(CLI::App& app, ModelInputs& inputs, bool model_requ
       ->delimiter(',');
 }
 
+void add_cascade_latency_option(CLI::App& app, std::string& latency) {
+  app.add_option("--cascade-latency", latency,
+                 "With --cascades, what must meet the deadline: mean (expected latency "
+                 "over the exits) or p95")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"mean", "p95"}));
+}
+
 } // namespace edgent::plan
