@@ -4,15 +4,14 @@
 // (EDGENT_DEVICE_ONLY, run under qemu-user) the device is aarch64 and the edge the native
 // (x86-64) edgent-serve of EDGENT_EDGE_BIN_DIR, so this is the split equality across the two
 // architectures; natively both sides are this machine's.
-#include "data/dataset.hpp"
 #include "model/model_card.hpp"
 #include "runtime/device_runner.hpp"
 #include "runtime/edge_link.hpp"
+#include "support/model_inputs.hpp"
 #include "support/serve_process.hpp"
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <memory>
 
 namespace edgent::testing {
@@ -28,25 +27,7 @@ constexpr double kLogitTolerance = 1e-4;
 
 /// Two normalised Fashion-MNIST test images, or seeded random inputs without the data set.
 std::vector<cv::Mat> test_inputs(const model::ModelCard& card) {
-  const std::vector<int> shape{1, 1, 28, 28};
-  std::vector<cv::Mat> inputs;
-  if (std::filesystem::exists(std::string(data::kFashionMnistDir) + "/t10k-labels-idx1-ubyte.gz")) {
-    const data::Dataset ds = data::load_fashion_mnist(data::kFashionMnistDir, data::Split::test, 2);
-    const data::Normalization norm{card.norm_scale, card.norm_mean, card.norm_std};
-    for (std::size_t i = 0; i < ds.size(); ++i) {
-      cv::Mat blob(4, shape.data(), CV_32F);
-      data::to_float(ds, norm, i, 1, std::span<float>(blob.ptr<float>(), 784));
-      inputs.push_back(blob);
-    }
-  } else {
-    cv::RNG rng(11);
-    for (int i = 0; i < 2; ++i) {
-      cv::Mat blob(4, shape.data(), CV_32F);
-      rng.fill(blob, cv::RNG::NORMAL, 0.0, 1.0);
-      inputs.push_back(blob);
-    }
-  }
-  return inputs;
+  return testing::fashion_mnist_inputs(card, 2, 11);
 }
 
 TEST(ServeDeviceSplit, EveryExitCutAndOrderGivesTheDevicesOwnLogits) {

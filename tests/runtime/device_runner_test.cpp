@@ -1,17 +1,16 @@
 #include "runtime/device_runner.hpp"
 
 #include "core/error.hpp"
-#include "data/dataset.hpp"
 #include "model/model_card.hpp"
 #include "net/tensor_wire.hpp"
 #include "runtime/edge_handler.hpp"
+#include "support/model_inputs.hpp"
 #include "support/scripted_server.hpp"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <condition_variable>
-#include <filesystem>
 #include <future>
 #include <limits>
 #include <mutex>
@@ -34,23 +33,7 @@ struct Fixture {
   Fixture() {
     const model::ModelCard card = model::read_model_card(kCard);
     graph = model::OnnxGraph::from_file(model::onnx_path(card, kCard));
-    const std::vector<int> shape{1, 1, 28, 28};
-    if (std::filesystem::exists(std::string(data::kFashionMnistDir) + "/t10k-labels-idx1-ubyte.gz")) {
-      const data::Dataset ds = data::load_fashion_mnist(data::kFashionMnistDir, data::Split::test, 3);
-      const data::Normalization norm{card.norm_scale, card.norm_mean, card.norm_std};
-      for (std::size_t i = 0; i < ds.size(); ++i) {
-        cv::Mat blob(4, shape.data(), CV_32F);
-        data::to_float(ds, norm, i, 1, std::span<float>(blob.ptr<float>(), 784));
-        inputs.push_back(blob);
-      }
-    } else {
-      cv::RNG rng(7);
-      for (int i = 0; i < 3; ++i) {
-        cv::Mat blob(4, shape.data(), CV_32F);
-        rng.fill(blob, cv::RNG::NORMAL, 0.0, 1.0);
-        inputs.push_back(blob);
-      }
-    }
+    inputs = testing::fashion_mnist_inputs(card, 3, 7);
   }
 };
 
