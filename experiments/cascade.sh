@@ -54,12 +54,7 @@ mkdir -p "$OUT"
 # 1. Profiles and fits (the demo's).
 if [ ! -s "$OUT/device.fit.json" ] || [ ! -s "$OUT/edge.fit.json" ]; then
   say "profiling the edge and the device (${SLOWDOWN}x slower, time dilation)"
-  light=(--reps 7 --sweep-points 8 --anchor-points 5 --sweep-reps 3)
-  "$BIN/edgent-profile" -m "$MODEL" --role edge "${light[@]}" --quiet -o "$OUT/edge.profile.json"
-  "$BIN/edgent-profile" -m "$MODEL" --role device --slowdown "$SLOWDOWN" "${light[@]}" --quiet \
-    -o "$OUT/device.profile.json"
-  "$BIN/edgent-fit" "$OUT/edge.profile.json" --quiet -o "$OUT/edge.fit.json"
-  "$BIN/edgent-fit" "$OUT/device.profile.json" --quiet -o "$OUT/device.fit.json"
+  demo_fits "$OUT"
 fi
 fits=(--model "$MODEL" --accuracy "$ACCURACY" --device-fit "$OUT/device.fit.json"
       --edge-fit "$OUT/edge.fit.json")

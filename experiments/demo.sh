@@ -71,12 +71,7 @@ COUNT=$(awk -v s="$DEMO_SECONDS" -v r="$RATE" 'BEGIN { printf "%d", s * r }')
 # 1. Profiles and fits.
 say "device = this machine's core slowed down ${SLOWDOWN}x by time dilation; edge = this machine at full speed"
 say "profiling the edge and the device (a demo-sized profile; see man edgent-profile)"
-light=(--reps 7 --sweep-points 8 --anchor-points 5 --sweep-reps 3)
-"$BIN/edgent-profile" -m "$MODEL" --role edge "${light[@]}" --quiet -o "$OUT/edge.profile.json"
-"$BIN/edgent-profile" -m "$MODEL" --role device --slowdown "$SLOWDOWN" "${light[@]}" --quiet \
-  -o "$OUT/device.profile.json"
-"$BIN/edgent-fit" "$OUT/edge.profile.json" --quiet -o "$OUT/edge.fit.json"
-"$BIN/edgent-fit" "$OUT/device.profile.json" --quiet -o "$OUT/device.fit.json"
+demo_fits "$OUT"
 fits=(--model "$MODEL" --accuracy "$ACCURACY" --device-fit "$OUT/device.fit.json"
       --edge-fit "$OUT/edge.fit.json")
 

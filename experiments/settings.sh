@@ -24,3 +24,16 @@ load_settings() {
     fi
   done <"$file"
 }
+
+# The demo-sized profiles of both roles (the device SLOWDOWN times slower, time dilation) of
+# MODEL and their fits, written as DIR/{edge,device}.{profile,fit}.json; used by the demo and
+# by the experiments that plan in its regime.
+demo_fits() {
+  local dir=$1
+  local light=(--reps 7 --sweep-points 8 --anchor-points 5 --sweep-reps 3)
+  "$BIN/edgent-profile" -m "$MODEL" --role edge "${light[@]}" --quiet -o "$dir/edge.profile.json"
+  "$BIN/edgent-profile" -m "$MODEL" --role device --slowdown "$SLOWDOWN" "${light[@]}" --quiet \
+    -o "$dir/device.profile.json"
+  "$BIN/edgent-fit" "$dir/edge.profile.json" --quiet -o "$dir/edge.fit.json"
+  "$BIN/edgent-fit" "$dir/device.profile.json" --quiet -o "$dir/device.fit.json"
+}
