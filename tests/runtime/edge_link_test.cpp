@@ -145,7 +145,9 @@ TEST(EdgeLink, TheMonitorMeasuresAnIdleLinkInTheBackground) {
   ASSERT_TRUE(link.estimator().bandwidth_kbps());
   EXPECT_NEAR(*link.estimator().bandwidth_kbps(), 500.0, 500.0 * 0.2);
   ASSERT_TRUE(link.estimator().rtt_ms());
-  EXPECT_LT(*link.estimator().rtt_ms(), 5.0) << "pings, corrected for their bytes at 500 kbit/s";
+  // Loopback answers a ping in well under 1 ms, but under AddressSanitizer on two busy cores it
+  // took 6 ms; a probe counted as round trip would add tens of ms (4 KB takes 64 ms at 500 kbit/s).
+  EXPECT_LT(*link.estimator().rtt_ms(), 20.0) << "pings, corrected for their bytes at 500 kbit/s";
 }
 
 TEST(EdgeLink, APingKeepsBulkTransfersOutOfTheRtt) {
