@@ -98,6 +98,10 @@ int main(int argc, char** argv) {
         evaluate->add_option("--scale", opts.scale, "Multiply every trace's bandwidth")
             ->capture_default_str()
             ->check(edgent::cli::positive());
+        edgent::cli::add_input(*evaluate, "--cascades", opts.cascades,
+                               "Cascade table (edgent.cascade/1): the oracle and the static plan "
+                               "search its cascades, as the map's states were planned (the "
+                               "latency statistic is the map's); without it they are fixed exits");
         edgent::cli::add_output(*evaluate, eval.output, "Evaluation (edgent.evaluation/1)");
       },
       [&] {
@@ -107,6 +111,7 @@ int main(int argc, char** argv) {
           eval.inputs = opts.inputs;
           eval.traces = opts.traces;
           eval.scale = opts.scale;
+          eval.cascades = opts.cascades;
           if (eval.output == "-") {
             eval.output = opts.output;
           }

@@ -154,6 +154,31 @@ plan::Choice choice_from_record(const plan::LatencyModel& model, const plan::Pla
   return c;
 }
 
+StoredPlan stored_plan(const plan::LatencyModel& model, const plan::PlanRecord& record) {
+  StoredPlan out;
+  out.choice = choice_from_record(model, record);
+  if (record.cascade) {
+    out.shape = plan::cascade_shape(model.problem(), record.cascade->cascade);
+    if (!out.shape) {
+      throw ConfigError("the plan's cascade does not branch off the model's chains at cut points",
+                        {}, "cascade");
+    }
+    out.cascade.cascade = record.cascade->cascade;
+    out.cascade.leave = record.cascade->leave;
+    out.cascade.accuracy = record.accuracy.value_or(0.0);
+    out.statistic = plan::parse_cascade_statistic(record.cascade->statistic, "cascade.statistic");
+  }
+  return out;
+}
+
+double StoredPlan::latency_ms(const plan::LatencyModel& model, const plan::Network& net) const {
+  if (!shape) {
+    return model.latency(choice, net).total_ms;
+  }
+  return plan::evaluate_cascade(model, net, cascade, *shape, choice.cut, choice.codec)
+      .latency(statistic);
+}
+
 PlanSelector::PlanSelector(const ConfigMap& map, const plan::LatencyModel* model)
     : m_map(map), m_model(model), m_detector(map.settings.detector),
       m_tracker(map.lower_bounds(), map.settings.up_margin) {
@@ -162,7 +187,7 @@ PlanSelector::PlanSelector(const ConfigMap& map, const plan::LatencyModel* model
   }
   if (m_model) {
     for (const MapState& st : map.states) {
-      m_choices.push_back(choice_from_record(*m_model, st.plan));
+      m_plans.push_back(stored_plan(*m_model, st.plan));
     }
   }
 }
@@ -178,7 +203,7 @@ const MapState& PlanSelector::guard(double kbps) {
   if (m_model) {
     const plan::Network net =
         plan::offload_network(kbps, kbps, m_map.rtt_ms, m_map.edge_queue_ms);
-    misses = !(m_model->latency(m_choices[m_state], net).total_ms <= m_map.deadline_ms);
+    misses = !(m_plans[m_state].latency_ms(*m_model, net) <= m_map.deadline_ms);
   }
   if (misses) {
     m_state = m_tracker.down_to(kbps);
@@ -209,14 +234,22 @@ void Evaluation::add(const Evaluation& o) {
 namespace {
 
 struct Used {
-  plan::Choice choice;
+  StoredPlan plan;
   double accuracy = 0;
 };
 
+bool same_plan(const StoredPlan& a, const StoredPlan& b) {
+  return a.choice.exit_index == b.choice.exit_index && a.choice.cut == b.choice.cut &&
+         a.choice.order == b.choice.order && a.choice.codec == b.choice.codec &&
+         a.shape.has_value() == b.shape.has_value() &&
+         (!a.shape || (a.cascade.cascade.exits == b.cascade.cascade.exits &&
+                       a.cascade.cascade.thresholds == b.cascade.cascade.thresholds));
+}
+
 void score_step(const plan::LatencyModel& model, const Used& used, const plan::Network& net,
                 double deadline_ms, double throughput_unit_ms, PolicyFigures& fig,
-                const plan::Choice* previous) {
-  const double latency = model.latency(used.choice, net).total_ms;
+                const StoredPlan* previous) {
+  const double latency = used.plan.latency_ms(model, net);
   ++fig.steps;
   const bool met = latency <= deadline_ms;
   if (!met) {
@@ -225,19 +258,43 @@ void score_step(const plan::LatencyModel& model, const Used& used, const plan::N
   fig.accuracy_sum += used.accuracy;
   fig.on_time_sum += met ? used.accuracy : 0.0;
   fig.reward_sum += plan::reward(used.accuracy, latency, deadline_ms, throughput_unit_ms);
-  if (previous && (previous->exit_index != used.choice.exit_index ||
-                   previous->cut != used.choice.cut || previous->order != used.choice.order ||
-                   previous->codec != used.choice.codec)) {
+  if (previous && !same_plan(*previous, used.plan)) {
     ++fig.switches;
   }
 }
 
-double used_accuracy(const plan::LatencyModel& model, const plan::Choice& c) {
+/// A stored plan's accuracy as the map's scores use it: a cascade's measured accuracy, a
+/// fixed exit's known accuracy or reward_accuracy()'s proxy.
+Used used_plan(const plan::LatencyModel& model, StoredPlan stored) {
+  if (stored.shape) {
+    const double a = stored.cascade.accuracy;
+    return Used{std::move(stored), a};
+  }
   plan::Decision d;
-  d.choice = c;
+  d.choice = stored.choice;
   d.found = true;
-  d.accuracy = model.problem().accuracy_known() ? model.accuracy(c) : std::nullopt;
-  return plan::reward_accuracy(model, d);
+  d.accuracy = model.problem().accuracy_known() ? model.accuracy(stored.choice) : std::nullopt;
+  const double a = plan::reward_accuracy(model, d);
+  return Used{std::move(stored), a};
+}
+
+/// The best plan at @p net as the map's states are planned: the cascade search over the
+/// table, or the best strategy.
+Used best_used(const plan::LatencyModel& model, const plan::Network& net, double deadline_ms,
+               const std::vector<plan::Strategy>& strategies, const plan::Objective& objective,
+               const plan::SearchSpace& space, const plan::CascadeSearch* cascades) {
+  if (cascades) {
+    const plan::CascadeDecision d = plan::decide_cascade(model, net, deadline_ms, cascades->table,
+                                                         cascades->statistic, space);
+    if (!d.found) {
+      throw ConfigError("no cascade of the table fits the model's chains", {}, "cascades");
+    }
+    return used_plan(model, stored_plan(model, plan::to_record(model, d, cascades->statistic)));
+  }
+  const plan::Scored best = plan::best_of(model, net, deadline_ms, strategies, objective, space);
+  StoredPlan stored;
+  stored.choice = best.decision.choice;
+  return used_plan(model, std::move(stored));
 }
 
 } // namespace
@@ -245,15 +302,15 @@ double used_accuracy(const plan::LatencyModel& model, const plan::Choice& c) {
 std::vector<Evaluation> evaluate(const plan::LatencyModel& model, const ConfigMap& map,
                                  const std::vector<data::Trace>& traces,
                                  const std::vector<plan::Strategy>& strategies,
-                                 const plan::SearchSpace& space) {
+                                 const plan::SearchSpace& space,
+                                 const plan::CascadeSearch* cascades) {
   const plan::Network base = plan::offload_network(0, 0, map.rtt_ms, map.edge_queue_ms);
   const double deadline = map.deadline_ms;
   const plan::Objective& objective = map.settings.objective;
   const double unit = objective.throughput_unit_ms;
   std::vector<Used> state_plans;
   for (const MapState& st : map.states) {
-    const plan::Choice c = choice_from_record(model, st.plan);
-    state_plans.push_back(Used{c, used_accuracy(model, c)});
+    state_plans.push_back(used_plan(model, stored_plan(model, st.plan)));
   }
   std::vector<Evaluation> out;
   Evaluation total;
@@ -275,25 +332,24 @@ std::vector<Evaluation> evaluate(const plan::LatencyModel& model, const ConfigMa
       ev.plan_changes += plan::plan_to_json(before.plan) != plan::plan_to_json(after.plan) ? 1 : 0;
     }
 
-    const plan::Scored fixed = plan::best_of(model, network_at(base, trace.mean_kbps()),
-                                             deadline, strategies, objective, space);
-    const Used fixed_used{fixed.decision.choice, used_accuracy(model, fixed.decision.choice)};
+    const Used fixed_used = best_used(model, network_at(base, trace.mean_kbps()), deadline,
+                                      strategies, objective, space, cascades);
 
     PlanSelector selector(map, &model);
     std::vector<std::size_t> alarms;
-    std::optional<plan::Choice> prev_map;
-    std::optional<plan::Choice> prev_oracle;
+    std::optional<StoredPlan> prev_map;
+    std::optional<StoredPlan> prev_oracle;
     for (std::size_t k = 0; k < steps.size(); ++k) {
       const plan::Network net = network_at(base, steps[k]);
       const Used& used = state_plans[selector.state_index()];
       score_step(model, used, net, deadline, unit, ev.map, prev_map ? &*prev_map : nullptr);
-      prev_map = used.choice;
+      prev_map = used.plan;
 
-      const plan::Scored best = plan::best_of(model, net, deadline, strategies, objective, space);
-      const Used oracle_used{best.decision.choice, used_accuracy(model, best.decision.choice)};
+      const Used oracle_used =
+          best_used(model, net, deadline, strategies, objective, space, cascades);
       score_step(model, oracle_used, net, deadline, unit, ev.oracle,
                  prev_oracle ? &*prev_oracle : nullptr);
-      prev_oracle = oracle_used.choice;
+      prev_oracle = oracle_used.plan;
 
       score_step(model, fixed_used, net, deadline, unit, ev.fixed, nullptr);
 

@@ -7,6 +7,7 @@
 #include "plan/cascade_plan.hpp"
 #include "plan/planner.hpp"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,23 @@ ConfigMap build_config_map(const plan::LatencyModel& model, const plan::Network&
 /// The choice a stored plan stands for under @p model; throws ConfigError when the plan does
 /// not fit the model (unknown exit or codec, cut out of range).
 plan::Choice choice_from_record(const plan::LatencyModel& model, const plan::PlanRecord& record);
+
+/// A stored plan made ready to predict under a model: its choice and, for a confidence
+/// cascade, the cascade's layout on the model's chains and its measured exit distribution.
+struct StoredPlan {
+  plan::Choice choice;
+  std::optional<plan::CascadeShape> shape; ///< set = a cascade plan
+  model::CascadeRecord cascade;            ///< the cascade, its accuracy and P(leave)
+  plan::CascadeStatistic statistic = plan::CascadeStatistic::mean;
+
+  /// The latency the deadline applies to under @p net: the cascade's statistic (mean or
+  /// p95, as the plan was made), or the fixed-exit plan's total.
+  double latency_ms(const plan::LatencyModel& model, const plan::Network& net) const;
+};
+
+/// choice_from_record, plus the cascade's layout for a cascade plan; throws ConfigError also
+/// when the cascade does not branch off the model's chains.
+StoredPlan stored_plan(const plan::LatencyModel& model, const plan::PlanRecord& record);
 
 /// What the device runtime runs: bandwidth samples (one per step_s, as in the map's detector
 /// settings) feed the online detector, whose estimate picks a state through the hysteresis
@@ -63,7 +81,7 @@ public:
 private:
   const ConfigMap& m_map;
   const plan::LatencyModel* m_model;
-  std::vector<plan::Choice> m_choices;  ///< each state's plan under m_model
+  std::vector<StoredPlan> m_plans;  ///< each state's plan under m_model
   Bocpd m_detector;
   StateTracker m_tracker;
   std::size_t m_state = 0;
@@ -72,10 +90,14 @@ private:
 
 /// Replays each trace in simulated time in steps of map.settings.step_s: every step's true
 /// bandwidth is the time-average over the step (up and down alike). Returns one evaluation per
-/// trace and, last, the pool of all.
+/// trace and, last, the pool of all. The map's states are scored as stored: a cascade state
+/// by its cascade's latency statistic and measured accuracy. The per-step oracle and the
+/// static plan (at each trace's mean) are the best of @p strategies, or with @p cascades the
+/// cascade search over its table, as build_config_map plans the states.
 std::vector<Evaluation> evaluate(const plan::LatencyModel& model, const ConfigMap& map,
                                  const std::vector<data::Trace>& traces,
                                  const std::vector<plan::Strategy>& strategies,
-                                 const plan::SearchSpace& space = {});
+                                 const plan::SearchSpace& space = {},
+                                 const plan::CascadeSearch* cascades = nullptr);
 
 } // namespace edgent::dynamic

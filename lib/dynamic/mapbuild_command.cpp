@@ -97,8 +97,20 @@ int run(const EvaluateOptions& o) {
   const plan::LatencyModel model(loaded.problem);
   const auto start = std::chrono::steady_clock::now();
   const std::vector<data::Trace> traces = load_traces(o.traces, o.scale);
-  const std::vector<Evaluation> evals =
-      evaluate(model, map, traces, plan::all_strategies(), space);
+  std::optional<plan::CascadeSearch> cascades;
+  if (!o.cascades.empty()) {
+    cascades = plan::CascadeSearch{plan::read_cascade_table_for(o.cascades, loaded.model_sha256),
+                                   plan::CascadeStatistic::mean};
+    for (const MapState& s : map.states) {
+      if (s.plan.cascade) {
+        cascades->statistic =
+            plan::parse_cascade_statistic(s.plan.cascade->statistic, "cascade.statistic");
+        break;
+      }
+    }
+  }
+  const std::vector<Evaluation> evals = evaluate(model, map, traces, plan::all_strategies(),
+                                                 space, cascades ? &*cascades : nullptr);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const Evaluation& all = evals.back();

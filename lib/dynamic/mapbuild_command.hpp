@@ -30,6 +30,9 @@ struct EvaluateOptions {
   plan::ModelInputs inputs;
   std::vector<std::string> traces; ///< as MapbuildOptions::traces
   double scale = 1;                ///< multiplies every trace's bandwidth
+  /// Cascade table (edgent.cascade/1): the oracle and the static plan search it with the
+  /// map's latency statistic; empty = they are the best fixed-exit strategies.
+  std::string cascades;
   std::string output = "-";        ///< edgent.evaluation/1
 };
 

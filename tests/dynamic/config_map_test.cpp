@@ -1,6 +1,7 @@
 #include "dynamic/config_map.hpp"
 
 #include "core/error.hpp"
+#include "support/plan_problems.hpp"
 
 #include <gtest/gtest.h>
 
@@ -214,6 +215,76 @@ TEST(Evaluate, MapTracksBandwidthBetterThanAStaticPlan) {
   EXPECT_EQ(e.detected, 3U);
   EXPECT_LE(e.mean_delay_s(), 5.0);
   EXPECT_LT(e.map.switches, 20U); // hysteresis: no flapping on noise
+}
+
+/// The hand problem with unit names (exit 1 branches off exit 2's chain at cut 1) and a
+/// cascade table of exit 1 alone and exit 1 -> exit 2, where 60 % of the inputs leave early.
+struct CascadeCase {
+  plan::LatencyModel model;
+  plan::CascadeSearch search;
+};
+
+CascadeCase cascade_case() {
+  plan::PlanProblem p = testing::hand_problem();
+  p.exits[0].unit_names = {"a", "b1"};
+  p.exits[1].unit_names = {"a", "c", "d"};
+  plan::CascadeSearch search;
+  search.table.samples = 1000;
+  search.table.entries = {model::CascadeRecord{model::Cascade{{1}, {}}, 0.8, {1.0}},
+                          model::CascadeRecord{model::Cascade{{1, 2}, {0.9}}, 0.88, {0.6, 0.4}}};
+  return CascadeCase{plan::LatencyModel(p), search};
+}
+
+TEST(Evaluate, ScoresACascadeStateByItsCascadeNotItsFinalExit) {
+  const CascadeCase c = cascade_case();
+  // At 8000 kbit/s and RTT 5 ms the cascade offloads everything (cut 0): an input leaving at
+  // exit 1 takes about 9 ms, one going on to exit 2 about 19 ms, 13.6 ms expected with the
+  // protocol's overhead. The deadline of
+  // 17 ms is met by the cascade's mean but not by its final exit alone; on the device (state
+  // 0) exit 1 alone takes 15 ms.
+  const data::Trace trace = piecewise({{120, 8000}}, 0.05, 9);
+  const ConfigMap map = build_config_map(c.model, kBase, 17, {trace}, {1.0}, MapSettings{},
+                                         plan::all_strategies(), {}, &c.search);
+  const MapState& top = map.states[map.lookup(8000)];
+  ASSERT_TRUE(top.plan.cascade);
+  EXPECT_EQ(top.plan.cut, 0);
+  const StoredPlan stored = stored_plan(c.model, top.plan);
+  const plan::Network net = plan::offload_network(8000, 8000, map.rtt_ms);
+  const auto shape = plan::cascade_shape(c.model.problem(), top.plan.cascade->cascade);
+  ASSERT_TRUE(shape);
+  const double mean = plan::evaluate_cascade(c.model, net, c.search.table.entries[1], *shape, 0, 0)
+                          .expected.total_ms;
+  EXPECT_DOUBLE_EQ(stored.latency_ms(c.model, net), mean);
+  EXPECT_LT(mean, 17);
+  EXPECT_GT(c.model.latency(stored.choice, net).total_ms, 17) << "the final exit alone misses";
+
+  const auto evals = evaluate(c.model, map, {trace}, plan::all_strategies(), {}, &c.search);
+  const Evaluation& e = evals.back();
+  EXPECT_EQ(e.map.misses, 0U);
+  EXPECT_GT(e.map.mean_accuracy(), 0.8) << "the cascade state was in force for some steps";
+  EXPECT_LE(e.map.mean_accuracy(), 0.88 + 1e-12);
+  // The oracle searches the same table: the cascade at every step.
+  EXPECT_EQ(e.oracle.misses, 0U);
+  EXPECT_NEAR(e.oracle.mean_accuracy(), 0.88, 1e-12);
+  EXPECT_NEAR(e.fixed.mean_accuracy(), 0.88, 1e-12);
+}
+
+TEST(PlanSelector, GuardsACascadePlanByItsCascadeLatency) {
+  const CascadeCase c = cascade_case();
+  const data::Trace trace = piecewise({{120, 8000}}, 0.05, 9);
+  const ConfigMap map = build_config_map(c.model, kBase, 17, {trace}, {1.0}, MapSettings{},
+                                         plan::all_strategies(), {}, &c.search);
+  PlanSelector selector(map, &c.model);
+  for (int i = 0; i < 60; ++i) {
+    selector.update(8000);
+  }
+  ASSERT_TRUE(selector.current().plan.cascade);
+  // Its final exit alone would miss at 8000 kbit/s, the cascade's mean does not: no drop.
+  selector.guard(8000);
+  EXPECT_TRUE(selector.current().plan.cascade);
+  // At 800 kbit/s the cascade's mean misses too (the 1000 B input takes 10 ms up).
+  selector.guard(800);
+  EXPECT_EQ(selector.state_index(), map.lookup(800));
 }
 
 TEST(Evaluate, RejectsMapsBeyondTheModel) {
