@@ -159,12 +159,22 @@ Breakdown LatencyModel::cascade_latency(const CascadeShape& shape, int cut, int 
                   : edge_segment_ms(pe, shape.branch[i], ne);
   };
   Breakdown b;
-  // The device part: exits branching at or before the cut, evaluated in order.
+  // The device part: exits branching at or before the cut, evaluated in order. Every net
+  // after a side's first (a trunk segment, a branch) costs that side request_net_ms more.
   int pos = 0;
   double device = cut > 0 ? m_problem.device_request_ms : 0.0;
+  int device_nets = 0;
+  const auto device_net = [&] {
+    device += device_nets++ > 0 ? m_problem.device_request_net_ms : 0.0;
+  };
   std::size_t i = 0;
   for (; i < last && shape.branch[i] <= cut; ++i) {
-    device += device_segment_ms(pf, pos, shape.branch[i]) + branch_ms(i, /*device=*/true);
+    if (shape.branch[i] > pos) {
+      device_net();
+      device += device_segment_ms(pf, pos, shape.branch[i]);
+    }
+    device_net();
+    device += branch_ms(i, /*device=*/true);
     pos = shape.branch[i];
     if (i == leave) {
       b.device_ms = device;
@@ -172,7 +182,10 @@ Breakdown LatencyModel::cascade_latency(const CascadeShape& shape, int cut, int 
       return b;
     }
   }
-  device += device_segment_ms(pf, pos, cut);
+  if (cut > pos) {
+    device_net();
+    device += device_segment_ms(pf, pos, cut);
+  }
   b.device_ms = device;
   if (cut == n) {
     b.total_ms = device;
@@ -186,12 +199,18 @@ Breakdown LatencyModel::cascade_latency(const CascadeShape& shape, int cut, int 
                         : first_encode_ms(k.device, ef.fp32_bytes[0])) +
                m_problem.fp32.device.decode(logits_bytes);
   double edge = m_problem.edge_request_ms + k.edge.decode(ef.fp32_bytes[static_cast<std::size_t>(cut)]);
+  int edge_nets = 0;
+  const auto edge_net = [&] { edge += edge_nets++ > 0 ? m_problem.edge_request_net_ms : 0.0; };
   pos = cut;
   for (; i <= leave; ++i) {
     const int to = shape.branch[i];
-    edge += edge_segment_ms(pf, pos, to);
+    if (to > pos) {
+      edge_net();
+      edge += edge_segment_ms(pf, pos, to);
+    }
     pos = to;
     if (i < last) {
+      edge_net();
       edge += branch_ms(i, /*device=*/false);
     }
   }

@@ -120,7 +120,9 @@ void validate(const PlanProblem& problem, const std::string& what) {
                                    std::pair{problem.device_request_ms_per_param_byte,
                                              "device_request_ms_per_param_byte"},
                                    std::pair{problem.edge_request_ms_per_param_byte,
-                                             "edge_request_ms_per_param_byte"}}) {
+                                             "edge_request_ms_per_param_byte"},
+                                   std::pair{problem.device_request_net_ms, "device_request_net_ms"},
+                                   std::pair{problem.edge_request_net_ms, "edge_request_net_ms"}}) {
     if (!std::isfinite(value) || value < 0) {
       throw ConfigError(fmt::format("must be a finite number >= 0, got {}", value), what, key);
     }

@@ -99,6 +99,10 @@ struct PlanProblem {
   double edge_request_ms = 0;
   double device_request_ms_per_param_byte = 0;
   double edge_request_ms_per_param_byte = 0;
+  /// What each net of a request beyond its first costs a side after the gap, beyond the warm
+  /// boundary (device_net_ms, ...): a cascade runs segments and branches as several nets.
+  double device_request_net_ms = 0;
+  double edge_request_net_ms = 0;
   /// True when every exit has a known accuracy; otherwise accuracy is reported as unknown and
   /// the objective becomes "deepest exit that fits, then lowest latency".
   bool accuracy_known() const;

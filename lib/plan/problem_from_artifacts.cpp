@@ -255,6 +255,8 @@ PlanProblem problem_from_artifacts(const Artifact& model, const Artifact* accura
   problem.device_request_ms_per_param_byte = dev.request().per_param_byte_ms;
   problem.edge_request_ms = edge.request().fixed_ms;
   problem.edge_request_ms_per_param_byte = edge.request().per_param_byte_ms;
+  problem.device_request_net_ms = dev.request().net_ms;
+  problem.edge_request_net_ms = edge.request().net_ms;
   for (Codec& c : problem.codecs) {
     c.device = dev.codec(c.name);
     c.edge = edge.codec(c.name);

@@ -30,7 +30,8 @@
 //     the tensor wire codec (with the conversion from and to an OpenCV blob) of the model's
 //     input and of its largest tensor at a cut, in the rotation with the units
 //   requests {gap_ms,                         // --request-gap-ms; absent when 0
-//             exits [{exit, param_bytes, TIMING}],   // the exit's chain run after gap_ms idle
+//             exits [{exit, param_bytes, TIMING,     // the exit's chain run after gap_ms idle
+//                     split?: {nets, boundary_bytes, TIMING}}],  // as one net per segment
 //             codecs [{codec, op "encode", fp32_bytes, TIMING}]}
 //                       // encoding the model's input as a request's first work, after the gap
 //   network {...} | absent                                    // --edge: profile/network_probe.cpp
@@ -200,6 +201,13 @@ Profile read_profile(const Artifact& artifact) {
       x.chain_ms = chain->second;
       x.param_bytes = e.at("param_bytes").number(0, 1e15);
       x.ms = e.at(ms).number(0, 1e9);
+      if (const auto split = e.find("split")) {
+        SplitRequestPoint sp;
+        sp.nets = static_cast<int>(split->at("nets").integer(2, 100000));
+        sp.boundary_bytes = split->at("boundary_bytes").number(0, 1e15);
+        sp.ms = split->at(ms).number(0, 1e9);
+        x.split = sp;
+      }
       r.exits.push_back(x);
     }
     r.gap_ms = requests->at("gap_ms").number(0, 1e9);

@@ -66,12 +66,21 @@ struct CodecPoint {
   double ms = 0;
 };
 
+/// The same chain run as one net per segment between its cut points, back to back, as a
+/// request (`requests.exits[].split`).
+struct SplitRequestPoint {
+  int nets = 0;               ///< segments (≥ 2)
+  double boundary_bytes = 0;  ///< fp32 bytes of the tensors crossing the nets' boundaries
+  double ms = 0;
+};
+
 /// One exit's chain run as a request after the idle gap (`requests.exits[]`).
 struct RequestPoint {
   int exit = 0;
   double param_bytes = 0;
   double ms = 0;
   double chain_ms = 0;  ///< the same exit's rotation timing (exits[]), for the difference
+  std::optional<SplitRequestPoint> split;  ///< absent without inner cut points (or in older profiles)
 };
 
 /// The request-mode timings (`requests`).

@@ -558,25 +558,58 @@ nlohmann::json time_requests(const ProfileOptions& options, model::SegmentRunner
   const auto idle = [gap = options.request_gap_ms] {
     std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(gap));
   };
-  const auto cold = [&image, idle] {
-    idle();
-    touch(image)();
+  // A request as the runtime serves a plan at its request rate: the same work ran one gap
+  // before (its nets were built and ran), and nothing of ours ran since.
+  const auto after_gap = [&image, idle](std::function<void()> run) {
+    return [run = std::move(run), &image, idle] {
+      run();
+      idle();
+      touch(image)();
+    };
   };
   Rotation works;
   std::vector<WorkHandle> exits;
-  for (const model::ExitChain& chain : part.exits) {
-    exits.push_back(
-        works.add([&runner, &image, exit = chain.exit] { runner.run_exit(exit, image); }, cold));
+  // Per exit whose chain has inner cut points: the chain run as one net per segment between
+  // cut points, back to back, as a cascade runs its nets; against the whole chain as one net,
+  // the difference is what each extra net costs a request.
+  struct Split {
+    std::size_t exit_index = 0;
+    int nets = 0;
+    double boundary_bytes = 0;
+    WorkHandle handle;
+  };
+  std::vector<Split> splits;
+  for (std::size_t e = 0; e < part.exits.size(); ++e) {
+    const model::ExitChain& chain = part.exits[e];
+    const auto whole = [&runner, &image, exit = chain.exit] { runner.run_exit(exit, image); };
+    exits.push_back(works.add(whole, after_gap(whole)));
+    const std::vector<int> cuts = chain.cut_points();
+    if (cuts.size() < 3) {
+      continue;
+    }
+    Split split{e, static_cast<int>(cuts.size()) - 1, 0.0, {}};
+    cv::Mat x = image;
+    for (std::size_t i = 0; i + 2 < cuts.size(); ++i) {
+      x = runner.run(chain.exit, cuts[i], cuts[i + 1], x);
+      split.boundary_bytes += static_cast<double>(x.total() * x.elemSize());
+    }
+    const auto run = [&runner, &image, exit = chain.exit, cuts] {
+      cv::Mat y = image;
+      for (std::size_t i = 0; i + 1 < cuts.size(); ++i) {
+        y = runner.run(exit, cuts[i], cuts[i + 1], y);
+      }
+    };
+    split.handle = works.add(run, after_gap(run));
+    splits.push_back(split);
   }
   // Encoding the input as a request's first work (an edge-only or edge-first plan's device):
   // a small tensor whose cost after the gap is mostly the cold start.
   std::vector<std::pair<std::string, WorkHandle>> codecs;
   for (const net::CodecSpec spec : net::all_codecs()) {
-    codecs.emplace_back(net::codec_name(spec),
-                        works.add([&image, spec] {
-                                    net::encode_tensor(net::to_wire(image, 1, 1, 0), spec);
-                                  },
-                                  cold));
+    const auto encode = [&image, spec] {
+      net::encode_tensor(net::to_wire(image, 1, 1, 0), spec);
+    };
+    codecs.emplace_back(net::codec_name(spec), works.add(encode, after_gap(encode)));
   }
   // A cold start varies more from run to run than a warm one: at least 21 samples each.
   const RotationTimings timed =
@@ -594,8 +627,15 @@ nlohmann::json time_requests(const ProfileOptions& options, model::SegmentRunner
     for (const model::Unit& u : chain.units) {
       params += static_cast<double>(u.params);
     }
-    requests["exits"].push_back(
-        stats_with({{"exit", chain.exit}, {"param_bytes", 4 * params}}, timed[exits[e]]));
+    nlohmann::json entry =
+        stats_with({{"exit", chain.exit}, {"param_bytes", 4 * params}}, timed[exits[e]]);
+    for (const Split& split : splits) {
+      if (split.exit_index == e) {
+        entry["split"] = stats_with(
+            {{"nets", split.nets}, {"boundary_bytes", split.boundary_bytes}}, timed[split.handle]);
+      }
+    }
+    requests["exits"].push_back(std::move(entry));
   }
   return requests;
 }

@@ -10,7 +10,8 @@
 //   fallback: { same keys, features ["flops"] },
 //   load: { same keys, features ["model_bytes"] } | null,
 //   net_overhead_ms, net_overhead_per_byte_ms,
-//   request_overhead {gap_ms, fixed_ms, per_param_byte_ms, exits [{exit, ms}]} | absent
+//   request_overhead {gap_ms, fixed_ms, per_param_byte_ms, net_ms?, exits [{exit, ms}]} | absent
+//     net_ms: what each net of a request beyond its first costs after the gap (absent = 0)
 //   codecs {<codec>: {encode {ms, ms_per_byte}, decode {ms, ms_per_byte},
 //                     encode_first_ms}} | absent
 
@@ -77,6 +78,7 @@ nlohmann::json to_json(const LatencyFit& fit) {
     j["request_overhead"] = {{"gap_ms", fit.request.gap_ms},
                              {"fixed_ms", fit.request.fixed_ms},
                              {"per_param_byte_ms", fit.request.per_param_byte_ms},
+                             {"net_ms", fit.request.net_ms},
                              {"exits", std::move(exits)}};
   }
   if (!fit.codecs.empty()) {
@@ -118,6 +120,9 @@ LatencyFit latency_fit_from_artifact(const Artifact& artifact) {
     fit.request.gap_ms = req->at("gap_ms").number(0, 1e9);
     fit.request.fixed_ms = req->at("fixed_ms").number(0, 1e6);
     fit.request.per_param_byte_ms = req->at("per_param_byte_ms").number(0, 1e6);
+    if (const auto net = req->find("net_ms")) {
+      fit.request.net_ms = net->number(0, 1e6);
+    }
     if (const auto exits = req->find("exits")) {
       for (const JsonView& e : exits->elements()) {
         fit.request.exits[static_cast<int>(e.at("exit").integer(1, 1000))] = e.at("ms").number(0, 1e6);

@@ -30,6 +30,10 @@ struct RequestOverhead {
   double gap_ms = 0;             ///< the idle gap it was measured after (0 = not measured)
   double fixed_ms = 0;
   double per_param_byte_ms = 0;
+  /// What each net of a request beyond its first costs after the gap, beyond the warm
+  /// boundary the units' fits already count (a cascade runs its segments and branches as
+  /// several nets); from chains run split at their cut points, 0 when not measured.
+  double net_ms = 0;
   /// Per exit, the overhead measured for its whole chain (≥ 0), which plans use for that
   /// chain instead of the line.
   std::map<int, double> exits;

@@ -160,6 +160,20 @@ RequestOverhead profile_request_overhead(const profile::Profile& profile) {
     out.exits[e.exit] = std::max(0.0, extra.back());
   }
   const stats::Line line = stats::fit_nonnegative_line(bytes, extra);
+  // Each extra net: the split chain against the whole one, less the warm boundaries the units'
+  // fits already count; the median over the exits.
+  const auto [boundary_ms, boundary_per_byte_ms] = profile_net_overhead(profile);
+  std::vector<double> per_net;
+  for (const profile::RequestPoint& e : profile.requests->exits) {
+    if (e.split && e.split->nets > 1) {
+      const double extra_nets = e.split->nets - 1;
+      const double warm = extra_nets * boundary_ms + boundary_per_byte_ms * e.split->boundary_bytes;
+      per_net.push_back(std::max(0.0, (e.split->ms - e.ms - warm) / extra_nets));
+    }
+  }
+  if (!per_net.empty()) {
+    out.net_ms = stats::median(per_net);
+  }
   out.gap_ms = profile.requests->gap_ms;
   out.fixed_ms = line.intercept;
   out.per_param_byte_ms = line.slope;

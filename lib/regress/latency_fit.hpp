@@ -36,7 +36,9 @@ std::pair<double, double> profile_net_overhead(const profile::Profile& profile);
 
 /// A profile's request overhead (its requests section against its exits' rotation timings):
 /// each exit's extra time as a request, fitted on the exit chains' weight bytes
-/// (fit_nonnegative_line). Zeros when the profile has no requests section.
+/// (fit_nonnegative_line); net_ms, the median over the exits with a split timing of
+/// (split − whole − the warm boundaries) / (nets − 1), at least 0. Zeros when the profile has
+/// no requests section.
 RequestOverhead profile_request_overhead(const profile::Profile& profile);
 
 /// A profile's codec costs (its codecs section): per codec and operation a line through the

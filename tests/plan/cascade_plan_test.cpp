@@ -68,6 +68,31 @@ TEST(CascadePlan, LatencyToEachExitByHand) {
   EXPECT_DOUBLE_EQ(m.cascade_latency(shape, 3, -1, 1, net()).total_ms, 65);
 }
 
+TEST(CascadePlan, EveryNetAfterASidesFirstCostsItsRequestNetTime) {
+  PlanProblem p = named_problem();
+  p.device_request_net_ms = 1;
+  p.edge_request_net_ms = 2;
+  const LatencyModel m(p);
+  const CascadeShape shape{{0, 1}, {1, 3}};
+  // Cut 1: the device runs a and b1 as two nets (+1); the edge runs c, d as one (+0).
+  EXPECT_DOUBLE_EQ(m.cascade_latency(shape, 1, 0, 0, net()).total_ms, 15 + 1);
+  EXPECT_DOUBLE_EQ(m.cascade_latency(shape, 1, 0, 1, net()).total_ms, 39.04 + 1);
+  // Cut 0: the edge runs a and b1 (+2), then c, d as a third net (+2 more).
+  EXPECT_DOUBLE_EQ(m.cascade_latency(shape, 0, 0, 0, net()).total_ms, 6 + 3 + 5.04 + 2);
+  EXPECT_DOUBLE_EQ(m.cascade_latency(shape, 0, 0, 1, net()).total_ms, 6 + 13 + 5.04 + 4);
+  // Cut 3 (device-only): a, b1, then c, d.
+  EXPECT_DOUBLE_EQ(m.cascade_latency(shape, 3, -1, 0, net()).total_ms, 15 + 1);
+  EXPECT_DOUBLE_EQ(m.cascade_latency(shape, 3, -1, 1, net()).total_ms, 65 + 2);
+  // A one-exit cascade runs one net per side: the fixed-exit plan's latency.
+  const CascadeShape fixed{{1}, {3}};
+  Choice c;
+  c.exit_index = 1;
+  c.cut = 1;
+  c.codec = 0;
+  EXPECT_DOUBLE_EQ(m.cascade_latency(fixed, 1, 0, 0, net()).total_ms,
+                   m.latency(c, net()).total_ms);
+}
+
 TEST(CascadePlan, ExpectedLatencyWeighsEachExitAndCountsTheTransferOnlyForThoseThatCross) {
   const LatencyModel m(named_problem());
   const CascadeShape shape{{0, 1}, {1, 3}};

@@ -40,7 +40,21 @@ TEST(ProfileJson, ReadsTheEstimate) {
   ASSERT_TRUE(p.requests);
   EXPECT_DOUBLE_EQ(p.requests->exits[0].ms, 5.0);
   EXPECT_DOUBLE_EQ(p.requests->exits[0].chain_ms, 3.0);
+  EXPECT_FALSE(p.requests->exits[0].split) << "older profiles have no split timing";
   EXPECT_FALSE(p.sweep) << "absent, not empty";
+}
+
+TEST(ProfileJson, ReadsASplitRequestAtTheEstimate) {
+  nlohmann::json doc = minimal();
+  doc["requests"]["exits"][0]["split"] = {
+      {"nets", 3}, {"boundary_bytes", 512}, {"median_ms", 7.0}, {"mean_ms", 8.0}};
+  const Profile p = read_profile(as_artifact(doc));
+  ASSERT_TRUE(p.requests->exits[0].split);
+  EXPECT_EQ(p.requests->exits[0].split->nets, 3);
+  EXPECT_DOUBLE_EQ(p.requests->exits[0].split->boundary_bytes, 512);
+  EXPECT_DOUBLE_EQ(p.requests->exits[0].split->ms, 8.0);
+  doc["requests"]["exits"][0]["split"]["nets"] = 1;
+  EXPECT_THROW(read_profile(as_artifact(doc)), SchemaError);
 }
 
 TEST(ProfileJson, ErrorsNameTheKey) {

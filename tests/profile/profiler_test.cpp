@@ -149,10 +149,18 @@ TEST_F(ProfilerTest, UnderTimeDilationSamplesAreKTimesCpuTimeAndRecordK) {
   const JsonView requests = root.at("requests");
   EXPECT_DOUBLE_EQ(requests.at("gap_ms").number(), 5);
   ASSERT_EQ(requests.at("exits").size(), 5u);
+  std::size_t splits = 0;
   for (const JsonView& e : requests.at("exits").elements()) {
     EXPECT_GT(e.at("param_bytes").number(), 0);
     EXPECT_GT(e.at("median_ms").number(), 0);
+    if (const auto split = e.find("split")) {
+      ++splits;
+      EXPECT_GE(split->at("nets").integer(), 2);
+      EXPECT_GT(split->at("boundary_bytes").number(), 0);
+      EXPECT_GT(split->at("median_ms").number(), 0);
+    }
   }
+  EXPECT_EQ(splits, 5u) << "every exit chain of the model has inner cut points";
   EXPECT_EQ(root.at("codecs").size(), 6u * 2 * 2);
   EXPECT_EQ(requests.at("codecs").size(), 6u) << "each codec encoding the input, cold";
   const regress::LatencyFit fit = regress::fit_profile(profile, {});
@@ -173,6 +181,8 @@ TEST_F(ProfilerTest, UnderTimeDilationSamplesAreKTimesCpuTimeAndRecordK) {
   }();
   const regress::LatencyFit back = regress::latency_fit_from_artifact(again);
   EXPECT_DOUBLE_EQ(back.request.fixed_ms, fit.request.fixed_ms);
+  EXPECT_GE(fit.request.net_ms, 0.0);
+  EXPECT_DOUBLE_EQ(back.request.net_ms, fit.request.net_ms);
   EXPECT_DOUBLE_EQ(back.codecs.at("fp16").decode.slope, fit.codecs.at("fp16").decode.slope);
   EXPECT_DOUBLE_EQ(back.codecs.at("int8").encode_first_ms, fit.codecs.at("int8").encode_first_ms);
 }

@@ -1,6 +1,7 @@
 #include "regress/latency_fit.hpp"
 
 #include "core/error.hpp"
+#include "profile/profile_json.hpp"
 
 #include <gtest/gtest.h>
 
@@ -210,6 +211,35 @@ TEST(LatencyFit, ReadsTheProfilesEstimate) {
   EXPECT_NEAR(fit.predict("relu", {{"in_size", 1e5}, {"flops", 1e5}}), 2 * (0.001 + 0.05), 1e-6);
   doc["settings"] = {{"estimate", "max_ms"}};
   EXPECT_THROW(fit_profile(as_artifact(doc), {}), SchemaError);
+}
+
+} // namespace
+} // namespace edgent::regress
+
+namespace edgent::regress {
+namespace {
+
+TEST(LatencyFit, EachExtraNetOfARequestCostsTheMedianSplitExcessBeyondItsWarmBoundaries) {
+  profile::Profile p;
+  p.net_overhead = profile::NetOverhead{0.1, 0.001};
+  profile::RequestTimings r;
+  r.gap_ms = 100;
+  // Exit 1: 3 nets, 1000 boundary bytes: (20 - 10 - (2 x 0.1 + 1)) / 2 = 4.4.
+  // Exit 2: 5 nets, 0 bytes: (30 - 10 - 0.4) / 4 = 4.9. Exit 3: split faster than whole: 0.
+  // Exit 4: no split timing.
+  r.exits = {profile::RequestPoint{1, 1000, 10, 8, profile::SplitRequestPoint{3, 1000, 20}},
+             profile::RequestPoint{2, 2000, 10, 8, profile::SplitRequestPoint{5, 0, 30}},
+             profile::RequestPoint{3, 3000, 10, 8, profile::SplitRequestPoint{2, 0, 9}},
+             profile::RequestPoint{4, 4000, 10, 8, std::nullopt}};
+  p.requests = r;
+  EXPECT_NEAR(profile_request_overhead(p).net_ms, 4.4, 1e-12);
+  p.requests->exits.pop_back();
+  p.requests->exits.pop_back();
+  EXPECT_NEAR(profile_request_overhead(p).net_ms, (4.4 + 4.9) / 2, 1e-12);
+  for (auto& e : p.requests->exits) {
+    e.split.reset();
+  }
+  EXPECT_EQ(profile_request_overhead(p).net_ms, 0.0) << "not measured";
 }
 
 } // namespace
