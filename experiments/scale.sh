@@ -1,0 +1,218 @@
+#!/usr/bin/env bash
+# Many devices and several edges behind HAProxy, all on loopback: `make -C experiments scale`. In the demo's regime (configs/demo.conf): each
+# device is an edgent-infer process whose device runs are SLOWDOWN times slower than this
+# machine's core (time dilation), sending RATE requests/s (open loop), each with its own
+# emulated link replaying the demo's window of TRACE scaled to TOP_KBPS (--emulate-trace), and
+# planning every request from the demo's fits at the demo's middle deadline (the deadline at
+# which the demo's plans move between the device and the edge with the bandwidth), folding in
+# the edge's reported queueing (load-aware; --no-queue-estimate is load-blind). Each edge is an
+# edgent-serve (--threads 1, --max-queue MAX_QUEUE, --agent-port) behind a real haproxy with
+# configs/haproxy.cfg (one `server` line per edge).
+#
+#   scale.sh grid     devices DEVICES (1 8 32 64) x edges EDGES (1 2 3), CELL_SECONDS each:
+#                     throughput, deadline-miss rate, on-time accuracy, fraction offloaded,
+#                     fallbacks (503s apart) and lost requests per cell -> grid.csv, scale.png
+#
+# What 2 shared cores show: every edge, every device process and haproxy share the same CPUs
+# (and other jobs share them too), so more edges add no compute: they only split the queue.
+# The emulated devices cost this machine 1/SLOWDOWN of their emulated time, so up to about 64
+# of them fit, but the edges are the real thing at full speed and compete with them; above about
+# 2 busy edge workers the cells measure contention, not scale-out. The grid shows the
+# mechanisms (leastconn spreading, plans moving to the device as the edge queue grows, 503
+# fallbacks, no lost request), not throughput per edge on separate machines.
+#
+# Settings (environment): DEVICES, EDGES, CELL_SECONDS (10), MAX_QUEUE (8), BASE_PORT (18080: haproxy
+# there, edge i on BASE_PORT+i, its agent on BASE_PORT+10+i), DEADLINE (default: the demo's
+# middle deadline by the demo's rule), OUT (out/scale), BIN, MODEL, ACCURACY, DATA; SLOWDOWN,
+# TRACE, RATE, TOP_KBPS, RTT from configs/demo.conf (DEMO_CONFIG names another file).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+BIN=${BIN:-$ROOT/build/cmd}
+OUT=${OUT:-$HERE/out}/scale
+MODEL=${MODEL:-$ROOT/models/branchy-alexnet-fmnist.json}
+ACCURACY=${ACCURACY:-$ROOT/models/branchy-alexnet-fmnist.accuracy.json}
+DATA=${DATA:-/usr/share/datasets/fashion-mnist}
+DEVICES=${DEVICES:-1 8 32 64}
+EDGES=${EDGES:-1 2 3}
+CELL_SECONDS=${CELL_SECONDS:-10}
+MAX_QUEUE=${MAX_QUEUE:-8}
+BASE_PORT=${BASE_PORT:-18080}
+HAPROXY=${HAPROXY:-/usr/sbin/haproxy}
+# shellcheck source=experiments/settings.sh
+. "$HERE/settings.sh"
+load_settings "${DEMO_CONFIG:-$ROOT/configs/demo.conf}"
+# shellcheck source=experiments/regime.sh
+. "$HERE/regime.sh"
+
+say() { printf 'edgent scale: %s\n' "$*" >&2; }
+die() { say "$*"; exit 1; }
+
+mode=${1:-grid}
+case $mode in grid) ;; *) die "usage: scale.sh grid" ;; esac
+for tool in jq gnuplot awk; do
+  command -v "$tool" >/dev/null || die "'$tool' not found: run 'make deps'"
+done
+[ -x "$HAPROXY" ] || die "$HAPROXY not found: run 'make deps' (Debian package haproxy)"
+[ -x "$BIN/edgent-infer" ] || die "no tools in $BIN: run 'make build' first"
+[ -d "$DATA" ] || die "$DATA not found: the Fashion-MNIST test set (make deps)"
+if [ ! -f "$TRACE" ]; then
+  TRACE=$ROOT/traces/steps-60s.csv
+fi
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+
+# The demo's fits, link window and middle deadline (made once, cached in OUT).
+if [ ! -s "$OUT/device.fit.json" ] || [ ! -s "$OUT/edge.fit.json" ]; then
+  say "profiling the edge and the device (${SLOWDOWN}x slower, time dilation), as the demo does"
+  demo_fits "$OUT"
+fi
+FITS=(--accuracy "$ACCURACY" --device-fit "$OUT/device.fit.json" --edge-fit "$OUT/edge.fit.json")
+regime_window "$TRACE" 60 "$OUT/window.csv"
+SCALE=$(regime_scale "$OUT/window.csv" "$TOP_KBPS") || die "the window's 95th percentile is 0"
+B_LO=$(regime_kbps "$OUT/window.csv" 0.05 "$SCALE")
+B_HI=$(regime_kbps "$OUT/window.csv" 0.95 "$SCALE")
+B_MEAN=$(awk -F, -v k="$SCALE" 'NR > 1 { n++; s += $2 } END { printf "%.1f", s / n * k }' "$OUT/window.csv")
+if [ -z "${DEADLINE:-}" ]; then
+  if [ ! -s "$OUT/deadline.txt" ]; then
+    read -r _ middle _ < <(regime_deadlines "$B_LO" "$B_HI" "$RTT" --model "$MODEL" "${FITS[@]}") ||
+      die "no deadline rule result"
+    echo "$middle" >"$OUT/deadline.txt"
+  fi
+  DEADLINE=$(cat "$OUT/deadline.txt")
+fi
+say "device ${SLOWDOWN}x slower (time dilation), $RATE requests/s each, link ${TRACE#"$ROOT"/} x$SCALE ($B_LO-$B_HI kbit/s), deadline $DEADLINE ms (the demo's middle)"
+
+CAVEAT="all edges, devices and haproxy share this machine's $(nproc) CPUs (load average $(cut -d' ' -f1-3 /proc/loadavg) at the start): more edges split the queue but add no compute, so cells with many devices measure CPU contention, not scale-out; see experiments/README.md"
+
+pids=()
+lb_pid=
+cleanup() {
+  for p in "${pids[@]}" $lb_pid; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}" $lb_pid; do wait "$p" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+## wait_port port: until something accepts on 127.0.0.1:port (10 s)
+wait_port() {
+  for _ in $(seq 200); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.05
+  done
+  return 1
+}
+
+declare -A edge_pid=()
+## start_edge dir i: edgent-serve i on BASE_PORT+i with its agent on BASE_PORT+10+i
+start_edge() {
+  local dir=$1 i=$2
+  "$BIN/edgent-serve" -m "$MODEL" --port $((BASE_PORT + i)) --threads 1 --max-queue "$MAX_QUEUE" \
+    --agent-port $((BASE_PORT + 10 + i)) --quiet 2>>"$dir/edge$i.log" &
+  edge_pid[$i]=$!
+  pids+=($!)
+  wait_port $((BASE_PORT + i)) || die "edgent-serve $i did not start ($dir/edge$i.log)"
+}
+
+## start_lb dir n: haproxy with configs/haproxy.cfg and one server line per edge; its stderr
+## (health-check changes) in dir/haproxy.log, each line prefixed with the Unix time
+start_lb() {
+  local dir=$1 n=$2 i
+  {
+    sed '/^ *server edge/d' "$ROOT/configs/haproxy.cfg"
+    for i in $(seq "$n"); do
+      printf '    server edge%d "${EDGE%d}" agent-check agent-port "${EDGE%d_AGENT}" agent-inter 500ms\n' "$i" "$i" "$i"
+    done
+  } >"$dir/haproxy.cfg"
+  local env=(EDGENT_LB="127.0.0.1:$BASE_PORT")
+  for i in $(seq "$n"); do
+    env+=("EDGE$i=127.0.0.1:$((BASE_PORT + i))" "EDGE${i}_AGENT=$((BASE_PORT + 10 + i))")
+  done
+  env "${env[@]}" "$HAPROXY" -f "$dir/haproxy.cfg" -db 2> >(
+    while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "$line"; done >"$dir/haproxy.log") \
+    >/dev/null &
+  lb_pid=$!
+  wait_port "$BASE_PORT" || die "haproxy did not start: $(cat "$dir/haproxy.log")"
+  sleep 1.2  # the edges pass their first health checks (2 x 500 ms)
+}
+
+stop_all() {
+  for p in "${pids[@]}" $lb_pid; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}" $lb_pid; do wait "$p" 2>/dev/null || true; done
+  pids=()
+  lb_pid=
+}
+
+## run_devices dir d seconds [edgent-infer args]: d devices at once, device j on inputs
+## j*count.., each RATE requests/s for `seconds` against DEVICE_EDGE (haproxy); waits for all
+DEVICE_EDGE=127.0.0.1:$BASE_PORT
+run_devices() {
+  local dir=$1 d=$2 seconds=$3 j count devs=()
+  shift 3
+  count=$(awk -v s="$seconds" -v r="$RATE" 'BEGIN { printf "%d", s * r }')
+  for j in $(seq 0 $((d - 1))); do
+    "$BIN/edgent-infer" --model "$MODEL" "${FITS[@]}" --deadline "$DEADLINE" --data "$DATA" \
+      --count "$count" --offset $(((j * count) % (10000 - count))) --rate "$RATE" \
+      --edge "$DEVICE_EDGE" --slowdown "$SLOWDOWN" --bandwidth "$B_MEAN" --rtt "$RTT" \
+      --quiet -o "$dir/device$j.jsonl" --summary "$dir/device$j.summary.json" "$@" \
+      2>"$dir/device$j.log" &
+    devs+=($!)
+  done
+  local rc=0
+  for p in "${devs[@]}"; do wait "$p" || rc=1; done
+  [ "$rc" = 0 ] || die "a device failed: $(cat "$dir"/device*.log | head -5)"
+  for j in $(seq 0 $((d - 1))); do  # every input has exactly one record
+    [ "$(wc -l <"$dir/device$j.jsonl")" = "$count" ] || say "device $j: $(wc -l <"$dir/device$j.jsonl") records for $count inputs"
+  done
+}
+EMULATED=(--emulate-trace "$OUT/window.csv" --trace-scale "$SCALE")
+
+## cell_figures dir d: "requests req_s miss_rate on_time offloaded fallbacks busy lost p95_ms"
+## over the devices' summaries and records
+cell_figures() {
+  local dir=$1 d=$2 expected
+  expected=$(awk -v s="$3" -v r="$RATE" -v d="$d" 'BEGIN { printf "%d", d * int(s * r) }')
+  jq -s -r --argjson expected "$expected" --slurpfile recs <(cat "$dir"/device*.jsonl | jq -s 'map(.measured.total_ms) | sort') '
+    (map(.count) | add) as $n | (map(.labelled) | add) as $l
+    | [$n, ($n / (map(.elapsed_s) | max)),
+       ((map(.deadline_misses) | add) / $n),
+       ((map(.on_time_accuracy * .labelled) | add) / $l),
+       ((map(.offloaded) | add) / $n),
+       (map(.fallbacks) | add), (map(.busy_fallbacks) | add),
+       ($expected - ([$recs[0] | length] | add)),
+       ($recs[0][(($recs[0] | length) * 0.95 | floor)])]
+    | map(tostring) | join(" ")' "$dir"/device*.summary.json
+}
+
+grid() {
+  local csv=$OUT/grid.csv d n dir figures
+  echo "devices,edges,requests,req_s,miss_rate,on_time_accuracy,offloaded,fallbacks,busy_fallbacks,lost,p95_ms" >"$csv"
+  printf '%7s %5s %8s %7s %6s %8s %9s %9s %5s %4s %7s\n' devices edges requests req/s miss on-time \
+    offloaded fallbacks '(503)' lost p95-ms
+  for d in $DEVICES; do
+    for n in $EDGES; do
+      dir=$OUT/grid/d$d-e$n
+      rm -rf "$dir"
+      mkdir -p "$dir"
+      for i in $(seq "$n"); do start_edge "$dir" "$i"; done
+      start_lb "$dir" "$n"
+      run_devices "$dir" "$d" "$CELL_SECONDS" "${EMULATED[@]}"
+      stop_all
+      read -r requests rps miss ontime off fb busy lost p95 < <(cell_figures "$dir" "$d" "$CELL_SECONDS")
+      echo "$d,$n,$requests,$rps,$miss,$ontime,$off,$fb,$busy,$lost,$p95" >>"$csv"
+      awk -v d="$d" -v n="$n" -v q="$requests" -v r="$rps" -v m="$miss" -v o="$ontime" -v f="$off" \
+        -v fb="$fb" -v b="$busy" -v l="$lost" -v p="$p95" 'BEGIN {
+        printf "%7d %5d %8d %7.1f %5.1f%% %7.1f%% %8.1f%% %9d %5d %4d %7.1f\n", d, n, q, r, m * 100, o * 100, f * 100, fb, b, l, p }'
+    done
+  done
+  gnuplot -e "csv='$csv'; out='$OUT/scale.png'; title='$(printf '%s devices x %s edges behind HAProxy on loopback, %s req/s each, deadline %s ms, device %sx slower' "${DEVICES// /,}" "${EDGES// /,}" "$RATE" "$DEADLINE" "$SLOWDOWN")'" "$HERE/scale.gp"
+  printf '\ncaveat: %s\n' "$CAVEAT"
+  printf 'each cell: %s s of requests per device; on-time accuracy = correct and within the deadline over all requests;\n' "$CELL_SECONDS"
+  printf 'fallbacks: requests the device finished alone after an edge failure, (503) those on an edge at its cap (--max-queue %s);\n' "$MAX_QUEUE"
+  printf 'lost: inputs without a record (must be 0).\nCSV: %s, picture: %s/scale.png\n' "$csv" "$OUT"
+}
+
+case $mode in
+  grid) grid | tee "$OUT/grid.txt" ;;
+esac
