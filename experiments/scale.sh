@@ -16,6 +16,10 @@
 #                     the grid's cells simulated beside the measured ones (grid.csv), then
 #                     SIM_DEVICES x SIM_EDGES with SIM_WORKERS workers per edge (where the edges
 #                     saturate) and 1000 devices x 10 edges, load-aware and load-blind -> sim.csv
+#   scale.sh faults   FAULT_DEVICES devices x 3 edges for FAULT_SECONDS; edge 2 is SIGKILLed at
+#                     KILL_AT s and restarted at RESTART_AT s: lost requests, the detection
+#                     window (kill to the last request that failed over or missed because of
+#                     it; kill to haproxy's "is DOWN"), misses inside and outside the window
 #
 # What 2 shared cores show: every edge, every device process and haproxy share the same CPUs
 # (and other jobs share them too), so more edges add no compute: they only split the queue.
@@ -28,7 +32,7 @@
 #
 # Settings (environment): DEVICES, EDGES, CELL_SECONDS (10), SIM ($ROOT/build/bench/fleet_sim),
 # SIM_DEVICES (100 250 500 1000 2000), SIM_EDGES (1 2 5 10), SIM_WORKERS (2), SIM_SECONDS (20),
-# MAX_QUEUE (8), BASE_PORT (18080: haproxy
+# FAULT_DEVICES (16), FAULT_SECONDS (30), KILL_AT (10), RESTART_AT (20), MAX_QUEUE (8), BASE_PORT (18080: haproxy
 # there, edge i on BASE_PORT+i, its agent on BASE_PORT+10+i), DEADLINE (default: the demo's
 # middle deadline by the demo's rule), OUT (out/scale), BIN, MODEL, ACCURACY, DATA; SLOWDOWN,
 # TRACE, RATE, TOP_KBPS, RTT from configs/demo.conf (DEMO_CONFIG names another file).
@@ -49,6 +53,10 @@ SIM_DEVICES=${SIM_DEVICES:-100 250 500 1000 2000}
 SIM_EDGES=${SIM_EDGES:-1 2 5 10}
 SIM_WORKERS=${SIM_WORKERS:-2}
 SIM_SECONDS=${SIM_SECONDS:-20}
+FAULT_DEVICES=${FAULT_DEVICES:-16}
+FAULT_SECONDS=${FAULT_SECONDS:-30}
+KILL_AT=${KILL_AT:-10}
+RESTART_AT=${RESTART_AT:-20}
 MAX_QUEUE=${MAX_QUEUE:-8}
 BASE_PORT=${BASE_PORT:-18080}
 HAPROXY=${HAPROXY:-/usr/sbin/haproxy}
@@ -62,7 +70,7 @@ say() { printf 'edgent scale: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
 
 mode=${1:-grid}
-case $mode in grid | sim) ;; *) die "usage: scale.sh grid|sim" ;; esac
+case $mode in grid | sim | faults) ;; *) die "usage: scale.sh grid|sim|faults" ;; esac
 for tool in jq gnuplot awk; do
   command -v "$tool" >/dev/null || die "'$tool' not found: run 'make deps'"
 done
@@ -127,12 +135,18 @@ start_edge() {
   wait_port $((BASE_PORT + i)) || die "edgent-serve $i did not start ($dir/edge$i.log)"
 }
 
-## start_lb dir n: haproxy with configs/haproxy.cfg and one server line per edge; its stderr
-## (health-check changes) in dir/haproxy.log, each line prefixed with the Unix time
+## start_lb dir n [log]: haproxy with configs/haproxy.cfg and one server line per edge; its
+## stderr (health-check changes; with `log` a line per request) in dir/haproxy.log, each line
+## prefixed with the Unix time it came
 start_lb() {
   local dir=$1 n=$2 i
+  local log=(-e '/^ *server edge/d')
+  if [ "${3:-}" = log ]; then  # one line per request: accept time, server, status, retries
+    log+=(-e '/^global/a\    log stderr format raw local0'
+          -e '/^defaults/a\    log global\n    log-format "request %Ts.%ms %b/%s %ST %rc %tsc %Ta"')
+  fi
   {
-    sed '/^ *server edge/d' "$ROOT/configs/haproxy.cfg"
+    sed "${log[@]}" "$ROOT/configs/haproxy.cfg"
     for i in $(seq "$n"); do
       printf '    server edge%d "${EDGE%d}" agent-check agent-port "${EDGE%d_AGENT}" agent-inter 500ms\n' "$i" "$i" "$i"
     done
@@ -225,6 +239,69 @@ grid() {
   printf 'lost: inputs without a record (must be 0).\nCSV: %s, picture: %s/scale.png\n' "$csv" "$OUT"
 }
 
+## faults: 3 edges, FAULT_DEVICES devices on an unshaped loopback link (each record's start is
+## then a Unix time: --link-trace of a constant trace from the run's start), edge 2 SIGKILLed at
+## KILL_AT s and restarted at RESTART_AT s
+faults() {
+  local dir=$OUT/faults d=$FAULT_DEVICES t0 kill_t restart_t
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  printf 't_s,bandwidth_kbps\n0,1000000\n3600,1000000\n' >"$dir/clock.csv"
+  for i in 1 2 3; do start_edge "$dir" "$i"; done
+  start_lb "$dir" 3 log
+  t0=$EPOCHREALTIME
+  run_devices "$dir" "$d" "$FAULT_SECONDS" --link-trace "$dir/clock.csv" --link-trace-start "$t0" &
+  local devices=$!
+  sleep "$KILL_AT"
+  kill -KILL "${edge_pid[2]}"
+  { wait "${edge_pid[2]}"; } 2>/dev/null || true
+  kill_t=$(awk -v a="$EPOCHREALTIME" -v b="$t0" 'BEGIN { printf "%.3f", a - b }')
+  sleep $((RESTART_AT - KILL_AT))
+  start_edge "$dir" 2
+  restart_t=$(awk -v a="$EPOCHREALTIME" -v b="$t0" 'BEGIN { printf "%.3f", a - b }')
+  wait "$devices" || die "the devices failed"
+  stop_all
+  local count expected
+  count=$(awk -v s="$FAULT_SECONDS" -v r="$RATE" 'BEGIN { printf "%d", s * r }')
+  expected=$((count * d))
+  # haproxy's own view: when it marked edge2 DOWN and UP again (its stderr, timed on arrival).
+  local down_t up_t
+  # The balancer's view of the fault: the requests after the kill that it had to retry or
+  # could not answer (retries > 0, a 5xx or no status); the window ends when the last ends.
+  local lb_window lb_hit
+  read -r lb_window lb_hit < <(awk -v t0="$t0" -v kill="$kill_t" '
+    $2 == "request" { t = $3 - t0; rc = $6; sub(/^\+/, "", rc)
+      if (t >= kill && (rc + 0 > 0 || $5 + 0 >= 500 || $5 + 0 <= 0)) {
+        n++; e = t + $8 / 1000 - kill; if (e > w) w = e } }
+    END { printf "%.3f %d\n", w, n }' "$dir/haproxy.log")
+  down_t=$(awk -v t0="$t0" '/edges\/edge2 is DOWN/ { printf "%.3f", $1 - t0; exit }' "$dir/haproxy.log")
+  up_t=$(awk -v t0="$t0" '/edges\/edge2 is UP/ { printf "%.3f", $1 - t0; exit }' "$dir/haproxy.log")
+  cat "$dir"/device*.jsonl | jq -s -r --argjson kill "$kill_t" --argjson restart "$restart_t" \
+    --argjson down "${down_t:-null}" --argjson up "${up_t:-null}" --argjson expected "$expected" \
+    --argjson window "$lb_window" --argjson retried "$lb_hit" '
+    def ms: . * 1000 | round;
+    def rate($n; $m): if $n == 0 then "-" else "\($m)/\($n) = \($m / $n * 1000 | round / 10)%" end;
+    (map(select(.fallback and (.edge_busy | not)))) as $failed
+    | (map(select(.fallback and .edge_busy))) as $busy
+    | map(select(.trace_t_s < $kill)) as $before
+    | map(select(.trace_t_s >= $kill and .trace_t_s <= $kill + $window)) as $inside
+    | map(select(.trace_t_s > $kill + $window)) as $after
+    | "records: \(length) for \($expected) inputs (\([.[] | .id] | unique | length) distinct input ids); lost: \($expected - length)",
+      "edge2 SIGKILLed at \($kill) s, restarted at \($restart) s (run time)",
+      "haproxy: edge2 DOWN \(if $down == null then "never logged" else "\(($down - $kill) | ms) ms after the kill" end), UP \(if $up == null then "never logged" else "\(($up - $restart) | ms) ms after the restart" end)",
+      "fallbacks: \($failed | length) on an edge failure (\([$failed[] | .fallback_reason] | unique | join("; "))), \($busy | length) on a 503",
+      "haproxy: detection window \($window | ms) ms (kill to the end of the last of the \($retried) requests it retried on another edge or could not answer)",
+      "devices: \([$failed[] | select(.trace_t_s >= $kill)] | length) fell back on an edge failure after the kill",
+      "misses before the kill: \(rate($before | length; $before | map(select(.deadline_met | not)) | length))",
+      "misses inside the window: \(rate($inside | length; $inside | map(select(.deadline_met | not)) | length))",
+      "misses after the window: \(rate($after | length; $after | map(select(.deadline_met | not)) | length))"'
+  [ -n "$down_t" ] || say "haproxy did not log edge2 DOWN: see $dir/haproxy.log"
+  printf 'caveat: %s\n' "$CAVEAT"
+  printf 'devices: %s on unshaped loopback (no emulated link: each record starts at a known time), %s s at %s req/s each\n' "$d" "$FAULT_SECONDS" "$RATE"
+  printf 'misses before the kill come from the loaded machine, not from the fault: compare the rates\n'
+  printf 'records: %s/device*.jsonl, haproxy log: %s/haproxy.log\n' "$dir" "$dir"
+}
+
 sim() {
   [ -x "$SIM" ] || die "$SIM not found: build the target fleet_sim (ninja -C build fleet_sim)"
   local common=(--model "$MODEL" "${FITS[@]}" --deadline "$DEADLINE" --trace "$OUT/window.csv"
@@ -255,4 +332,5 @@ sim() {
 case $mode in
   grid) grid | tee "$OUT/grid.txt" ;;
   sim) sim | tee "$OUT/sim.txt" ;;
+  faults) faults | tee "$OUT/faults.txt" ;;
 esac
