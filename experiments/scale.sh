@@ -115,6 +115,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+## port_free port: nothing accepts on 127.0.0.1:port (a process left from another run would
+## take this run's requests)
+port_free() {
+  ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
 ## wait_port port: until something accepts on 127.0.0.1:port (10 s)
 wait_port() {
   for _ in $(seq 200); do
@@ -128,11 +134,14 @@ declare -A edge_pid=()
 ## start_edge dir i: edgent-serve i on BASE_PORT+i with its agent on BASE_PORT+10+i
 start_edge() {
   local dir=$1 i=$2
+  port_free $((BASE_PORT + i)) && port_free $((BASE_PORT + 10 + i)) ||
+    die "port $((BASE_PORT + i)) or $((BASE_PORT + 10 + i)) is taken: set BASE_PORT to free ones"
   "$BIN/edgent-serve" -m "$MODEL" --port $((BASE_PORT + i)) --threads 1 --max-queue "$MAX_QUEUE" \
     --agent-port $((BASE_PORT + 10 + i)) --quiet 2>>"$dir/edge$i.log" &
   edge_pid[$i]=$!
   pids+=($!)
-  wait_port $((BASE_PORT + i)) || die "edgent-serve $i did not start ($dir/edge$i.log)"
+  wait_port $((BASE_PORT + i)) && kill -0 "${edge_pid[$i]}" 2>/dev/null ||
+    die "edgent-serve $i did not start: $(cat "$dir/edge$i.log")"
 }
 
 ## start_lb dir n [log]: haproxy with configs/haproxy.cfg and one server line per edge; its
@@ -140,6 +149,7 @@ start_edge() {
 ## prefixed with the Unix time it came
 start_lb() {
   local dir=$1 n=$2 i
+  port_free "$BASE_PORT" || die "port $BASE_PORT is taken: set BASE_PORT to a free one"
   local log=(-e '/^ *server edge/d')
   if [ "${3:-}" = log ]; then  # one line per request: accept time, server, status, retries
     log+=(-e '/^global/a\    log stderr format raw local0'
@@ -159,7 +169,8 @@ start_lb() {
     while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "$line"; done >"$dir/haproxy.log") \
     >/dev/null &
   lb_pid=$!
-  wait_port "$BASE_PORT" || die "haproxy did not start: $(cat "$dir/haproxy.log")"
+  wait_port "$BASE_PORT" && kill -0 "$lb_pid" 2>/dev/null ||
+    die "haproxy did not start: $(cat "$dir/haproxy.log")"
   sleep 1.2  # the edges pass their first health checks (2 x 500 ms)
 }
 
@@ -329,8 +340,16 @@ sim() {
   printf '\nCSV: %s/sim.csv\n' "$OUT"
 }
 
+# The mode runs in this shell (not in a pipeline's subshell), so that the EXIT trap stops every
+# process it started, also after a failure; its output goes to OUT/<mode>.txt as well.
+exec 3>&1 > >(tee "$OUT/$mode.txt")
+tee_pid=$!
+status=0
 case $mode in
-  grid) grid | tee "$OUT/grid.txt" ;;
-  sim) sim | tee "$OUT/sim.txt" ;;
-  faults) faults | tee "$OUT/faults.txt" ;;
+  grid) grid ;;
+  sim) sim ;;
+  faults) faults ;;
 esac
+exec >&3 3>&-
+wait "$tee_pid" 2>/dev/null || true  # the output is complete before the script ends
+exit "$status"
