@@ -20,6 +20,8 @@
 #                     KILL_AT s and restarted at RESTART_AT s: lost requests, the detection
 #                     window (kill to the last request that failed over or missed because of
 #                     it; kill to haproxy's "is DOWN"), misses inside and outside the window
+#   scale.sh soak     SOAK_DEVICES devices x 3 edges for SOAK_SECONDS: real errors, lost
+#                     requests and each edge's RSS growth (first 10 s against the last 10 s)
 #
 # What 2 shared cores show: every edge, every device process and haproxy share the same CPUs
 # (and other jobs share them too), so more edges add no compute: they only split the queue.
@@ -32,7 +34,8 @@
 #
 # Settings (environment): DEVICES, EDGES, CELL_SECONDS (10), SIM ($ROOT/build/bench/fleet_sim),
 # SIM_DEVICES (100 250 500 1000 2000), SIM_EDGES (1 2 5 10), SIM_WORKERS (2), SIM_SECONDS (20),
-# FAULT_DEVICES (16), FAULT_SECONDS (30), KILL_AT (10), RESTART_AT (20), MAX_QUEUE (8), BASE_PORT (18080: haproxy
+# FAULT_DEVICES (16), FAULT_SECONDS (30), KILL_AT (10), RESTART_AT (20), SOAK_DEVICES (64),
+# SOAK_SECONDS (60, after SOAK_WARMUP 5 s not counted), MAX_QUEUE (8), BASE_PORT (18080: haproxy
 # there, edge i on BASE_PORT+i, its agent on BASE_PORT+10+i), DEADLINE (default: the demo's
 # middle deadline by the demo's rule), OUT (out/scale), BIN, MODEL, ACCURACY, DATA; SLOWDOWN,
 # TRACE, RATE, TOP_KBPS, RTT from configs/demo.conf (DEMO_CONFIG names another file).
@@ -57,6 +60,9 @@ FAULT_DEVICES=${FAULT_DEVICES:-16}
 FAULT_SECONDS=${FAULT_SECONDS:-30}
 KILL_AT=${KILL_AT:-10}
 RESTART_AT=${RESTART_AT:-20}
+SOAK_DEVICES=${SOAK_DEVICES:-64}
+SOAK_SECONDS=${SOAK_SECONDS:-60}
+SOAK_WARMUP=${SOAK_WARMUP:-5}
 MAX_QUEUE=${MAX_QUEUE:-8}
 BASE_PORT=${BASE_PORT:-18080}
 HAPROXY=${HAPROXY:-/usr/sbin/haproxy}
@@ -70,7 +76,7 @@ say() { printf 'edgent scale: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
 
 mode=${1:-grid}
-case $mode in grid | sim | faults) ;; *) die "usage: scale.sh grid|sim|faults" ;; esac
+case $mode in grid | sim | faults | soak) ;; *) die "usage: scale.sh grid|sim|faults|soak" ;; esac
 for tool in jq gnuplot awk; do
   command -v "$tool" >/dev/null || die "'$tool' not found: run 'make deps'"
 done
@@ -313,6 +319,56 @@ faults() {
   printf 'records: %s/device*.jsonl, haproxy log: %s/haproxy.log\n' "$dir" "$dir"
 }
 
+## rss_sampler pid file: the process's VmRSS (kB) each second, "t_s kB" lines, until it exits
+rss_sampler() {
+  local t0=$EPOCHREALTIME
+  while kill -0 "$1" 2>/dev/null; do
+    awk -v t="$(awk -v a="$EPOCHREALTIME" -v b="$t0" 'BEGIN { print a - b }')" \
+      '/^VmRSS:/ { print t, $2 }' "/proc/$1/status" 2>/dev/null >>"$2" || true
+    sleep 1
+  done
+}
+
+## soak: SOAK_DEVICES devices x 3 edges for SOAK_SECONDS: real errors, lost, each edge's RSS
+soak() {
+  local dir=$OUT/soak d=$SOAK_DEVICES i fail=0
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  for i in 1 2 3; do start_edge "$dir" "$i"; done
+  start_lb "$dir" 3
+  # A warm-up wave, not counted: the edges load the segments the plans ask for on first use.
+  mkdir -p "$dir/warmup"
+  run_devices "$dir/warmup" "$d" "$SOAK_WARMUP" "${EMULATED[@]}"
+  for i in 1 2 3; do rss_sampler "${edge_pid[$i]}" "$dir/edge$i.rss" & done
+  run_devices "$dir" "$d" "$SOAK_SECONDS" "${EMULATED[@]}"
+  stop_all
+  read -r requests rps miss ontime off fb busy lost p95 < <(cell_figures "$dir" "$d" "$SOAK_SECONDS")
+  printf '%s devices x 3 edges, %s s: %s requests, %.1f req/s, miss %.1f%%, on-time accuracy %.1f%%, offloaded %.1f%%\n' \
+    "$d" "$SOAK_SECONDS" "$requests" "$rps" "$(awk -v m="$miss" 'BEGIN { print m * 100 }')" \
+    "$(awk -v m="$ontime" 'BEGIN { print m * 100 }')" "$(awk -v m="$off" 'BEGIN { print m * 100 }')"
+  local errors=$((fb - busy))
+  printf 'real errors (fallbacks on an edge failure): %s %s\n' "$errors" "$([ "$errors" = 0 ] && echo ok || echo FAIL)"
+  printf '503 fallbacks (the edges at --max-queue %s, intended): %s\n' "$MAX_QUEUE" "$busy"
+  printf 'lost requests: %s %s\n' "$lost" "$([ "$lost" = 0 ] && echo ok || echo FAIL)"
+  [ "$errors" = 0 ] && [ "$lost" = 0 ] || fail=1
+  for i in 1 2 3; do
+    # The first 10 s of samples against the last 10 s (the sampler's clock).
+    read -r first last growth < <(awk '
+      { t[NR] = $1; kb[NR] = $2; if ($1 > end) end = $1 }
+      END { for (j = 1; j <= NR; j++) {
+              if (t[j] < 10) { a += kb[j]; na++ }
+              if (t[j] > end - 10) { b += kb[j]; nb++ } }
+            if (na == 0 || nb == 0) { print 0, 0, 0; exit }
+            printf "%.0f %.0f %.2f\n", a / na, b / nb, (b / nb - a / na) / (a / na) * 100 }' "$dir/edge$i.rss")
+    local verdict=ok
+    awk -v g="$growth" 'BEGIN { exit !(g < 10) }' || { verdict=FAIL; fail=1; }
+    printf 'edge%s RSS: %s kB (first 10 s) -> %s kB (last 10 s): %+.2f%% %s\n' "$i" "$first" "$last" "$growth" "$verdict"
+  done
+  printf 'caveat: %s\n' "$CAVEAT"
+  printf 'targets: 0 real errors, 0 lost, each edge RSS growth < 10 %%: %s\n' "$([ "$fail" = 0 ] && echo met || echo NOT met)"
+  status=$fail
+}
+
 sim() {
   [ -x "$SIM" ] || die "$SIM not found: build the target fleet_sim (ninja -C build fleet_sim)"
   local common=(--model "$MODEL" "${FITS[@]}" --deadline "$DEADLINE" --trace "$OUT/window.csv"
@@ -349,6 +405,7 @@ case $mode in
   grid) grid ;;
   sim) sim ;;
   faults) faults ;;
+  soak) soak ;;
 esac
 exec >&3 3>&-
 wait "$tee_pid" 2>/dev/null || true  # the output is complete before the script ends
