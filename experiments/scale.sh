@@ -22,6 +22,8 @@
 #                     it; kill to haproxy's "is DOWN"), misses inside and outside the window
 #   scale.sh soak     SOAK_DEVICES devices x 3 edges for SOAK_SECONDS: real errors, lost
 #                     requests and each edge's RSS growth (first 10 s against the last 10 s)
+#   scale.sh ab       AB_DEVICES devices on one edge, load-aware and load-blind alternated
+#                     AB_REPEATS times (ABAB..., same inputs): miss rate and on-time accuracy
 #
 # What 2 shared cores show: every edge, every device process and haproxy share the same CPUs
 # (and other jobs share them too), so more edges add no compute: they only split the queue.
@@ -35,7 +37,8 @@
 # Settings (environment): DEVICES, EDGES, CELL_SECONDS (10), SIM ($ROOT/build/bench/fleet_sim),
 # SIM_DEVICES (100 250 500 1000 2000), SIM_EDGES (1 2 5 10), SIM_WORKERS (2), SIM_SECONDS (20),
 # FAULT_DEVICES (16), FAULT_SECONDS (30), KILL_AT (10), RESTART_AT (20), SOAK_DEVICES (64),
-# SOAK_SECONDS (60, after SOAK_WARMUP 5 s not counted), MAX_QUEUE (8), BASE_PORT (18080: haproxy
+# SOAK_SECONDS (60, after SOAK_WARMUP 5 s not counted), AB_DEVICES (32), AB_REPEATS (3),
+# AB_SECONDS (20), MAX_QUEUE (8), BASE_PORT (18080: haproxy
 # there, edge i on BASE_PORT+i, its agent on BASE_PORT+10+i), DEADLINE (default: the demo's
 # middle deadline by the demo's rule), OUT (out/scale), BIN, MODEL, ACCURACY, DATA; SLOWDOWN,
 # TRACE, RATE, TOP_KBPS, RTT from configs/demo.conf (DEMO_CONFIG names another file).
@@ -63,6 +66,9 @@ RESTART_AT=${RESTART_AT:-20}
 SOAK_DEVICES=${SOAK_DEVICES:-64}
 SOAK_SECONDS=${SOAK_SECONDS:-60}
 SOAK_WARMUP=${SOAK_WARMUP:-5}
+AB_DEVICES=${AB_DEVICES:-32}
+AB_REPEATS=${AB_REPEATS:-3}
+AB_SECONDS=${AB_SECONDS:-20}
 MAX_QUEUE=${MAX_QUEUE:-8}
 BASE_PORT=${BASE_PORT:-18080}
 HAPROXY=${HAPROXY:-/usr/sbin/haproxy}
@@ -76,7 +82,7 @@ say() { printf 'edgent scale: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
 
 mode=${1:-grid}
-case $mode in grid | sim | faults | soak) ;; *) die "usage: scale.sh grid|sim|faults|soak" ;; esac
+case $mode in grid | sim | faults | soak | ab) ;; *) die "usage: scale.sh grid|sim|faults|soak|ab" ;; esac
 for tool in jq gnuplot awk; do
   command -v "$tool" >/dev/null || die "'$tool' not found: run 'make deps'"
 done
@@ -369,6 +375,42 @@ soak() {
   status=$fail
 }
 
+## ab: AB_DEVICES devices on one edge, load-aware (A) and load-blind (B, --no-queue-estimate)
+## alternated AB_REPEATS times on the same inputs, a fresh edge per run
+ab() {
+  local csv=$OUT/ab.csv r arm dir
+  echo "repeat,arm,requests,miss_rate,on_time_accuracy,offloaded,busy_fallbacks,p95_ms" >"$csv"
+  DEVICE_EDGE=127.0.0.1:$((BASE_PORT + 1))
+  printf '%6s %-11s %8s %6s %8s %9s %5s %7s\n' repeat arm requests miss on-time offloaded 503s p95-ms
+  for r in $(seq "$AB_REPEATS"); do
+    for arm in aware blind; do
+      dir=$OUT/ab/$r-$arm
+      rm -rf "$dir"
+      mkdir -p "$dir"
+      start_edge "$dir" 1
+      if [ "$arm" = aware ]; then
+        run_devices "$dir" "$AB_DEVICES" "$AB_SECONDS" "${EMULATED[@]}"
+      else
+        run_devices "$dir" "$AB_DEVICES" "$AB_SECONDS" "${EMULATED[@]}" --no-queue-estimate
+      fi
+      stop_all
+      read -r requests rps miss ontime off fb busy lost p95 < <(cell_figures "$dir" "$AB_DEVICES" "$AB_SECONDS")
+      echo "$r,$arm,$requests,$miss,$ontime,$off,$busy,$p95" >>"$csv"
+      awk -v r="$r" -v a="$arm" -v q="$requests" -v m="$miss" -v o="$ontime" -v f="$off" -v b="$busy" -v p="$p95" \
+        'BEGIN { printf "%6d %-11s %8d %5.1f%% %7.1f%% %8.1f%% %5d %7.1f\n", r, (a == "aware" ? "load-aware" : "load-blind"), q, m * 100, o * 100, f * 100, b, p }'
+    done
+  done
+  awk -F, 'NR > 1 { n[$2]++; m[$2] += $4; o[$2] += $5; m2[$2] += $4 * $4; o2[$2] += $5 * $5 }
+    END { for (a in n) {
+            sm = sqrt((m2[a] - m[a] * m[a] / n[a]) / (n[a] > 1 ? n[a] - 1 : 1));
+            so = sqrt((o2[a] - o[a] * o[a] / n[a]) / (n[a] > 1 ? n[a] - 1 : 1));
+            printf "%s: mean miss rate %.1f%% (sd %.1f), mean on-time accuracy %.1f%% (sd %.1f) over %d runs\n",
+              (a == "aware" ? "load-aware" : "load-blind"), m[a] / n[a] * 100, sm * 100, o[a] / n[a] * 100, so * 100, n[a] } }' "$csv" | sort
+  printf 'caveat: %s\n' "$CAVEAT"
+  printf '%s devices straight to one edge (--max-queue %s), %s s per run, runs alternated so machine noise hits both arms; CSV: %s\n' \
+    "$AB_DEVICES" "$MAX_QUEUE" "$AB_SECONDS" "$csv"
+}
+
 sim() {
   [ -x "$SIM" ] || die "$SIM not found: build the target fleet_sim (ninja -C build fleet_sim)"
   local common=(--model "$MODEL" "${FITS[@]}" --deadline "$DEADLINE" --trace "$OUT/window.csv"
@@ -406,6 +448,7 @@ case $mode in
   sim) sim ;;
   faults) faults ;;
   soak) soak ;;
+  ab) ab ;;
 esac
 exec >&3 3>&-
 wait "$tee_pid" 2>/dev/null || true  # the output is complete before the script ends
