@@ -170,6 +170,7 @@ start_lb() {
   {
     sed "${log[@]}" "$ROOT/configs/haproxy.cfg"
     for i in $(seq "$n"); do
+      # shellcheck disable=SC2016 # haproxy expands "${EDGEi}" from its environment
       printf '    server edge%d "${EDGE%d}" agent-check agent-port "${EDGE%d_AGENT}" agent-inter 500ms\n' "$i" "$i" "$i"
     done
   } >"$dir/haproxy.cfg"
@@ -235,7 +236,7 @@ cell_figures() {
 }
 
 grid() {
-  local csv=$OUT/grid.csv d n dir figures
+  local csv=$OUT/grid.csv d n dir
   echo "devices,edges,requests,req_s,miss_rate,on_time_accuracy,offloaded,fallbacks,busy_fallbacks,lost,p95_ms" >"$csv"
   printf '%7s %5s %8s %7s %6s %8s %9s %9s %5s %4s %7s\n' devices edges requests req/s miss on-time \
     offloaded fallbacks '(503)' lost p95-ms
