@@ -167,6 +167,9 @@ int main(int argc, char** argv) {
   app.add_option("--csv", o.csv, "Write the simulated cells as CSV");
   try {
     app.parse(argc, argv);
+    if (bw->count() == 0 && tr->count() == 0) {
+      throw CLI::RequiredError("--bandwidth or --trace");
+    }
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
