@@ -13,7 +13,7 @@ int main(int argc, char** argv) {
       argc, argv, common,
       [&](CLI::App& app) {
         edgent::cli::add_input(app, "--model", opts.model,
-                               "model card (edgent.model/1): its ONNX and normalisation");
+                               "model card (edgent.model/1): its ONNX and normalisation; or a bare ONNX (pixel / 255)");
         edgent::cli::add_input(app, "--onnx", opts.onnx,
                                "bare ONNX model instead of a card, normalised by --scale/--mean/--std "
                                "(--bench without either: built-in branchy AlexNet)");

@@ -15,7 +15,7 @@ int main(int argc, char** argv) {
       argc, argv, common,
       [&](CLI::App& app) {
         edgent::cli::add_input(app, "--model", opts.model,
-                               "Model card (edgent.model/1): ONNX, input shape, normalisation")
+                               "Model card (edgent.model/1): ONNX, input shape, normalisation; or a bare ONNX")
             ->required();
         auto* plan = edgent::cli::add_input(app, "--plan", opts.plan,
                                             "Fixed plan (edgent.plan/1)");

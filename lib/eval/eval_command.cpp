@@ -37,7 +37,7 @@ ModelSource model_source(const EvalOptions& o) {
   }
   ModelSource src;
   if (!o.model.empty()) {
-    const model::ModelCard card = model::read_model_card(o.model);
+    const model::ModelCard card = model::load_model_card(o.model);
     src.onnx = model::verified_onnx_path(card, o.model);
     src.norm.scale = card.norm_scale;
     src.norm.mean = card.norm_mean;
@@ -139,8 +139,9 @@ int run_cascade_mode(const EvalOptions& o, const ModelSource& src) {
 
 namespace {
 
-/// The accuracy table of @p graph on the test set, written to o.output.
-std::vector<AccuracyEntry> measure_accuracy(const EvalOptions& o, const ModelSource& src,
+/// The accuracy table of @p graph on the test set (entries, and the number of samples in
+/// @p samples).
+std::vector<AccuracyEntry> accuracy_entries(const EvalOptions& o, const ModelSource& src,
                                             const std::shared_ptr<const model::OnnxGraph>& graph,
                                             std::size_t& samples) {
   AccuracyOptions ao;
@@ -160,8 +161,6 @@ std::vector<AccuracyEntry> measure_accuracy(const EvalOptions& o, const ModelSou
   const auto entries = accuracy_table(runner, set, ao);
   progress.finish();
   samples = set.images.size();
-  write_artifact(o.output, accuracy_json(graph->sha256(), samples, entries), "accuracy",
-                 "edgent-eval");
   for (const auto& chain : runner.partition().exits) {
     for (const auto& e : entries) {
       if (e.exit == chain.exit && e.cut == chain.size() && e.codec == "fp32") {
@@ -169,6 +168,16 @@ std::vector<AccuracyEntry> measure_accuracy(const EvalOptions& o, const ModelSou
       }
     }
   }
+  return entries;
+}
+
+/// The accuracy table of @p graph on the test set, written to o.output.
+std::vector<AccuracyEntry> measure_accuracy(const EvalOptions& o, const ModelSource& src,
+                                            const std::shared_ptr<const model::OnnxGraph>& graph,
+                                            std::size_t& samples) {
+  const auto entries = accuracy_entries(o, src, graph, samples);
+  write_artifact(o.output, accuracy_json(graph->sha256(), samples, entries), "accuracy",
+                 "edgent-eval");
   return entries;
 }
 
@@ -217,6 +226,26 @@ int run_card_mode(const EvalOptions& o) {
 }
 
 } // namespace
+
+Artifact measure_accuracy_table(const AccuracyRequest& request) {
+  EvalOptions o;
+  o.model = request.model;
+  o.data = request.data;
+  o.limit = request.limit;
+  o.codecs = request.codecs;
+  o.threads = request.threads;
+  o.progress = request.progress;
+  const ModelSource src = model_source(o);
+  const auto graph = model::OnnxGraph::from_file(src.onnx);
+  std::size_t samples = 0;
+  const auto entries = accuracy_entries(o, src, graph, samples);
+  Artifact art;
+  art.doc = accuracy_json(graph->sha256(), samples, entries);
+  art.doc["schema"] = schema_id(artifact_kind("accuracy"));
+  art.file = fmt::format("the accuracy measured on {}", request.data);
+  art.version = artifact_kind("accuracy").current;
+  return art;
+}
 
 int run(const EvalOptions& o) {
   if (o.bench) {

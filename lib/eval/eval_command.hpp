@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/artifact.hpp"
 #include "core/progress.hpp"
 
 #include <cstddef>
@@ -31,6 +32,23 @@ struct EvalOptions {
   int reps = 20;                    ///< benchmark repetitions
   Progress::Mode progress = Progress::Mode::lines;
 };
+
+/// What measure_accuracy_table() measures.
+struct AccuracyRequest {
+  std::string model;                ///< model card, or a bare ONNX (model::load_model_card)
+  std::string data;                 ///< Fashion-MNIST directory (t10k-*-ubyte[.gz])
+  std::size_t limit = 1000;         ///< test samples to use, 0 = all
+  std::vector<std::string> codecs;  ///< empty = all six
+  int threads = 1;                  ///< OpenCV threads (process-wide), 0 = OpenCV default
+  Progress::Mode progress = Progress::Mode::lines;
+};
+
+/// The accuracy table edgent-eval --model M --data D writes (edgent.accuracy/1, with
+/// "schema"), measured in memory for a tool that needs one: the card's ONNX, normalisation
+/// and dataset (a bare ONNX: pixel / 255, Fashion-MNIST). Its file names the data directory
+/// for messages. Throws as edgent-eval does (DataError for an empty or unreadable test set,
+/// ConfigError for a shape the images do not fit).
+Artifact measure_accuracy_table(const AccuracyRequest& request);
 
 /// Runs edgent-eval: writes the edgent.accuracy/1 table (with cascades the edgent.cascade/1
 /// table instead), with card_output also (or, without data, only) the model card of a bare

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <map>
 
 namespace edgent::model {
@@ -100,6 +101,38 @@ std::string onnx_reference(const std::string& onnx_file, const std::string& card
   const fs::path dir = fs::absolute(card_path).parent_path().lexically_normal();
   const fs::path rel = onnx.lexically_relative(dir);
   return rel.empty() ? onnx.string() : rel.string();
+}
+
+bool is_bare_onnx(const std::string& path) {
+  if (path == "-") {
+    return false;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw IoError("cannot open", path);
+  }
+  return in.peek() != '{';
+}
+
+ModelCard load_model_card(const std::string& model_or_card) {
+  if (!is_bare_onnx(model_or_card)) {
+    return read_model_card(model_or_card);
+  }
+  const auto graph = OnnxGraph::from_file(model_or_card);
+  return card_from_onnx(*graph, onnx_reference(model_or_card, model_or_card),
+                        std::filesystem::path(model_or_card).stem().string(), CardNormalization{});
+}
+
+Artifact load_model_artifact(const std::string& model_or_card) {
+  if (!is_bare_onnx(model_or_card)) {
+    return read_artifact(model_or_card, "model");
+  }
+  Artifact art;
+  art.doc = to_json(load_model_card(model_or_card));
+  art.doc["schema"] = schema_id(artifact_kind("model"));
+  art.file = model_or_card;
+  art.version = artifact_kind("model").current;
+  return art;
 }
 
 } // namespace edgent::model

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/artifact.hpp"
 #include "model/model_card.hpp"
 #include "model/onnx_graph.hpp"
 
@@ -28,5 +29,21 @@ ModelCard card_from_onnx(const OnnxGraph& graph, const std::string& onnx_ref,
 /// How a card written to @p card_path names @p onnx_file: relative to the card's directory,
 /// absolute when the card goes to standard output.
 std::string onnx_reference(const std::string& onnx_file, const std::string& card_path);
+
+/// Whether @p path names a bare ONNX file rather than a model card: a card is JSON (an
+/// object) and ONNX protobuf never starts with '{'. "-" (standard input) is a card. Throws
+/// IoError when the file cannot be opened.
+bool is_bare_onnx(const std::string& path);
+
+/// The model card a tool's `--model` names: the card itself (read_model_card, "-" = standard
+/// input), or for a bare ONNX file the card card_from_onnx derives from it in memory, named
+/// after the file's stem, with the default normalisation (pixel / 255) and every accuracy
+/// null (an accuracy table supplies them). In both cases onnx_path(card, @p model_or_card)
+/// is the ONNX file.
+ModelCard load_model_card(const std::string& model_or_card);
+
+/// load_model_card() as an edgent.model/1 artifact (with "schema"), for readers that take
+/// artifacts; its file is @p model_or_card.
+Artifact load_model_artifact(const std::string& model_or_card);
 
 } // namespace edgent::model

@@ -254,4 +254,26 @@ OnnxBuilder inception_exits_model(std::uint32_t seed) {
   return b;
 }
 
+OnnxBuilder residual_block_model(std::uint32_t seed, std::int64_t cin, std::int64_t cout,
+                                 std::int64_t side, std::int64_t stride) {
+  OnnxBuilder b("residual_block");
+  Weights w(seed);
+  b.input("input", {1, cin, side, side});
+  residual_block(b, w, "input", "exit1", cin, cout, stride);
+  b.output("exit1");
+  return b;
+}
+
+OnnxBuilder inception_block_model(std::uint32_t seed, std::int64_t cin, std::int64_t side,
+                                  std::int64_t c1, std::int64_t c3, std::int64_t cp,
+                                  std::int64_t groups) {
+  OnnxBuilder b("inception_block");
+  Weights w(seed);
+  b.input("input", {1, cin, side, side});
+  const auto t = inception_block(b, w, "input", "inc", cin, c1, c3, cp, groups);
+  batch_norm(b, w, t, "exit1", c1 + c3 + cp);
+  b.output("exit1");
+  return b;
+}
+
 } // namespace edgent::model

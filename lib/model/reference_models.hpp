@@ -36,4 +36,18 @@ OnnxBuilder resnet_exits_model(std::uint32_t seed);
 /// branch, BatchNormalization, exit 2.
 OnnxBuilder inception_exits_model(std::uint32_t seed);
 
+/// One residual block alone on [1, @p cin, @p side, @p side], output "exit1": relu(two 3x3
+/// conv+BN, the first strided + skip), the skip a 1x1 strided projection (conv+BN) when
+/// @p stride is not 1 or @p cout differs from @p cin. A synthetic fused block for measuring
+/// how a block's time relates to its parts' (the profile's block sweep).
+OnnxBuilder residual_block_model(std::uint32_t seed, std::int64_t cin, std::int64_t cout,
+                                 std::int64_t side, std::int64_t stride);
+
+/// One inception block alone on [1, @p cin, @p side, @p side], output "exit1": 1x1 (@p c1);
+/// 1x1 then 3x3 (@p c3, @p groups groups); 3x3 max pool then 1x1 (@p cp); Concat; then
+/// BatchNormalization. As residual_block_model, for the block sweep.
+OnnxBuilder inception_block_model(std::uint32_t seed, std::int64_t cin, std::int64_t side,
+                                  std::int64_t c1, std::int64_t c3, std::int64_t cp,
+                                  std::int64_t groups);
+
 } // namespace edgent::model

@@ -6,12 +6,18 @@ namespace edgent::plan {
 
 void add_model_input_options(CLI::App& app, ModelInputs& inputs, bool model_required) {
   auto* model = cli::add_input(app, "--model", inputs.model,
-                               model_required ? "Model card (edgent.model/1)"
-                                              : "Model card (edgent.model/1), required");
+                               model_required
+                                   ? "Model card (edgent.model/1) or bare ONNX model"
+                                   : "Model card (edgent.model/1) or bare ONNX model, required");
   if (model_required) {
     model->required();
   }
-  cli::add_input(app, "--accuracy", inputs.accuracy, "Accuracy table (edgent.accuracy/1), optional");
+  auto* accuracy = cli::add_input(app, "--accuracy", inputs.accuracy,
+                                  "Accuracy table (edgent.accuracy/1), optional");
+  app.add_option("--data", inputs.data,
+                 "Instead of --accuracy: test set (Fashion-MNIST directory) to measure the "
+                 "accuracy table on, first 1000 images")
+      ->excludes(accuracy);
   auto* device_fit = cli::add_input(app, "--device-fit", inputs.device_fit,
                                     "Device latency fit (edgent.fit/1, role device)");
   auto* edge_fit = cli::add_input(app, "--edge-fit", inputs.edge_fit,

@@ -2,7 +2,9 @@
 
 #include "core/error.hpp"
 #include "core/log.hpp"
+#include "eval/eval_command.hpp"
 #include "model/accuracy_json.hpp"
+#include "model/card_from_onnx.hpp"
 #include "model/model_card.hpp"
 #include "model/onnx_graph.hpp"
 #include "model/partition.hpp"
@@ -396,7 +398,11 @@ SearchSpace space_from_orders(const std::vector<std::string>& names) {
 
 LoadedProblem load_problem(const ModelInputs& in) {
   const std::vector<Codec> codecs = codecs_from_names(in.codecs);
-  const Artifact model = read_artifact(in.model, "model");
+  if (!in.accuracy.empty() && !in.data.empty()) {
+    throw UsageError("--accuracy and --data exclude each other: --data measures the accuracy "
+                     "table --accuracy would give", {}, "--data");
+  }
+  const Artifact model = model::load_model_artifact(in.model);
   const auto read_role = [](const std::string& fit, const std::string& profile,
                             const char* role) {
     if (fit.empty() == profile.empty()) {
@@ -409,6 +415,16 @@ LoadedProblem load_problem(const ModelInputs& in) {
   std::optional<Artifact> accuracy;
   if (!in.accuracy.empty()) {
     accuracy = read_artifact(in.accuracy, "accuracy");
+  } else if (!in.data.empty()) {
+    log::info("measuring the accuracy table on {} ({} codecs, {} images at most)", in.data,
+              in.codecs.size(), in.data_limit == 0 ? std::string("all") : std::to_string(in.data_limit));
+    eval::AccuracyRequest request;
+    request.model = in.model;
+    request.data = in.data;
+    request.limit = in.data_limit;
+    request.codecs = in.codecs;
+    request.progress = Progress::Mode::quiet;
+    accuracy = eval::measure_accuracy_table(request);
   }
   LoadedProblem out;
   out.problem = problem_from_artifacts(model, accuracy ? &*accuracy : nullptr, device, edge, codecs);

@@ -30,8 +30,12 @@ namespace edgent::plan {
 
 /// Paths of the artifacts a problem is built from, and the codec and order names allowed.
 struct ModelInputs {
-  std::string model;      ///< edgent.model/1
+  std::string model;      ///< edgent.model/1, or a bare ONNX (model::load_model_artifact)
   std::string accuracy;   ///< edgent.accuracy/1, empty = none
+  /// Without accuracy: a test set (Fashion-MNIST directory) the accuracy table is measured
+  /// on in memory (eval::measure_accuracy_table, the allowed codecs only); empty = none.
+  std::string data;
+  std::size_t data_limit = 1000;  ///< test images measured from data, 0 = all
   std::string device_fit; ///< edgent.fit/1 of role device (or device_profile)
   std::string edge_fit;   ///< edgent.fit/1 of role edge (or edge_profile)
   std::string device_profile; ///< edgent.profile/1 of role device: measured-latency mode
@@ -53,7 +57,8 @@ std::vector<Codec> codecs_from_names(const std::vector<std::string>& names);
 /// unknown name.
 SearchSpace space_from_orders(const std::vector<std::string>& names);
 
-/// Reads the artifacts of @p in and builds the problem (see problem_from_artifacts).
+/// Reads the artifacts of @p in and builds the problem (see problem_from_artifacts). With
+/// in.data and no in.accuracy the accuracy table is measured first; both is a UsageError.
 LoadedProblem load_problem(const ModelInputs& in);
 
 } // namespace edgent::plan

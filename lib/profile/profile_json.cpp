@@ -26,6 +26,8 @@
 //   load [{what, model_bytes, samples_ms, median_ms, p95_ms}],
 //   sweep [{type, shape, features {..}, near_model, samples_ms, median_ms, p95_ms}],
 //     near_model: a variant of one of the model's own layer configurations
+//   block_sweep [{shape, parts [{type, features {..}, output_bytes}], TIMING}] | absent
+//     synthetic residual and inception blocks, each one net, in the rotation with the units
 //   codecs [{codec, op "encode"|"decode", fp32_bytes, TIMING}]
 //     the tensor wire codec (with the conversion from and to an OpenCV blob) of the model's
 //     input and of its largest tensor at a cut, in the rotation with the units
@@ -72,6 +74,15 @@ std::string estimate_key(const JsonView& root) {
   return key;
 }
 
+std::vector<BlockPart> read_parts(const JsonView& parts) {
+  std::vector<BlockPart> out;
+  for (const JsonView& part : parts.elements()) {
+    out.push_back(BlockPart{part.at("type").nonempty_string(), features_of(part.at("features")),
+                            part.at("output_bytes").number(0, 1e15)});
+  }
+  return out;
+}
+
 ProfileUnit read_unit(const JsonView& u, const std::string& ms) {
   ProfileUnit out;
   if (const auto features = u.find("features")) {
@@ -103,11 +114,7 @@ ProfileUnit read_unit(const JsonView& u, const std::string& ms) {
     }
   }
   if (const auto parts = u.find("parts")) {
-    for (const JsonView& part : parts->elements()) {
-      out.parts.push_back(BlockPart{part.at("type").nonempty_string(),
-                                    features_of(part.at("features")),
-                                    part.at("output_bytes").number(0, 1e15)});
-    }
+    out.parts = read_parts(*parts);
   }
   return out;
 }
@@ -166,6 +173,18 @@ Profile read_profile(const Artifact& artifact) {
         x.near_model = flag->boolean();
       }
       p.sweep->push_back(std::move(x));
+    }
+  }
+  if (const auto blocks = root.find("block_sweep")) {
+    for (const JsonView& b : blocks->elements()) {
+      BlockTiming x;
+      x.shape = b.at("shape").string();
+      x.parts = read_parts(b.at("parts"));
+      if (x.parts.empty()) {
+        b.at("parts").fail("must list the block's parts");
+      }
+      x.ms = b.at(ms).number(0, 1e9);
+      p.block_sweep.push_back(std::move(x));
     }
   }
   if (const auto load = root.find("load")) {

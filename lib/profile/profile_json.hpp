@@ -52,6 +52,13 @@ struct SweepTiming {
   double ms = 0;
 };
 
+/// One synthetic fused block timed as one net (`block_sweep[]`), with its parts.
+struct BlockTiming {
+  std::string shape;              ///< human-readable configuration
+  std::vector<BlockPart> parts;   ///< its units in order
+  double ms = 0;
+};
+
 /// One model-loading timing (`load[]`).
 struct LoadPoint {
   double model_bytes = 0;
@@ -108,6 +115,9 @@ struct Profile {
   std::vector<ProfileUnit> units;
   std::optional<std::vector<ProfileExit>> exits;
   std::optional<std::vector<SweepTiming>> sweep;
+  /// Synthetic fused blocks (`block_sweep`); empty in profiles written before it or without
+  /// a sweep.
+  std::vector<BlockTiming> block_sweep;
   std::vector<LoadPoint> load;
   std::optional<NetOverhead> net_overhead;
   std::vector<CodecPoint> codecs;

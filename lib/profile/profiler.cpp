@@ -8,6 +8,7 @@
 #include "model/model_card.hpp"
 #include "model/onnx_graph.hpp"
 #include "model/partition.hpp"
+#include "model/reference_models.hpp"
 #include "model/segment_runner.hpp"
 #include "net/tensor_mat.hpp"
 #include "net/tensor_wire.hpp"
@@ -21,6 +22,7 @@
 #include <opencv2/dnn.hpp>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <deque>
 #include <functional>
@@ -396,6 +398,96 @@ private:
   std::vector<Split> m_splits;
 };
 
+/// Synthetic fused blocks (residual and inception, model::residual_block_model and
+/// inception_block_model), each timed as one net in the rotation with the model's units, with
+/// their parts described as a model's block units are: the training set for the fit's
+/// correction of a block predicted as the sum of its parts (regress::fit_block_correction).
+/// Their sizes are variants of the model's own blocks (the channels and side of each block's
+/// input, scaled by random factors in [1/2, 2] and [1/sqrt 2, sqrt 2], fixed seed), so that
+/// their parts are predicted by the same near-model regressions as the model's; a model
+/// without blocks anchors them on its input's side and 16 channels.
+class BlockSweep {
+public:
+  /// Adds @p count blocks' works to @p works, their inputs to @p inputs.
+  BlockSweep(int count, const model::OnnxGraph& graph, const model::Partition& part,
+             std::uint64_t seed, int threads, Rotation& works, std::deque<cv::Mat>& inputs) {
+    std::vector<std::pair<std::int64_t, std::int64_t>> anchors;  // {channels, side}
+    for (const model::ExitChain& chain : part.exits) {
+      const std::vector<int> cuts = chain.cut_points();
+      for (std::size_t k = 0; k + 1 < cuts.size(); ++k) {
+        const auto& in = graph.require_shape(chain.cut_tensor[static_cast<std::size_t>(cuts[k])]);
+        if (cuts[k + 1] - cuts[k] > 1 && in.size() == 4 &&
+            std::find(anchors.begin(), anchors.end(), std::make_pair(in[1], in[3])) == anchors.end()) {
+          anchors.emplace_back(in[1], in[3]);
+        }
+      }
+    }
+    if (anchors.empty()) {
+      const auto& in = graph.require_shape(graph.input_name());
+      anchors.emplace_back(16, in.size() == 4 ? in[3] : 16);
+    }
+    std::mt19937_64 rng(seed);
+    const auto scaled = [&rng](std::int64_t v, double spread, std::int64_t lo, std::int64_t hi) {
+      std::uniform_real_distribution<double> u(-spread, spread);
+      return std::clamp<std::int64_t>(std::llround(static_cast<double>(v) * std::exp2(u(rng))), lo, hi);
+    };
+    for (int k = 0; k < count; ++k) {
+      Block& blk = m_blocks.emplace_back();
+      const auto [c0, side0] = anchors[static_cast<std::size_t>(k / 2) % anchors.size()];
+      const std::int64_t c = scaled(c0, 1.0, 4, 256);
+      const std::int64_t s = scaled(std::max<std::int64_t>(side0, 4), 0.5, 4, 224);
+      const auto seed32 = static_cast<std::uint32_t>(seed + static_cast<std::uint64_t>(k));
+      const auto build = [&]() {
+        if (k % 2 == 0) {
+          const std::int64_t stride = (k / 2) % 3 == 1 ? 2 : 1;
+          const std::int64_t cout = stride == 2 ? 2 * c : c;
+          blk.shape = fmt::format("residual {}x{}x{} s{} f{}", c, s, s, stride, cout);
+          return model::residual_block_model(seed32, c, cout, s, stride);
+        }
+        const std::int64_t groups = std::array<std::int64_t, 3>{1, 2, 4}[(k / 2) % 3];
+        const std::int64_t c1 = std::max<std::int64_t>(4, c / 2);
+        const std::int64_t c3 = std::max<std::int64_t>(groups, c / groups * groups);
+        const std::int64_t cp = std::max<std::int64_t>(4, c / 2);
+        blk.shape = fmt::format("inception {}x{}x{} f{}+{}+{} g{}", c, s, s, c1, c3, cp, groups);
+        return model::inception_block_model(seed32, c, s, c1, c3, cp, groups);
+      };
+      const std::string onnx = build().serialize();
+      blk.runner = std::make_unique<model::SegmentRunner>(
+          model::OnnxGraph::from_bytes(onnx, "block sweep " + blk.shape), threads);
+      model::SegmentRunner& r = *blk.runner;
+      const model::ExitChain& chain = r.partition().exits.front();
+      for (const model::Unit& part : chain.units) {
+        model::Features f = part.features;
+        f["flops"] = part.flops;
+        blk.parts.push_back({{"type", std::string(model::unit_type_name(part.type))},
+                             {"features", f},
+                             {"output_bytes", part.output_bytes}});
+      }
+      r.prepare(1, 0, chain.size());
+      const cv::Mat& in = inputs.emplace_back(random_blob(r.cut_shape(1, 0), 11));
+      blk.work = works.add([&r, &in] { r.run_exit(1, in); }, touch(in));
+    }
+  }
+
+  /// The profile's block_sweep section.
+  nlohmann::json to_json(const RotationTimings& timed) const {
+    nlohmann::json out = nlohmann::json::array();
+    for (const Block& b : m_blocks) {
+      out.push_back(stats_with({{"shape", b.shape}, {"parts", b.parts}}, timed[b.work]));
+    }
+    return out;
+  }
+
+private:
+  struct Block {
+    std::string shape;
+    std::unique_ptr<model::SegmentRunner> runner;
+    nlohmann::json parts = nlohmann::json::array();
+    WorkHandle work;
+  };
+  std::vector<Block> m_blocks;
+};
+
 /// The tensor wire codecs, timed in the rotation as the units are: each codec encodes and
 /// decodes the model's input and its largest tensor at a cut (real activations of a random
 /// image), so that fits can draw a line through the two sizes.
@@ -708,6 +800,9 @@ nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
   const ExitChains exit_chains(runner, net, image, works);
   const BoundaryCost boundary_cost(options.threads, works, inputs);
   const CodecTimings codec_timings(*graph, part, runner, image, works);
+  const BlockSweep block_sweep(options.sweep ? options.sweep_options.block_points : 0, *graph,
+                               part, options.sweep_options.seed + 3, options.threads, works,
+                               inputs);
   nlohmann::json load = nlohmann::json::array();
   SweepResult swept = run_sweep(options, sweep_plan, works, sampled, load, progress);
   const RotationTimings& timed = swept.model;
@@ -720,6 +815,7 @@ nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
   time_model_loads(*graph, part, whole, clock, load, progress);
   nlohmann::json overhead_json = boundary_cost.to_json(timed);
   nlohmann::json codecs_json = codec_timings.to_json(timed);
+  nlohmann::json blocks_json = block_sweep.to_json(timed);
   progress.advance();
 
   // The quota's slowdown is that of the work above: the request timings below sleep.
@@ -732,7 +828,7 @@ nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
 
   if (slowdown) {
     for (nlohmann::json* section : {&units_json, &exits_json, &load, &overhead_json,
-                                    &codecs_json, &requests}) {
+                                    &codecs_json, &blocks_json, &requests}) {
       scale_timings(*section, *slowdown);
     }
     for (auto& entry : swept.sweep) {
@@ -752,6 +848,9 @@ nlohmann::json run_profile(const ProfileOptions& options, int progress_mode) {
       {"codecs", codecs_json},
       {"load", load},
       {"sweep", swept.sweep}};
+  if (!blocks_json.empty()) {
+    doc["block_sweep"] = std::move(blocks_json);
+  }
   if (!requests.is_null()) {
     doc["requests"] = std::move(requests);
   }

@@ -43,6 +43,9 @@ struct SweepOptions {
   /// own would flush the cache for every net of its rotation.
   double max_bytes = 1e9;
   std::uint64_t seed = 1;
+  /// Synthetic fused blocks (residual, inception) timed whole beside the model's units, for
+  /// the fit's block correction; 0 = none.
+  int block_points = 16;
   std::vector<std::string> types{"conv",  "relu",    "pool",   "lrn",       "dropout",
                                  "fc",    "softmax", "eltwise", "concat", "batchnorm",
                                  "activation"};

@@ -2,6 +2,8 @@
 
 #include "core/json_view.hpp"
 
+#include <algorithm>
+
 // edgent.fit/1 (lib/schema/fit.1.json):
 //   role, model_sha256, profile_sha256,
 //   models: { <type>: { features [..], coef [..], intercept, train_set, r2, mape_train,
@@ -10,12 +12,24 @@
 //   fallback: { same keys, features ["flops"] },
 //   load: { same keys, features ["model_bytes"] } | null,
 //   net_overhead_ms, net_overhead_per_byte_ms,
+//   block_correction {method "none"|"factor"|"boundary", value, blocks,
+//                     cv_mape {<method>: leave-one-block-out MAPE}} | absent (= none)
 //   request_overhead {gap_ms, fixed_ms, per_param_byte_ms, net_ms?, exits [{exit, ms}]} | absent
 //     net_ms: what each net of a request beyond its first costs after the gap (absent = 0)
 //   codecs {<codec>: {encode {ms, ms_per_byte}, decode {ms, ms_per_byte},
 //                     encode_first_ms}} | absent
 
 namespace edgent::regress {
+
+double BlockCorrection::apply(double sum_ms, std::size_t parts) const {
+  if (method == "factor") {
+    return std::max(0.0, value * sum_ms);
+  }
+  if (method == "boundary" && parts > 1) {
+    return std::max(0.0, sum_ms - value * static_cast<double>(parts - 1));
+  }
+  return sum_ms;
+}
 
 namespace {
 
@@ -70,6 +84,12 @@ nlohmann::json to_json(const LatencyFit& fit) {
                    {"load", fit.load ? type_fit_json(*fit.load) : nlohmann::json()},
                    {"net_overhead_ms", fit.net_overhead_ms},
                    {"net_overhead_per_byte_ms", fit.net_overhead_per_byte_ms}};
+  if (fit.block_correction.blocks > 0) {
+    j["block_correction"] = {{"method", fit.block_correction.method},
+                             {"value", fit.block_correction.value},
+                             {"blocks", fit.block_correction.blocks},
+                             {"cv_mape", fit.block_correction.cv_mape}};
+  }
   if (fit.request.gap_ms > 0) {
     nlohmann::json exits = nlohmann::json::array();
     for (const auto& [exit, extra] : fit.request.exits) {
@@ -115,6 +135,20 @@ LatencyFit latency_fit_from_artifact(const Artifact& artifact) {
   }
   if (const auto per_byte = root.find("net_overhead_per_byte_ms")) {
     fit.net_overhead_per_byte_ms = per_byte->number(0, 1e6);
+  }
+  if (const auto bc = root.find("block_correction")) {
+    BlockCorrection& c = fit.block_correction;
+    c.method = bc->at("method").string();
+    if (c.method != "none" && c.method != "factor" && c.method != "boundary") {
+      bc->at("method").fail("must be \"none\", \"factor\" or \"boundary\"");
+    }
+    c.value = bc->at("value").number(-1e6, 1e6);
+    c.blocks = static_cast<int>(bc->at("blocks").integer(0, 1 << 20));
+    if (const auto cv = bc->find("cv_mape")) {
+      for (const std::string& m : cv->keys()) {
+        c.cv_mape[m] = cv->at(m).number(0, 1e9);
+      }
+    }
   }
   if (const auto req = root.find("request_overhead")) {
     fit.request.gap_ms = req->at("gap_ms").number(0, 1e9);

@@ -51,6 +51,22 @@ struct CodecCost {
   double encode_first_ms = 0;
 };
 
+/// How a block's sum of parts (LatencyFit::segment_ms of its parts' predictions) becomes its
+/// prediction, learned from the profile's synthetic blocks (`block_sweep`) and adopted only
+/// when leave-one-block-out cross-validation says it predicts better than the plain sum.
+struct BlockCorrection {
+  /// "none" (the sum), "factor" (value × the sum) or "boundary" (the sum minus value ms per
+  /// boundary between parts, a cost each part pays for running as a net of its own beyond
+  /// the measured net overhead).
+  std::string method = "none";
+  double value = 0;
+  int blocks = 0;   ///< synthetic blocks it was learned from (0 = none)
+  /// Leave-one-block-out MAPE of each method tried, by name ("none", "factor", "boundary").
+  std::map<std::string, double> cv_mape;
+  /// The block's prediction from its parts' @p sum_ms over @p parts parts, never negative.
+  double apply(double sum_ms, std::size_t parts) const;
+};
+
 /// Fitted latency models for one role (device, edge, ...): edgent.fit/1.
 struct LatencyFit {
   std::string role;
@@ -64,6 +80,8 @@ struct LatencyFit {
   double net_overhead_ms = 0;
   double net_overhead_per_byte_ms = 0;
   RequestOverhead request;
+  /// Applied to blocks predicted from their parts (block_ms).
+  BlockCorrection block_correction;
   /// Per codec name ("fp32", "int8+zstd", ...); empty when the profile did not measure them.
   std::map<std::string, CodecCost> codecs;
 

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <numeric>
 #include <tuple>
 
 namespace edgent::regress {
@@ -113,6 +114,67 @@ double LatencyFit::predict(const std::string& type, const Features& features) co
 }
 
 double block_ms(const LatencyFit& fit, const std::vector<profile::BlockPart>& parts) {
+  return fit.block_correction.apply(block_sum_ms(fit, parts), parts.size());
+}
+
+BlockCorrection fit_block_correction(const LatencyFit& fit,
+                                     const std::vector<profile::BlockTiming>& blocks) {
+  BlockCorrection out;
+  out.blocks = static_cast<int>(blocks.size());
+  constexpr std::size_t kMinBlocks = 4;
+  std::vector<double> sum;
+  std::vector<double> measured;
+  std::vector<double> boundaries;
+  for (const profile::BlockTiming& b : blocks) {
+    if (b.ms > 0) {
+      sum.push_back(block_sum_ms(fit, b.parts));
+      measured.push_back(b.ms);
+      boundaries.push_back(static_cast<double>(b.parts.size() > 1 ? b.parts.size() - 1 : 1));
+    }
+  }
+  if (sum.size() < kMinBlocks) {
+    return out;
+  }
+  // Each method's value learned from the blocks in @p use.
+  const auto learn = [&](const std::string& method, const std::vector<std::size_t>& use) {
+    std::vector<double> v;
+    for (const std::size_t i : use) {
+      v.push_back(method == "factor" ? measured[i] / std::max(sum[i], 1e-9)
+                                     : (sum[i] - measured[i]) / boundaries[i]);
+    }
+    return method == "none" ? 0.0 : stats::median(v);
+  };
+  const auto predict = [&](const std::string& method, double value, std::size_t i) {
+    BlockCorrection c;
+    c.method = method;
+    c.value = value;
+    return c.apply(sum[i], static_cast<std::size_t>(boundaries[i]) + 1);
+  };
+  for (const std::string method : {"none", "factor", "boundary"}) {
+    double ape = 0;
+    for (std::size_t i = 0; i < sum.size(); ++i) {
+      std::vector<std::size_t> others;
+      for (std::size_t j = 0; j < sum.size(); ++j) {
+        if (j != i) {
+          others.push_back(j);
+        }
+      }
+      ape += std::fabs(predict(method, learn(method, others), i) - measured[i]) / measured[i];
+    }
+    out.cv_mape[method] = ape / static_cast<double>(sum.size());
+  }
+  std::vector<std::size_t> all(sum.size());
+  std::iota(all.begin(), all.end(), std::size_t{0});
+  for (const std::string method : {"factor", "boundary"}) {
+    if (out.cv_mape[method] < out.cv_mape[out.method]) {
+      out.method = method;
+    }
+  }
+  out.value = learn(out.method, all);
+  return out;
+}
+
+double block_sum_ms(const LatencyFit& fit, const std::vector<profile::BlockPart>& parts) {
   std::vector<double> ms;
   std::vector<double> bytes;
   for (const profile::BlockPart& p : parts) {
@@ -309,13 +371,23 @@ LatencyFit fit_profile(const profile::Profile& profile, const FitSettings& optio
     }
   }
   std::tie(fit.net_overhead_ms, fit.net_overhead_per_byte_ms) = profile_net_overhead(profile);
+  fit.block_correction = fit_block_correction(fit, profile.block_sweep);
+  if (const BlockCorrection& c = fit.block_correction; !c.cv_mape.empty()) {
+    log::verbose("{}: block correction '{}' (value {:.4g}) from {} synthetic blocks; "
+                 "leave-one-block-out MAPE: none {:.1f}%, factor {:.1f}%, boundary {:.1f}%",
+                 profile.file, c.method, c.value, c.blocks, 100 * c.cv_mape.at("none"),
+                 100 * c.cv_mape.at("factor"), 100 * c.cv_mape.at("boundary"));
+  }
   if (!blocks.empty()) {
     std::vector<double> ape;
+    std::vector<double> ape_sum;
     for (const profile::ProfileUnit* b : blocks) {
       ape.push_back(std::fabs(block_ms(fit, b->parts) - b->ms) / b->ms);
+      ape_sum.push_back(std::fabs(block_sum_ms(fit, b->parts) - b->ms) / b->ms);
     }
-    log::verbose("{}: {} blocks predicted as the sum of their parts: held-out median error {:.1f}%",
-                 profile.file, blocks.size(), 100 * stats::median(ape));
+    log::verbose("{}: {} blocks predicted from their parts: held-out median error {:.1f}% "
+                 "({:.1f}% as the plain sum)",
+                 profile.file, blocks.size(), 100 * stats::median(ape), 100 * stats::median(ape_sum));
   }
   fit.request = profile_request_overhead(profile);
   fit.codecs = profile_codec_costs(profile);

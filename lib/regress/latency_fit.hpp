@@ -45,10 +45,21 @@ RequestOverhead profile_request_overhead(const profile::Profile& profile);
 /// measured tensor sizes (fit_nonnegative_line). Empty when the profile has none.
 std::map<std::string, CodecCost> profile_codec_costs(const profile::Profile& profile);
 
-/// A block's time (a profile unit of type "block", several units no cut separates) predicted
-/// from its parts: each part's prediction, summed as one segment (LatencyFit::segment_ms, which
-/// takes off what each part's time includes for being a net of its own), ms.
+/// A block's time (a profile unit of type "block", several units no cut separates) as the
+/// sum of its parts: each part's prediction, summed as one segment (LatencyFit::segment_ms,
+/// which takes off the measured cost of each boundary between unit nets), ms.
+double block_sum_ms(const LatencyFit& fit, const std::vector<profile::BlockPart>& parts);
+
+/// A block's predicted time: block_sum_ms() with the fit's block_correction applied, ms.
 double block_ms(const LatencyFit& fit, const std::vector<profile::BlockPart>& parts);
+
+/// Chooses the block correction from @p blocks (the profile's synthetic blocks, never the
+/// model's own) with @p fit's part models: each method ("none", "factor": the median ratio
+/// measured / sum; "boundary": the median of (sum - measured) / boundaries) is scored by its
+/// leave-one-block-out MAPE, and the best is adopted only when it beats "none". Fewer than 4
+/// blocks give "none" with blocks = their count and no scores.
+BlockCorrection fit_block_correction(const LatencyFit& fit,
+                                     const std::vector<profile::BlockTiming>& blocks);
 
 /// Fits every layer type found in a profile (edgent.profile/1): the synthetic sweep is the
 /// training set, the model's units are held out and report the held-out error. Per type the
@@ -57,6 +68,7 @@ double block_ms(const LatencyFit& fit, const std::vector<profile::BlockPart>& pa
 /// only those are used: one linear law fits OpenCV's layers well locally, not across sizes.
 /// Conv also gets a model per kernel shape (conv_shape_type) with enough near points: OpenCV
 /// runs some shapes on specialised kernels (Winograd for 3x3 stride 1).
+/// Blocks get the correction fit_block_correction() learns from the profile's block_sweep.
 /// Throws ConfigError naming the type when a type has too few samples.
 LatencyFit fit_profile(const profile::Profile& profile, const FitSettings& options);
 /// fit_profile() of profile::read_profile(@p profile).

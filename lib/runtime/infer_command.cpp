@@ -8,6 +8,7 @@
 #include "data/trace.hpp"
 #include "emulate/cpu_quota.hpp"
 #include "emulate/dilation.hpp"
+#include "model/card_from_onnx.hpp"
 #include "model/model_card.hpp"
 #include "runtime/device_runner.hpp"
 #include "runtime/infer_config.hpp"
@@ -279,7 +280,7 @@ int run_infer_unconfined(const InferOptions& o) {
     }
   }
 
-  const model::ModelCard card = model::read_model_card(o.model);
+  const model::ModelCard card = model::load_model_card(o.model);
   const auto graph = model::OnnxGraph::from_file(model::onnx_path(card, o.model));
   model::check_card_matches_onnx(card, o.model, *graph);
   const std::unique_ptr<PlanSource> source = open_plan_source(config, o, graph->sha256());

@@ -165,5 +165,53 @@ TEST(OwnModelPipeline, InceptionStyleMultiExitNet) {
   run_pipeline(model::inception_exits_model(3), "inception-exits");
 }
 
+// The README's three commands from a bare ONNX to a plan, exactly: a profile of each role
+// with --model naming the ONNX, then edgent-plan --model ONNX --data DIR, which measures the
+// accuracy table itself. The plan is the one edgent-eval's table gives.
+TEST(OwnModelPipeline, ThreeCommandsFromBareOnnx) {
+  const testing::TempDir dir("own-three");
+  const std::string onnx = dir.file("mine.onnx");
+  write_file_atomic(onnx, model::inception_exits_model(3).serialize());
+  write_dataset(dir.path().string(), 20);
+  const std::string data = dir.path().string();
+
+  const std::string quick =
+      " --quiet --reps 3 --warmup 1 --sweep-points 4 --sweep-reps 3 --anchor-points 3";
+  auto r = tool("edgent-profile", "-m " + onnx + " --role device --slowdown 2" + quick + " -o " +
+                                      dir.file("device.profile.json"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  r = tool("edgent-profile",
+           "-m " + onnx + " --role edge" + quick + " -o " + dir.file("edge.profile.json"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::string latency = " --device-profile " + dir.file("device.profile.json") +
+                              " --edge-profile " + dir.file("edge.profile.json") +
+                              " --bandwidth 1000 --rtt 1 --deadline 10000";
+  r = tool("edgent-plan", "--model " + onnx + " --data " + data + latency + " -o " +
+                              dir.file("plan.json"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.err.find("warning"), std::string::npos) << r.err;
+  const Artifact plan = read_artifact(dir.file("plan.json"), "plan");
+  EXPECT_EQ(plan.doc["accuracy_known"], true);
+  EXPECT_EQ(plan.doc["model_sha256"], model::OnnxGraph::from_file(onnx)->sha256());
+  ASSERT_TRUE(plan.doc["plan"]["accuracy"].is_number()) << plan.doc.dump();
+
+  // The same plan as from the table edgent-eval measures on the same images.
+  r = tool("edgent-eval", "--quiet --model " + onnx + " --data " + data + " -o " +
+                              dir.file("acc.json"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  r = tool("edgent-plan", "--model " + onnx + " --accuracy " + dir.file("acc.json") + latency +
+                              " -o " + dir.file("plan-table.json"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  const Artifact table_plan = read_artifact(dir.file("plan-table.json"), "plan");
+  EXPECT_EQ(plan.doc["plan"], table_plan.doc["plan"]);
+  EXPECT_EQ(plan.doc["accuracy_known"], table_plan.doc["accuracy_known"]);
+
+  // Both sources of accuracy at once is a usage error.
+  r = tool("edgent-plan", "--model " + onnx + " --accuracy " + dir.file("acc.json") + " --data " +
+                              data + latency + " -o " + dir.file("plan-both.json"));
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("--data"), std::string::npos) << r.err;
+}
+
 } // namespace
 } // namespace edgent

@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
+#include <functional>
 #include <random>
 
 namespace edgent::regress {
@@ -211,6 +214,79 @@ TEST(LatencyFit, ReadsTheProfilesEstimate) {
   EXPECT_NEAR(fit.predict("relu", {{"in_size", 1e5}, {"flops", 1e5}}), 2 * (0.001 + 0.05), 1e-6);
   doc["settings"] = {{"estimate", "max_ms"}};
   EXPECT_THROW(fit_profile(as_artifact(doc), {}), SchemaError);
+}
+
+/// A profile with synthetic blocks (`block_sweep`) of conv + relu parts of growing sizes,
+/// each measured as @p measured(sum of its parts' predictions, boundaries).
+nlohmann::json profile_with_block_sweep(const std::function<double(double, int)>& measured) {
+  nlohmann::json doc = synthetic_profile(20, false);
+  const LatencyFit plain = fit_profile(as_artifact(doc), FitSettings{});
+  nlohmann::json blocks = nlohmann::json::array();
+  for (int k = 0; k < 8; ++k) {
+    const double in = 2e4 * (k + 1);
+    const model::Features conv{{"in_size", in}, {"filter_term", 300.0 * (k + 1)}, {"flops", 1e6}};
+    const model::Features relu{{"in_size", in}, {"flops", in}};
+    std::vector<profile::BlockPart> parts{{"conv", conv, 4 * in}, {"relu", relu, 4 * in}};
+    const int n = 2 + k % 3;  // 2..4 parts
+    while (static_cast<int>(parts.size()) < n) {
+      parts.push_back({"relu", relu, 4 * in});
+    }
+    nlohmann::json pj = nlohmann::json::array();
+    for (const auto& p : parts) {
+      pj.push_back({{"type", p.type}, {"features", p.features}, {"output_bytes", p.output_bytes}});
+    }
+    blocks.push_back({{"shape", fmt::format("block {}", k)},
+                      {"parts", pj},
+                      {"median_ms", measured(block_sum_ms(plain, parts), n - 1)}});
+  }
+  doc["block_sweep"] = blocks;
+  return doc;
+}
+
+TEST(LatencyFit, BlockCorrectionIsAdoptedOnlyWhenCrossValidationFavoursIt) {
+  // Blocks 20 % faster than their parts' sum: the factor wins, with value 0.8.
+  const LatencyFit scaled =
+      fit_profile(as_artifact(profile_with_block_sweep([](double sum, int) { return 0.8 * sum; })),
+                  FitSettings{});
+  const BlockCorrection& f = scaled.block_correction;
+  EXPECT_EQ(f.method, "factor");
+  EXPECT_NEAR(f.value, 0.8, 1e-9);
+  EXPECT_EQ(f.blocks, 8);
+  EXPECT_NEAR(f.cv_mape.at("none"), 0.25, 1e-9);
+  EXPECT_NEAR(f.cv_mape.at("factor"), 0.0, 1e-9);
+  const model::Features conv{{"in_size", 5e4}, {"filter_term", 700.0}, {"flops", 1e6}};
+  const model::Features relu{{"in_size", 5e4}, {"flops", 5e4}};
+  const std::vector<profile::BlockPart> parts{{"conv", conv, 2e5}, {"relu", relu, 2e5}};
+  EXPECT_NEAR(block_ms(scaled, parts), 0.8 * block_sum_ms(scaled, parts), 1e-12);
+
+  // A fixed cost per boundary between parts: the boundary term wins.
+  const LatencyFit bounded = fit_profile(
+      as_artifact(profile_with_block_sweep([](double sum, int b) { return sum - 0.005 * b; })),
+      FitSettings{});
+  EXPECT_EQ(bounded.block_correction.method, "boundary");
+  EXPECT_NEAR(bounded.block_correction.value, 0.005, 1e-9);
+  EXPECT_NEAR(block_ms(bounded, parts), block_sum_ms(bounded, parts) - 0.005, 1e-12);
+
+  // Blocks that are their parts' sum: nothing beats the plain sum, none is kept.
+  const LatencyFit exact =
+      fit_profile(as_artifact(profile_with_block_sweep([](double sum, int) { return sum; })),
+                  FitSettings{});
+  EXPECT_EQ(exact.block_correction.method, "none");
+  EXPECT_DOUBLE_EQ(block_ms(exact, parts), block_sum_ms(exact, parts));
+
+  // It survives the fit artifact.
+  const nlohmann::json doc = to_json(scaled);
+  nlohmann::json stamped = doc;
+  stamped["schema"] = "edgent.fit/1";
+  const LatencyFit back = latency_fit_from_artifact(parse_artifact(stamped.dump(), "f.json", "fit"));
+  EXPECT_EQ(back.block_correction.method, "factor");
+  EXPECT_NEAR(back.block_correction.value, 0.8, 1e-12);
+  EXPECT_NEAR(back.block_correction.cv_mape.at("none"), 0.25, 1e-9);
+
+  // Without a block sweep there is nothing to learn from.
+  const LatencyFit none = fit_profile(as_artifact(synthetic_profile(20, false)), FitSettings{});
+  EXPECT_EQ(none.block_correction.method, "none");
+  EXPECT_EQ(none.block_correction.blocks, 0);
 }
 
 } // namespace
