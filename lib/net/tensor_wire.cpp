@@ -1,9 +1,9 @@
 #include "net/tensor_wire.hpp"
 
 #include "core/error.hpp"
+#include "net/crc32.hpp"
 
 #include <opencv2/core.hpp>
-#include <zlib.h>
 #include <zstd.h>
 
 #include <fmt/format.h>
@@ -73,10 +73,7 @@ template <typename T> T get(std::string_view in, std::size_t off) {
   return static_cast<T>(v);
 }
 
-std::uint32_t crc(std::string_view bytes) {
-  return static_cast<std::uint32_t>(
-      crc32_z(0, reinterpret_cast<const Bytef*>(bytes.data()), bytes.size()));
-}
+std::uint32_t crc(std::string_view bytes) { return crc32(bytes); }
 
 std::size_t element_size(Codec c) {
   switch (c) {
