@@ -1189,6 +1189,10 @@ void detail::ServerCore::accept() {
       // out a client with a request); with none idle, the new connection is told to retry.
       const bool over_cap = max_connections > 0 && connections.load() >= max_connections &&
                             close_longest_waiting(1) == 0;
+      // Replies go out as soon as they are written, not held back for the ACK of the one
+      // before (Nagle's algorithm against the client's delayed ACK).
+      beast::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
       auto session = std::make_shared<ServerSession>(std::move(socket), *this);
       if (over_cap) {
         session->refuse_over_cap();
