@@ -753,19 +753,42 @@ private:
       return on_read({}, 0);
     }
     m_stream.expires_after(m_server.options.read_timeout);
-    if (m_parser->content_length()) {
-      // The whole length is in the budget already.
-      http::async_read(m_stream, m_buffer, *m_parser,
-                       [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-                         self->on_read(ec, n);
-                       });
-      return;
+    if (const auto length = m_parser->content_length()) {
+      return read_body_direct(*length);
     }
     // Chunked: the length is known only as it arrives; take the budget as the body grows.
     http::async_read_some(m_stream, m_buffer, *m_parser,
                           [self = shared_from_this()](beast::error_code ec, std::size_t n) {
                             self->on_body_part(ec, n);
                           });
+  }
+
+  /// Reads a body of @p length bytes (within the budget and the body limit: on_header checked)
+  /// straight into the request's string: the bytes the header's read took along, then the rest
+  /// in reads as large as the socket offers. Beast's parser would read it 64 KiB at a time
+  /// into the connection's buffer and copy it from there.
+  void read_body_direct(std::uint64_t length) {
+    if (length > m_server.options.max_body) {
+      return fail(413, fmt::format("request body is larger than the limit of {} bytes",
+                                   m_server.options.max_body));
+    }
+    std::string& body = m_parser->get().body();
+    body.resize(static_cast<std::size_t>(length));
+    const std::size_t have = std::min(m_buffer.size(), body.size());
+    asio::buffer_copy(asio::buffer(body.data(), have), m_buffer.data());
+    m_buffer.consume(have);
+    m_bytes_in += have;
+    if (have == body.size()) {
+      return on_read({}, 0);
+    }
+    const std::size_t want = body.size() - have;
+    asio::async_read(
+        m_stream, asio::buffer(body.data() + have, want),
+        // All of it, in reads of whatever is there (asio's transfer_all caps each at 64 KiB).
+        [want](const beast::error_code& ec, std::size_t done) -> std::size_t {
+          return ec ? 0 : want - done;
+        },
+        [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->on_read(ec, n); });
   }
 
   void on_body_part(beast::error_code ec, std::size_t bytes) {
