@@ -35,6 +35,12 @@ DEB_PACKAGES_ARM64 := g++-aarch64-linux-gnu qemu-user libcli11-dev nlohmann-json
   libonnx1:arm64 time
 ARM64_BUILD ?= build-arm64
 
+# What `make bench-overhead` adds for its peer (PyTorch, pickle over TCP); not needed by the
+# build, the tests or the demo.
+DEB_PACKAGES_BENCH := python3-torch
+OVERHEAD_ROUNDS ?= 5
+OVERHEAD_COUNT ?= 300
+
 DEVICE_ONLY ?=
 ifneq ($(DEVICE_ONLY),)
   BUILD := build-device
@@ -45,7 +51,7 @@ endif
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps build test test-asan fuzz fuzz-smoke load demo model accuracy cascades install clean \
-  deps-arm64 device-arm64 test-arm64 time-arm64
+  deps-bench bench-overhead bench-serve deps-arm64 device-arm64 test-arm64 time-arm64
 
 all: build
 
@@ -143,6 +149,32 @@ load: build
 	$(BUILD)/bench/edgent_load --serve $(BUILD)/cmd/edgent-serve \
 	  --model models/branchy-alexnet-fmnist.json --data /usr/share/datasets/fashion-mnist \
 	  --conns $(LOAD_CONNS) --seconds $(LOAD_SECONDS) --threads 2 --max-inflight 32
+
+## deps-bench: the packages the benchmarks' peers need (PyTorch for bench-overhead's peer)
+deps-bench: deps
+	@missing=$$(for p in $(DEB_PACKAGES_BENCH); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' || echo $$p; \
+	  done); \
+	if [ -n "$$missing" ]; then \
+	  echo "edgent: installing Debian packages:" $$missing; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing \
+	    > /tmp/edgent-apt-bench.log 2>&1 || { tail -n 30 /tmp/edgent-apt-bench.log; exit 1; }; \
+	fi
+
+## bench-overhead: per-request runtime overhead on loopback, unshaped, through edgent-infer and
+## edgent-serve (end-to-end - device compute - edge compute, medians): the fixed figure (3 KB
+## tensor) and the per-MB one (600 KB), beside a PyTorch pickle-over-TCP peer, OVERHEAD_ROUNDS
+## interleaved rounds of OVERHEAD_COUNT requests (bench/overhead_bench.sh)
+bench-overhead: deps-bench $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS) --target edgent-serve edgent-infer overhead_model
+	bench/overhead_bench.sh $(BUILD) $(OVERHEAD_ROUNDS) $(OVERHEAD_COUNT)
+
+## bench-serve: edge-serve throughput at the edge-only cut against the plain forward loop it
+## wraps (bench/serve_bench.cpp): the ratio per CPU-second (target >= 0.9), medians of 3 rounds
+bench-serve: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS) --target serve_bench
+	$(BUILD)/bench/serve_bench --model models/branchy-alexnet-fmnist.json
 
 ## model: train the default branchy AlexNet into models/ (seeded; run time in models/README.md)
 model: build

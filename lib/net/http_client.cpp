@@ -7,6 +7,7 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/http/span_body.hpp>
 #include <fmt/format.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -397,10 +398,13 @@ bool HttpClient::Impl::handshake(HttpResult& result, Clock::time_point deadline,
 
 namespace {
 
+/// A request body over the caller's bytes: sent from where they are, not from a copy.
+using SpanBody = http::span_body<const char>;
+
 /// Writes @p req (until @p sent) and reads the response header (checked against @p limit)
 /// and body.
 template <class Stream>
-void transfer(Stream& stream, beast::flat_buffer& buffer, http::request<http::string_body>& req,
+void transfer(Stream& stream, beast::flat_buffer& buffer, http::request<SpanBody>& req,
               http::response_parser<http::string_body>& parser, std::size_t limit,
               Clock::time_point& sent, beast::error_code& write_ec, beast::error_code& ec) {
   http::write(stream, req, write_ec);
@@ -423,7 +427,7 @@ void HttpClient::Impl::exchange(HttpResult& result, http::verb verb, std::string
                                 std::string_view target, std::string_view body,
                                 std::string_view content_type,
                                 const std::vector<std::pair<std::string, std::string>>& headers) {
-  http::request<http::string_body> req;
+  http::request<SpanBody> req;
   if (verb == http::verb::unknown) {
     req.method_string(beast::string_view(method.data(), method.size()));
   } else {
@@ -442,7 +446,7 @@ void HttpClient::Impl::exchange(HttpResult& result, http::verb verb, std::string
   for (const auto& [name, value] : headers) {
     req.set(name, value);
   }
-  req.body().assign(body.data(), body.size());
+  req.body() = SpanBody::value_type(body.data(), body.size());
   req.keep_alive(true);
   req.prepare_payload();
 

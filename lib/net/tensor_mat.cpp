@@ -8,8 +8,10 @@
 
 namespace edgent::net {
 
-WireTensor to_wire(const cv::Mat& mat, std::uint64_t request_id, std::uint16_t exit,
-                   std::uint16_t cut) {
+namespace {
+
+/// Checks that @p mat is a float32 blob of 1..kMaxDims dims; its dims on the wire.
+std::vector<std::uint32_t> wire_dims(const cv::Mat& mat) {
   if (mat.type() != CV_32F) {
     throw DataError(fmt::format("tensor of OpenCV type {} is not float32", mat.type()), {},
                     "tensor");
@@ -18,16 +20,34 @@ WireTensor to_wire(const cv::Mat& mat, std::uint64_t request_id, std::uint16_t e
     throw DataError(fmt::format("tensor has {} dims (1..{} supported)", mat.dims, kMaxDims), {},
                     "tensor");
   }
+  std::vector<std::uint32_t> dims;
+  for (int i = 0; i < mat.dims; ++i) {
+    dims.push_back(static_cast<std::uint32_t>(mat.size[i]));
+  }
+  return dims;
+}
+
+} // namespace
+
+WireTensor to_wire(const cv::Mat& mat, std::uint64_t request_id, std::uint16_t exit,
+                   std::uint16_t cut) {
   WireTensor t;
+  t.dims = wire_dims(mat);
   t.request_id = request_id;
   t.exit = exit;
   t.cut = cut;
-  for (int i = 0; i < mat.dims; ++i) {
-    t.dims.push_back(static_cast<std::uint32_t>(mat.size[i]));
-  }
   const cv::Mat c = mat.isContinuous() ? mat : mat.clone();
   t.values.assign(c.ptr<float>(), c.ptr<float>() + c.total());
   return t;
+}
+
+std::string encode_mat(const cv::Mat& mat, std::uint64_t request_id, std::uint16_t exit,
+                       std::uint16_t cut, CodecSpec codec) {
+  const std::vector<std::uint32_t> dims = wire_dims(mat);
+  const cv::Mat c = mat.isContinuous() ? mat : mat.clone();
+  return encode_tensor(WireView{request_id, exit, cut, dims,
+                                std::span<const float>(c.ptr<float>(), c.total())},
+                       codec);
 }
 
 cv::Mat to_mat(const WireTensor& tensor) {

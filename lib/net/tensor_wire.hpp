@@ -71,9 +71,22 @@ struct WireTensor {
   std::vector<float> values;          ///< row-major, product(dims) values
 };
 
-/// Encodes @p tensor with @p codec (zstd at @p zstd_level). Throws DataError for dims that
+/// A tensor's routing fields, dims and values held elsewhere: what encode_tensor() reads (a
+/// blob's own memory, without copying it into a WireTensor first).
+struct WireView {
+  std::uint64_t request_id = 0;
+  std::uint16_t exit = 0;
+  std::uint16_t cut = 0;
+  std::span<const std::uint32_t> dims;
+  std::span<const float> values;      ///< row-major, product(dims) values
+};
+
+/// Encodes @p tensor with @p codec (zstd at @p zstd_level): the header, then the values written
+/// straight into the message (one pass over them without zstd). Throws DataError for dims that
 /// are empty, too many, zero, or do not match the values, more than kMaxElements values, or
 /// (int8) non-finite values.
+std::string encode_tensor(const WireView& tensor, CodecSpec codec, int zstd_level = 1);
+/// The same for a WireTensor.
 std::string encode_tensor(const WireTensor& tensor, CodecSpec codec, int zstd_level = 1);
 
 /// Parses and checks a header from exactly kHeaderBytes bytes: magic, version, header crc,

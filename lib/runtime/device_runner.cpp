@@ -230,9 +230,8 @@ RunResult DeviceRunner::run_cascade(std::uint64_t id, const cv::Mat& input,
     std::string body;
     {
       emulate::DilatedWork work(m_dilation);
-      body = net::encode_tensor(net::to_wire(step.output, id, static_cast<std::uint16_t>(plan.exit),
-                                             static_cast<std::uint16_t>(plan.cut)),
-                                net::parse_codec(plan.codec));
+      body = net::encode_mat(step.output, id, static_cast<std::uint16_t>(plan.exit),
+                             static_cast<std::uint16_t>(plan.cut), net::parse_codec(plan.codec));
       r.measured.codec_ms = work.finish();
     }
     EdgeRoute route;
@@ -328,10 +327,8 @@ RunResult DeviceRunner::run_fixed(std::uint64_t id, const cv::Mat& input,
   std::string body;
   {
     emulate::DilatedWork work(m_dilation);
-    body = net::encode_tensor(
-        net::to_wire(device_first ? head : input, id, static_cast<std::uint16_t>(plan.exit),
-                     static_cast<std::uint16_t>(sent_cut)),
-        device_first ? codec : fp32);
+    body = net::encode_mat(device_first ? head : input, id, static_cast<std::uint16_t>(plan.exit),
+                           static_cast<std::uint16_t>(sent_cut), device_first ? codec : fp32);
     r.measured.codec_ms = work.finish();
   }
 

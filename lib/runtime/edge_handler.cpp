@@ -124,9 +124,8 @@ net::InferReply EdgeHandler::infer(std::string_view body, const net::RequestInfo
                                           exit, to, largest));
   }
   net::InferReply reply;
-  reply.body = net::encode_tensor(
-      net::to_wire(out, in.request_id, static_cast<std::uint16_t>(exit), static_cast<std::uint16_t>(to)),
-      reply_codec);
+  reply.body = net::encode_mat(out, in.request_id, static_cast<std::uint16_t>(exit),
+                               static_cast<std::uint16_t>(to), reply_codec);
   return reply;
 }
 
