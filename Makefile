@@ -53,19 +53,23 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 .PHONY: all deps build test test-asan fuzz fuzz-smoke load demo model accuracy cascades install clean \
   deps-bench bench-overhead bench-serve deps-arm64 device-arm64 test-arm64 time-arm64
 
-all: build
-
-## deps: install the Debian packages that are missing (quiet when all are present)
-deps:
-	@missing=$$(for p in $(DEB_PACKAGES); do \
+# $(call install_missing,PACKAGES,LOG,APT_OPTIONS): installs those of PACKAGES that dpkg does
+# not list as installed (quiet when all are), apt's output in LOG, shown when it fails.
+install_missing = missing=$$(for p in $(1); do \
 	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' || echo $$p; \
 	  done); \
 	if [ -n "$$missing" ]; then \
 	  echo "edgent: installing Debian packages:" $$missing; \
 	  $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing \
-	    > /tmp/edgent-apt.log 2>&1 || { tail -n 30 /tmp/edgent-apt.log; exit 1; }; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(3) \
+	    $$missing > $(2) 2>&1 || { tail -n 30 $(2); exit 1; }; \
 	fi
+
+all: build
+
+## deps: install the Debian packages that are missing (quiet when all are present)
+deps:
+	@$(call install_missing,$(DEB_PACKAGES),/tmp/edgent-apt.log,)
 
 $(BUILD)/build.ninja:
 	cmake -S . -B $(BUILD) -G Ninja $(CMAKE_ARGS)
@@ -76,15 +80,7 @@ deps-arm64: deps
 	@dpkg --print-foreign-architectures | grep -qx arm64 || { \
 	  echo "edgent: adding the arm64 architecture to dpkg"; \
 	  $(SUDO) dpkg --add-architecture arm64 && $(SUDO) apt-get update -qq; }
-	@missing=$$(for p in $(DEB_PACKAGES_ARM64); do \
-	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' || echo $$p; \
-	  done); \
-	if [ -n "$$missing" ]; then \
-	  echo "edgent: installing Debian packages:" $$missing; \
-	  $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
-	    --no-remove $$missing > /tmp/edgent-apt-arm64.log 2>&1 || { tail -n 30 /tmp/edgent-apt-arm64.log; exit 1; }; \
-	fi
+	@$(call install_missing,$(DEB_PACKAGES_ARM64),/tmp/edgent-apt-arm64.log,--no-remove)
 
 $(ARM64_BUILD)/build.ninja:
 	cmake -S . -B $(ARM64_BUILD) -G Ninja -DCMAKE_TOOLCHAIN_FILE=$(abspath cmake/aarch64-linux-gnu.cmake) \
@@ -152,15 +148,7 @@ load: build
 
 ## deps-bench: the packages the benchmarks' peers need (PyTorch for bench-overhead's peer)
 deps-bench: deps
-	@missing=$$(for p in $(DEB_PACKAGES_BENCH); do \
-	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' || echo $$p; \
-	  done); \
-	if [ -n "$$missing" ]; then \
-	  echo "edgent: installing Debian packages:" $$missing; \
-	  $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing \
-	    > /tmp/edgent-apt-bench.log 2>&1 || { tail -n 30 /tmp/edgent-apt-bench.log; exit 1; }; \
-	fi
+	@$(call install_missing,$(DEB_PACKAGES_BENCH),/tmp/edgent-apt-bench.log,)
 
 ## bench-overhead: per-request runtime overhead on loopback, unshaped, through edgent-infer and
 ## edgent-serve (end-to-end - device compute - edge compute, medians): the fixed figure (3 KB

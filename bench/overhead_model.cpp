@@ -16,35 +16,8 @@
 #include <cmath>
 #include <cstdio>
 #include <exception>
-#include <random>
 #include <string>
 #include <vector>
-
-namespace {
-
-/// He-scaled uniform weights and small biases from one seeded generator.
-class Weights {
-public:
-  explicit Weights(unsigned seed) : m_rng(seed) {}
-  std::vector<float> he(std::size_t n, std::int64_t fan_in) {
-    const double bound = std::sqrt(6.0 / static_cast<double>(fan_in));
-    return uniform(n, bound);
-  }
-  std::vector<float> bias(std::size_t n) { return uniform(n, 0.05); }
-
-private:
-  std::vector<float> uniform(std::size_t n, double bound) {
-    std::uniform_real_distribution<double> dist(-bound, bound);
-    std::vector<float> v(n);
-    for (auto& x : v) {
-      x = static_cast<float>(dist(m_rng));
-    }
-    return v;
-  }
-  std::mt19937 m_rng;
-};
-
-} // namespace
 
 int main(int argc, char** argv) {
   if (argc != 2) {
@@ -53,9 +26,10 @@ int main(int argc, char** argv) {
   }
   try {
     using edgent::model::OnnxBuilder;
+    using edgent::model::SeededWeights;
     constexpr std::int64_t kWide = 192;
     OnnxBuilder b("overhead");
-    Weights w(1);
+    SeededWeights w(1);
     b.input("input", {1, 1, 28, 28});
     std::string t = b.conv("input", "conv1", w.he(kWide * 9, 9), w.bias(kWide), 1, kWide, 3, 1, 1);
     t = b.relu(t, "relu1");

@@ -2,7 +2,9 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <cmath>
 #include <cstdint>
+#include <random>
 #include <span>
 #include <string>
 #include <vector>
@@ -22,6 +24,28 @@ struct OnnxAttr {
   std::vector<std::int64_t> int_values;
   float float_value = 0;
   std::string string_value;
+};
+
+/// Seeded weights for the models the project builds itself (tests, reference models,
+/// benchmarks): uniform in +-sqrt(6 / fan_in) (He), biases uniform in +-0.05.
+class SeededWeights {
+public:
+  explicit SeededWeights(std::uint32_t seed) : m_rng(seed) {}
+  std::vector<float> he(std::size_t n, std::int64_t fan_in) {
+    return uniform(n, std::sqrt(6.0 / static_cast<double>(fan_in)));
+  }
+  std::vector<float> bias(std::size_t n) { return uniform(n, 0.05); }
+
+private:
+  std::vector<float> uniform(std::size_t n, double a) {
+    std::uniform_real_distribution<double> dist(-a, a);
+    std::vector<float> v(n);
+    for (auto& x : v) {
+      x = static_cast<float>(dist(m_rng));
+    }
+    return v;
+  }
+  std::mt19937 m_rng;
 };
 
 /// Builds a float32 ONNX model node by node on libonnx's protobuf classes. The project's

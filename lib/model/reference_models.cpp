@@ -1,36 +1,13 @@
 #include "model/reference_models.hpp"
 
 #include <cmath>
-#include <random>
 #include <string>
 #include <vector>
 
 namespace edgent::model {
 namespace {
 
-/// Seeded weights: uniform in +-sqrt(6 / fan_in) (He), biases uniform in +-0.05.
-class Weights {
-public:
-  explicit Weights(std::uint32_t seed) : m_rng(seed) {}
-  std::vector<float> he(std::size_t n, std::int64_t fan_in) {
-    const double a = std::sqrt(6.0 / static_cast<double>(fan_in));
-    return uniform(n, a);
-  }
-  std::vector<float> bias(std::size_t n) { return uniform(n, 0.05); }
-
-private:
-  std::vector<float> uniform(std::size_t n, double a) {
-    std::uniform_real_distribution<double> dist(-a, a);
-    std::vector<float> v(n);
-    for (auto& x : v) {
-      x = static_cast<float>(dist(m_rng));
-    }
-    return v;
-  }
-  std::mt19937 m_rng;
-};
-
-std::string conv(OnnxBuilder& b, Weights& w, const std::string& in, const std::string& out,
+std::string conv(OnnxBuilder& b, SeededWeights& w, const std::string& in, const std::string& out,
                  std::int64_t cin, std::int64_t cout, std::int64_t k, std::int64_t stride,
                  std::int64_t pad) {
   const auto fan_in = cin * k * k;
@@ -38,14 +15,14 @@ std::string conv(OnnxBuilder& b, Weights& w, const std::string& in, const std::s
                 w.bias(static_cast<std::size_t>(cout)), cin, cout, k, stride, pad);
 }
 
-std::string fc(OnnxBuilder& b, Weights& w, const std::string& in, const std::string& out,
+std::string fc(OnnxBuilder& b, SeededWeights& w, const std::string& in, const std::string& out,
                std::int64_t nin, std::int64_t nout) {
   return b.gemm(in, out, w.he(static_cast<std::size_t>(nin * nout), nin),
                 w.bias(static_cast<std::size_t>(nout)), nin, nout);
 }
 
 /// BatchNormalization of @p ch channels with seeded statistics (scale near 1, small shift).
-std::string batch_norm(OnnxBuilder& b, Weights& w, const std::string& in, const std::string& out,
+std::string batch_norm(OnnxBuilder& b, SeededWeights& w, const std::string& in, const std::string& out,
                        std::int64_t ch) {
   const auto n = static_cast<std::size_t>(ch);
   std::vector<float> scale = w.bias(n);
@@ -66,7 +43,7 @@ std::string batch_norm(OnnxBuilder& b, Weights& w, const std::string& in, const 
 }
 
 /// conv (no bias) + BatchNormalization [+ relu], as trained nets export a conv layer.
-std::string conv_bn(OnnxBuilder& b, Weights& w, const std::string& in, const std::string& out,
+std::string conv_bn(OnnxBuilder& b, SeededWeights& w, const std::string& in, const std::string& out,
                     std::int64_t cin, std::int64_t cout, std::int64_t k, std::int64_t stride,
                     std::int64_t pad, bool relu, std::int64_t group = 1) {
   const auto fan_in = cin / group * k * k;
@@ -77,7 +54,7 @@ std::string conv_bn(OnnxBuilder& b, Weights& w, const std::string& in, const std
 }
 
 /// Exit head: global average pool, flatten, fc to 10 classes.
-void gap_exit(OnnxBuilder& b, Weights& w, const std::string& in, const std::string& name,
+void gap_exit(OnnxBuilder& b, SeededWeights& w, const std::string& in, const std::string& name,
               std::int64_t ch) {
   b.node("GlobalAveragePool", {in}, {name + "_gap"});
   const auto flat = b.flatten(name + "_gap", name + "_flat");
@@ -86,7 +63,7 @@ void gap_exit(OnnxBuilder& b, Weights& w, const std::string& in, const std::stri
 
 /// relu(main(x) + skip(x)); main is two 3x3 conv+BN (the first strided), skip the identity or a
 /// 1x1 strided projection (conv+BN) when the shape changes.
-std::string residual_block(OnnxBuilder& b, Weights& w, const std::string& in,
+std::string residual_block(OnnxBuilder& b, SeededWeights& w, const std::string& in,
                            const std::string& name, std::int64_t cin, std::int64_t cout,
                            std::int64_t stride) {
   auto m = conv_bn(b, w, in, name + "_a", cin, cout, 3, stride, 1, /*relu=*/true);
@@ -101,7 +78,7 @@ std::string residual_block(OnnxBuilder& b, Weights& w, const std::string& in,
 
 /// Inception block: 1x1; 1x1 then 3x3 (grouped when @p groups > 1); 3x3 max pool then 1x1;
 /// joined by Concat on channels (c1 + c3 + cp channels).
-std::string inception_block(OnnxBuilder& b, Weights& w, const std::string& in,
+std::string inception_block(OnnxBuilder& b, SeededWeights& w, const std::string& in,
                             const std::string& name, std::int64_t cin, std::int64_t c1,
                             std::int64_t c3, std::int64_t cp, std::int64_t groups) {
   const auto a = b.relu(conv(b, w, in, name + "_1x1", cin, c1, 1, 1, 0), name + "_1x1_relu");
@@ -120,7 +97,7 @@ std::string inception_block(OnnxBuilder& b, Weights& w, const std::string& in,
 
 OnnxBuilder chain_model(std::uint32_t seed) {
   OnnxBuilder b("chain");
-  Weights w(seed);
+  SeededWeights w(seed);
   b.input("input", {1, 1, 28, 28});
   auto t = b.relu(conv(b, w, "input", "conv1", 1, 8, 5, 1, 2), "relu1");
   t = b.max_pool(t, "pool1", 2, 2);
@@ -138,7 +115,7 @@ OnnxBuilder chain_model(std::uint32_t seed) {
 
 OnnxBuilder branchy_alexnet(std::uint32_t seed) {
   OnnxBuilder b("branchy_alexnet");
-  Weights w(seed);
+  SeededWeights w(seed);
   b.input("input", {1, 1, 28, 28});
   // Trunk stage 1: [64,28,28] -> pool [64,14,14] -> lrn.
   auto t = b.relu(conv(b, w, "input", "conv1", 1, 64, 5, 1, 2), "relu1");
@@ -184,7 +161,7 @@ OnnxBuilder branchy_alexnet(std::uint32_t seed) {
 
 OnnxBuilder residual_model(std::uint32_t seed) {
   OnnxBuilder b("residual");
-  Weights w(seed);
+  SeededWeights w(seed);
   b.input("input", {1, 3, 16, 16});
   const auto stem = b.relu(conv(b, w, "input", "stem", 3, 8, 3, 1, 1), "stem_relu");
   // Residual block: relu(conv(relu(conv(x))) + x).
@@ -209,7 +186,7 @@ OnnxBuilder residual_model(std::uint32_t seed) {
 
 OnnxBuilder resnet_exits_model(std::uint32_t seed) {
   OnnxBuilder b("resnet_exits");
-  Weights w(seed);
+  SeededWeights w(seed);
   b.input("input", {1, 1, 28, 28});
   auto t = conv_bn(b, w, "input", "stem", 1, 16, 3, 1, 1, /*relu=*/true);   // [16,28,28]
   t = residual_block(b, w, t, "block1", 16, 16, 1);
@@ -232,7 +209,7 @@ OnnxBuilder resnet_exits_model(std::uint32_t seed) {
 
 OnnxBuilder inception_exits_model(std::uint32_t seed) {
   OnnxBuilder b("inception_exits");
-  Weights w(seed);
+  SeededWeights w(seed);
   b.input("input", {1, 1, 28, 28});
   auto t = b.relu(conv(b, w, "input", "stem", 1, 16, 3, 1, 1), "stem_relu");
   t = b.max_pool(t, "stem_pool", 2, 2);                                      // [16,14,14]
@@ -257,7 +234,7 @@ OnnxBuilder inception_exits_model(std::uint32_t seed) {
 OnnxBuilder residual_block_model(std::uint32_t seed, std::int64_t cin, std::int64_t cout,
                                  std::int64_t side, std::int64_t stride) {
   OnnxBuilder b("residual_block");
-  Weights w(seed);
+  SeededWeights w(seed);
   b.input("input", {1, cin, side, side});
   residual_block(b, w, "input", "exit1", cin, cout, stride);
   b.output("exit1");
@@ -268,7 +245,7 @@ OnnxBuilder inception_block_model(std::uint32_t seed, std::int64_t cin, std::int
                                   std::int64_t c1, std::int64_t c3, std::int64_t cp,
                                   std::int64_t groups) {
   OnnxBuilder b("inception_block");
-  Weights w(seed);
+  SeededWeights w(seed);
   b.input("input", {1, cin, side, side});
   const auto t = inception_block(b, w, "input", "inc", cin, c1, c3, cp, groups);
   batch_norm(b, w, t, "exit1", c1 + c3 + cp);
