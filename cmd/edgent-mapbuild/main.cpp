@@ -2,6 +2,7 @@
 // per state (edgent.configmap/1); `evaluate` replays traces through detector + map.
 #include "cli/common_options.hpp"
 #include "dynamic/mapbuild_command.hpp"
+#include "eval/eval_command.hpp"
 #include "plan/model_input_options.hpp"
 
 int main(int argc, char** argv) {
@@ -17,6 +18,7 @@ int main(int argc, char** argv) {
       [&](CLI::App& app) {
         auto& s = opts.settings;
         app.fallthrough();
+        opts.inputs.measure_accuracy = edgent::eval::measure_accuracy_quietly;
         edgent::plan::add_model_input_options(app, opts.inputs, /*model_required=*/false);
         app.add_option("--trace", opts.traces,
                        "Trace CSV files, directories (every *.csv but index.csv) or globs, "

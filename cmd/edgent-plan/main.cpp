@@ -1,6 +1,7 @@
 // edgent-plan: choose the exit, cut, order and codec of one co-inference (Edgent's planner),
 // or sweep bandwidth/deadline ranges for every strategy.
 #include "cli/common_options.hpp"
+#include "eval/eval_command.hpp"
 #include "plan/model_input_options.hpp"
 #include "plan/plan_command.hpp"
 
@@ -13,6 +14,7 @@ int main(int argc, char** argv) {
       "latency meets the deadline (exit 3 when none does: the fastest plan is written, flagged).",
       argc, argv, common,
       [&](CLI::App& app) {
+        opts.inputs.measure_accuracy = edgent::eval::measure_accuracy_quietly;
         edgent::plan::add_model_input_options(app, opts.inputs);
         app.add_option("--bandwidth", opts.bandwidth_kbps, "Bandwidth both ways, kbit/s")
             ->check(edgent::cli::positive());

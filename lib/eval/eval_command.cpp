@@ -227,6 +227,17 @@ int run_card_mode(const EvalOptions& o) {
 
 } // namespace
 
+Artifact measure_accuracy_quietly(const std::string& model, const std::string& data,
+                                  std::size_t limit, const std::vector<std::string>& codecs) {
+  AccuracyRequest request;
+  request.model = model;
+  request.data = data;
+  request.limit = limit;
+  request.codecs = codecs;
+  request.progress = Progress::Mode::quiet;
+  return measure_accuracy_table(request);
+}
+
 Artifact measure_accuracy_table(const AccuracyRequest& request) {
   EvalOptions o;
   o.model = request.model;

@@ -50,6 +50,12 @@ struct AccuracyRequest {
 /// ConfigError for a shape the images do not fit).
 Artifact measure_accuracy_table(const AccuracyRequest& request);
 
+/// measure_accuracy_table of @p model on @p data (at most @p limit images, 0 = all; the
+/// @p codecs), one OpenCV thread, no progress: the plan::AccuracyMeasure edgent-plan and
+/// edgent-mapbuild give --data.
+Artifact measure_accuracy_quietly(const std::string& model, const std::string& data,
+                                  std::size_t limit, const std::vector<std::string>& codecs);
+
 /// Runs edgent-eval: writes the edgent.accuracy/1 table (with cascades the edgent.cascade/1
 /// table instead), with card_output also (or, without data, only) the model card of a bare
 /// ONNX, or with bench prints split overhead, codec throughput and bytes on the wire to

@@ -2,7 +2,6 @@
 
 #include "core/error.hpp"
 #include "core/log.hpp"
-#include "eval/eval_command.hpp"
 #include "model/accuracy_json.hpp"
 #include "model/card_from_onnx.hpp"
 #include "model/model_card.hpp"
@@ -418,13 +417,10 @@ LoadedProblem load_problem(const ModelInputs& in) {
   } else if (!in.data.empty()) {
     log::info("measuring the accuracy table on {} ({} codecs, {} images at most)", in.data,
               in.codecs.size(), in.data_limit == 0 ? std::string("all") : std::to_string(in.data_limit));
-    eval::AccuracyRequest request;
-    request.model = in.model;
-    request.data = in.data;
-    request.limit = in.data_limit;
-    request.codecs = in.codecs;
-    request.progress = Progress::Mode::quiet;
-    accuracy = eval::measure_accuracy_table(request);
+    if (!in.measure_accuracy) {
+      throw UsageError("--data: this tool cannot measure an accuracy table; give --accuracy");
+    }
+    accuracy = in.measure_accuracy(in.model, in.data, in.data_limit, in.codecs);
   }
   LoadedProblem out;
   out.problem = problem_from_artifacts(model, accuracy ? &*accuracy : nullptr, device, edge, codecs);

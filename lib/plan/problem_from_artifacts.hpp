@@ -4,6 +4,8 @@
 #include "plan/planner.hpp"
 #include "plan/problem.hpp"
 
+#include <cstddef>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -28,14 +30,23 @@ PlanProblem problem_from_artifacts(const Artifact& model, const Artifact* accura
 
 namespace edgent::plan {
 
+/// Measures the accuracy table (edgent.accuracy/1) of @p model on the test set in @p data:
+/// at most @p limit images (0 = all), the codecs named in @p codecs. The tools that take
+/// --data set it to edgent-eval's measurement (eval::measure_accuracy_table); the planner
+/// stage, below edgent-eval, only calls it.
+using AccuracyMeasure = std::function<Artifact(const std::string& model, const std::string& data,
+                                               std::size_t limit,
+                                               const std::vector<std::string>& codecs)>;
+
 /// Paths of the artifacts a problem is built from, and the codec and order names allowed.
 struct ModelInputs {
   std::string model;      ///< edgent.model/1, or a bare ONNX (model::load_model_artifact)
   std::string accuracy;   ///< edgent.accuracy/1, empty = none
   /// Without accuracy: a test set (Fashion-MNIST directory) the accuracy table is measured
-  /// on in memory (eval::measure_accuracy_table, the allowed codecs only); empty = none.
+  /// on in memory (measure_accuracy, the allowed codecs only); empty = none.
   std::string data;
   std::size_t data_limit = 1000;  ///< test images measured from data, 0 = all
+  AccuracyMeasure measure_accuracy; ///< how data is measured; unset = --data is refused
   std::string device_fit; ///< edgent.fit/1 of role device (or device_profile)
   std::string edge_fit;   ///< edgent.fit/1 of role edge (or edge_profile)
   std::string device_profile; ///< edgent.profile/1 of role device: measured-latency mode
