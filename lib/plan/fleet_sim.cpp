@@ -1,6 +1,7 @@
 #include "plan/fleet_sim.hpp"
 
 #include "core/error.hpp"
+#include "core/stats.hpp"
 #include "net/queue_estimator.hpp"
 
 #include <fmt/format.h>
@@ -11,6 +12,7 @@
 #include <memory>
 #include <random>
 #include <tuple>
+#include <utility>
 
 namespace edgent::plan {
 
@@ -120,13 +122,9 @@ struct Device {
   Pending pending;
 };
 
+/// stats::quantile, 0 for a run with no values.
 double percentile(std::vector<double> v, double q) {
-  if (v.empty()) {
-    return 0;
-  }
-  std::sort(v.begin(), v.end());
-  const auto i = static_cast<std::size_t>(q * static_cast<double>(v.size() - 1) + 0.5);
-  return v[std::min(i, v.size() - 1)];
+  return v.empty() ? 0.0 : stats::quantile(std::move(v), q);
 }
 
 } // namespace
