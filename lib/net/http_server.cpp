@@ -22,6 +22,7 @@
 #include <array>
 #include <atomic>
 #include <cctype>
+#include <cerrno>
 #include <condition_variable>
 #include <csignal>
 #include <deque>
@@ -36,6 +37,7 @@
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 namespace edgent::net {
@@ -514,9 +516,7 @@ public:
   void close_if_idle() {
     asio::post(m_stream.get_executor(), [self = shared_from_this()] {
       if (!self->m_busy) {
-        beast::error_code ec;
-        self->m_stream.socket().shutdown(tcp::socket::shutdown_both, ec);
-        self->m_stream.socket().close(ec);
+        self->close();
       }
     });
   }
@@ -987,17 +987,79 @@ private:
       // The reply is computed: it counts against the budget until it is written.
       self->m_server.budget.take(reply.body.size());
       BudgetLease held(self->m_server.budget, reply.body.size());
+      reply.headers.emplace_back("X-Edgent-Queue-Ms", fmt::format("{:.3f}", info.queue_ms));
+      reply.headers.emplace_back("X-Edgent-Compute-Ms", fmt::format("{:.3f}", compute_ms));
+      reply.headers.emplace_back("X-Edgent-Service-Ms", fmt::format("{:.3f}", compute_ms));
+      if (!self->m_stream.tls()) {
+        // The connection does nothing else while its request is served (no read is pending,
+        // its timer is off, and close_if_idle skips it while m_busy): the worker writes the
+        // answer itself, so the client has it without waiting for the I/O thread to wake. Any
+        // close that could still come (a future path, a stop) waits on m_fd_mutex.
+        self->m_reply_lease = std::move(held);
+        self->prepare_response(status, std::move(reply.body), reply.content_type, reply.headers);
+        return self->write_now();
+      }
       asio::post(self->m_stream.get_executor(),
-                 [self, status, reply = std::move(reply), held = std::move(held),
-                  queue_ms = info.queue_ms, compute_ms]() mutable {
-                   reply.headers.emplace_back("X-Edgent-Queue-Ms", fmt::format("{:.3f}", queue_ms));
-                   reply.headers.emplace_back("X-Edgent-Compute-Ms",
-                                              fmt::format("{:.3f}", compute_ms));
-                   reply.headers.emplace_back("X-Edgent-Service-Ms",
-                                              fmt::format("{:.3f}", compute_ms));
+                 [self, status, reply = std::move(reply), held = std::move(held)]() mutable {
                    self->m_reply_lease = std::move(held);
                    self->send(status, std::move(reply.body), reply.content_type, reply.headers);
                  });
+    });
+  }
+
+  /// From a worker, on a plain connection whose request is being served: writes the prepared
+  /// response with non-blocking sends as far as the socket takes it, then hands the connection
+  /// back to its I/O strand, which writes the rest (if any) under the write timeout and goes on
+  /// as after any answer.
+  void write_now() {
+    m_serializer.emplace(*m_response);
+    std::size_t written = 0;
+    beast::error_code ec;
+    std::unique_lock lock(m_fd_mutex);
+    const int fd = m_stream.socket().is_open() ? m_stream.socket().native_handle() : -1;
+    if (fd < 0) {
+      ec = asio::error::bad_descriptor;
+    }
+    while (!ec && !m_serializer->is_done()) {
+      std::array<iovec, 16> iov{};
+      std::size_t count = 0;
+      m_serializer->next(ec, [&](beast::error_code&, const auto& buffers) {
+        for (const auto b : beast::buffers_range_ref(buffers)) {
+          if (count == iov.size()) {
+            break;
+          }
+          iov[count++] = iovec{const_cast<void*>(b.data()), b.size()};
+        }
+      });
+      if (ec || count == 0) {
+        break;
+      }
+      msghdr msg{};
+      msg.msg_iov = iov.data();
+      msg.msg_iovlen = count;
+      const ssize_t n = ::sendmsg(fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+      if (n < 0) {
+        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+          ec = beast::error_code(errno, beast::system_category());
+        }
+        break;
+      }
+      m_serializer->consume(static_cast<std::size_t>(n));
+      written += static_cast<std::size_t>(n);
+    }
+    lock.unlock();
+    asio::post(m_stream.get_executor(), [self = shared_from_this(), written, ec] {
+      const bool keep = self->m_response->keep_alive();
+      if (ec || self->m_serializer->is_done()) {
+        self->m_serializer.reset();
+        return self->on_write(ec, written, keep);
+      }
+      self->m_stream.expires_after(self->m_server.options.write_timeout);
+      http::async_write(self->m_stream, *self->m_serializer,
+                        [self, written](beast::error_code e, std::size_t n) {
+                          self->m_serializer.reset();
+                          self->on_write(e, written + n, self->m_response->keep_alive());
+                        });
     });
   }
 
@@ -1015,6 +1077,17 @@ private:
 
   void send(unsigned status, std::string body, std::string_view content_type,
             const std::vector<std::pair<std::string, std::string>>& headers = {}) {
+    prepare_response(status, std::move(body), content_type, headers);
+    m_stream.expires_after(m_server.options.write_timeout);
+    http::async_write(m_stream, *m_response,
+                      [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                        self->on_write(ec, n, self->m_response->keep_alive());
+                      });
+  }
+
+  /// The answer in m_response: status, body and headers (@p headers last, and winning).
+  void prepare_response(unsigned status, std::string body, std::string_view content_type,
+                        const std::vector<std::pair<std::string, std::string>>& headers) {
     // The request's body is done with: its budget goes back before the answer is written.
     m_body_lease = BudgetLease();
     m_response.emplace(static_cast<http::status>(status), 11);
@@ -1043,11 +1116,6 @@ private:
     res.keep_alive(m_keep_alive && !m_server.draining);
     res.prepare_payload();
     m_status = status;
-    m_stream.expires_after(m_server.options.write_timeout);
-    http::async_write(m_stream, res,
-                      [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-                        self->on_write(ec, n, self->m_response->keep_alive());
-                      });
   }
 
   /// X-Edgent-Queue-Ms 0 and X-Edgent-Service-Ms the time since the request was read.
@@ -1099,7 +1167,10 @@ private:
                              });
   }
 
+  /// Every close of the socket comes here, and holds m_fd_mutex: a worker writing its reply
+  /// (write_now) then never sends on a descriptor closed, and perhaps reused, under it.
   void close() {
+    const std::lock_guard lock(m_fd_mutex);
     beast::error_code ec;
     m_stream.socket().shutdown(tcp::socket::shutdown_both, ec);
     m_stream.socket().close(ec);
@@ -1110,6 +1181,10 @@ private:
   beast::flat_buffer m_buffer;
   std::optional<http::request_parser<http::string_body>> m_parser;
   std::optional<http::response<http::string_body>> m_response;
+  /// Writing m_response from a worker (write_now), and its rest from the strand.
+  std::optional<http::response_serializer<http::string_body>> m_serializer;
+  /// Held by close() and by a worker's write_now(): the socket is never closed mid-send.
+  std::mutex m_fd_mutex;
   std::optional<http::response<http::empty_body>> m_continue;
   /// The route of the request being read (set once its headers pass).
   std::optional<Route> m_route;
