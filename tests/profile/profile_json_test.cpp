@@ -57,6 +57,23 @@ TEST(ProfileJson, ReadsASplitRequestAtTheEstimate) {
   EXPECT_THROW(read_profile(as_artifact(doc)), SchemaError);
 }
 
+TEST(ProfileJson, ReadsRequestsAtTheirMeanWhateverTheEstimate) {
+  nlohmann::json doc = minimal();
+  doc["settings"]["estimate"] = "median_ms";
+  doc["requests"]["exits"][0]["split"] = {
+      {"nets", 3}, {"boundary_bytes", 512}, {"median_ms", 7.0}, {"mean_ms", 8.0}};
+  doc["requests"]["codecs"] = {{{"codec", "fp32"}, {"op", "encode"}, {"median_ms", 0.5}, {"mean_ms", 0.75}}};
+  const Profile p = read_profile(as_artifact(doc));
+  EXPECT_DOUBLE_EQ(p.units[0].ms, 1.0) << "warm runs at the estimate";
+  EXPECT_DOUBLE_EQ(p.requests->exits[0].chain_ms, 1.0);
+  EXPECT_DOUBLE_EQ(p.requests->exits[0].ms, 5.0) << "a request at its mean";
+  EXPECT_DOUBLE_EQ(p.requests->exits[0].split->ms, 8.0);
+  ASSERT_EQ(p.requests->codecs.size(), 1U);
+  EXPECT_DOUBLE_EQ(p.requests->codecs[0].ms, 0.75);
+  doc["requests"]["exits"][0].erase("mean_ms");
+  EXPECT_THROW(read_profile(as_artifact(doc)), SchemaError);
+}
+
 TEST(ProfileJson, ErrorsNameTheKey) {
   const auto key = [](const nlohmann::json& body) {
     try {
