@@ -6,13 +6,16 @@
 // --rate per device and prints throughput, deadline-miss rate, on-time accuracy (expected: the
 // plans' accuracies), the fraction offloaded, 503 fallbacks, the edges' mean and p95 wait and
 // their utilisation. With --measured grid.csv (experiments/scale.sh grid) it prints the
-// measured cell beside each simulated one that both cover.
+// measured cell beside each simulated one that both cover. With --residuals RECORDS (an
+// edgent-infer -o run of one device on an idle edge) each simulated request's device, edge
+// and link parts are scaled by ratios measured / predicted drawn from those records, so the
+// simulation carries the latency model's error on the machine that ran them.
 //
 // Usage: fleet_sim --model CARD [--accuracy TABLE] --device-fit FIT --edge-fit FIT
 //                  --deadline MS (--bandwidth KBPS | --trace CSV [--trace-scale K]) [--rtt MS]
 //                  [--rate R] [--seconds S] [--devices "1 8 32 64"] [--edges "1 2 3"]
 //                  [--workers W] [--max-queue Q] [--load-blind] [--poisson] [--seed N]
-//                  [--measured grid.csv] [--csv out.csv]
+//                  [--measured grid.csv] [--residuals RECORDS]... [--csv out.csv]
 // Exits 2 on bad arguments or artifacts, 1 on other failures.
 
 #include "core/error.hpp"
@@ -23,6 +26,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -40,6 +44,7 @@ struct SimOptions {
   std::vector<int> edges{1, 2, 3};
   bool load_blind = false;
   std::string measured;
+  std::vector<std::string> residuals;
   std::string csv;
 };
 
@@ -88,6 +93,32 @@ int run(SimOptions& o) {
     o.fleet.trace = edgent::data::read_trace(o.trace).points();
   }
   o.fleet.load_aware = !o.load_blind;
+  for (const std::string& path : o.residuals) {
+    std::ifstream in(path);
+    if (!in) {
+      throw edgent::IoError("cannot read", path);
+    }
+    const Residuals r = read_residuals(in, path);
+    auto& all = o.fleet.residuals;
+    all.device.insert(all.device.end(), r.device.begin(), r.device.end());
+    all.edge.insert(all.edge.end(), r.edge.begin(), r.edge.end());
+    all.link.insert(all.link.end(), r.link.begin(), r.link.end());
+  }
+  if (!o.residuals.empty()) {
+    const auto mean = [](const std::vector<double>& v) {
+      double sum = 0;
+      for (const double x : v) {
+        sum += x;
+      }
+      return v.empty() ? 1.0 : sum / static_cast<double>(v.size());
+    };
+    const Residuals& r = o.fleet.residuals;
+    fmt::print("residuals (measured / predicted, drawn per request): device {} requests, mean "
+               "{:.3f}; edge {}, mean {:.3f}; link {}, mean {:.3f}\n",
+               r.device.size(), mean(r.device), r.edge.size(), mean(r.edge), r.link.size(),
+               mean(r.link));
+    std::fflush(stdout);
+  }
   const auto measured = o.measured.empty() ? std::map<std::pair<int, int>, Measured>{}
                                            : read_measured(o.measured);
   std::ofstream csv;
@@ -164,6 +195,9 @@ int main(int argc, char** argv) {
   app.add_option("--seed", o.fleet.seed, "Random seed (device phases, Poisson gaps)")
       ->capture_default_str();
   app.add_option("--measured", o.measured, "experiments/scale.sh's grid.csv, printed beside");
+  app.add_option("--residuals", o.residuals,
+                 "edgent-infer records (one device, an idle edge) whose measured / predicted "
+                 "ratios scale each simulated request's parts");
   app.add_option("--csv", o.csv, "Write the simulated cells as CSV");
   try {
     app.parse(argc, argv);

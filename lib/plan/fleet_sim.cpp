@@ -1,10 +1,12 @@
 #include "plan/fleet_sim.hpp"
 
 #include "core/error.hpp"
+#include "core/json_view.hpp"
 #include "core/stats.hpp"
 #include "net/queue_estimator.hpp"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -105,6 +107,14 @@ void check(const FleetOptions& o) {
   }
 }
 
+/// One ratio drawn from @p pool, 1 when it is empty.
+double draw(const std::vector<double>& pool, std::mt19937_64& rng) {
+  if (pool.empty()) {
+    return 1.0;
+  }
+  return pool[std::uniform_int_distribution<std::size_t>(0, pool.size() - 1)(rng)];
+}
+
 /// What a device knows of its request while the edge serves it.
 struct Pending {
   double start_ms = 0;     ///< when it counts from (its schedule)
@@ -129,6 +139,51 @@ double percentile(std::vector<double> v, double q) {
 
 } // namespace
 
+Residuals read_residuals(std::istream& in, const std::string& file) {
+  Residuals r;
+  std::string line;
+  int row = 0;
+  // Parts predicted below this are too small for their ratio to mean anything.
+  constexpr double kMinPredictedMs = 1e-6;
+  while (std::getline(in, line)) {
+    ++row;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) {
+      continue;
+    }
+    nlohmann::json doc;
+    try {
+      doc = nlohmann::json::parse(line);
+    } catch (const nlohmann::json::parse_error& e) {
+      throw SchemaError(fmt::format("line {}: not JSON ({})", row, e.what()), file);
+    }
+    const std::string where = fmt::format("{}:{}", file, row);
+    const JsonView v(doc, where);
+    if (v.has("fallback") && v.at("fallback").boolean()) {
+      continue;
+    }
+    const auto predicted = v.find("predicted");
+    if (!predicted || predicted->is_null()) {
+      continue;  // a run without fits predicts nothing
+    }
+    const JsonView m = v.at("measured");
+    const auto ms = [](const JsonView& o, const char* key) { return o.at(key).number(0, 1e9); };
+    const double pd = ms(*predicted, "device_ms") + ms(*predicted, "codec_ms");
+    if (pd > kMinPredictedMs) {
+      r.device.push_back((ms(m, "device_ms") + ms(m, "codec_ms")) / pd);
+    }
+    const bool offloaded = v.at("offloaded").boolean();
+    const double pe = ms(*predicted, "edge_ms");
+    if (offloaded && pe > kMinPredictedMs) {
+      r.edge.push_back(ms(m, "edge_compute_ms") / pe);
+    }
+    const double pl = ms(*predicted, "up_ms") + ms(*predicted, "down_ms");
+    if (offloaded && pl > kMinPredictedMs) {
+      r.link.push_back((ms(m, "up_ms") + ms(m, "down_ms")) / pl);
+    }
+  }
+  return r;
+}
+
 FleetResult simulate_fleet(const LatencyModel& model, const FleetOptions& o) {
   check(o);
   EdgePool pool(o.pool);
@@ -152,6 +207,7 @@ FleetResult simulate_fleet(const LatencyModel& model, const FleetOptions& o) {
   }
 
   std::mt19937_64 rng(o.seed);
+  std::mt19937_64 residual_rng(o.seed + 1);
   std::uniform_real_distribution<double> phase(0.0, 1000.0 / o.rate_hz);
   std::exponential_distribution<double> gap(o.rate_hz / 1000.0);
   const auto per_device = static_cast<std::size_t>(std::floor(o.seconds * o.rate_hz));
@@ -214,8 +270,20 @@ FleetResult simulate_fleet(const LatencyModel& model, const FleetOptions& o) {
       const bool local = c.codec < 0 || (c.order == Order::device_first &&
                                          c.cut >= problem.exits[static_cast<std::size_t>(
                                                                     c.exit_index)].units());
-      // The same plan at an idle edge: what the edge's compute takes.
-      const Breakdown b = model.latency(c, offload_network(kbps, kbps, o.rtt_ms, 0.0));
+      // The same plan at an idle edge: what the edge's compute takes; with residuals, each
+      // part as this machine ran it.
+      Breakdown b = model.latency(c, offload_network(kbps, kbps, o.rtt_ms, 0.0));
+      if (!o.residuals.empty()) {
+        const double fd = draw(o.residuals.device, residual_rng);
+        const double fe = draw(o.residuals.edge, residual_rng);
+        const double fl = draw(o.residuals.link, residual_rng);
+        b.device_ms *= fd;
+        b.codec_ms *= fd;
+        b.edge_ms *= fe;
+        b.up_ms *= fl;
+        b.down_ms *= fl;
+        b.total_ms = b.device_ms + b.codec_ms + b.edge_ms + b.up_ms + b.down_ms;
+      }
       if (local) {
         finish(d, k, start_ms, t + b.total_ms, accuracy);
         continue;
@@ -247,7 +315,8 @@ FleetResult simulate_fleet(const LatencyModel& model, const FleetOptions& o) {
         }
         ++r.busy_fallbacks;
         d.queue->add(o.retry_after_ms, back_ms / 1000.0);
-        finish(d, k, p.start_ms, back_ms + exit_ms[e], exit_accuracy[e]);
+        finish(d, k, p.start_ms, back_ms + exit_ms[e] * draw(o.residuals.device, residual_rng),
+               exit_accuracy[e]);
         continue;
       }
       ++offloaded;

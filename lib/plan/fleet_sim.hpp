@@ -6,7 +6,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <istream>
 #include <queue>
+#include <string>
 #include <vector>
 
 namespace edgent::plan {
@@ -58,6 +60,30 @@ private:
   double m_busy_ms = 0;
 };
 
+/// What a real run measured against what the latency model predicted, per part of a request:
+/// ratios measured / predicted from a run's per-request records (edgent-infer -o). The
+/// simulation draws one ratio per part for each request it simulates, so that it carries the
+/// model's error on the machine where the run was measured (a cold device, a slower link, an
+/// edge sharing its CPUs) instead of taking the fits as exact. A part without ratios stays
+/// exact (ratio 1). Take them from a run that did not queue (one device, an idle edge): the
+/// simulation adds its own queueing on top.
+struct Residuals {
+  /// (device + codec) measured / predicted, over requests predicted to run some on the device.
+  std::vector<double> device;
+  /// Edge compute measured / predicted, over requests the edge answered.
+  std::vector<double> edge;
+  /// (upload + download) measured / predicted, over requests the edge answered.
+  std::vector<double> link;
+  bool empty() const { return device.empty() && edge.empty() && link.empty(); }
+};
+
+/// Reads the ratios from edgent-infer's records (JSON lines, edgent.record/1's `predicted` and
+/// `measured`) in @p in, named @p file in errors. Fallbacks and requests with a part predicted
+/// at 0 add nothing for that part; waits at the edge are left out (the simulation queues by
+/// itself). Throws SchemaError naming the file, the line and the key for a record it cannot
+/// read.
+Residuals read_residuals(std::istream& in, const std::string& file);
+
 /// One run of the fleet simulation: many devices, each the runtime's device (edgent-infer with
 /// fits: one request at a time, open loop, each planned by decide() at its start), in front of
 /// an EdgePool.
@@ -83,6 +109,9 @@ struct FleetOptions {
   double retry_after_ms = 1000;  ///< what a 503's Retry-After adds to the estimate, ms
   Strategy strategy = Strategy::edgent;
   std::uint64_t seed = 1;
+  /// Ratios drawn per request and part (empty = the fits are exact); drawn from their own
+  /// generator (seed + 1), so the rest of a run is the same with and without them.
+  Residuals residuals;
 };
 
 /// The figures of a run, over all requests of all devices.

@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <sstream>
+#include <string>
 
 namespace edgent::plan {
 namespace {
@@ -171,6 +173,83 @@ TEST(FleetSim, SameSeedSameFigures) {
   const FleetResult b = simulate_fleet(model, o);
   EXPECT_EQ(a.miss_rate, b.miss_rate);
   EXPECT_EQ(a.mean_wait_ms, b.mean_wait_ms);
+}
+
+TEST(FleetSim, ResidualsScaleEachPartOfARequest) {
+  const LatencyModel model(hand_problem());
+  FleetOptions o = light();
+  o.deadline_ms = 1000;  // every request meets it, with and without the residuals
+  const FleetResult exact = simulate_fleet(model, o);
+  o.residuals.device = {2.0};
+  o.residuals.edge = {2.0};
+  o.residuals.link = {2.0};
+  const FleetResult doubled = simulate_fleet(model, o);
+  EXPECT_NEAR(doubled.p95_latency_ms, 2 * exact.p95_latency_ms, 1e-9);
+  EXPECT_NEAR(doubled.edge_utilization, 2 * exact.edge_utilization, 1e-12);
+  o.residuals = Residuals{};
+  o.residuals.link = {1.0};
+  const FleetResult ones = simulate_fleet(model, o);
+  EXPECT_EQ(ones.p95_latency_ms, exact.p95_latency_ms) << "ratios of 1 change nothing";
+}
+
+TEST(FleetSim, ResidualsCanMakeAPlanThatFitsMissTheDeadline) {
+  const LatencyModel model(hand_problem());
+  FleetOptions o = light();
+  const FleetResult exact = simulate_fleet(model, o);
+  ASSERT_EQ(exact.miss_rate, 0.0);
+  // Half the requests take 3x longer than predicted on every part.
+  o.residuals.device = {1.0, 3.0};
+  o.residuals.edge = {1.0, 3.0};
+  o.residuals.link = {1.0, 3.0};
+  o.seconds = 50;
+  const FleetResult noisy = simulate_fleet(model, o);
+  EXPECT_GT(noisy.miss_rate, 0.2);
+  EXPECT_LT(noisy.miss_rate, 1.0);
+}
+
+TEST(FleetSim, ReadsResidualsFromRecords) {
+  std::istringstream in(
+      // device-first offload: device 2 + codec 1 predicted, 6 measured -> 2; edge 4 -> 5
+      // measured: 1.25; link 3 + 1 predicted, 6 + 2 measured -> 2.
+      R"({"fallback":false,"offloaded":true,"predicted":{"device_ms":2,"codec_ms":1,"edge_ms":4,"up_ms":3,"down_ms":1},"measured":{"device_ms":5,"codec_ms":1,"edge_compute_ms":5,"edge_queue_ms":9,"up_ms":6,"down_ms":2}})"
+      "\n\n"
+      // device-only: a device ratio only.
+      R"({"fallback":false,"offloaded":false,"predicted":{"device_ms":10,"codec_ms":0,"edge_ms":0,"up_ms":0,"down_ms":0},"measured":{"device_ms":12,"codec_ms":0,"edge_compute_ms":0,"up_ms":0,"down_ms":0}})"
+      "\n"
+      // a fallback and a run without fits add nothing.
+      R"({"fallback":true,"offloaded":false,"predicted":{"device_ms":10,"codec_ms":0,"edge_ms":1,"up_ms":1,"down_ms":1},"measured":{"device_ms":90,"codec_ms":0,"edge_compute_ms":0,"up_ms":0,"down_ms":0}})"
+      "\n"
+      R"({"fallback":false,"offloaded":false,"predicted":null,"measured":{"device_ms":1}})"
+      "\n");
+  const Residuals r = read_residuals(in, "run.jsonl");
+  ASSERT_EQ(r.device.size(), 2u);
+  EXPECT_DOUBLE_EQ(r.device[0], 2.0);
+  EXPECT_DOUBLE_EQ(r.device[1], 1.2);
+  ASSERT_EQ(r.edge.size(), 1u);
+  EXPECT_DOUBLE_EQ(r.edge[0], 1.25);
+  ASSERT_EQ(r.link.size(), 1u);
+  EXPECT_DOUBLE_EQ(r.link[0], 2.0);
+}
+
+TEST(FleetSim, ResidualErrorsNameTheFileLineAndKey) {
+  std::istringstream bad_json("{}\n{oops\n");
+  try {
+    read_residuals(bad_json, "run.jsonl");
+    FAIL() << "accepted a line that is not JSON";
+  } catch (const SchemaError& e) {
+    EXPECT_NE(e.message().find("run.jsonl"), std::string::npos) << e.message();
+    EXPECT_NE(e.message().find("line 2"), std::string::npos) << e.message();
+  }
+  std::istringstream missing(
+      R"({"offloaded":true,"predicted":{"device_ms":1,"codec_ms":0,"edge_ms":1,"up_ms":1,"down_ms":1},"measured":{"device_ms":1}})"
+      "\n");
+  try {
+    read_residuals(missing, "run.jsonl");
+    FAIL() << "accepted a record without measured.codec_ms";
+  } catch (const SchemaError& e) {
+    EXPECT_NE(e.message().find("run.jsonl:1"), std::string::npos) << e.message();
+    EXPECT_NE(e.message().find("codec_ms"), std::string::npos) << e.message();
+  }
 }
 
 TEST(FleetSim, RejectsBadOptions) {
