@@ -391,6 +391,14 @@ ExitChain analyse_exit(const OnnxGraph& g, int exit, const std::string& output) 
       break;
     default:
       unit.features = {{"in_size", in_size}, {"out_size", out_size}};
+      if (unit.type == UnitType::fc) {
+        // A Flatten (or Reshape) the unit absorbed is one more layer to run: a small fc pays
+        // for it as much as for its product (regress::fit_type tries it as a feature).
+        const bool flattens = std::any_of(unit.ops.begin(), unit.ops.end(), [](const std::string& op) {
+          return op == "Flatten" || op == "Reshape";
+        });
+        unit.features["flatten"] = flattens ? 1.0 : 0.0;
+      }
       break;
     }
     chain.units.push_back(std::move(unit));

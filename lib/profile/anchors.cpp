@@ -29,7 +29,7 @@ const onnx::NodeProto* find_node(const model::OnnxGraph& graph, const model::Uni
 std::vector<SweepConfig> unit_configs(const model::OnnxGraph& graph, const model::Partition& partition) {
   std::vector<SweepConfig> out;
   const auto key = [](const SweepConfig& c) {
-    return std::tie(c.type, c.c, c.h, c.w, c.filters, c.kernel, c.stride, c.group);
+    return std::tie(c.type, c.c, c.h, c.w, c.filters, c.kernel, c.stride, c.group, c.flatten);
   };
   for (const model::ExitChain& chain : partition.exits) {
     for (const model::Unit& unit : chain.units) {
@@ -49,6 +49,9 @@ std::vector<SweepConfig> unit_configs(const model::OnnxGraph& graph, const model
       c.type = std::string(model::unit_type_name(unit.type));
       if (model::unit_type_traits(unit.type).flat_input) {
         c.c = std::max<std::int64_t>(1, model::element_count(*in_shape));
+        // An fc unit that flattens its input (partition absorbs the Flatten) is swept so.
+        c.flatten = unit.type == model::UnitType::fc &&
+                    find_node(graph, unit, {"Flatten", "Reshape"}) != nullptr;
       } else {
         if (in_shape->size() != 4) {
           continue;

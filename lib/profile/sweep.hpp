@@ -62,6 +62,9 @@ struct SweepConfig {
                                        ///< eltwise: 1 = Add of two full tensors, 2 = Mul by a
                                        ///< per-channel tensor; concat: kernel = inputs joined
   std::int64_t group = 1;              ///< conv: groups (depthwise: group = c = filters)
+  /// fc: the input arrives as [1, c, 1, 1] through a Flatten, which the unit holds, as a CNN's
+  /// first fc after its convolutions (an exit head's) is; false: a flat [1, c] input.
+  bool flatten = false;
 };
 std::vector<SweepConfig> sweep_configs(const SweepOptions& options);
 

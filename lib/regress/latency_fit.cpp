@@ -41,16 +41,34 @@ TypeFit fit_type(const std::string& type, const std::vector<Sample>& samples,
                                   samples.size(), type, fmt::join(base, ", "), need),
                       {}, "sweep");
   }
+  // Beside the Edgent features, each optional one every sample has and that varies among
+  // them (a constant one is the intercept's) is tried, alone and with the others; the
+  // cross-validated MAPE picks. "flatten": an fc unit that holds a Flatten (model::analyse).
   std::vector<std::vector<std::string>> candidates{base};
-  if (std::find(base.begin(), base.end(), "flops") == base.end()) {
-    std::vector<std::string> with_flops = base;
-    with_flops.push_back("flops");
-    bool all = samples.size() >= with_flops.size() + 2;
-    for (const Sample& s : samples) {
-      all = all && s.features.count("flops");
+  for (const std::string optional : {"flops", "flatten"}) {
+    if (std::find(base.begin(), base.end(), optional) != base.end()) {
+      continue;
     }
-    if (all) {
-      candidates.push_back(with_flops);
+    bool all = true;
+    bool varies = false;
+    for (const Sample& s : samples) {
+      const auto it = s.features.find(optional);
+      if (it == s.features.end()) {
+        all = false;
+        break;
+      }
+      varies = varies || it->second != samples.front().features.at(optional);
+    }
+    if (!all || !varies) {
+      continue;
+    }
+    const std::size_t existing = candidates.size();
+    for (std::size_t i = 0; i < existing; ++i) {
+      std::vector<std::string> with = candidates[i];
+      with.push_back(optional);
+      if (samples.size() >= with.size() + 2) {
+        candidates.push_back(std::move(with));
+      }
     }
   }
   TypeFit best;

@@ -112,6 +112,12 @@ TEST(Partition, UnitFeaturesFlopsParamsAndBytes) {
   EXPECT_DOUBLE_EQ(fc1.features.at("in_size"), 784);
   EXPECT_DOUBLE_EQ(fc1.features.at("out_size"), 64);
   EXPECT_EQ(fc1.params, 784 * 64 + 64);
+  EXPECT_DOUBLE_EQ(fc1.features.at("flatten"), 1.0) << "fc1 holds the Flatten before it";
+  const auto last_fc = std::find_if(c.units.rbegin(), c.units.rend(),
+                                    [](const Unit& u) { return u.type == UnitType::fc; });
+  ASSERT_NE(last_fc, c.units.rend());
+  EXPECT_NE(last_fc->name, fc1.name);
+  EXPECT_DOUBLE_EQ(last_fc->features.at("flatten"), 0.0) << "an fc after an fc flattens nothing";
   EXPECT_EQ(c.units[6].features.size(), 1u);  // dropout: in_size only
   EXPECT_GT(c.flops(0, c.size()), c.flops(0, 1));
 }
@@ -257,6 +263,7 @@ TEST(Partition, PyTorchStyleFlattenFoldsIntoTheFcUnit) {
   const Partition p = analyse(*g);
   const ExitChain& c = p.exits[0];
   EXPECT_EQ(types(c), (std::vector<std::string>{"relu", "fc"}));
+  EXPECT_DOUBLE_EQ(c.units[1].features.at("flatten"), 1.0);
   EXPECT_EQ(c.cut_points(), (std::vector<int>{0, 1, 2}));
   const onnx::ModelProto tail = extract_segment(*g, c, 1, 2);
   EXPECT_EQ(tail.graph().node_size(), 6);  // the shape nodes travel with the Reshape

@@ -243,6 +243,24 @@ TEST(Sweep, CoversGroupedConvsGlobalPoolingAndBothEltwiseForms) {
   EXPECT_EQ(seen, (std::set<std::string>{"add", "depthwise", "global", "grouped", "mul"}));
 }
 
+TEST(Sweep, FcPointsComeFlatAndBehindAFlattenAsModelsHoldThem) {
+  SweepOptions o;
+  o.points_per_type = 24;
+  std::set<bool> seen;
+  for (const SweepConfig& c : sweep_configs(o)) {
+    if (c.type != "fc") {
+      continue;
+    }
+    seen.insert(c.flatten);
+    model::Features f;
+    std::string shape;
+    build_sweep_model(c, f, shape);  // throws unless it is one fc unit
+    EXPECT_DOUBLE_EQ(f.at("flatten"), c.flatten ? 1.0 : 0.0) << shape;
+    EXPECT_DOUBLE_EQ(f.at("in_size"), static_cast<double>(c.c)) << shape;
+  }
+  EXPECT_EQ(seen, (std::set<bool>{false, true}));
+}
+
 TEST(Sweep, ConvFeaturesFollowEdgent) {
   SweepConfig c;
   c.type = "conv";

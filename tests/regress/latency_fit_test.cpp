@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <functional>
 #include <random>
 
@@ -65,6 +66,41 @@ TEST(LatencyFit, RecoversSweepLawAndHoldsOutUnits) {
   EXPECT_EQ(fit.model_sha256, "m0");
   ASSERT_TRUE(fit.load.has_value());
   EXPECT_NEAR(fit.load->model.predict({{"model_bytes", 2e6}}), 2.5, 1e-6);
+}
+
+/// fc latency = 0.01 + 1e-5 in_size + 1e-4 out_size, + 0.003 behind a Flatten when
+/// @p with_flatten (else the feature is left out, as profiles made before it were).
+nlohmann::json fc_profile(bool with_flatten) {
+  nlohmann::json doc = synthetic_profile(20, false);
+  std::mt19937_64 rng(11);
+  std::uniform_real_distribution<double> in(16, 4000);
+  std::uniform_real_distribution<double> out(10, 500);
+  for (int i = 0; i < 30; ++i) {
+    const double a = std::round(in(rng));
+    const double b = std::round(out(rng));
+    const double flat = i % 2;
+    nlohmann::json features = {{"in_size", a}, {"out_size", b}, {"flops", 2 * a * b}};
+    if (with_flatten) {
+      features["flatten"] = flat;
+    }
+    doc["sweep"].push_back({{"type", "fc"},
+                            {"features", features},
+                            {"median_ms", 0.01 + 1e-5 * a + 1e-4 * b + (with_flatten ? 0.003 * flat : 0.0)}});
+  }
+  return doc;
+}
+
+TEST(LatencyFit, AnFcBehindAFlattenPaysForItWhenTheSweepHasBoth) {
+  const LatencyFit fit = fit_profile(as_artifact(fc_profile(true)), {});
+  ASSERT_TRUE(fit.has_type("fc"));
+  const double plain = 0.01 + 1e-5 * 32 + 1e-4 * 10;
+  EXPECT_NEAR(fit.predict("fc", {{"in_size", 32}, {"out_size", 10}, {"flops", 640}, {"flatten", 1}}),
+              plain + 0.003, 1e-6);
+  EXPECT_NEAR(fit.predict("fc", {{"in_size", 32}, {"out_size", 10}, {"flops", 640}, {"flatten", 0}}),
+              plain, 1e-6);
+  // A profile from before the feature still fits, on the Edgent features.
+  const LatencyFit old = fit_profile(as_artifact(fc_profile(false)), {});
+  EXPECT_NEAR(old.predict("fc", {{"in_size", 32}, {"out_size", 10}, {"flops", 640}}), plain, 1e-6);
 }
 
 TEST(LatencyFit, IncludingUnitsMovesThemIntoTraining) {
