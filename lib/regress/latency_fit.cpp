@@ -132,6 +132,10 @@ double LatencyFit::predict(const std::string& type, const Features& features) co
 }
 
 double block_ms(const LatencyFit& fit, const std::vector<profile::BlockPart>& parts) {
+  return block_sum_ms(fit, parts);
+}
+
+double corrected_block_ms(const LatencyFit& fit, const std::vector<profile::BlockPart>& parts) {
   return fit.block_correction.apply(block_sum_ms(fit, parts), parts.size());
 }
 
@@ -398,14 +402,15 @@ LatencyFit fit_profile(const profile::Profile& profile, const FitSettings& optio
   }
   if (!blocks.empty()) {
     std::vector<double> ape;
-    std::vector<double> ape_sum;
+    std::vector<double> ape_corrected;
     for (const profile::ProfileUnit* b : blocks) {
       ape.push_back(std::fabs(block_ms(fit, b->parts) - b->ms) / b->ms);
-      ape_sum.push_back(std::fabs(block_sum_ms(fit, b->parts) - b->ms) / b->ms);
+      ape_corrected.push_back(std::fabs(corrected_block_ms(fit, b->parts) - b->ms) / b->ms);
     }
     log::verbose("{}: {} blocks predicted from their parts: held-out median error {:.1f}% "
-                 "({:.1f}% as the plain sum)",
-                 profile.file, blocks.size(), 100 * stats::median(ape), 100 * stats::median(ape_sum));
+                 "({:.1f}% with the block correction)",
+                 profile.file, blocks.size(), 100 * stats::median(ape),
+                 100 * stats::median(ape_corrected));
   }
   fit.request = profile_request_overhead(profile);
   fit.codecs = profile_codec_costs(profile);
