@@ -99,24 +99,20 @@ int run(SimOptions& o) {
       throw edgent::IoError("cannot read", path);
     }
     const Residuals r = read_residuals(in, path);
-    auto& all = o.fleet.residuals;
-    all.device.insert(all.device.end(), r.device.begin(), r.device.end());
-    all.edge.insert(all.edge.end(), r.edge.begin(), r.edge.end());
-    all.link.insert(all.link.end(), r.link.begin(), r.link.end());
+    auto& all = o.fleet.residuals.requests;
+    all.insert(all.end(), r.requests.begin(), r.requests.end());
   }
   if (!o.residuals.empty()) {
-    const auto mean = [](const std::vector<double>& v) {
-      double sum = 0;
-      for (const double x : v) {
-        sum += x;
-      }
-      return v.empty() ? 1.0 : sum / static_cast<double>(v.size());
-    };
-    const Residuals& r = o.fleet.residuals;
-    fmt::print("residuals (measured / predicted, drawn per request): device {} requests, mean "
-               "{:.3f}; edge {}, mean {:.3f}; link {}, mean {:.3f}\n",
-               r.device.size(), mean(r.device), r.edge.size(), mean(r.edge), r.link.size(),
-               mean(r.link));
+    double device = 0, edge = 0, link = 0;
+    for (const Residual& x : o.fleet.residuals.requests) {
+      device += x.device;
+      edge += x.edge;
+      link += x.link;
+    }
+    const double n = static_cast<double>(o.fleet.residuals.requests.size());
+    fmt::print("residuals (measured / predicted, one request's drawn per request): {} requests, "
+               "mean device {:.3f}, edge {:.3f}, link {:.3f}\n",
+               o.fleet.residuals.requests.size(), device / n, edge / n, link / n);
     std::fflush(stdout);
   }
   const auto measured = o.measured.empty() ? std::map<std::pair<int, int>, Measured>{}

@@ -107,12 +107,12 @@ void check(const FleetOptions& o) {
   }
 }
 
-/// One ratio drawn from @p pool, 1 when it is empty.
-double draw(const std::vector<double>& pool, std::mt19937_64& rng) {
-  if (pool.empty()) {
-    return 1.0;
+/// One request's ratios drawn from @p r, all 1 when it is empty.
+Residual draw(const Residuals& r, std::mt19937_64& rng) {
+  if (r.empty()) {
+    return {};
   }
-  return pool[std::uniform_int_distribution<std::size_t>(0, pool.size() - 1)(rng)];
+  return r.requests[std::uniform_int_distribution<std::size_t>(0, r.requests.size() - 1)(rng)];
 }
 
 /// What a device knows of its request while the edge serves it.
@@ -167,19 +167,21 @@ Residuals read_residuals(std::istream& in, const std::string& file) {
     }
     const JsonView m = v.at("measured");
     const auto ms = [](const JsonView& o, const char* key) { return o.at(key).number(0, 1e9); };
+    Residual x;
     const double pd = ms(*predicted, "device_ms") + ms(*predicted, "codec_ms");
     if (pd > kMinPredictedMs) {
-      r.device.push_back((ms(m, "device_ms") + ms(m, "codec_ms")) / pd);
+      x.device = (ms(m, "device_ms") + ms(m, "codec_ms")) / pd;
     }
     const bool offloaded = v.at("offloaded").boolean();
     const double pe = ms(*predicted, "edge_ms");
     if (offloaded && pe > kMinPredictedMs) {
-      r.edge.push_back(ms(m, "edge_compute_ms") / pe);
+      x.edge = ms(m, "edge_compute_ms") / pe;
     }
     const double pl = ms(*predicted, "up_ms") + ms(*predicted, "down_ms");
     if (offloaded && pl > kMinPredictedMs) {
-      r.link.push_back((ms(m, "up_ms") + ms(m, "down_ms")) / pl);
+      x.link = (ms(m, "up_ms") + ms(m, "down_ms")) / pl;
     }
+    r.requests.push_back(x);
   }
   return r;
 }
@@ -274,14 +276,12 @@ FleetResult simulate_fleet(const LatencyModel& model, const FleetOptions& o) {
       // part as this machine ran it.
       Breakdown b = model.latency(c, offload_network(kbps, kbps, o.rtt_ms, 0.0));
       if (!o.residuals.empty()) {
-        const double fd = draw(o.residuals.device, residual_rng);
-        const double fe = draw(o.residuals.edge, residual_rng);
-        const double fl = draw(o.residuals.link, residual_rng);
-        b.device_ms *= fd;
-        b.codec_ms *= fd;
-        b.edge_ms *= fe;
-        b.up_ms *= fl;
-        b.down_ms *= fl;
+        const Residual x = draw(o.residuals, residual_rng);
+        b.device_ms *= x.device;
+        b.codec_ms *= x.device;
+        b.edge_ms *= x.edge;
+        b.up_ms *= x.link;
+        b.down_ms *= x.link;
         b.total_ms = b.device_ms + b.codec_ms + b.edge_ms + b.up_ms + b.down_ms;
       }
       if (local) {
@@ -315,7 +315,7 @@ FleetResult simulate_fleet(const LatencyModel& model, const FleetOptions& o) {
         }
         ++r.busy_fallbacks;
         d.queue->add(o.retry_after_ms, back_ms / 1000.0);
-        finish(d, k, p.start_ms, back_ms + exit_ms[e] * draw(o.residuals.device, residual_rng),
+        finish(d, k, p.start_ms, back_ms + exit_ms[e] * draw(o.residuals, residual_rng).device,
                exit_accuracy[e]);
         continue;
       }

@@ -60,21 +60,24 @@ private:
   double m_busy_ms = 0;
 };
 
-/// What a real run measured against what the latency model predicted, per part of a request:
-/// ratios measured / predicted from a run's per-request records (edgent-infer -o). The
-/// simulation draws one ratio per part for each request it simulates, so that it carries the
-/// model's error on the machine where the run was measured (a cold device, a slower link, an
-/// edge sharing its CPUs) instead of taking the fits as exact. A part without ratios stays
-/// exact (ratio 1). Take them from a run that did not queue (one device, an idle edge): the
-/// simulation adds its own queueing on top.
+/// One real request's parts, measured / predicted: (device + codec), edge compute and
+/// (upload + download); 1 for a part the request did not have (or that was predicted at 0).
+struct Residual {
+  double device = 1;
+  double edge = 1;
+  double link = 1;
+};
+
+/// What a real run measured against what the latency model predicted: one Residual per
+/// request of a run's records (edgent-infer -o). The simulation draws one of them for each
+/// request it simulates and scales that request's parts by it, all three together (a cold
+/// device, a slow link and a busy edge come together in a request), so that it carries the
+/// model's error on the machine where the run was measured instead of taking the fits as
+/// exact. Take them from a run that did not queue (one device, an idle edge): the simulation
+/// adds its own queueing on top.
 struct Residuals {
-  /// (device + codec) measured / predicted, over requests predicted to run some on the device.
-  std::vector<double> device;
-  /// Edge compute measured / predicted, over requests the edge answered.
-  std::vector<double> edge;
-  /// (upload + download) measured / predicted, over requests the edge answered.
-  std::vector<double> link;
-  bool empty() const { return device.empty() && edge.empty() && link.empty(); }
+  std::vector<Residual> requests;
+  bool empty() const { return requests.empty(); }
 };
 
 /// Reads the ratios from edgent-infer's records (JSON lines, edgent.record/1's `predicted` and

@@ -180,14 +180,11 @@ TEST(FleetSim, ResidualsScaleEachPartOfARequest) {
   FleetOptions o = light();
   o.deadline_ms = 1000;  // every request meets it, with and without the residuals
   const FleetResult exact = simulate_fleet(model, o);
-  o.residuals.device = {2.0};
-  o.residuals.edge = {2.0};
-  o.residuals.link = {2.0};
+  o.residuals.requests = {{2.0, 2.0, 2.0}};
   const FleetResult doubled = simulate_fleet(model, o);
   EXPECT_NEAR(doubled.p95_latency_ms, 2 * exact.p95_latency_ms, 1e-9);
   EXPECT_NEAR(doubled.edge_utilization, 2 * exact.edge_utilization, 1e-12);
-  o.residuals = Residuals{};
-  o.residuals.link = {1.0};
+  o.residuals.requests = {{1.0, 1.0, 1.0}};
   const FleetResult ones = simulate_fleet(model, o);
   EXPECT_EQ(ones.p95_latency_ms, exact.p95_latency_ms) << "ratios of 1 change nothing";
 }
@@ -198,9 +195,7 @@ TEST(FleetSim, ResidualsCanMakeAPlanThatFitsMissTheDeadline) {
   const FleetResult exact = simulate_fleet(model, o);
   ASSERT_EQ(exact.miss_rate, 0.0);
   // Half the requests take 3x longer than predicted on every part.
-  o.residuals.device = {1.0, 3.0};
-  o.residuals.edge = {1.0, 3.0};
-  o.residuals.link = {1.0, 3.0};
+  o.residuals.requests = {{1.0, 1.0, 1.0}, {3.0, 3.0, 3.0}};
   o.seconds = 50;
   const FleetResult noisy = simulate_fleet(model, o);
   EXPECT_GT(noisy.miss_rate, 0.2);
@@ -222,13 +217,13 @@ TEST(FleetSim, ReadsResidualsFromRecords) {
       R"({"fallback":false,"offloaded":false,"predicted":null,"measured":{"device_ms":1}})"
       "\n");
   const Residuals r = read_residuals(in, "run.jsonl");
-  ASSERT_EQ(r.device.size(), 2u);
-  EXPECT_DOUBLE_EQ(r.device[0], 2.0);
-  EXPECT_DOUBLE_EQ(r.device[1], 1.2);
-  ASSERT_EQ(r.edge.size(), 1u);
-  EXPECT_DOUBLE_EQ(r.edge[0], 1.25);
-  ASSERT_EQ(r.link.size(), 1u);
-  EXPECT_DOUBLE_EQ(r.link[0], 2.0);
+  ASSERT_EQ(r.requests.size(), 2u);
+  EXPECT_DOUBLE_EQ(r.requests[0].device, 2.0);
+  EXPECT_DOUBLE_EQ(r.requests[0].edge, 1.25);
+  EXPECT_DOUBLE_EQ(r.requests[0].link, 2.0);
+  EXPECT_DOUBLE_EQ(r.requests[1].device, 1.2);
+  EXPECT_DOUBLE_EQ(r.requests[1].edge, 1.0) << "no edge part: 1";
+  EXPECT_DOUBLE_EQ(r.requests[1].link, 1.0);
 }
 
 TEST(FleetSim, ResidualErrorsNameTheFileLineAndKey) {
