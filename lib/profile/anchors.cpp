@@ -49,9 +49,10 @@ std::vector<SweepConfig> unit_configs(const model::OnnxGraph& graph, const model
       c.type = std::string(model::unit_type_name(unit.type));
       if (model::unit_type_traits(unit.type).flat_input) {
         c.c = std::max<std::int64_t>(1, model::element_count(*in_shape));
-        // An fc unit that flattens its input (partition absorbs the Flatten) is swept so.
-        c.flatten = unit.type == model::UnitType::fc &&
-                    find_node(graph, unit, {"Flatten", "Reshape"}) != nullptr;
+        // An fc unit that flattens its input (partition absorbs the Flatten and says so in
+        // its features) is swept so.
+        const auto flatten = unit.features.find("flatten");
+        c.flatten = flatten != unit.features.end() && flatten->second == 1.0;
       } else {
         if (in_shape->size() != 4) {
           continue;

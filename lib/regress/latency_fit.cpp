@@ -131,12 +131,8 @@ double LatencyFit::predict(const std::string& type, const Features& features) co
   return fallback.model.predict(features);
 }
 
-double block_ms(const LatencyFit& fit, const std::vector<profile::BlockPart>& parts) {
-  return block_sum_ms(fit, parts);
-}
-
 double corrected_block_ms(const LatencyFit& fit, const std::vector<profile::BlockPart>& parts) {
-  return fit.block_correction.apply(block_sum_ms(fit, parts), parts.size());
+  return fit.block_correction.apply(block_ms(fit, parts), parts.size());
 }
 
 BlockCorrection fit_block_correction(const LatencyFit& fit,
@@ -149,7 +145,7 @@ BlockCorrection fit_block_correction(const LatencyFit& fit,
   std::vector<double> boundaries;
   for (const profile::BlockTiming& b : blocks) {
     if (b.ms > 0) {
-      sum.push_back(block_sum_ms(fit, b.parts));
+      sum.push_back(block_ms(fit, b.parts));
       measured.push_back(b.ms);
       boundaries.push_back(static_cast<double>(b.parts.size() > 1 ? b.parts.size() - 1 : 1));
     }
@@ -196,7 +192,7 @@ BlockCorrection fit_block_correction(const LatencyFit& fit,
   return out;
 }
 
-double block_sum_ms(const LatencyFit& fit, const std::vector<profile::BlockPart>& parts) {
+double block_ms(const LatencyFit& fit, const std::vector<profile::BlockPart>& parts) {
   std::vector<double> ms;
   std::vector<double> bytes;
   for (const profile::BlockPart& p : parts) {

@@ -45,17 +45,14 @@ RequestOverhead profile_request_overhead(const profile::Profile& profile);
 /// measured tensor sizes (fit_nonnegative_line). Empty when the profile has none.
 std::map<std::string, CodecCost> profile_codec_costs(const profile::Profile& profile);
 
-/// A block's time (a profile unit of type "block", several units no cut separates) as the
-/// sum of its parts: each part's prediction, summed as one segment (LatencyFit::segment_ms,
-/// which takes off the measured cost of each boundary between unit nets), ms.
-double block_sum_ms(const LatencyFit& fit, const std::vector<profile::BlockPart>& parts);
-
-/// A block's predicted time: block_sum_ms(), as plans charge it, ms. The fit's
-/// block_correction is not applied: learned from synthetic blocks, it made the own models'
-/// real blocks and chains worse in 7 of 8 model and role pairs over two runs
-/// (experiments/ownmodels.sh), so it is only reported (corrected_block_ms).
+/// A block's predicted time (a profile unit of type "block", several units no cut separates),
+/// as plans charge it: the sum of its parts, each part's prediction summed as one segment
+/// (LatencyFit::segment_ms, which takes off the measured cost of each boundary between unit
+/// nets), ms. The fit's block_correction is not applied: learned from synthetic blocks, it
+/// made the own models' real blocks and chains worse in 7 of 8 model and role pairs over two
+/// runs (experiments/ownmodels.sh), so it is only reported (corrected_block_ms).
 double block_ms(const LatencyFit& fit, const std::vector<profile::BlockPart>& parts);
-/// block_sum_ms() with the fit's block_correction applied, ms: what the correction would
+/// block_ms() with the fit's block_correction applied, ms: what the correction would
 /// predict, for reports.
 double corrected_block_ms(const LatencyFit& fit, const std::vector<profile::BlockPart>& parts);
 

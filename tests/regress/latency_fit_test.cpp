@@ -273,7 +273,7 @@ nlohmann::json profile_with_block_sweep(const std::function<double(double, int)>
     }
     blocks.push_back({{"shape", fmt::format("block {}", k)},
                       {"parts", pj},
-                      {"median_ms", measured(block_sum_ms(plain, parts), n - 1)}});
+                      {"median_ms", measured(block_ms(plain, parts), n - 1)}});
   }
   doc["block_sweep"] = blocks;
   return doc;
@@ -293,7 +293,7 @@ TEST(LatencyFit, BlockCorrectionIsAdoptedOnlyWhenCrossValidationFavoursIt) {
   const model::Features conv{{"in_size", 5e4}, {"filter_term", 700.0}, {"flops", 1e6}};
   const model::Features relu{{"in_size", 5e4}, {"flops", 5e4}};
   const std::vector<profile::BlockPart> parts{{"conv", conv, 2e5}, {"relu", relu, 2e5}};
-  EXPECT_NEAR(corrected_block_ms(scaled, parts), 0.8 * block_sum_ms(scaled, parts), 1e-12);
+  EXPECT_NEAR(corrected_block_ms(scaled, parts), 0.8 * block_ms(scaled, parts), 1e-12);
 
   // A fixed cost per boundary between parts: the boundary term wins.
   const LatencyFit bounded = fit_profile(
@@ -301,14 +301,14 @@ TEST(LatencyFit, BlockCorrectionIsAdoptedOnlyWhenCrossValidationFavoursIt) {
       FitSettings{});
   EXPECT_EQ(bounded.block_correction.method, "boundary");
   EXPECT_NEAR(bounded.block_correction.value, 0.005, 1e-9);
-  EXPECT_NEAR(corrected_block_ms(bounded, parts), block_sum_ms(bounded, parts) - 0.005, 1e-12);
+  EXPECT_NEAR(corrected_block_ms(bounded, parts), block_ms(bounded, parts) - 0.005, 1e-12);
 
   // Blocks that are their parts' sum: nothing beats the plain sum, none is kept.
   const LatencyFit exact =
       fit_profile(as_artifact(profile_with_block_sweep([](double sum, int) { return sum; })),
                   FitSettings{});
   EXPECT_EQ(exact.block_correction.method, "none");
-  EXPECT_DOUBLE_EQ(corrected_block_ms(exact, parts), block_sum_ms(exact, parts));
+  EXPECT_DOUBLE_EQ(corrected_block_ms(exact, parts), block_ms(exact, parts));
 
   // It survives the fit artifact.
   const nlohmann::json doc = to_json(scaled);
