@@ -90,7 +90,30 @@ double LatencyModel::edge_segment_ms(const PreparedExit& p, int from, int to) co
          m_problem.edge_request_ms_per_param_byte * (p.param_prefix[to] - p.param_prefix[from]);
 }
 
+namespace {
+
+/// @p b with the device's parts scaled by @p scale.
+Breakdown scale_device(Breakdown b, double scale) {
+  if (scale != 1.0) {
+    b.device_ms *= scale;
+    b.codec_ms *= scale;
+    b.total_ms = b.device_ms + b.codec_ms + b.edge_ms + b.up_ms + b.down_ms;
+  }
+  return b;
+}
+
+} // namespace
+
 Breakdown LatencyModel::latency(const Choice& choice, const Network& net) const {
+  return scale_device(profiled_latency(choice, net), net.device_scale);
+}
+
+Breakdown LatencyModel::cascade_latency(const CascadeShape& shape, int cut, int codec,
+                                        std::size_t leave, const Network& net) const {
+  return scale_device(profiled_cascade_latency(shape, cut, codec, leave, net), net.device_scale);
+}
+
+Breakdown LatencyModel::profiled_latency(const Choice& choice, const Network& net) const {
   const PreparedExit& p = m_prepared[choice.exit_index];
   const int n = static_cast<int>(p.device_prefix.size()) - 1;
   const int c = choice.cut;
@@ -143,8 +166,8 @@ Breakdown LatencyModel::latency(const Choice& choice, const Network& net) const 
   return b;
 }
 
-Breakdown LatencyModel::cascade_latency(const CascadeShape& shape, int cut, int codec,
-                                        std::size_t leave, const Network& net) const {
+Breakdown LatencyModel::profiled_cascade_latency(const CascadeShape& shape, int cut, int codec,
+                                                 std::size_t leave, const Network& net) const {
   const std::size_t last = shape.exit_index.size() - 1;
   const int f = shape.exit_index[last];
   const PreparedExit& pf = m_prepared[static_cast<std::size_t>(f)];

@@ -69,7 +69,8 @@ public:
   ///   downloaded encoded with the codec, the device runs c+1..n.
   /// device-only: device runs 1..n, no transfer, no RTT.
   /// Each side that does any work also pays its request overhead (PlanProblem): the fixed
-  /// part once, the per-weight-byte part for the segment it runs.
+  /// part once, the per-weight-byte part for the segment it runs. The device's compute and
+  /// codec times are scaled by net.device_scale.
   Breakdown latency(const Choice& choice, const Network& net) const;
 
   /// Predicted latency of a confidence cascade (device-first) whose input leaves at its
@@ -78,6 +79,7 @@ public:
   /// to the cut, split at each branch point b <= cut of an exit it evaluates, and those exits'
   /// branches; an input that crosses pays the transfers, and the edge runs the rest of the
   /// chain the same way up to the answering exit's branch (or the end) and that branch.
+  /// The device's compute and codec times are scaled by net.device_scale.
   Breakdown cascade_latency(const CascadeShape& shape, int cut, int codec, std::size_t leave,
                             const Network& net) const;
 
@@ -86,6 +88,10 @@ public:
   std::optional<double> accuracy(const Choice& choice) const;
 
 private:
+  /// latency() and cascade_latency() with the device as profiled (device_scale ignored).
+  Breakdown profiled_latency(const Choice& choice, const Network& net) const;
+  Breakdown profiled_cascade_latency(const CascadeShape& shape, int cut, int codec,
+                                     std::size_t leave, const Network& net) const;
   /// Units (from, to] as one net on that side, with the request overhead's per-weight-byte
   /// part; 0 when empty.
   double device_segment_ms(const PreparedExit& p, int from, int to) const;

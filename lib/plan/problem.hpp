@@ -121,6 +121,10 @@ struct Network {
   /// handling of a request, as a measured network profile shows), ms.
   double up_fixed_ms = 0;
   double down_fixed_ms = 0;
+  /// How much longer the device's work takes now than its fit predicts (1 = as profiled):
+  /// the device's compute and codec times are multiplied by it. The runtime measures it
+  /// online (runtime::DeviceSpeed), as it measures the edge's queue.
+  double device_scale = 1.0;
 };
 
 /// What edgent-infer's POST /v1/infer adds to an upload besides the encoded payload: the

@@ -68,6 +68,21 @@ TEST(CascadePlan, LatencyToEachExitByHand) {
   EXPECT_DOUBLE_EQ(m.cascade_latency(shape, 3, -1, 1, net()).total_ms, 65);
 }
 
+TEST(CascadePlan, TheDeviceScaleMultipliesTheDevicesPartsAtEveryExit) {
+  const LatencyModel m(named_problem());
+  const CascadeShape shape{{0, 1}, {1, 3}};
+  Network slow = net();
+  slow.device_scale = 3;
+  EXPECT_DOUBLE_EQ(m.cascade_latency(shape, 1, 0, 0, slow).total_ms, 45) << "left on the device";
+  const Breakdown late = m.cascade_latency(shape, 1, 0, 1, slow);
+  const Breakdown plain = m.cascade_latency(shape, 1, 0, 1, net());
+  EXPECT_DOUBLE_EQ(late.device_ms, 45);
+  EXPECT_DOUBLE_EQ(late.codec_ms, 3 * plain.codec_ms);
+  EXPECT_DOUBLE_EQ(late.edge_ms, plain.edge_ms);
+  EXPECT_DOUBLE_EQ(late.total_ms, plain.total_ms + 2 * (plain.device_ms + plain.codec_ms));
+  EXPECT_DOUBLE_EQ(m.cascade_latency(shape, 3, -1, 1, slow).total_ms, 3 * 65);
+}
+
 TEST(CascadePlan, EveryNetAfterASidesFirstCostsItsRequestNetTime) {
   PlanProblem p = named_problem();
   p.device_request_net_ms = 1;
