@@ -48,6 +48,9 @@ int main(int argc, char** argv) {
             ->check(edgent::cli::non_negative());
         app.add_flag("--no-queue-estimate", opts.no_queue_estimate,
                      "Plan at --queue always, whatever the edge reports (load-blind)");
+        app.add_flag("--no-device-speed", opts.no_device_speed,
+                     "Plan the device's times as its fit predicts them, not scaled by the "
+                     "device's measured speed");
         auto* data = app.add_option("--data", opts.data,
                                     "Fashion-MNIST directory (test split, IDX .gz)")
                          ->type_name("DIR");

@@ -11,6 +11,7 @@
 #include "model/card_from_onnx.hpp"
 #include "model/model_card.hpp"
 #include "runtime/device_runner.hpp"
+#include "runtime/device_speed.hpp"
 #include "runtime/infer_config.hpp"
 #include "runtime/plan_source.hpp"
 #include "runtime/probing.hpp"
@@ -158,6 +159,7 @@ struct RequestContext {
   const net::Throttle* true_rate;  ///< null = the true rate is unknown
   PlanSource& source;
   DeviceRunner& runner;
+  DeviceSpeed* speed;  ///< null = plan the device as profiled (--no-device-speed)
 };
 
 /// Plans and runs request @p i (input @p blob, label @p label) that counts as started at
@@ -184,6 +186,9 @@ RequestRecord run_request(RequestContext& ctx, std::size_t i, const cv::Mat& blo
   rec.planned_queue_ms = o.no_queue_estimate ? o.queue_ms : ctx.link.queue_ms();
   conditions.network = plan::offload_network(kbps, kbps, rec.rtt_ms ? *rec.rtt_ms : o.rtt_ms,
                                              rec.planned_queue_ms);
+  // A device slower or faster now than when it was profiled is planned as it runs now.
+  rec.device_scale = ctx.speed ? ctx.speed->scale() : 1.0;
+  conditions.network.device_scale = rec.device_scale;
   conditions.measured_kbps = bw;
   if (ctx.source.mode() == PlanMode::map) {
     conditions.now_s = ctx.link.now_s();
@@ -198,6 +203,10 @@ RequestRecord run_request(RequestContext& ctx, std::size_t i, const cv::Mat& blo
 
   rec.result = ctx.runner.run(rec.id, blob, rec.plan, start, rec.deadline_ms);
   rec.cls = argmax(rec.result.logits);
+  // A fallback ran work the plan did not predict.
+  if (ctx.speed && rec.predicted && !rec.result.fallback) {
+    ctx.speed->add(rec.result.measured.device_ms, rec.predicted->device_ms / rec.device_scale);
+  }
   return rec;
 }
 
@@ -319,7 +328,11 @@ int run_infer_unconfined(const InferOptions& o) {
   RunSummary summary;
   std::size_t probes =
       start_probing(link, probing_policy(device_only_run, o.no_probe, o.oracle));
-  RequestContext ctx{o, link, throttle.get(), *source, runner};
+  std::optional<DeviceSpeed> speed;
+  if (!o.no_device_speed && source->latency_model()) {
+    speed.emplace();
+  }
+  RequestContext ctx{o, link, throttle.get(), *source, runner, speed ? &*speed : nullptr};
   const auto t0 = Clock::now();
   run_requests(ctx, inputs, t0, summary, out ? &*out : nullptr, logits ? &*logits : nullptr);
   probes += link.stop_monitor();

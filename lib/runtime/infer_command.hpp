@@ -36,6 +36,9 @@ struct InferOptions {
   /// reports, smoothed), or the fixed value with no_queue_estimate.
   double queue_ms = 0;
   bool no_queue_estimate = false;  ///< plan at queue_ms always (load-blind)
+  /// Plan with the device's times as the fit predicts them, never scaled by the device's
+  /// measured speed (runtime::DeviceSpeed).
+  bool no_device_speed = false;
   // Inputs: exactly one.
   std::string data;             ///< Fashion-MNIST directory (test split)
   std::string images;           ///< directory of images or a text file listing them

@@ -18,6 +18,7 @@
 //             down_ms, network_ms, total_ms},
 //   bandwidth_kbps|null, rtt_ms|null,
 //   planned_queue_ms,                     // the edge queueing assumed (online estimate)
+//   device_scale,                         // the device speed assumed: fit x this (online estimate)
 //   state {index, lo_kbps, estimate_kbps} | null,
 //   trace_t_s|null, true_kbps|null,       // --emulate-trace: trace time and rate at the start
 //   class, label|null, correct|null, deadline_ms, deadline_met, fallback, fallback_reason|null,
@@ -32,7 +33,8 @@
 //   device {emulation "none"|"dilation"|"cpu-quota", slowdown, cpus|null},
 //   overhead {requests, median_ms, median_ratio, within_target}   // offloaded: total - (device + edge compute)
 //   prediction {requests, median_rel_error,  // |measured - predicted| / measured total
-//               device {requests, median_rel_error},   // device compute, requests that ran some
+//               device {requests, median_rel_error,    // device compute, requests that ran some
+//                       median_rel_error_profiled},        // the same against the unscaled fit
 //               edge {requests, median_rel_error},     // edge compute, offloaded requests
 //               network {requests, median_rel_error}}  // up + down, offloaded requests
 //   elapsed_s, interrupted
@@ -87,6 +89,7 @@ nlohmann::json to_json(const RequestRecord& rec) {
       {"bandwidth_kbps", json_or_null(rec.bandwidth_kbps)},
       {"rtt_ms", json_or_null(rec.rtt_ms)},
       {"planned_queue_ms", rec.planned_queue_ms},
+      {"device_scale", rec.device_scale},
       {"state", rec.state},
       {"trace_t_s", json_or_null(rec.trace_t_s)},
       {"true_kbps", json_or_null(rec.true_kbps)},
@@ -146,6 +149,7 @@ void RunSummary::add(const RequestRecord& rec) {
     m_rel_error.push_back(rel(m.total_ms, predicted->total_ms));
     if (m.device_ms > 0) {
       m_device_error.push_back(rel(m.device_ms, predicted->device_ms));
+      m_device_profiled_error.push_back(rel(m.device_ms, predicted->device_ms / rec.device_scale));
     }
     if (r.offloaded && m.edge_compute_ms > 0) {
       m_edge_error.push_back(rel(m.edge_compute_ms, predicted->edge_ms));
@@ -211,6 +215,7 @@ nlohmann::json RunSummary::to_json(const RunFacts& facts) const {
   };
   doc["prediction"] = error_json(m_rel_error);
   doc["prediction"]["device"] = error_json(m_device_error);
+  doc["prediction"]["device"]["median_rel_error_profiled"] = median(m_device_profiled_error);
   doc["prediction"]["edge"] = error_json(m_edge_error);
   doc["prediction"]["network"] = error_json(m_network_error);
   doc["elapsed_s"] = facts.elapsed_s;
@@ -242,9 +247,11 @@ void RunSummary::log(const RunFacts& facts) const {
   }
   if (!m_rel_error.empty()) {
     log::info("median |measured - predicted| / measured: {:.1f}% over {} requests (device "
-              "compute {:.1f}%, edge compute {:.1f}%, network {:.1f}%)",
+              "compute {:.1f}%, {:.1f}% against the fit unscaled by the device's speed; edge "
+              "compute {:.1f}%, network {:.1f}%)",
               100.0 * median(m_rel_error), m_rel_error.size(), 100.0 * median(m_device_error),
-              100.0 * median(m_edge_error), 100.0 * median(m_network_error));
+              100.0 * median(m_device_profiled_error), 100.0 * median(m_edge_error),
+              100.0 * median(m_network_error));
   }
 }
 

@@ -22,6 +22,8 @@ struct RequestRecord {
   std::optional<double> bandwidth_kbps;      ///< the estimator's bandwidth at the start
   std::optional<double> rtt_ms;              ///< the estimator's RTT at the start
   double planned_queue_ms = 0;               ///< the edge queueing the plan assumed, ms
+  /// The device speed the plan assumed: the fit's device times were multiplied by it.
+  double device_scale = 1;
   nlohmann::json state;                      ///< map mode's state, null otherwise
   std::optional<double> trace_t_s;           ///< trace time at the start (emulated link)
   std::optional<double> true_kbps;           ///< the link's true rate at the start
@@ -41,7 +43,7 @@ struct RequestRecord {
 
 /// The record's JSON line: id, input, plan {exit, cut, order, codec, cascade?}, exit_used,
 /// answered_on ("device"|"edge"), confidence, predicted, measured {...}, bandwidth_kbps, rtt_ms,
-/// planned_queue_ms, state, trace_t_s, true_kbps, class, label, correct, deadline_ms,
+/// planned_queue_ms, device_scale, state, trace_t_s, true_kbps, class, label, correct, deadline_ms,
 /// deadline_met, fallback, fallback_reason, edge_busy, offloaded, bytes_up, bytes_down,
 /// switched, slowdown (null for what is unknown).
 nlohmann::json to_json(const RequestRecord& record);
@@ -79,6 +81,7 @@ private:
   std::size_t m_within_target = 0;  ///< overhead <= 10% of compute + 0.3 ms
   std::vector<double> m_rel_error;
   std::vector<double> m_device_error;
+  std::vector<double> m_device_profiled_error;  ///< against the fit's unscaled device time
   std::vector<double> m_edge_error;
   std::vector<double> m_network_error;
   std::size_t m_labelled = 0;

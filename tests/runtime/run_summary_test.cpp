@@ -156,6 +156,7 @@ TEST(RunSummary, OffloadsSwitchesOverheadAndPredictionErrors) {
   b.predicted = plan::Breakdown{};
   b.predicted->device_ms = 6;
   b.predicted->total_ms = 6;
+  b.device_scale = 2;  // the fit alone said 3 ms
   s.add(b);
   RequestRecord c = request(20, 0, 0);  // a fallback: no prediction error counted
   c.result.fallback = true;
@@ -182,6 +183,9 @@ TEST(RunSummary, OffloadsSwitchesOverheadAndPredictionErrors) {
   EXPECT_EQ(j["prediction"]["requests"], 2);
   EXPECT_DOUBLE_EQ(j["prediction"]["median_rel_error"].get<double>(), 0.1);
   EXPECT_EQ(j["prediction"]["device"]["requests"], 2);
+  // Device: |4 - 5| / 4 and 0 scaled; against the fit alone 0.25 and |6 - 3| / 6.
+  EXPECT_DOUBLE_EQ(j["prediction"]["device"]["median_rel_error"].get<double>(), 0.125);
+  EXPECT_DOUBLE_EQ(j["prediction"]["device"]["median_rel_error_profiled"].get<double>(), 0.375);
   EXPECT_EQ(j["prediction"]["edge"]["requests"], 1);
   EXPECT_DOUBLE_EQ(j["prediction"]["edge"]["median_rel_error"].get<double>(), 0.5);
   EXPECT_EQ(j["prediction"]["network"]["requests"], 1);
@@ -221,10 +225,11 @@ TEST(RequestRecord, JsonLineHasEveryKeyWithNullForTheUnknown) {
   EXPECT_TRUE(j["fallback_reason"].is_null());
   EXPECT_FALSE(j["edge_busy"].get<bool>());
   EXPECT_DOUBLE_EQ(j["planned_queue_ms"].get<double>(), 0.0);
+  EXPECT_DOUBLE_EQ(j["device_scale"].get<double>(), 1.0);
   EXPECT_FALSE(j["plan"].contains("cascade"));
   EXPECT_EQ(j["answered_on"], "device");
   EXPECT_TRUE(j["confidence"].is_number());
-  EXPECT_EQ(j.size(), 27u);
+  EXPECT_EQ(j.size(), 28u);
 }
 
 } // namespace

@@ -1,0 +1,109 @@
+// edgent-infer measures the device's speed against its fit and plans with it (DeviceSpeed):
+// a device far slower than its fit says is predicted as it runs after a few requests.
+#include "core/artifact.hpp"
+#include "core/file_io.hpp"
+#include "model/card_from_onnx.hpp"
+#include "model/model_card.hpp"
+#include "model/reference_models.hpp"
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace edgent {
+namespace {
+
+class DeviceSpeedCli : public ::testing::Test {
+protected:
+  void SetUp() override {
+    write_file_atomic(m_dir.file("inc.onnx"), model::inception_exits_model(5).serialize());
+    const auto graph = model::OnnxGraph::from_file(m_dir.file("inc.onnx"));
+    model::ModelCard card =
+        model::card_from_onnx(*graph, "inc.onnx", "inc", model::CardNormalization{});
+    model::write_model_card(m_dir.file("card.json"), card, "edgent-eval");
+    for (const char* role : {"device", "edge"}) {
+      Artifact fit =
+          read_artifact(std::string(EDGENT_TEST_DATA_DIR "/plan/") + role + "_fit.json", "fit");
+      fit.doc["model_sha256"] = graph->sha256();
+      fit.doc.erase("schema");
+      fit.doc.erase("generator");
+      write_artifact(m_dir.file(std::string(role) + ".fit.json"), fit.doc, "fit", "edgent-fit");
+    }
+    std::string inputs;
+    for (int i = 0; i < 40; ++i) {
+      inputs += std::string(28 * 28 * 4, '\0');
+    }
+    write_file_atomic(m_dir.file("in.f32"), inputs);
+  }
+
+  /// Runs 40 device-only requests at time dilation 60; the records, and the summary in @p summary.
+  std::vector<nlohmann::json> infer(const std::string& extra, nlohmann::json& summary) {
+    const std::string args =
+        "--model " + m_dir.file("card.json") + " --device-fit " + m_dir.file("device.fit.json") +
+        " --edge-fit " + m_dir.file("edge.fit.json") +
+        " --strategy device-only --deadline 100000 --slowdown 60 --tensors " +
+        m_dir.file("in.f32") + " -o " + m_dir.file("r.jsonl") + " --summary " +
+        m_dir.file("s.json") + extra;
+    const testing::RunResult r = testing::run_tool("edgent-infer", args);
+    EXPECT_EQ(r.code, 0) << r.err;
+    std::vector<nlohmann::json> records;
+    std::ifstream in(m_dir.file("r.jsonl"));
+    for (std::string line; std::getline(in, line);) {
+      records.push_back(nlohmann::json::parse(line));
+    }
+    summary = read_artifact(m_dir.file("s.json"), "run").doc;
+    return records;
+  }
+
+  testing::TempDir m_dir{"device-speed-cli"};
+};
+
+TEST_F(DeviceSpeedCli, ADeviceSlowerThanItsFitIsPredictedAsItRuns) {
+  nlohmann::json summary;
+  const std::vector<nlohmann::json> recs = infer("", summary);
+  ASSERT_EQ(recs.size(), 40u);
+  EXPECT_DOUBLE_EQ(recs.front()["device_scale"].get<double>(), 1.0) << "nothing measured yet";
+  // Later requests plan with the ratio of measured to predicted device time of those before.
+  double measured = 0;
+  double profiled = 0;
+  for (std::size_t i = 10; i < 30; ++i) {
+    measured += recs[i]["measured"]["device_ms"].get<double>();
+    profiled += recs[i]["predicted"]["device_ms"].get<double>() / recs[i]["device_scale"].get<double>();
+  }
+  for (std::size_t i = 30; i < recs.size(); ++i) {
+    EXPECT_NEAR(recs[i]["device_scale"].get<double>(), measured / profiled, 0.2 * measured / profiled)
+        << i;
+  }
+  const nlohmann::json& device = summary["prediction"]["device"];
+  const double fit_alone = device["median_rel_error_profiled"].get<double>();
+  ASSERT_GT(fit_alone, 0.3) << "the test data's fit should be far from this device";
+  std::string rows;
+  for (const nlohmann::json& r : recs) {
+    rows += fmt::format("{:.3f} {:.3f} {:.3f}\n", r["device_scale"].get<double>(),
+                        r["measured"]["device_ms"].get<double>(),
+                        r["predicted"]["device_ms"].get<double>());
+  }
+  EXPECT_LT(device["median_rel_error"].get<double>(), 0.5 * fit_alone) << device.dump() << "\n" << rows;
+}
+
+TEST_F(DeviceSpeedCli, NoDeviceSpeedPlansWithTheFitAlone) {
+  nlohmann::json summary;
+  const std::vector<nlohmann::json> recs = infer(" --no-device-speed", summary);
+  ASSERT_EQ(recs.size(), 40u);
+  for (const nlohmann::json& r : recs) {
+    EXPECT_DOUBLE_EQ(r["device_scale"].get<double>(), 1.0);
+  }
+  const nlohmann::json& device = summary["prediction"]["device"];
+  EXPECT_DOUBLE_EQ(device["median_rel_error"].get<double>(),
+                   device["median_rel_error_profiled"].get<double>());
+}
+
+} // namespace
+} // namespace edgent
