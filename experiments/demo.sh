@@ -165,8 +165,8 @@ done
 table() {  # dir deadline
   printf '\n%s deadline %s ms (%s requests per strategy; 95%% confidence interval of on-time accuracy)\n' \
     "$(basename "$1")" "$2" "$COUNT"
-  printf '%-15s %17s %9s %6s %8s %8s %9s %21s\n' strategy on-time-accuracy accuracy miss \
-    p95-ms switches offloaded "pred.err total/dev/edge"
+  printf '%-15s %17s %9s %6s %8s %8s %9s %27s\n' strategy on-time-accuracy accuracy miss \
+    p95-ms switches offloaded "pred.err total/dev(fit)/edge"
   for name in "${STRATEGIES[@]}"; do
     jq -r --arg n "$name" '
       def pct: . * 1000 | round / 10 | tostring + "%";
@@ -176,9 +176,10 @@ table() {  # dir deadline
          (.deadline_miss_rate | pct), (.latency_ms.p95 * 10 | round / 10 | tostring),
          (.plan_switches | tostring), (.offloaded | tostring),
          ([.prediction.median_rel_error, .prediction.device.median_rel_error,
-           .prediction.edge.median_rel_error] | map(. * 100 | round | tostring) | join("/")) + "%"]
+           .prediction.device.median_rel_error_profiled, .prediction.edge.median_rel_error]
+          | map(. * 100 | round | tostring) | "\(.[0])/\(.[1])(\(.[2]))/\(.[3])%")]
       | @tsv' "$1/$name.summary.json" |
-      awk -F'\t' '{ printf "%-15s %17s %9s %6s %8s %8s %9s %21s\n", $1, $2, $3, $4, $5, $6, $7, $8 }'
+      awk -F'\t' '{ printf "%-15s %17s %9s %6s %8s %8s %9s %27s\n", $1, $2, $3, $4, $5, $6, $7, $8 }'
   done
 }
 {
@@ -189,7 +190,8 @@ table() {  # dir deadline
   table "$OUT/middle" "$D_MIDDLE"
   table "$OUT/loose" "$D_LOOSE"
   printf '\non-time accuracy: correct and within the deadline, over all requests (the figure of merit).\n'
-  printf 'pred.err: median |predicted - measured| / measured of the whole request, of device compute and of edge compute.\n'
+  printf 'pred.err: median |predicted - measured| / measured of the whole request, of device compute (in brackets: the\n'
+  printf '          device fit alone, before the runtime scales it by the speed it measures) and of edge compute.\n'
 } | tee "$OUT/summary.txt"
 
 for level in tight middle loose; do
