@@ -38,8 +38,8 @@ struct StoredPlan {
   model::CascadeRecord cascade;            ///< the cascade, its accuracy and P(leave)
   plan::CascadeStatistic statistic = plan::CascadeStatistic::mean;
 
-  /// The latency the deadline applies to under @p net: the cascade's statistic (mean or
-  /// p95, as the plan was made), or the fixed-exit plan's total.
+  /// The latency the deadline applies to under @p net: the cascade's statistic (mean,
+  /// p95 or max, as the plan was made), or the fixed-exit plan's total.
   double latency_ms(const plan::LatencyModel& model, const plan::Network& net) const;
 };
 

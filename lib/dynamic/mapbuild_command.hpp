@@ -19,7 +19,7 @@ struct MapbuildOptions {
   MapSettings settings;
   /// Cascade table (edgent.cascade/1); set = every state plans a confidence cascade.
   std::string cascades;
-  std::string cascade_latency = "mean"; ///< "mean" or "p95": what must meet the deadline
+  std::string cascade_latency = "mean"; ///< "mean", "p95" or "max": what must meet the deadline
   std::string output = "-";        ///< edgent.configmap/1
 };
 

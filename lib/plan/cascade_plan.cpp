@@ -12,7 +12,15 @@
 namespace edgent::plan {
 
 const char* cascade_statistic_name(CascadeStatistic s) {
-  return s == CascadeStatistic::mean ? "mean" : "p95";
+  switch (s) {
+  case CascadeStatistic::mean:
+    return "mean";
+  case CascadeStatistic::p95:
+    return "p95";
+  case CascadeStatistic::max:
+    break;
+  }
+  return "max";
 }
 
 CascadeStatistic parse_cascade_statistic(const std::string& name, const std::string& option) {
@@ -22,7 +30,10 @@ CascadeStatistic parse_cascade_statistic(const std::string& name, const std::str
   if (name == "p95") {
     return CascadeStatistic::p95;
   }
-  throw UsageError(fmt::format("{}: expected mean or p95, got '{}'", option, name));
+  if (name == "max") {
+    return CascadeStatistic::max;
+  }
+  throw UsageError(fmt::format("{}: expected mean, p95 or max, got '{}'", option, name));
 }
 
 std::optional<CascadeShape> cascade_shape(const PlanProblem& problem,
@@ -77,6 +88,7 @@ CascadeDecision evaluate_cascade(const LatencyModel& model, const Network& net,
   for (std::size_t i = 0; i < shape.exit_index.size(); ++i) {
     const Breakdown b = model.cascade_latency(shape, cut, codec, i, net);
     d.per_exit.push_back(b);
+    d.max_ms = std::max(d.max_ms, b.total_ms);
     const double p = record.leave[i];
     d.expected.device_ms += p * b.device_ms;
     d.expected.codec_ms += p * b.codec_ms;

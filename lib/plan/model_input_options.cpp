@@ -39,9 +39,9 @@ void add_model_input_options(CLI::App& app, ModelInputs& inputs, bool model_requ
 void add_cascade_latency_option(CLI::App& app, std::string& latency) {
   app.add_option("--cascade-latency", latency,
                  "With --cascades, what must meet the deadline: mean (expected latency "
-                 "over the exits) or p95")
+                 "over the exits), p95, or max (the slowest exit: every input meets it)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"mean", "p95"}));
+      ->check(CLI::IsMember({"mean", "p95", "max"}));
 }
 
 } // namespace edgent::plan

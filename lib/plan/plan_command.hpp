@@ -30,7 +30,7 @@ struct PlanOptions {
   /// Cascade table (edgent.cascade/1, edgent-eval --cascades); set = plan a confidence cascade
   /// (the table's one-exit entries are the fixed-exit plans) instead of a fixed exit.
   std::string cascades;
-  std::string cascade_latency = "mean"; ///< "mean" or "p95": what must meet the deadline
+  std::string cascade_latency = "mean"; ///< "mean", "p95" or "max": what must meet the deadline
   std::string output = "-";   ///< edgent.plan/1, or edgent.sweep/1 with a sweep
   std::string sweep_bandwidth; ///< "lo:hi:n" kbps, geometric steps; empty = none
   std::string sweep_deadline;  ///< "lo:hi:n" ms, linear steps; empty = none

@@ -12,7 +12,7 @@
 //   edge_queue_ms, up_fixed_ms, down_fixed_ms, model_sha256, accuracy_known,
 //   plan      {exit, cut, order "device-first"|"edge-first", codec "<name>"|"none", accuracy|null,
 //              cascade {exits [..], thresholds [..], leave [..], latency_ms [..],
-//                       statistic "mean"|"p95", expected_ms, p95_ms}   // only for a cascade
+//                       statistic "mean"|"p95"|"max", expected_ms, p95_ms}   // only for a cascade
 //             }
 //   predicted {device_ms, codec_ms, edge_ms, up_ms, down_ms, total_ms}
 //             // null = infinite (no link); codec_ms absent (0) in plans written before it
@@ -117,8 +117,8 @@ PlanRecord plan_from_json(const JsonView& v) {
     }
     if (const auto st = cv->find("statistic")) {
       c.statistic = st->string();
-      if (c.statistic != "mean" && c.statistic != "p95") {
-        st->fail("must be \"mean\" or \"p95\"");
+      if (c.statistic != "mean" && c.statistic != "p95" && c.statistic != "max") {
+        st->fail("must be \"mean\", \"p95\" or \"max\"");
       }
     }
     if (const auto e = cv->find("expected_ms"); e && !e->is_null()) {

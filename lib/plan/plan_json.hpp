@@ -19,7 +19,7 @@ struct CascadePlan {
   model::Cascade cascade;
   std::vector<double> leave;        ///< P(leave) per exit of cascade.exits, as measured
   std::vector<double> latency_ms;   ///< predicted latency of an input leaving at each exit
-  std::string statistic = "mean";   ///< what met the deadline: "mean" or "p95"
+  std::string statistic = "mean";   ///< what met the deadline: "mean", "p95" or "max"
   double expected_ms = 0;           ///< sum of leave x latency_ms
   double p95_ms = 0;                ///< smallest latency whose cumulative P(leave) reaches 0.95
 };

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <limits>
 
 namespace edgent::plan {
@@ -119,12 +120,15 @@ TEST(CascadePlan, ExpectedLatencyWeighsEachExitAndCountsTheTransferOnlyForThoseT
   const CascadeDecision most_early =
       evaluate_cascade(m, net(), record({1, 2}, 0.9, 0.88, {0.96, 0.04}), shape, 1, 0);
   EXPECT_DOUBLE_EQ(most_early.p95_ms, 15);
-  // Everyone leaving at exit 1 never pays for a dead link.
+  EXPECT_DOUBLE_EQ(most_early.max_ms, 39.04) << "the slowest exit, however few reach it";
+  EXPECT_DOUBLE_EQ(most_early.latency(CascadeStatistic::max), 39.04);
+  // Everyone leaving at exit 1 never pays for a dead link, but an input could.
   Network dead = net();
   dead.up_kbps = 0;
   const CascadeDecision all_early =
       evaluate_cascade(m, dead, record({1, 2}, 0.0, 0.8, {1.0, 0.0}), shape, 1, 0);
   EXPECT_DOUBLE_EQ(all_early.expected.total_ms, 15);
+  EXPECT_TRUE(std::isinf(all_early.max_ms));
 }
 
 TEST(CascadePlan, OneExitIsTheFixedExitPlan) {
@@ -157,6 +161,19 @@ TEST(CascadePlan, SearchPicksTheMostAccuratePlanWhoseStatisticMeetsTheDeadline) 
   d = decide_cascade(m, net(), 20, table, CascadeStatistic::p95);
   EXPECT_TRUE(d.feasible);
   EXPECT_EQ(d.cascade.exits, (std::vector<int>{1}));
+  // A cascade whose few late inputs cross the link: its p95 is exit 1's and meets 20 ms, its
+  // slowest exit (24.04 ms at best) does not, so under max only exit 1 alone fits.
+  model::CascadeTable tail = table;
+  tail.entries.push_back(record({1, 2}, 0.5, 0.89, {0.96, 0.04}));
+  d = decide_cascade(m, net(), 20, tail, CascadeStatistic::p95);
+  EXPECT_EQ(d.cascade.exits, (std::vector<int>{1, 2}));
+  EXPECT_DOUBLE_EQ(d.accuracy, 0.89);
+  d = decide_cascade(m, net(), 20, tail, CascadeStatistic::max);
+  EXPECT_TRUE(d.feasible);
+  EXPECT_EQ(d.cascade.exits, (std::vector<int>{1}));
+  EXPECT_EQ(parse_cascade_statistic("max"), CascadeStatistic::max);
+  EXPECT_STREQ(cascade_statistic_name(CascadeStatistic::max), "max");
+  EXPECT_THROW(parse_cascade_statistic("p99"), UsageError);
   // With a loose deadline the fixed exit 2 is the most accurate.
   d = decide_cascade(m, net(), 100, table, CascadeStatistic::mean);
   EXPECT_EQ(d.cascade.exits, (std::vector<int>{2}));
@@ -175,7 +192,7 @@ TEST(CascadePlan, TheRecordCarriesTheCascadeAndRoundTrips) {
   const LatencyModel m(named_problem());
   const CascadeDecision d = evaluate_cascade(m, net(), record({1, 2}, 0.9, 0.88, {0.6, 0.4}),
                                              CascadeShape{{0, 1}, {1, 3}}, 1, 0);
-  const PlanRecord r = to_record(m, d, CascadeStatistic::p95);
+  const PlanRecord r = to_record(m, d, CascadeStatistic::max);
   ASSERT_TRUE(r.cascade);
   EXPECT_EQ(r.exit, 2);
   EXPECT_EQ(r.cut, 1);
@@ -185,7 +202,7 @@ TEST(CascadePlan, TheRecordCarriesTheCascadeAndRoundTrips) {
   ASSERT_TRUE(back.cascade);
   EXPECT_EQ(back.cascade->cascade.exits, r.cascade->cascade.exits);
   EXPECT_EQ(back.cascade->cascade.thresholds, r.cascade->cascade.thresholds);
-  EXPECT_EQ(back.cascade->statistic, "p95");
+  EXPECT_EQ(back.cascade->statistic, "max");
   EXPECT_DOUBLE_EQ(back.cascade->expected_ms, d.expected.total_ms);
   // A fixed plan has no cascade key.
   EXPECT_FALSE(plan_to_json(to_record(m, evaluate_cascade(m, net(), record({2}, 0, 0.9, {1.0}),
