@@ -7,6 +7,7 @@
 #include "model/model_card.hpp"
 #include "model/partition.hpp"
 #include "model/reference_models.hpp"
+#include "support/fixture_fits.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -29,14 +30,7 @@ protected:
     const model::Partition p = model::analyse(*graph);
     m_units = {p.exit(1).size(), p.exit(2).size()};
     m_card = model::card_from_onnx(*graph, "inc.onnx", "inc", model::CardNormalization{});
-    for (const char* role : {"device", "edge"}) {
-      Artifact fit =
-          read_artifact(std::string(EDGENT_TEST_DATA_DIR "/plan/") + role + "_fit.json", "fit");
-      fit.doc["model_sha256"] = m_sha;
-      fit.doc.erase("schema");
-      fit.doc.erase("generator");
-      write_artifact(m_dir.file(std::string(role) + ".fit.json"), fit.doc, "fit", "edgent-fit");
-    }
+    testing::write_fixture_fits(m_dir.path().string(), graph->sha256());
     write_file_atomic(m_dir.file("trace.csv"), "t_s,bandwidth_kbps\n0,300\n1,600\n");
     write_file_atomic(m_dir.file("in.f32"), std::string(28 * 28 * 4, '\0'));
   }

@@ -5,6 +5,7 @@
 #include "model/card_from_onnx.hpp"
 #include "model/model_card.hpp"
 #include "model/reference_models.hpp"
+#include "support/fixture_fits.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -28,14 +29,7 @@ protected:
     model::ModelCard card =
         model::card_from_onnx(*graph, "inc.onnx", "inc", model::CardNormalization{});
     model::write_model_card(m_dir.file("card.json"), card, "edgent-eval");
-    for (const char* role : {"device", "edge"}) {
-      Artifact fit =
-          read_artifact(std::string(EDGENT_TEST_DATA_DIR "/plan/") + role + "_fit.json", "fit");
-      fit.doc["model_sha256"] = graph->sha256();
-      fit.doc.erase("schema");
-      fit.doc.erase("generator");
-      write_artifact(m_dir.file(std::string(role) + ".fit.json"), fit.doc, "fit", "edgent-fit");
-    }
+    testing::write_fixture_fits(m_dir.path().string(), graph->sha256());
     std::string inputs;
     for (int i = 0; i < 40; ++i) {
       inputs += std::string(28 * 28 * 4, '\0');
