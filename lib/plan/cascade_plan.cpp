@@ -6,32 +6,50 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <numeric>
 
 namespace edgent::plan {
 
+namespace {
+
+/// Every statistic and its name, in the enum's order: the one list the names come from.
+constexpr std::array<std::pair<CascadeStatistic, const char*>, 3> kStatistics{{
+    {CascadeStatistic::mean, "mean"},
+    {CascadeStatistic::p95, "p95"},
+    {CascadeStatistic::max, "max"},
+}};
+
+} // namespace
+
 const char* cascade_statistic_name(CascadeStatistic s) {
-  switch (s) {
-  case CascadeStatistic::mean:
-    return "mean";
-  case CascadeStatistic::p95:
-    return "p95";
-  case CascadeStatistic::max:
-    break;
+  return kStatistics[static_cast<std::size_t>(s)].second;
+}
+
+const std::vector<std::string>& cascade_statistic_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> n;
+    for (const auto& [statistic, name] : kStatistics) {
+      n.emplace_back(name);
+    }
+    return n;
+  }();
+  return names;
+}
+
+std::optional<CascadeStatistic> find_cascade_statistic(const std::string& name) {
+  for (const auto& [statistic, known] : kStatistics) {
+    if (name == known) {
+      return statistic;
+    }
   }
-  return "max";
+  return std::nullopt;
 }
 
 CascadeStatistic parse_cascade_statistic(const std::string& name, const std::string& option) {
-  if (name == "mean") {
-    return CascadeStatistic::mean;
-  }
-  if (name == "p95") {
-    return CascadeStatistic::p95;
-  }
-  if (name == "max") {
-    return CascadeStatistic::max;
+  if (const auto s = find_cascade_statistic(name)) {
+    return *s;
   }
   throw UsageError(fmt::format("{}: expected mean, p95 or max, got '{}'", option, name));
 }

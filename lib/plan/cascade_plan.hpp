@@ -23,6 +23,10 @@ enum class CascadeStatistic {
 
 /// "mean" / "p95" / "max".
 const char* cascade_statistic_name(CascadeStatistic s);
+/// Every statistic's name, in the enum's order (for option checks).
+const std::vector<std::string>& cascade_statistic_names();
+/// The statistic named @p name; empty for any other name.
+std::optional<CascadeStatistic> find_cascade_statistic(const std::string& name);
 /// Parses "mean", "p95" or "max"; throws UsageError naming @p option for anything else.
 CascadeStatistic parse_cascade_statistic(const std::string& name,
                                          const std::string& option = "--cascade-latency");

@@ -1,6 +1,7 @@
 #include "plan/model_input_options.hpp"
 
 #include "cli/common_options.hpp"
+#include "plan/cascade_plan.hpp"
 
 namespace edgent::plan {
 
@@ -41,7 +42,7 @@ void add_cascade_latency_option(CLI::App& app, std::string& latency) {
                  "With --cascades, what must meet the deadline: mean (expected latency "
                  "over the exits), p95, or max (the slowest exit: every input meets it)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"mean", "p95", "max"}));
+      ->check(CLI::IsMember(cascade_statistic_names()));
 }
 
 } // namespace edgent::plan

@@ -1,6 +1,7 @@
 #include "plan/plan_json.hpp"
 
 #include "core/error.hpp"
+#include "plan/cascade_plan.hpp"
 
 #include <fmt/format.h>
 
@@ -117,7 +118,7 @@ PlanRecord plan_from_json(const JsonView& v) {
     }
     if (const auto st = cv->find("statistic")) {
       c.statistic = st->string();
-      if (c.statistic != "mean" && c.statistic != "p95" && c.statistic != "max") {
+      if (!find_cascade_statistic(c.statistic)) {
         st->fail("must be \"mean\", \"p95\" or \"max\"");
       }
     }
