@@ -155,14 +155,20 @@ for kbps in $MEASURE_KBPS; do
         | "| " + join(" | ") + " |"' "$OUT/$name-$kbps.plan.json"
     done
     printf '\n'
-    # What the emulated device alone would take: K x the device CPU time, plus what the
-    # network and the edge took. Under load the hold of K x CPU time is exceeded when the
-    # compute itself waits for a core, which a quiet machine does not do.
+    # Per run, from its records: what the emulated device alone would take (K x the device CPU
+    # time, plus what the network and the edge took; under load the hold of K x CPU time is
+    # exceeded when the compute itself waits for a core, which a quiet machine does not do),
+    # and the runtime's own expectation of each request (the same plan, its device times scaled
+    # by the device speed measured on the requests before it: edgent-infer's default).
     for name in exit5 cascade exit5-open cascade-open; do
       jq -rs --arg n "$name" --argjson k "$SLOWDOWN" '
-        (map(.measured.total_ms - .measured.device_ms + $k * .measured.device_cpu_ms) | add / length) as $q
-        | (map(.measured.total_ms) | add / length) as $m
-        | "- \($n): mean latency with the device at K x its CPU time: \($q * 100 | round / 100) ms (measured \($m * 100 | round / 100) ms)"' \
+        def r($d): . * $d | round / $d;
+        (map(.measured.total_ms) | add / length) as $m
+        | (map(.measured.total_ms - .measured.device_ms + $k * .measured.device_cpu_ms) | add / length) as $q
+        | (map(.predicted.total_ms) | add / length) as $p
+        | (map(.device_scale) | add / length) as $s
+        | "- \($n): mean latency with the device at K x its CPU time: \($q | r(100)) ms (measured \($m | r(100)) ms)",
+          "- \($n): the runtime expected \($p | r(100)) ms per request (device speed x\($s | r(1000)) on average) against \($m | r(100)) ms measured: \(($p - $m) / $m * 100 | r(10)) %"' \
         "$OUT/${name%-open}-$kbps${name#"${name%-open}"}.jsonl"
     done
     awk -v a5="$(jq .accuracy "$OUT/exit5-$kbps.summary.json")" -v ac="$(jq .accuracy "$OUT/cascade-$kbps.summary.json")" \
@@ -171,15 +177,6 @@ for kbps in $MEASURE_KBPS; do
       printf "- target 1: cascade accuracy %.2f %% vs exit 5 %.2f %% (%+.2f points; target >= -0.2) at a mean latency of %.2f ms = %.1f %% of exit 5'"'"'s %.2f ms (target <= 60 %%)\n", 100 * ac, 100 * a5, 100 * (ac - a5), mc, 100 * mc / m5, m5
       printf "- closed loop: planner expected %.2f ms vs measured mean %.2f ms over %d requests (cascade): %+.1f %%; exit 5: %.2f vs %.2f ms, %+.1f %%\n", pc, mc, n, 100 * (pc - mc) / mc, p5, m5, 100 * (p5 - m5) / m5
     }'
-    # The runtime's own expectation of each request: the same plan, its device times scaled by
-    # the device speed measured on the requests before it (edgent-infer's default).
-    for name in exit5 cascade exit5-open cascade-open; do
-      jq -rs --arg n "$name" '
-        (map(.predicted.total_ms) | add / length) as $p | (map(.measured.total_ms) | add / length) as $m
-        | (map(.device_scale) | add / length) as $s
-        | "- \($n): the runtime expected \($p * 100 | round / 100) ms per request (device speed x\($s * 1000 | round / 1000) on average) against \($m * 100 | round / 100) ms measured: \((($p - $m) / $m * 1000 | round) / 10) %"' \
-        "$OUT/${name%-open}-$kbps${name#"${name%-open}"}.jsonl"
-    done
     awk -v mc="$(jq .latency_ms.mean "$OUT/cascade-$kbps-open.summary.json")" -v m5="$(jq .latency_ms.mean "$OUT/exit5-$kbps-open.summary.json")" \
         -v p5="$e5_ms" -v pc="$(jq .predicted.total_ms "$OUT/cascade-$kbps.plan.json")" -v n="$OPEN_COUNT" -v r="$RATE" \
         -v ac="$(jq .accuracy "$OUT/cascade-$kbps-open.summary.json")" -v a5="$(jq .accuracy "$OUT/exit5-$kbps-open.summary.json")" 'BEGIN {
