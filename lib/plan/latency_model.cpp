@@ -74,6 +74,27 @@ double LatencyModel::first_encode_ms(const CodecTime& codec, double input_bytes)
                                    : m_problem.device_request_ms + codec.encode(input_bytes);
 }
 
+double LatencyModel::device_start_ms(int exit_index) const {
+  const ExitCosts& e = m_problem.exits[static_cast<std::size_t>(exit_index)];
+  if (!e.device_chain_request_ms) {
+    return m_problem.device_request_ms;
+  }
+  // The measured overhead covers the chain's weights, which its segments count again.
+  return *e.device_chain_request_ms -
+         m_problem.device_request_ms_per_param_byte *
+             m_prepared[static_cast<std::size_t>(exit_index)].param_prefix.back();
+}
+
+double LatencyModel::edge_start_ms(int exit_index) const {
+  const ExitCosts& e = m_problem.exits[static_cast<std::size_t>(exit_index)];
+  if (!e.edge_chain_request_ms) {
+    return m_problem.edge_request_ms;
+  }
+  return *e.edge_chain_request_ms -
+         m_problem.edge_request_ms_per_param_byte *
+             m_prepared[static_cast<std::size_t>(exit_index)].param_prefix.back();
+}
+
 double LatencyModel::device_segment_ms(const PreparedExit& p, int from, int to) const {
   if (to <= from) {
     return 0;
@@ -123,10 +144,7 @@ Breakdown LatencyModel::profiled_latency(const Choice& choice, const Network& ne
     if (c > 0) {
       // The request starts cold with the head: a whole chain's cold start as measured for
       // that exit, a head's as the fit's fixed part.
-      const std::optional<double> whole =
-          c == n ? m_problem.exits[choice.exit_index].device_chain_request_ms : std::nullopt;
-      b.device_ms += whole ? *whole - m_problem.device_request_ms_per_param_byte * p.param_prefix[n]
-                           : m_problem.device_request_ms;
+      b.device_ms += c == n ? device_start_ms(choice.exit_index) : m_problem.device_request_ms;
     }
     if (c < n) {
       const ExitCosts& e = m_problem.exits[choice.exit_index];
@@ -135,10 +153,7 @@ Breakdown LatencyModel::profiled_latency(const Choice& choice, const Network& ne
                           : first_encode_ms(k.device, e.fp32_bytes[0])) +
                    m_problem.fp32.device.decode(e.fp32_bytes[n]);
       // The edge's cold start: as measured for the whole chain (edge-only), else the fixed part.
-      const double edge_start =
-          c == 0 && e.edge_chain_request_ms
-              ? *e.edge_chain_request_ms - m_problem.edge_request_ms_per_param_byte * p.param_prefix[n]
-              : m_problem.edge_request_ms;
+      const double edge_start = c == 0 ? edge_start_ms(choice.exit_index) : m_problem.edge_request_ms;
       b.edge_ms = edge_start + k.edge.decode(e.fp32_bytes[c]) + edge_segment_ms(p, c, n) +
                   m_problem.fp32.edge.encode(e.fp32_bytes[n]) + net.edge_queue_ms;
       b.up_ms = net.rtt_ms / 2 + net.up_fixed_ms +
@@ -200,6 +215,8 @@ Breakdown LatencyModel::profiled_cascade_latency(const CascadeShape& shape, int 
     device += branch_ms(i, /*device=*/true);
     pos = shape.branch[i];
     if (i == leave) {
+      // The path ran that exit's chain on the device: it starts cold as that chain does.
+      device += device_start_ms(shape.exit_index[i]) - m_problem.device_request_ms;
       b.device_ms = device;
       b.total_ms = device;
       return b;
@@ -209,11 +226,13 @@ Breakdown LatencyModel::profiled_cascade_latency(const CascadeShape& shape, int 
     device_net();
     device += device_segment_ms(pf, pos, cut);
   }
-  b.device_ms = device;
   if (cut == n) {
+    device += device_start_ms(f) - m_problem.device_request_ms;
+    b.device_ms = device;
     b.total_ms = device;
     return b;
   }
+  b.device_ms = device;
   // The rest crosses the link; the edge continues to the answering exit.
   const ExitCosts& answer = m_problem.exits[static_cast<std::size_t>(shape.exit_index[leave])];
   const double logits_bytes = answer.fp32_bytes.back();
@@ -221,7 +240,9 @@ Breakdown LatencyModel::profiled_cascade_latency(const CascadeShape& shape, int 
   b.codec_ms = (cut > 0 ? k.device.encode(ef.fp32_bytes[static_cast<std::size_t>(cut)])
                         : first_encode_ms(k.device, ef.fp32_bytes[0])) +
                m_problem.fp32.device.decode(logits_bytes);
-  double edge = m_problem.edge_request_ms + k.edge.decode(ef.fp32_bytes[static_cast<std::size_t>(cut)]);
+  // Edge-only, the edge runs the answering exit's chain: its measured cold start.
+  double edge = (cut == 0 ? edge_start_ms(shape.exit_index[leave]) : m_problem.edge_request_ms) +
+                k.edge.decode(ef.fp32_bytes[static_cast<std::size_t>(cut)]);
   int edge_nets = 0;
   const auto edge_net = [&] { edge += edge_nets++ > 0 ? m_problem.edge_request_net_ms : 0.0; };
   pos = cut;

@@ -143,6 +143,41 @@ TEST(CascadePlan, OneExitIsTheFixedExitPlan) {
                    m.latency(Choice{1, 3, Order::device_first, -1}, net()).total_ms);
 }
 
+TEST(CascadePlan, APathThatRunsAnExitsWholeChainStartsColdAsThatChainWasMeasured) {
+  PlanProblem p = named_problem();
+  p.device_request_ms = 2;
+  p.edge_request_ms = 0.5;
+  const LatencyModel plain(p);
+  p.exits[0].device_chain_request_ms = 1.25;
+  p.exits[1].device_chain_request_ms = 3.5;
+  p.exits[0].edge_chain_request_ms = 0.25;
+  p.exits[1].edge_chain_request_ms = 0.75;
+  const LatencyModel m(p);
+  const CascadeShape shape{{0, 1}, {1, 3}};
+  // Answered on the device at exit 1 (a, b1: exit 1's chain) or exit 2 (device-only): that
+  // exit's measured start replaces the line's 2 ms.
+  EXPECT_DOUBLE_EQ(m.cascade_latency(shape, 1, 0, 0, net()).device_ms, 15 + 1.25);
+  EXPECT_DOUBLE_EQ(m.cascade_latency(shape, 3, -1, 1, net()).device_ms, 65 + 3.5);
+  // Crossing at cut 1, the device ran a head: the line, as a fixed plan's head does; the edge
+  // ran part of a chain: its line too.
+  EXPECT_DOUBLE_EQ(m.cascade_latency(shape, 1, 0, 1, net()).total_ms,
+                   plain.cascade_latency(shape, 1, 0, 1, net()).total_ms);
+  // Edge-only, the edge runs the answering exit's chain.
+  EXPECT_DOUBLE_EQ(m.cascade_latency(shape, 0, 0, 0, net()).edge_ms,
+                   plain.cascade_latency(shape, 0, 0, 0, net()).edge_ms - 0.5 + 0.25);
+  EXPECT_DOUBLE_EQ(m.cascade_latency(shape, 0, 0, 1, net()).edge_ms,
+                   plain.cascade_latency(shape, 0, 0, 1, net()).edge_ms - 0.5 + 0.75);
+  // A one-exit cascade is still the fixed-exit plan at every cut.
+  const CascadeShape fixed{{1}, {3}};
+  for (const int cut : {0, 1, 2}) {
+    EXPECT_DOUBLE_EQ(m.cascade_latency(fixed, cut, 0, 0, net()).total_ms,
+                     m.latency(Choice{1, cut, Order::device_first, 0}, net()).total_ms)
+        << cut;
+  }
+  EXPECT_DOUBLE_EQ(m.cascade_latency(fixed, 3, -1, 0, net()).total_ms,
+                   m.latency(Choice{1, 3, Order::device_first, -1}, net()).total_ms);
+}
+
 TEST(CascadePlan, SearchPicksTheMostAccuratePlanWhoseStatisticMeetsTheDeadline) {
   const LatencyModel m(named_problem());
   model::CascadeTable table;
