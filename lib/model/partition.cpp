@@ -369,9 +369,12 @@ ExitChain analyse_exit(const OnnxGraph& g, int exit, const std::string& output) 
       const double filters = static_cast<double>(w.empty() ? 1 : w[0]);
       // kernel_area and stride_area (kernel and stride products) are not regression
       // features: the fit may keep a model per kernel shape (OpenCV has kernels specialised
-      // by shape, such as Winograd for 3x3 stride 1).
+      // by shape, such as Winograd for 3x3 stride 1). out_size is no Edgent feature; the fit
+      // tries it (regress::fit_type): a unit timed as a net of its own writes its output,
+      // which a stem conv from few channels spends more time on than its FLOPs suggest.
       unit.features = {{"in_size", in_size},
                        {"filter_term", window / stride * filters},
+                       {"out_size", out_size},
                        {"kernel_area", window},
                        {"stride_area", stride}};
       // A grouped conv (depthwise: one input channel per group) reads a fraction of the

@@ -43,9 +43,10 @@ TypeFit fit_type(const std::string& type, const std::vector<Sample>& samples,
   }
   // Beside the Edgent features, each optional one every sample has and that varies among
   // them (a constant one is the intercept's) is tried, alone and with the others; the
-  // cross-validated MAPE picks. "flatten": an fc unit that holds a Flatten (model::analyse).
+  // cross-validated MAPE picks. "flatten": an fc unit that holds a Flatten (model::analyse);
+  // "out_size": a conv's output elements, which its own net writes out (model::analyse).
   std::vector<std::vector<std::string>> candidates{base};
-  for (const std::string optional : {"flops", "flatten"}) {
+  for (const std::string optional : {"flops", "flatten", "out_size"}) {
     if (std::find(base.begin(), base.end(), optional) != base.end()) {
       continue;
     }

@@ -99,6 +99,7 @@ TEST(Partition, UnitFeaturesFlopsParamsAndBytes) {
   EXPECT_EQ(conv1.name, "relu1");
   EXPECT_DOUBLE_EQ(conv1.features.at("in_size"), 28 * 28);
   EXPECT_DOUBLE_EQ(conv1.features.at("filter_term"), 25.0 * 8);  // (5/1)^2 * 8 filters
+  EXPECT_DOUBLE_EQ(conv1.features.at("out_size"), 8 * 28 * 28);
   EXPECT_EQ(conv1.params, 8 * 25 + 8);
   // conv: 2 * out * (cin k k) + bias, relu: out.
   const double out = 8 * 28 * 28;

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <random>
@@ -101,6 +102,45 @@ TEST(LatencyFit, AnFcBehindAFlattenPaysForItWhenTheSweepHasBoth) {
   // A profile from before the feature still fits, on the Edgent features.
   const LatencyFit old = fit_profile(as_artifact(fc_profile(false)), {});
   EXPECT_NEAR(old.predict("fc", {{"in_size", 32}, {"out_size", 10}, {"flops", 640}}), plain, 1e-6);
+}
+
+/// conv latency = 0.02 + 1e-6 in_size + 2e-4 filter_term + 3e-5 out_size (with @p with_out:
+/// else out_size is left out of the features and the time, as profiles made before it were).
+nlohmann::json conv_out_profile(bool with_out) {
+  nlohmann::json doc = synthetic_profile(0, false);
+  std::mt19937_64 rng(13);
+  std::uniform_real_distribution<double> in(1e3, 1e5);
+  std::uniform_real_distribution<double> ft(10, 5000);
+  std::uniform_real_distribution<double> out(1e3, 2e5);
+  for (int i = 0; i < 30; ++i) {
+    const double a = std::round(in(rng));
+    const double b = std::round(ft(rng));
+    const double o = std::round(out(rng));
+    nlohmann::json features = {{"in_size", a}, {"filter_term", b}, {"flops", a * b}};
+    if (with_out) {
+      features["out_size"] = o;
+    }
+    doc["sweep"].push_back({{"type", "conv"},
+                            {"features", features},
+                            {"median_ms", 0.02 + 1e-6 * a + 2e-4 * b + (with_out ? 3e-5 * o : 0.0)}});
+    doc["sweep"].push_back({{"type", "relu"}, {"features", {{"in_size", a}, {"flops", a}}}, {"median_ms", 0.001 + 5e-7 * a}});
+  }
+  return doc;
+}
+
+TEST(LatencyFit, AConvThatWritesALargeOutputPaysForItWhenTheSweepShowsIt) {
+  // A stem conv: one input channel, 16 filters, a large output for few FLOPs.
+  const model::Features stem{{"in_size", 784}, {"filter_term", 144}, {"flops", 784 * 144}, {"out_size", 12544}};
+  const LatencyFit fit = fit_profile(as_artifact(conv_out_profile(true)), {});
+  ASSERT_TRUE(fit.has_type("conv"));
+  const std::vector<std::string>& names = fit.types.at("conv").model.names;
+  EXPECT_NE(std::find(names.begin(), names.end(), "out_size"), names.end());
+  EXPECT_NEAR(fit.predict("conv", stem), 0.02 + 1e-6 * 784 + 2e-4 * 144 + 3e-5 * 12544, 1e-6);
+  // A profile from before the feature fits on the Edgent features and predicts without it.
+  const LatencyFit old = fit_profile(as_artifact(conv_out_profile(false)), {});
+  const std::vector<std::string>& old_names = old.types.at("conv").model.names;
+  EXPECT_EQ(std::find(old_names.begin(), old_names.end(), "out_size"), old_names.end());
+  EXPECT_NEAR(old.predict("conv", stem), 0.02 + 1e-6 * 784 + 2e-4 * 144, 1e-6);
 }
 
 TEST(LatencyFit, IncludingUnitsMovesThemIntoTraining) {
