@@ -74,25 +74,16 @@ double LatencyModel::first_encode_ms(const CodecTime& codec, double input_bytes)
                                    : m_problem.device_request_ms + codec.encode(input_bytes);
 }
 
-double LatencyModel::device_start_ms(int exit_index) const {
+double LatencyModel::chain_start_ms(int exit_index, bool device) const {
   const ExitCosts& e = m_problem.exits[static_cast<std::size_t>(exit_index)];
-  if (!e.device_chain_request_ms) {
-    return m_problem.device_request_ms;
+  const std::optional<double>& measured = device ? e.device_chain_request_ms : e.edge_chain_request_ms;
+  if (!measured) {
+    return device ? m_problem.device_request_ms : m_problem.edge_request_ms;
   }
   // The measured overhead covers the chain's weights, which its segments count again.
-  return *e.device_chain_request_ms -
-         m_problem.device_request_ms_per_param_byte *
-             m_prepared[static_cast<std::size_t>(exit_index)].param_prefix.back();
-}
-
-double LatencyModel::edge_start_ms(int exit_index) const {
-  const ExitCosts& e = m_problem.exits[static_cast<std::size_t>(exit_index)];
-  if (!e.edge_chain_request_ms) {
-    return m_problem.edge_request_ms;
-  }
-  return *e.edge_chain_request_ms -
-         m_problem.edge_request_ms_per_param_byte *
-             m_prepared[static_cast<std::size_t>(exit_index)].param_prefix.back();
+  const double per_param_byte = device ? m_problem.device_request_ms_per_param_byte
+                                       : m_problem.edge_request_ms_per_param_byte;
+  return *measured - per_param_byte * m_prepared[static_cast<std::size_t>(exit_index)].param_prefix.back();
 }
 
 double LatencyModel::device_segment_ms(const PreparedExit& p, int from, int to) const {
@@ -144,7 +135,7 @@ Breakdown LatencyModel::profiled_latency(const Choice& choice, const Network& ne
     if (c > 0) {
       // The request starts cold with the head: a whole chain's cold start as measured for
       // that exit, a head's as the fit's fixed part.
-      b.device_ms += c == n ? device_start_ms(choice.exit_index) : m_problem.device_request_ms;
+      b.device_ms += c == n ? chain_start_ms(choice.exit_index, /*device=*/true) : m_problem.device_request_ms;
     }
     if (c < n) {
       const ExitCosts& e = m_problem.exits[choice.exit_index];
@@ -153,7 +144,7 @@ Breakdown LatencyModel::profiled_latency(const Choice& choice, const Network& ne
                           : first_encode_ms(k.device, e.fp32_bytes[0])) +
                    m_problem.fp32.device.decode(e.fp32_bytes[n]);
       // The edge's cold start: as measured for the whole chain (edge-only), else the fixed part.
-      const double edge_start = c == 0 ? edge_start_ms(choice.exit_index) : m_problem.edge_request_ms;
+      const double edge_start = c == 0 ? chain_start_ms(choice.exit_index, /*device=*/false) : m_problem.edge_request_ms;
       b.edge_ms = edge_start + k.edge.decode(e.fp32_bytes[c]) + edge_segment_ms(p, c, n) +
                   m_problem.fp32.edge.encode(e.fp32_bytes[n]) + net.edge_queue_ms;
       b.up_ms = net.rtt_ms / 2 + net.up_fixed_ms +
@@ -216,7 +207,7 @@ Breakdown LatencyModel::profiled_cascade_latency(const CascadeShape& shape, int 
     pos = shape.branch[i];
     if (i == leave) {
       // The path ran that exit's chain on the device: it starts cold as that chain does.
-      device += device_start_ms(shape.exit_index[i]) - m_problem.device_request_ms;
+      device += chain_start_ms(shape.exit_index[i], /*device=*/true) - m_problem.device_request_ms;
       b.device_ms = device;
       b.total_ms = device;
       return b;
@@ -227,7 +218,7 @@ Breakdown LatencyModel::profiled_cascade_latency(const CascadeShape& shape, int 
     device += device_segment_ms(pf, pos, cut);
   }
   if (cut == n) {
-    device += device_start_ms(f) - m_problem.device_request_ms;
+    device += chain_start_ms(f, /*device=*/true) - m_problem.device_request_ms;
     b.device_ms = device;
     b.total_ms = device;
     return b;
@@ -241,7 +232,7 @@ Breakdown LatencyModel::profiled_cascade_latency(const CascadeShape& shape, int 
                         : first_encode_ms(k.device, ef.fp32_bytes[0])) +
                m_problem.fp32.device.decode(logits_bytes);
   // Edge-only, the edge runs the answering exit's chain: its measured cold start.
-  double edge = (cut == 0 ? edge_start_ms(shape.exit_index[leave]) : m_problem.edge_request_ms) +
+  double edge = (cut == 0 ? chain_start_ms(shape.exit_index[leave], /*device=*/false) : m_problem.edge_request_ms) +
                 k.edge.decode(ef.fp32_bytes[static_cast<std::size_t>(cut)]);
   int edge_nets = 0;
   const auto edge_net = [&] { edge += edge_nets++ > 0 ? m_problem.edge_request_net_ms : 0.0; };

@@ -95,11 +95,10 @@ private:
   /// Units (from, to] as one net on that side, with the request overhead's per-weight-byte
   /// part; 0 when empty.
   double device_segment_ms(const PreparedExit& p, int from, int to) const;
-  /// A request's cold start on the side that runs exit @p exit_index's whole chain: as
-  /// measured for that chain (less its weights, which the segments count), else the fit's
-  /// fixed part.
-  double device_start_ms(int exit_index) const;
-  double edge_start_ms(int exit_index) const;
+  /// A request's cold start on the side (@p device, else the edge) that runs exit
+  /// @p exit_index's whole chain: as measured for that chain (less its weights, which the
+  /// segments count), else the fit's fixed part.
+  double chain_start_ms(int exit_index, bool device) const;
   /// The device's encoding of the input as its first work of a request.
   double first_encode_ms(const CodecTime& codec, double input_bytes) const;
   double edge_segment_ms(const PreparedExit& p, int from, int to) const;

@@ -131,8 +131,8 @@ TEST(CascadePlan, ExpectedLatencyWeighsEachExitAndCountsTheTransferOnlyForThoseT
   EXPECT_TRUE(std::isinf(all_early.max_ms));
 }
 
-TEST(CascadePlan, OneExitIsTheFixedExitPlan) {
-  const LatencyModel m(named_problem());
+/// Exit 2 alone as a cascade costs what its fixed-exit plan does, at every cut.
+void expect_one_exit_is_the_fixed_plan(const LatencyModel& m) {
   const CascadeShape shape{{1}, {3}};
   for (const int cut : {0, 1, 2}) {
     EXPECT_DOUBLE_EQ(m.cascade_latency(shape, cut, 0, 0, net()).total_ms,
@@ -141,6 +141,10 @@ TEST(CascadePlan, OneExitIsTheFixedExitPlan) {
   }
   EXPECT_DOUBLE_EQ(m.cascade_latency(shape, 3, -1, 0, net()).total_ms,
                    m.latency(Choice{1, 3, Order::device_first, -1}, net()).total_ms);
+}
+
+TEST(CascadePlan, OneExitIsTheFixedExitPlan) {
+  expect_one_exit_is_the_fixed_plan(LatencyModel(named_problem()));
 }
 
 TEST(CascadePlan, APathThatRunsAnExitsWholeChainStartsColdAsThatChainWasMeasured) {
@@ -168,14 +172,7 @@ TEST(CascadePlan, APathThatRunsAnExitsWholeChainStartsColdAsThatChainWasMeasured
   EXPECT_DOUBLE_EQ(m.cascade_latency(shape, 0, 0, 1, net()).edge_ms,
                    plain.cascade_latency(shape, 0, 0, 1, net()).edge_ms - 0.5 + 0.75);
   // A one-exit cascade is still the fixed-exit plan at every cut.
-  const CascadeShape fixed{{1}, {3}};
-  for (const int cut : {0, 1, 2}) {
-    EXPECT_DOUBLE_EQ(m.cascade_latency(fixed, cut, 0, 0, net()).total_ms,
-                     m.latency(Choice{1, cut, Order::device_first, 0}, net()).total_ms)
-        << cut;
-  }
-  EXPECT_DOUBLE_EQ(m.cascade_latency(fixed, 3, -1, 0, net()).total_ms,
-                   m.latency(Choice{1, 3, Order::device_first, -1}, net()).total_ms);
+  expect_one_exit_is_the_fixed_plan(m);
 }
 
 TEST(CascadePlan, SearchPicksTheMostAccuratePlanWhoseStatisticMeetsTheDeadline) {
