@@ -76,14 +76,16 @@ double LatencyModel::first_encode_ms(const CodecTime& codec, double input_bytes)
 
 double LatencyModel::chain_start_ms(int exit_index, bool device) const {
   const ExitCosts& e = m_problem.exits[static_cast<std::size_t>(exit_index)];
-  const std::optional<double>& measured = device ? e.device_chain_request_ms : e.edge_chain_request_ms;
+  const std::optional<double>& measured =
+      device ? e.device_chain_request_ms : e.edge_chain_request_ms;
   if (!measured) {
     return device ? m_problem.device_request_ms : m_problem.edge_request_ms;
   }
   // The measured overhead covers the chain's weights, which its segments count again.
   const double per_param_byte = device ? m_problem.device_request_ms_per_param_byte
                                        : m_problem.edge_request_ms_per_param_byte;
-  return *measured - per_param_byte * m_prepared[static_cast<std::size_t>(exit_index)].param_prefix.back();
+  return *measured -
+         per_param_byte * m_prepared[static_cast<std::size_t>(exit_index)].param_prefix.back();
 }
 
 double LatencyModel::device_segment_ms(const PreparedExit& p, int from, int to) const {
@@ -135,7 +137,8 @@ Breakdown LatencyModel::profiled_latency(const Choice& choice, const Network& ne
     if (c > 0) {
       // The request starts cold with the head: a whole chain's cold start as measured for
       // that exit, a head's as the fit's fixed part.
-      b.device_ms += c == n ? chain_start_ms(choice.exit_index, /*device=*/true) : m_problem.device_request_ms;
+      b.device_ms += c == n ? chain_start_ms(choice.exit_index, /*device=*/true)
+                            : m_problem.device_request_ms;
     }
     if (c < n) {
       const ExitCosts& e = m_problem.exits[choice.exit_index];
@@ -144,7 +147,8 @@ Breakdown LatencyModel::profiled_latency(const Choice& choice, const Network& ne
                           : first_encode_ms(k.device, e.fp32_bytes[0])) +
                    m_problem.fp32.device.decode(e.fp32_bytes[n]);
       // The edge's cold start: as measured for the whole chain (edge-only), else the fixed part.
-      const double edge_start = c == 0 ? chain_start_ms(choice.exit_index, /*device=*/false) : m_problem.edge_request_ms;
+      const double edge_start = c == 0 ? chain_start_ms(choice.exit_index, /*device=*/false)
+                                       : m_problem.edge_request_ms;
       b.edge_ms = edge_start + k.edge.decode(e.fp32_bytes[c]) + edge_segment_ms(p, c, n) +
                   m_problem.fp32.edge.encode(e.fp32_bytes[n]) + net.edge_queue_ms;
       b.up_ms = net.rtt_ms / 2 + net.up_fixed_ms +
@@ -232,7 +236,8 @@ Breakdown LatencyModel::profiled_cascade_latency(const CascadeShape& shape, int 
                         : first_encode_ms(k.device, ef.fp32_bytes[0])) +
                m_problem.fp32.device.decode(logits_bytes);
   // Edge-only, the edge runs the answering exit's chain: its measured cold start.
-  double edge = (cut == 0 ? chain_start_ms(shape.exit_index[leave], /*device=*/false) : m_problem.edge_request_ms) +
+  double edge = (cut == 0 ? chain_start_ms(shape.exit_index[leave], /*device=*/false)
+                          : m_problem.edge_request_ms) +
                 k.edge.decode(ef.fp32_bytes[static_cast<std::size_t>(cut)]);
   int edge_nets = 0;
   const auto edge_net = [&] { edge += edge_nets++ > 0 ? m_problem.edge_request_net_ms : 0.0; };
