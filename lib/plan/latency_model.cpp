@@ -194,8 +194,10 @@ Breakdown LatencyModel::profiled_cascade_latency(const CascadeShape& shape, int 
   Breakdown b;
   // The device part: exits branching at or before the cut, evaluated in order. Every net
   // after a side's first (a trunk segment, a branch) costs that side request_net_ms more.
+  // The request's cold start is added where the path ends: a path answered on the device ran
+  // that exit's whole chain and starts as it was measured; one that crosses ran a head.
   int pos = 0;
-  double device = cut > 0 ? m_problem.device_request_ms : 0.0;
+  double device = 0;
   int device_nets = 0;
   const auto device_net = [&] {
     device += device_nets++ > 0 ? m_problem.device_request_net_ms : 0.0;
@@ -210,8 +212,7 @@ Breakdown LatencyModel::profiled_cascade_latency(const CascadeShape& shape, int 
     device += branch_ms(i, /*device=*/true);
     pos = shape.branch[i];
     if (i == leave) {
-      // The path ran that exit's chain on the device: it starts cold as that chain does.
-      device += chain_start_ms(shape.exit_index[i], /*device=*/true) - m_problem.device_request_ms;
+      device += chain_start_ms(shape.exit_index[i], /*device=*/true);
       b.device_ms = device;
       b.total_ms = device;
       return b;
@@ -222,12 +223,12 @@ Breakdown LatencyModel::profiled_cascade_latency(const CascadeShape& shape, int 
     device += device_segment_ms(pf, pos, cut);
   }
   if (cut == n) {
-    device += chain_start_ms(f, /*device=*/true) - m_problem.device_request_ms;
+    device += chain_start_ms(f, /*device=*/true);
     b.device_ms = device;
     b.total_ms = device;
     return b;
   }
-  b.device_ms = device;
+  b.device_ms = device + (cut > 0 ? m_problem.device_request_ms : 0.0);
   // The rest crosses the link; the edge continues to the answering exit.
   const ExitCosts& answer = m_problem.exits[static_cast<std::size_t>(shape.exit_index[leave])];
   const double logits_bytes = answer.fp32_bytes.back();
