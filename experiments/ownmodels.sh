@@ -13,7 +13,11 @@
 # error <= 20 %, blocks included; whole-chain error <= 15 %. No root, no testbed.
 . "$(dirname "$0")/common.sh"
 BENCH=${BENCH:-$ROOT/build/bench}
-PROFILE_OPTS=${PROFILE_OPTS:---reps 7 --sweep-points 8 --anchor-points 5 --sweep-reps 3}
+# The README's own-model section profiles with edgent-profile's defaults (31 reps, a 16-point
+# sweep), and so does this. The demo's light settings (--reps 7, an 8-point sweep) leave the
+# cost of a boundary between unit nets, a difference of sums of eight timings, noisy: a third
+# of a device chain's units' sum, it moved the chains' error by up to 20 points from run to run.
+PROFILE_OPTS=${PROFILE_OPTS:-}
 DIR=$OUT/ownmodels
 mkdir -p "$DIR"
 [ -x "$BENCH/own_models" ] || { say "no $BENCH/own_models: run 'make build' first"; exit 1; }
@@ -62,7 +66,8 @@ median() {  # [COL=11] model role kind... -> "n median max" of error_pct (or col
   echo
   machine_md | grep -v '^- model: '  # the shared lines name the default model; these runs have their own
   echo "- models: $DIR/resnet-exits.onnx, $DIR/inception-exits.onnx (build/bench/own_models, seed 3)"
-  echo "- profiles: $PROFILE_OPTS; the device is this machine's core ${SLOWDOWN}x slower (--slowdown)"
+  defaults="edgent-profile's defaults, as the README's own-model section"
+  echo "- profiles: ${PROFILE_OPTS:-$defaults}; the device is this machine's core ${SLOWDOWN}x slower (--slowdown)"
   echo "- errors: |predicted - measured| / measured, the model's own units held out of the fits;"
   echo "  blocks predicted from their parts (regress::block_ms); exit chains as edgent-fit --predict sums them"
   echo "- sum: blocks as the plain sum of their parts, what edgent-fit --predict and plans use; corrected: with the"
