@@ -43,6 +43,12 @@ int main(int argc, char** argv) {
         app.add_option("--queue", opts.queue_ms, "Expected edge queueing, ms")
             ->capture_default_str()
             ->check(edgent::cli::non_negative());
+        app.add_option("--device-scale", opts.device_scale,
+                       "The device's speed against its fit: plan its compute and codec at the "
+                       "fit's times x this (edgent-infer's records give the speed it measured "
+                       "as device_scale)")
+            ->capture_default_str()
+            ->check(edgent::cli::positive());
         app.add_option("--deadline", opts.deadline_ms, "Latency requirement, ms")
             ->check(edgent::cli::positive());
         app.add_option("--strategy", opts.strategy,

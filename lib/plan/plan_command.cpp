@@ -35,6 +35,7 @@ Network make_network(const PlanOptions& o, double kbps) {
                               o.down_kbps > 0 ? o.down_kbps : kbps, o.rtt_ms, o.queue_ms);
   n.up_fixed_ms = o.up_fixed_ms;
   n.down_fixed_ms = o.down_fixed_ms;
+  n.device_scale = o.device_scale;
   return n;
 }
 
@@ -281,6 +282,7 @@ int run(const PlanOptions& options) {
   plan.edge_queue_ms = net.edge_queue_ms;
   plan.up_fixed_ms = net.up_fixed_ms;
   plan.down_fixed_ms = net.down_fixed_ms;
+  plan.device_scale = net.device_scale;
   plan.model_sha256 = loaded.model_sha256;
   plan.accuracy_known = model.problem().accuracy_known();
   plan.plan = cd ? to_record(model, *cd, statistic) : to_record(model, d);

@@ -25,6 +25,9 @@ struct PlanOptions {
   double up_fixed_ms = 0;     ///< fixed cost per upload besides half the RTT (measured only)
   double down_fixed_ms = 0;   ///< fixed cost per download besides half the RTT (measured only)
   double queue_ms = 0;        ///< expected edge queueing
+  /// The device's speed against its fit: its compute and codec are planned at the fit's
+  /// times × this (as edgent-infer plans at the speed it measures, its records' device_scale).
+  double device_scale = 1;
   double deadline_ms = 0;     ///< latency requirement (> 0)
   std::string strategy = "edgent";
   /// Cascade table (edgent.cascade/1, edgent-eval --cascades); set = plan a confidence cascade

@@ -10,7 +10,8 @@
 
 // edgent.plan/1 (lib/schema/plan.1.json):
 //   strategy, feasible, deadline_ms, bandwidth_kbps|null, up_kbps, down_kbps, rtt_ms,
-//   edge_queue_ms, up_fixed_ms, down_fixed_ms, model_sha256, accuracy_known,
+//   edge_queue_ms, up_fixed_ms, down_fixed_ms, device_scale (absent = 1), model_sha256,
+//   accuracy_known,
 //   plan      {exit, cut, order "device-first"|"edge-first", codec "<name>"|"none", accuracy|null,
 //              cascade {exits [..], thresholds [..], leave [..], latency_ms [..],
 //                       statistic "mean"|"p95"|"max", expected_ms, p95_ms}   // only for a cascade
@@ -173,6 +174,9 @@ PlanArtifact read_plan(const Artifact& artifact) {
       *dest = v->number();
     }
   }
+  if (const auto v = root.find("device_scale")) {
+    p.device_scale = v->number(1e-6, 1e6);
+  }
   if (const auto v = root.find("accuracy_known")) {
     p.accuracy_known = v->boolean();
   }
@@ -191,6 +195,9 @@ nlohmann::json to_json(const PlanArtifact& p) {
   doc["edge_queue_ms"] = p.edge_queue_ms;
   doc["up_fixed_ms"] = p.up_fixed_ms;
   doc["down_fixed_ms"] = p.down_fixed_ms;
+  if (p.device_scale != 1) {
+    doc["device_scale"] = p.device_scale;
+  }
   doc["model_sha256"] = p.model_sha256;
   doc["accuracy_known"] = p.accuracy_known;
   doc["plan"] = plan_to_json(p.plan);

@@ -60,6 +60,8 @@ struct PlanArtifact {
   double edge_queue_ms = 0;
   double up_fixed_ms = 0;
   double down_fixed_ms = 0;
+  /// The device speed planned at (Network::device_scale); written only when not 1.
+  double device_scale = 1;
   std::string model_sha256;
   bool accuracy_known = false;
   PlanRecord plan;

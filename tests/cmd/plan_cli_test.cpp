@@ -110,6 +110,33 @@ TEST_F(Cli, BadInputsAreUsageErrors) {
   EXPECT_NE(r.err.find("fit.json: model_sha256: "), std::string::npos) << r.err;
 }
 
+TEST_F(Cli, DeviceScalePlansTheDeviceAsMeasured) {
+  const std::string args = kModel + " --strategy device-only --bandwidth 2000 --deadline 100000";
+  ASSERT_EQ(run("edgent-plan", args + " -o " + path("one.json")).code, 0);
+  ASSERT_EQ(run("edgent-plan", args + " --device-scale 1.5 -o " + path("slow.json")).code, 0);
+  const auto one = json("one.json");
+  const auto slow = json("slow.json");
+  EXPECT_FALSE(one.contains("device_scale")) << "absent at 1, as before";
+  EXPECT_EQ(slow["device_scale"], 1.5);
+  EXPECT_EQ(slow["plan"], one["plan"]) << "a device-only plan stays device-only";
+  EXPECT_NEAR(slow["predicted"]["device_ms"].get<double>(),
+              1.5 * one["predicted"]["device_ms"].get<double>(), 1e-9);
+  EXPECT_NEAR(slow["predicted"]["total_ms"].get<double>() - one["predicted"]["total_ms"].get<double>(),
+              0.5 * (one["predicted"]["device_ms"].get<double>() + one["predicted"]["codec_ms"].get<double>()),
+              1e-9);
+  // The edge's side does not change with the device's speed.
+  ASSERT_EQ(run("edgent-plan", kModel + " --strategy edge-only --bandwidth 2000 --deadline 100000 "
+                                        "--device-scale 3 -o " + path("edge.json")).code, 0);
+  ASSERT_EQ(run("edgent-plan", kModel + " --strategy edge-only --bandwidth 2000 --deadline 100000 "
+                                        "-o " + path("edge1.json")).code, 0);
+  EXPECT_EQ(json("edge.json")["predicted"]["edge_ms"], json("edge1.json")["predicted"]["edge_ms"]);
+  for (const std::string bad : {"0", "-1", "nan", "inf", "x"}) {
+    const Outcome r = run("edgent-plan", args + " --device-scale " + bad);
+    EXPECT_EQ(r.code, 2) << bad;
+    EXPECT_NE(r.err.find("--device-scale"), std::string::npos) << r.err;
+  }
+}
+
 TEST_F(Cli, CascadePlanCarriesTheCascadeAndItsExpectedLatency) {
   const std::string table = " --cascades " + kData + "cascade.json";
   const Outcome r = run("edgent-plan", kModel + table + " --bandwidth 2000 --rtt 10 --deadline 20 -o " +
