@@ -2,6 +2,7 @@
 // from latency fits, or a config map, offloading to edgent-serve, and records every request.
 #include "cli/common_options.hpp"
 #include "core/parse_number.hpp"
+#include "plan/model_input_options.hpp"
 #include "runtime/infer_command.hpp"
 
 int main(int argc, char** argv) {
@@ -35,6 +36,11 @@ int main(int argc, char** argv) {
             ->capture_default_str()
             ->check(CLI::IsMember({"edgent", "device-only", "edge-only", "partition-only",
                                    "exit-only"}));
+        edgent::cli::add_input(app, "--cascades", opts.cascades,
+                               "With fits: cascade table (edgent.cascade/1, edgent-eval "
+                               "--cascades): plan each request's confidence cascade with the cut "
+                               "at its network and device speed");
+        edgent::plan::add_cascade_latency_option(app, opts.cascade_latency);
         app.add_option("--bandwidth", opts.bandwidth_kbps,
                        "Bandwidth prior, kbit/s, until the estimator has a value")
             ->check(edgent::cli::positive());

@@ -19,6 +19,10 @@ struct InferOptions {
   std::string accuracy;         ///< edgent.accuracy/1, optional (fits mode)
   double deadline_ms = 0;       ///< latency requirement; 0 = the plan's or map's
   std::string strategy = "edgent"; ///< fits mode: edgent, device-only, edge-only, ...
+  /// Fits mode: a cascade table (edgent.cascade/1); set = each request's plan is the
+  /// confidence cascade plan::decide_cascade picks at the request's network and device speed.
+  std::string cascades;
+  std::string cascade_latency = "mean";  ///< with cascades: "mean", "p95" or "max"
   /// Fits mode: plan each request at the link's true bandwidth at its start (from
   /// --emulate-trace or link_trace) instead of the measured estimate: the oracle, an upper
   /// bound.

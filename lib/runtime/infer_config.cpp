@@ -50,6 +50,17 @@ InferConfig validate(const InferOptions& o) {
     throw UsageError("give one input: --data, --images or --tensors");
   }
   config.strategy = plan::parse_strategy(o.strategy);
+  if (!o.cascades.empty() && config.mode != PlanMode::fits) {
+    throw UsageError("--cascades plans a cascade per request from the fits: it needs "
+                     "--device-fit/--edge-fit/--deadline, not --plan or --map (a plan or map "
+                     "made with --cascades carries its cascades)",
+                     {}, "--cascades");
+  }
+  if (!o.cascades.empty() && config.strategy != plan::Strategy::edgent) {
+    throw UsageError("--cascades searches exits, thresholds and cuts together: it goes with "
+                     "--strategy edgent only",
+                     {}, "--cascades");
+  }
   return config;
 }
 

@@ -89,14 +89,28 @@ PlanChoice FixedPlanSource::next(const RequestConditions& conditions) {
 }
 
 FitsPlanner::FitsPlanner(std::shared_ptr<const plan::LatencyModel> latency, double deadline_ms,
-                         plan::Strategy strategy)
-    : PlanSource(std::move(latency)), m_deadline_ms(deadline_ms), m_strategy(strategy) {}
+                         plan::Strategy strategy, std::optional<plan::CascadeSearch> cascades)
+    : PlanSource(std::move(latency)),
+      m_deadline_ms(deadline_ms),
+      m_strategy(strategy),
+      m_cascades(std::move(cascades)) {}
 
 bool FitsPlanner::device_only(const DeviceRunner&) const {
   return m_strategy == plan::Strategy::device_only || m_strategy == plan::Strategy::exit_only;
 }
 
 PlanChoice FitsPlanner::next(const RequestConditions& conditions) {
+  if (m_cascades) {
+    // Whether a cascade fits the model does not depend on the network: open_plan_source
+    // checked it once.
+    const plan::CascadeDecision d =
+        plan::decide_cascade(*latency_model(), conditions.network, m_deadline_ms,
+                             m_cascades->table, m_cascades->statistic);
+    PlanChoice c;
+    c.plan = plan::to_record(*latency_model(), d, m_cascades->statistic);
+    c.predicted = d.expected;
+    return c;
+  }
   const plan::Decision d =
       plan::decide(*latency_model(), conditions.network, m_deadline_ms, m_strategy);
   PlanChoice c;
@@ -181,7 +195,20 @@ std::unique_ptr<PlanSource> open_plan_source(const InferConfig& config, const In
   case PlanMode::fits:
     break;
   }
-  return std::make_unique<FitsPlanner>(std::move(latency), o.deadline_ms, config.strategy);
+  std::optional<plan::CascadeSearch> cascades;
+  if (!o.cascades.empty()) {
+    cascades.emplace();
+    cascades->table = plan::read_cascade_table_for(o.cascades, model_sha256);
+    cascades->statistic = plan::parse_cascade_statistic(o.cascade_latency);
+    const plan::CascadeDecision d =
+        plan::decide_cascade(*latency, plan::offload_network(1000, 1000, 0, 0), o.deadline_ms,
+                             cascades->table, cascades->statistic);
+    if (!d.found) {
+      throw ConfigError("no cascade of the table fits the model's chains", o.cascades, "entries");
+    }
+  }
+  return std::make_unique<FitsPlanner>(std::move(latency), o.deadline_ms, config.strategy,
+                                       std::move(cascades));
 }
 
 } // namespace edgent::runtime

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "dynamic/config_map.hpp"
+#include "plan/cascade_plan.hpp"
 #include "plan/latency_model.hpp"
 #include "plan/plan_json.hpp"
 #include "plan/planner.hpp"
@@ -94,12 +95,16 @@ private:
   FixedPlan m_plan;
 };
 
-/// Plans each request from the fits at the request's network (--device-fit/--edge-fit).
+/// Plans each request from the fits at the request's network and device speed
+/// (--device-fit/--edge-fit): a fixed exit by @p strategy, or with a cascade table
+/// (--cascades) the confidence cascade plan::decide_cascade picks, its expected breakdown as
+/// the prediction.
 class FitsPlanner : public PlanSource {
 public:
   /// @p latency must not be null.
   FitsPlanner(std::shared_ptr<const plan::LatencyModel> latency, double deadline_ms,
-              plan::Strategy strategy);
+              plan::Strategy strategy,
+              std::optional<plan::CascadeSearch> cascades = std::nullopt);
   PlanMode mode() const override { return PlanMode::fits; }
   double deadline_ms() const override { return m_deadline_ms; }
   void prepare(DeviceRunner&) override {}
@@ -110,6 +115,7 @@ public:
 private:
   double m_deadline_ms;
   plan::Strategy m_strategy;
+  std::optional<plan::CascadeSearch> m_cascades;
 };
 
 /// The config map's plan for the state the change-point detector picks from the measured

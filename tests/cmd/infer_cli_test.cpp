@@ -5,6 +5,7 @@
 #include "model/model_card.hpp"
 #include "model/onnx_graph.hpp"
 #include "model/partition.hpp"
+#include "support/fixture_fits.hpp"
 #include "support/process.hpp"
 #include "support/serve_process.hpp"
 #include "support/temp_dir.hpp"
@@ -230,6 +231,74 @@ TEST(InferCli, CascadeThresholdsOutsideTheUnitIntervalAreUsageErrors) {
                 dir / "b.log"),
             2)
       << slurp(dir / "b.log");
+  fs::remove_all(dir);
+}
+
+TEST(InferCli, CascadesPlansEachRequestsCascadeFromTheFitsAsEdgentPlanDoes) {
+  if (!have_data()) {
+    GTEST_SKIP() << "dataset-fashion-mnist not installed";
+  }
+  const TempDir tmp("infer-cascades");
+  const fs::path& dir = tmp.path();
+  const auto card = edgent::model::read_model_card(kCard);
+  edgent::testing::write_fixture_fits(dir.string(), card.onnx_sha256);
+  const std::string table = std::string(EDGENT_SOURCE_DIR) + "/models/branchy-alexnet-fmnist.cascade.json";
+  const std::string fits = " --model " + kCard + " --device-fit " + (dir / "device.fit.json").string() +
+                           " --edge-fit " + (dir / "edge.fit.json").string() + " --cascades " + table;
+  // With no deadline to speak of, the most accurate cascade of the table, whatever the link.
+  const auto plan = edgent::testing::run_tool(
+      "edgent-plan", fits + " --bandwidth 1000 --deadline 100000 -o " + (dir / "plan.json").string());
+  ASSERT_EQ(plan.code, 0) << plan.err;
+  const auto planned = nlohmann::json::parse(slurp(dir / "plan.json"))["plan"];
+  ASSERT_TRUE(planned.contains("cascade")) << planned.dump();
+  std::string cascade;
+  for (std::size_t i = 0; i < planned["cascade"]["exits"].size(); ++i) {
+    cascade += std::to_string(planned["cascade"]["exits"][i].get<int>());
+    if (i < planned["cascade"]["thresholds"].size()) {
+      std::ostringstream tau;
+      tau << planned["cascade"]["thresholds"][i].get<double>();
+      cascade += ":" + tau.str() + ",";
+    }
+  }
+  ServeProcess server(kServeArgs);
+  ASSERT_GT(server.port(), 0) << server.log();
+  const int rc = run(fits + " --deadline 100000 --bandwidth 1000" +
+                         " --data /usr/share/datasets/fashion-mnist --count 30" +
+                         " --edge 127.0.0.1:" + std::to_string(server.port()) + " -o " +
+                         (dir / "results.jsonl").string() + " --summary " +
+                         (dir / "summary.json").string(),
+                     dir / "infer.log");
+  ASSERT_EQ(rc, 0) << slurp(dir / "infer.log");
+  std::istringstream lines(slurp(dir / "results.jsonl"));
+  int n = 0;
+  for (std::string line; std::getline(lines, line); ++n) {
+    const auto rec = nlohmann::json::parse(line);
+    EXPECT_EQ(rec["plan"]["cascade"], cascade) << line;
+    EXPECT_EQ(rec["plan"]["exit"], planned["exit"]) << line;
+    // The prediction is the cascade's expected latency (plan::decide_cascade's breakdown).
+    ASSERT_TRUE(rec["predicted"].is_object()) << line;
+    EXPECT_GT(rec["predicted"]["total_ms"].get<double>(), 0) << line;
+    EXPECT_FALSE(rec["fallback"].get<bool>()) << line;
+  }
+  EXPECT_EQ(n, 30);
+  // --cascades plans from fits: not with a plan, a map or a baseline strategy.
+  write_plan(dir / "fixed.json", 5, 3, "device-first", "fp16");
+  const std::string one = " --data /usr/share/datasets/fashion-mnist --count 1";
+  EXPECT_EQ(run(fits + " --plan " + (dir / "fixed.json").string() + one, dir / "a.log"), 2);
+  EXPECT_NE(slurp(dir / "a.log").find("--cascades"), std::string::npos) << slurp(dir / "a.log");
+  EXPECT_EQ(run(fits + " --deadline 10 --strategy device-only" + one, dir / "b.log"), 2);
+  EXPECT_NE(slurp(dir / "b.log").find("--cascades"), std::string::npos) << slurp(dir / "b.log");
+  EXPECT_EQ(run(fits + " --deadline 10 --cascade-latency p50" + one, dir / "c.log"), 2);
+  // A table measured on another model.
+  auto other = nlohmann::json::parse(slurp(fs::path(table)));
+  other["model_sha256"] = std::string(64, '0');
+  std::ofstream(dir / "other.json") << other.dump();
+  EXPECT_EQ(run(" --model " + kCard + " --device-fit " + (dir / "device.fit.json").string() +
+                    " --edge-fit " + (dir / "edge.fit.json").string() + " --cascades " +
+                    (dir / "other.json").string() + " --deadline 10" + one,
+                dir / "d.log"),
+            2);
+  EXPECT_NE(slurp(dir / "d.log").find("other.json"), std::string::npos) << slurp(dir / "d.log");
   fs::remove_all(dir);
 }
 
