@@ -2,9 +2,11 @@
 #include "core/artifact.hpp"
 #include "core/file_io.hpp"
 #include "dynamic/config_map.hpp"
+#include "model/cascade.hpp"
 #include "model/model_card.hpp"
 #include "model/onnx_graph.hpp"
 #include "model/partition.hpp"
+#include "plan/plan_json.hpp"
 #include "support/fixture_fits.hpp"
 #include "support/process.hpp"
 #include "support/serve_process.hpp"
@@ -249,17 +251,10 @@ TEST(InferCli, CascadesPlansEachRequestsCascadeFromTheFitsAsEdgentPlanDoes) {
   const auto plan = edgent::testing::run_tool(
       "edgent-plan", fits + " --bandwidth 1000 --deadline 100000 -o " + (dir / "plan.json").string());
   ASSERT_EQ(plan.code, 0) << plan.err;
-  const auto planned = nlohmann::json::parse(slurp(dir / "plan.json"))["plan"];
-  ASSERT_TRUE(planned.contains("cascade")) << planned.dump();
-  std::string cascade;
-  for (std::size_t i = 0; i < planned["cascade"]["exits"].size(); ++i) {
-    cascade += std::to_string(planned["cascade"]["exits"][i].get<int>());
-    if (i < planned["cascade"]["thresholds"].size()) {
-      std::ostringstream tau;
-      tau << planned["cascade"]["thresholds"][i].get<double>();
-      cascade += ":" + tau.str() + ",";
-    }
-  }
+  const edgent::plan::PlanRecord planned =
+      edgent::plan::read_plan(edgent::read_artifact((dir / "plan.json").string(), "plan")).plan;
+  ASSERT_TRUE(planned.cascade.has_value()) << slurp(dir / "plan.json");
+  const std::string cascade = edgent::model::cascade_to_string(planned.cascade->cascade);
   ServeProcess server(kServeArgs);
   ASSERT_GT(server.port(), 0) << server.log();
   const int rc = run(fits + " --deadline 100000 --bandwidth 1000" +
@@ -274,7 +269,7 @@ TEST(InferCli, CascadesPlansEachRequestsCascadeFromTheFitsAsEdgentPlanDoes) {
   for (std::string line; std::getline(lines, line); ++n) {
     const auto rec = nlohmann::json::parse(line);
     EXPECT_EQ(rec["plan"]["cascade"], cascade) << line;
-    EXPECT_EQ(rec["plan"]["exit"], planned["exit"]) << line;
+    EXPECT_EQ(rec["plan"]["exit"], planned.exit) << line;
     // The prediction is the cascade's expected latency (plan::decide_cascade's breakdown).
     ASSERT_TRUE(rec["predicted"].is_object()) << line;
     EXPECT_GT(rec["predicted"]["total_ms"].get<double>(), 0) << line;
