@@ -18,10 +18,12 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -135,12 +137,32 @@ inline std::vector<unsigned> check_http_bytes(std::string_view bytes) {
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    http_fuzz_fail("cannot connect to the server", {});
+  if (fd < 0) {
+    http_fuzz_fail(std::string("no socket: ") + std::strerror(errno), {});
+  }
+  // libFuzzer's timer signal (-timeout) interrupts system calls: an interrupted connect goes
+  // on in the background and ends when the socket turns writable; other calls are retried.
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    int error = errno;
+    if (error == EINTR) {
+      pollfd w{fd, POLLOUT, 0};
+      while (::poll(&w, 1, 10000) < 0 && errno == EINTR) {
+      }
+      socklen_t len = sizeof error;
+      if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len) != 0) {
+        error = errno;
+      }
+    }
+    if (error != 0) {
+      http_fuzz_fail(std::string("cannot connect to the server: ") + std::strerror(error), {});
+    }
   }
   // The server may answer and close before it has read everything: a failed send is fine.
   for (std::string_view left = bytes; !left.empty();) {
     const ssize_t n = ::send(fd, left.data(), left.size(), MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
     if (n <= 0) {
       break;
     }
@@ -163,6 +185,9 @@ inline std::vector<unsigned> check_http_bytes(std::string_view bytes) {
       continue;
     }
     const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
     if (n <= 0) {
       break;  // closed (or reset after an answer)
     }
