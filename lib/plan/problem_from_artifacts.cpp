@@ -86,6 +86,29 @@ public:
     return CodecTime{c.encode.intercept, c.encode.slope, c.decode.intercept, c.decode.slope,
                      c.encode_first_ms};
   }
+  /// Applies a fit's block correction to each block of a chain (the units between two
+  /// consecutive @p cuts when more than one; @p fp32_bytes[u] is the tensor after unit u, [0]
+  /// the input), as the fit predicts a block (regress::correct_block). A profile measured its
+  /// blocks whole: nothing to correct.
+  void correct_blocks(std::vector<double>& unit_ms, const std::vector<int>& cuts,
+                      const std::vector<double>& fp32_bytes) const {
+    if (m_profile) {
+      return;
+    }
+    for (std::size_t k = 0; k + 1 < cuts.size(); ++k) {
+      const auto from = static_cast<std::size_t>(cuts[k]);
+      const auto to = static_cast<std::size_t>(cuts[k + 1]);
+      if (to - from < 2 || to > unit_ms.size()) {
+        continue;
+      }
+      std::vector<double> parts(unit_ms.begin() + static_cast<std::ptrdiff_t>(from),
+                                unit_ms.begin() + static_cast<std::ptrdiff_t>(to));
+      std::vector<double> bytes(fp32_bytes.begin() + static_cast<std::ptrdiff_t>(from + 1),
+                                fp32_bytes.begin() + static_cast<std::ptrdiff_t>(to));
+      regress::correct_block(m_fit, parts, bytes);
+      std::copy(parts.begin(), parts.end(), unit_ms.begin() + static_cast<std::ptrdiff_t>(from));
+    }
+  }
   /// What a unit's time includes for running as a net of its own, per boundary: ms, and ms
   /// per byte of the tensor crossing it (the fit's, or the profile's measurement).
   double net_ms() const { return m_fit.net_overhead_ms; }
@@ -284,6 +307,8 @@ PlanProblem problem_from_artifacts(const Artifact& model, const Artifact* accura
       e.unit_names.push_back(cu.name);
     }
     e.cuts = chain.cuts;
+    dev.correct_blocks(e.device_ms, e.cuts, e.fp32_bytes);
+    edge.correct_blocks(e.edge_ms, e.cuts, e.fp32_bytes);
     if (const auto it = dev.request().exits.find(e.exit); it != dev.request().exits.end()) {
       e.device_chain_request_ms = it->second;
     }

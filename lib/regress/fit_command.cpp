@@ -17,7 +17,7 @@ namespace edgent::regress {
 std::pair<double, double> write_prediction_report(const profile::Profile& profile,
                                                   const LatencyFit& fit, std::ostream& out) {
   std::map<std::int64_t, std::vector<double>> chain_units;
-  std::map<std::int64_t, std::vector<double>> chain_corrected;  // blocks with the block correction
+  std::map<std::int64_t, std::vector<double>> chain_plain;  // blocks as the plain sum of parts
   std::map<std::int64_t, std::vector<double>> chain_bytes;  // output bytes per unit
   std::vector<double> unit_ape;
   fmt::print(out, "{:>4} {:>4}  {:<28} {:<8} {:>10} {:>10} {:>7}\n", "exit", "unit", "name", "type",
@@ -39,7 +39,7 @@ std::pair<double, double> write_prediction_report(const profile::Profile& profil
     const double predicted = u.parts.empty() ? fit.predict(type, f) : block_ms(fit, u.parts);
     const std::int64_t exit = need(u.exit, "exit");
     chain_units[exit].push_back(predicted);
-    chain_corrected[exit].push_back(u.parts.empty() ? predicted : corrected_block_ms(fit, u.parts));
+    chain_plain[exit].push_back(u.parts.empty() ? predicted : block_parts_ms(fit, u.parts));
     chain_bytes[exit].push_back(u.output_bytes);
     const double ape = measured > 0 ? std::fabs(predicted - measured) / measured : 0.0;
     unit_ape.push_back(ape);
@@ -47,9 +47,9 @@ std::pair<double, double> write_prediction_report(const profile::Profile& profil
     fmt::print(out, "{:>4} {:>4}  {:<28} {:<8} {:>8.4f}ms {:>8.4f}ms {:>6.1f}%{}\n", exit, unit,
                need(u.name, "name").substr(0, 28), type, measured, predicted, 100 * ape,
                !u.parts.empty()
-                   ? fmt::format(" (from {} parts; with the block correction {:.4f}ms, {:.1f}%)",
-                                 u.parts.size(), chain_corrected[exit].back(),
-                                 100 * std::fabs(chain_corrected[exit].back() - measured) / measured)
+                   ? fmt::format(" (from {} parts; their plain sum {:.4f}ms, {:.1f}%)",
+                                 u.parts.size(), chain_plain[exit].back(),
+                                 100 * std::fabs(chain_plain[exit].back() - measured) / measured)
                : fit.has_type(type) ? std::string()
                                     : std::string(" (fallback)"));
   }
@@ -57,20 +57,20 @@ std::pair<double, double> write_prediction_report(const profile::Profile& profil
     profile.missing("exits");
   }
   double worst_chain = 0;
-  // "corrected": the chain's error with the block correction applied to its blocks (reported
-  // only; predictions and plans sum a block's parts).
+  // "plain sum": the chain's error with its blocks as the plain sums of their parts, without
+  // the block correction that predictions and plans apply.
   fmt::print(out, "\n{:>4}  {:>12} {:>12} {:>7} {:>9}\n", "exit", "measured", "predicted", "error",
-             "corrected");
+             "plain sum");
   for (const profile::ProfileExit& e : *profile.exits) {
     const std::int64_t exit = e.exit;
     const double measured = e.ms;
     const double predicted = fit.segment_ms(chain_units[exit], chain_bytes[exit]);
-    const double corrected = fit.segment_ms(chain_corrected[exit], chain_bytes[exit]);
+    const double plain = fit.segment_ms(chain_plain[exit], chain_bytes[exit]);
     const double err = measured > 0 ? std::fabs(predicted - measured) / measured : 0.0;
-    const double corrected_err = measured > 0 ? std::fabs(corrected - measured) / measured : 0.0;
+    const double plain_err = measured > 0 ? std::fabs(plain - measured) / measured : 0.0;
     worst_chain = std::max(worst_chain, err);
     fmt::print(out, "{:>4}  {:>10.4f}ms {:>10.4f}ms {:>6.1f}% {:>8.1f}%\n", exit, measured, predicted,
-               100 * err, 100 * corrected_err);
+               100 * err, 100 * plain_err);
   }
   double median = 0;
   if (!unit_ape.empty()) {
@@ -80,7 +80,7 @@ std::pair<double, double> write_prediction_report(const profile::Profile& profil
              100 * median, unit_ape.size(), 100 * worst_chain);
   if (const BlockCorrection& c = fit.block_correction; !c.cv_mape.empty()) {
     fmt::print(out,
-               "block correction (reported, not applied): {} (value {:.4g}) from {} synthetic "
+               "block correction (applied to blocks): {} (value {:.4g}) from {} synthetic "
                "blocks; leave-one-block-out MAPE none {:.1f}%, factor {:.1f}%, boundary {:.1f}%\n",
                c.method, c.value, c.blocks, 100 * c.cv_mape.at("none"),
                100 * c.cv_mape.at("factor"), 100 * c.cv_mape.at("boundary"));

@@ -80,7 +80,7 @@ struct LatencyFit {
   double net_overhead_ms = 0;
   double net_overhead_per_byte_ms = 0;
   RequestOverhead request;
-  /// Applied to blocks predicted from their parts (block_ms).
+  /// Applied to blocks predicted from their parts (block_parts_ms).
   BlockCorrection block_correction;
   /// Per codec name ("fp32", "int8+zstd", ...); empty when the profile did not measure them.
   std::map<std::string, CodecCost> codecs;

@@ -45,16 +45,24 @@ RequestOverhead profile_request_overhead(const profile::Profile& profile);
 /// measured tensor sizes (fit_nonnegative_line). Empty when the profile has none.
 std::map<std::string, CodecCost> profile_codec_costs(const profile::Profile& profile);
 
-/// A block's predicted time (a profile unit of type "block", several units no cut separates),
-/// as plans charge it: the sum of its parts, each part's prediction summed as one segment
-/// (LatencyFit::segment_ms, which takes off the measured cost of each boundary between unit
-/// nets), ms. The fit's block_correction is not applied: learned from synthetic blocks, it
-/// made the own models' real blocks and chains worse in 7 of 8 model and role pairs over two
-/// runs (experiments/ownmodels.sh), so it is only reported (corrected_block_ms).
+/// The plain sum of a block's parts (a profile unit of type "block", several units no cut
+/// separates): each part's prediction, summed as one segment (LatencyFit::segment_ms, which
+/// takes off the measured cost of each boundary between unit nets), ms. What the block
+/// correction is learned on and applied to.
+double block_parts_ms(const LatencyFit& fit, const std::vector<profile::BlockPart>& parts);
+/// A block's predicted time, as edgent-fit --predict reports it and plans charge it:
+/// block_parts_ms() with the fit's block_correction applied (none unless leave-one-block-out
+/// cross-validation on the profile's synthetic blocks favoured it), ms. Over three runs of
+/// experiments/ownmodels.sh it took the own models' worst chain error from 24-27 % (plain
+/// sums) to 15-17 %, and never made a model and role's worst chain worse.
 double block_ms(const LatencyFit& fit, const std::vector<profile::BlockPart>& parts);
-/// block_ms() with the fit's block_correction applied, ms: what the correction would
-/// predict, for reports.
-double corrected_block_ms(const LatencyFit& fit, const std::vector<profile::BlockPart>& parts);
+/// Applies the fit's block correction to one block of a chain whose parts' predictions are
+/// @p part_ms (run as one net, @p boundary_bytes between part i and i + 1): the difference
+/// between the corrected and the plain sum is spread over the parts in proportion to their
+/// times, so that any segment holding the whole block sums to block_ms() and no part goes
+/// below 0. Nothing changes without a correction or with fewer than 2 parts.
+void correct_block(const LatencyFit& fit, std::vector<double>& part_ms,
+                   const std::vector<double>& boundary_bytes);
 
 /// Chooses the block correction from @p blocks (the profile's synthetic blocks, never the
 /// model's own) with @p fit's part models: each method ("none", "factor": the median ratio
@@ -72,7 +80,7 @@ BlockCorrection fit_block_correction(const LatencyFit& fit,
 /// Conv also gets a model per kernel shape (conv_shape_type) with enough near points: OpenCV
 /// runs some shapes on specialised kernels (Winograd for 3x3 stride 1).
 /// The fit records the correction fit_block_correction() learns from the profile's block_sweep
-/// (see block_ms for why predictions do not apply it).
+/// (applied by block_ms and correct_block).
 /// Throws ConfigError naming the type when a type has too few samples.
 LatencyFit fit_profile(const profile::Profile& profile, const FitSettings& options);
 /// fit_profile() of profile::read_profile(@p profile).

@@ -2,6 +2,8 @@
 
 #include "core/error.hpp"
 #include "core/file_io.hpp"
+#include "model/card_from_onnx.hpp"
+#include "model/model_card.hpp"
 #include "model/onnx_graph.hpp"
 #include "model/partition.hpp"
 #include "model/reference_models.hpp"
@@ -111,6 +113,61 @@ TEST_F(ProblemFromOnnx, ACardWithMoreExitsThanTheModelIsRefused) {
     EXPECT_EQ(e.key(), "exits");  // the card does not describe its ONNX
     EXPECT_NE(e.message().find("the card says 6 exits"), std::string::npos) << e.message();
   }
+}
+
+TEST(ProblemFromFits, ABlocksUnitsCarryTheFitsBlockCorrection) {
+  // The ResNet-style net: its residual blocks are units no cut separates. The device fit
+  // corrects blocks by a factor 1.5, the edge fit by none.
+  edgent::testing::TempDir tmp{"plan-blocks"};
+  const std::string bytes = model::resnet_exits_model(3).serialize();
+  const std::string onnx = (tmp.path() / "r.onnx").string();
+  write_file_atomic(onnx, bytes);
+  const auto graph = model::OnnxGraph::from_file(onnx);
+  const std::string card_path = (tmp.path() / "r.json").string();
+  nlohmann::json card = model::to_json(model::card_from_onnx(*graph, "r.onnx", "r", {}));
+  card["schema"] = "edgent.model/1";
+  write_file_atomic(card_path, card.dump());
+  const std::string sha = sha256_hex(bytes);
+  nlohmann::json corrected = flops_fit("device", sha, 1e-6);
+  corrected["net_overhead_ms"] = 0.002;
+  corrected["block_correction"] = {{"method", "factor"}, {"value", 1.5}, {"blocks", 16},
+                                   {"cv_mape", {{"none", 0.2}, {"factor", 0.1}, {"boundary", 0.15}}}};
+  nlohmann::json plain = corrected;
+  plain.erase("block_correction");
+  const Artifact model = read_artifact(card_path, "model");
+  const Artifact edge = parse_artifact(flops_fit("edge", sha, 2e-7).dump(), "e.json", "fit");
+  const PlanProblem with = problem_from_artifacts(
+      model, nullptr, parse_artifact(corrected.dump(), "d.json", "fit"), edge, default_codecs());
+  const PlanProblem without = problem_from_artifacts(
+      model, nullptr, parse_artifact(plain.dump(), "d.json", "fit"), edge, default_codecs());
+  ASSERT_EQ(with.exits.size(), 3u);
+  int blocks = 0;
+  for (std::size_t e = 0; e < with.exits.size(); ++e) {
+    const ExitCosts& a = with.exits[e];
+    const ExitCosts& b = without.exits[e];
+    EXPECT_EQ(a.edge_ms, b.edge_ms) << "the edge fit has no correction";
+    for (std::size_t k = 0; k + 1 < a.cuts.size(); ++k) {
+      const auto from = static_cast<std::size_t>(a.cuts[k]);
+      const auto to = static_cast<std::size_t>(a.cuts[k + 1]);
+      double sum_a = 0;
+      double sum_b = 0;
+      for (std::size_t u = from; u < to; ++u) {
+        EXPECT_GE(a.device_ms[u], 0.0);
+        sum_a += a.device_ms[u];
+        sum_b += b.device_ms[u];
+      }
+      if (to - from < 2) {
+        EXPECT_DOUBLE_EQ(a.device_ms[from], b.device_ms[from]) << "a unit that is no block";
+        continue;
+      }
+      ++blocks;
+      // As one net the block costs its parts less 0.002 ms per boundary; corrected, 1.5 times that.
+      const double boundaries = 0.002 * static_cast<double>(to - from - 1);
+      EXPECT_NEAR(sum_a - boundaries, 1.5 * (sum_b - boundaries), 1e-9)
+          << "exit " << e + 1 << " units (" << from << ", " << to << "]";
+    }
+  }
+  EXPECT_GE(blocks, 3) << "the net has residual blocks on every exit's chain";
 }
 
 } // namespace

@@ -260,7 +260,7 @@ TEST(LatencyFit, ABlockIsTheSumOfItsPartsAsOneSegment) {
   const model::Features conv{{"in_size", 784.0 * 64}, {"filter_term", 9.0 * 128}, {"flops", 1e7}};
   const model::Features relu{{"in_size", 784.0 * 64}, {"flops", 784.0 * 64}};
   const std::vector<profile::BlockPart> parts{{"conv", conv, 4e5}, {"relu", relu, 2e5}};
-  EXPECT_NEAR(block_ms(fit, parts),
+  EXPECT_NEAR(block_parts_ms(fit, parts),
               fit.segment_ms({fit.predict("conv", conv), fit.predict("relu", relu)}, {4e5, 2e5}),
               1e-12);
   // Held out with its parts, a block is not a unit type that needs the FLOPs fallback.
@@ -313,7 +313,7 @@ nlohmann::json profile_with_block_sweep(const std::function<double(double, int)>
     }
     blocks.push_back({{"shape", fmt::format("block {}", k)},
                       {"parts", pj},
-                      {"median_ms", measured(block_ms(plain, parts), n - 1)}});
+                      {"median_ms", measured(block_parts_ms(plain, parts), n - 1)}});
   }
   doc["block_sweep"] = blocks;
   return doc;
@@ -333,7 +333,7 @@ TEST(LatencyFit, BlockCorrectionIsAdoptedOnlyWhenCrossValidationFavoursIt) {
   const model::Features conv{{"in_size", 5e4}, {"filter_term", 700.0}, {"flops", 1e6}};
   const model::Features relu{{"in_size", 5e4}, {"flops", 5e4}};
   const std::vector<profile::BlockPart> parts{{"conv", conv, 2e5}, {"relu", relu, 2e5}};
-  EXPECT_NEAR(corrected_block_ms(scaled, parts), 0.8 * block_ms(scaled, parts), 1e-12);
+  EXPECT_NEAR(block_ms(scaled, parts), 0.8 * block_parts_ms(scaled, parts), 1e-12);
 
   // A fixed cost per boundary between parts: the boundary term wins.
   const LatencyFit bounded = fit_profile(
@@ -341,14 +341,32 @@ TEST(LatencyFit, BlockCorrectionIsAdoptedOnlyWhenCrossValidationFavoursIt) {
       FitSettings{});
   EXPECT_EQ(bounded.block_correction.method, "boundary");
   EXPECT_NEAR(bounded.block_correction.value, 0.005, 1e-9);
-  EXPECT_NEAR(corrected_block_ms(bounded, parts), block_ms(bounded, parts) - 0.005, 1e-12);
+  EXPECT_NEAR(block_ms(bounded, parts), block_parts_ms(bounded, parts) - 0.005, 1e-12);
 
   // Blocks that are their parts' sum: nothing beats the plain sum, none is kept.
   const LatencyFit exact =
       fit_profile(as_artifact(profile_with_block_sweep([](double sum, int) { return sum; })),
                   FitSettings{});
   EXPECT_EQ(exact.block_correction.method, "none");
-  EXPECT_DOUBLE_EQ(corrected_block_ms(exact, parts), block_ms(exact, parts));
+  EXPECT_DOUBLE_EQ(block_ms(exact, parts), block_parts_ms(exact, parts));
+
+  // Spread over a chain's units, the correction makes the block's segment what block_ms
+  // predicts, parts in proportion and never negative.
+  const std::vector<double> part_ms{scaled.predict("conv", conv), scaled.predict("relu", relu)};
+  for (const LatencyFit* f : {&scaled, &bounded, &exact}) {
+    std::vector<double> spread = part_ms;
+    correct_block(*f, spread, {2e5});
+    EXPECT_NEAR(f->segment_ms(spread, {2e5}), block_ms(*f, parts), 1e-12) << f->block_correction.method;
+    EXPECT_NEAR(spread[0] / spread[1], part_ms[0] / part_ms[1], 1e-9);
+  }
+  LatencyFit shrinking = scaled;
+  shrinking.block_correction = {"boundary", 10.0, 8, {}};
+  std::vector<double> spread = part_ms;
+  correct_block(shrinking, spread, {2e5});
+  for (const double ms : spread) {  // a correction larger than the block
+    EXPECT_GE(ms, 0.0);
+    EXPECT_LT(ms, 1e-12);
+  }
 
   // It survives the fit artifact.
   const nlohmann::json doc = to_json(scaled);
