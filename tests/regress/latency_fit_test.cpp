@@ -352,8 +352,8 @@ TEST(LatencyFit, BlockCorrectionIsAdoptedOnlyWhenCrossValidationFavoursIt) {
 
   // Spread over a chain's units, the correction makes the block's segment what block_ms
   // predicts, parts in proportion and never negative.
-  const std::vector<double> part_ms{scaled.predict("conv", conv), scaled.predict("relu", relu)};
   for (const LatencyFit* f : {&scaled, &bounded, &exact}) {
+    const std::vector<double> part_ms{f->predict("conv", conv), f->predict("relu", relu)};
     std::vector<double> spread = part_ms;
     correct_block(*f, spread, {2e5});
     EXPECT_NEAR(f->segment_ms(spread, {2e5}), block_ms(*f, parts), 1e-12) << f->block_correction.method;
@@ -361,7 +361,7 @@ TEST(LatencyFit, BlockCorrectionIsAdoptedOnlyWhenCrossValidationFavoursIt) {
   }
   LatencyFit shrinking = scaled;
   shrinking.block_correction = {"boundary", 10.0, 8, {}};
-  std::vector<double> spread = part_ms;
+  std::vector<double> spread{scaled.predict("conv", conv), scaled.predict("relu", relu)};
   correct_block(shrinking, spread, {2e5});
   for (const double ms : spread) {  // a correction larger than the block
     EXPECT_GE(ms, 0.0);
