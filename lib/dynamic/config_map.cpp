@@ -89,9 +89,6 @@ ConfigMap build_config_map(const plan::LatencyModel& model, const plan::Network&
       const plan::CascadeDecision d =
           plan::decide_cascade(model, network_at(base, st.bandwidth_kbps), deadline_ms,
                                cascades->table, cascades->statistic, space);
-      if (!d.found) {
-        throw ConfigError("no cascade of the table fits the model's chains", {}, "cascades");
-      }
       const double latency = d.latency(cascades->statistic);
       st.strategy = plan::strategy_name(plan::Strategy::edgent);
       st.feasible = d.feasible;
@@ -286,9 +283,6 @@ Used best_used(const plan::LatencyModel& model, const plan::Network& net, double
   if (cascades) {
     const plan::CascadeDecision d = plan::decide_cascade(model, net, deadline_ms, cascades->table,
                                                          cascades->statistic, space);
-    if (!d.found) {
-      throw ConfigError("no cascade of the table fits the model's chains", {}, "cascades");
-    }
     return used_plan(model, stored_plan(model, plan::to_record(model, d, cascades->statistic)));
   }
   const plan::Scored best = plan::best_of(model, net, deadline_ms, strategies, objective, space);

@@ -48,7 +48,8 @@ int run(const MapbuildOptions& o) {
   const plan::Network base = plan::offload_network(0, 0, o.rtt_ms, o.queue_ms);
   std::optional<plan::CascadeSearch> cascades;
   if (!o.cascades.empty()) {
-    cascades = plan::CascadeSearch{plan::read_cascade_table_for(o.cascades, loaded.model_sha256),
+    cascades = plan::CascadeSearch{plan::read_cascade_table_for(o.cascades, loaded.model_sha256,
+                                                                loaded.problem),
                                    plan::parse_cascade_statistic(o.cascade_latency)};
   } else if (o.cascade_latency != "mean") {
     throw UsageError("--cascade-latency needs --cascades");
@@ -99,7 +100,8 @@ int run(const EvaluateOptions& o) {
   const std::vector<data::Trace> traces = load_traces(o.traces, o.scale);
   std::optional<plan::CascadeSearch> cascades;
   if (!o.cascades.empty()) {
-    cascades = plan::CascadeSearch{plan::read_cascade_table_for(o.cascades, loaded.model_sha256),
+    cascades = plan::CascadeSearch{plan::read_cascade_table_for(o.cascades, loaded.model_sha256,
+                                                                loaded.problem),
                                    plan::CascadeStatistic::mean};
     for (const MapState& s : map.states) {
       if (s.plan.cascade) {

@@ -131,16 +131,26 @@ CascadeDecision evaluate_cascade(const LatencyModel& model, const Network& net,
   return d;
 }
 
-CascadeDecision decide_cascade(const LatencyModel& model, const Network& net, double deadline_ms,
-                               const model::CascadeTable& table, CascadeStatistic statistic,
-                               const SearchSpace& space) {
-  const PlanProblem& problem = model.problem();
+namespace {
+
+constexpr const char* kNoCascadeFits = "no cascade of the table fits the model's chains";
+
+void require_unit_names(const PlanProblem& problem) {
   if (std::any_of(problem.exits.begin(), problem.exits.end(),
                   [](const ExitCosts& e) { return e.unit_names.empty(); })) {
     throw ConfigError("cascades need the model's unit names (an ONNX model, or named units in "
                       "a hand-made card's chains)",
                       "model", "exits");
   }
+}
+
+} // namespace
+
+CascadeDecision decide_cascade(const LatencyModel& model, const Network& net, double deadline_ms,
+                               const model::CascadeTable& table, CascadeStatistic statistic,
+                               const SearchSpace& space) {
+  const PlanProblem& problem = model.problem();
+  require_unit_names(problem);
   std::vector<int> codecs;
   for (std::size_t k = 0; k < problem.codecs.size(); ++k) {
     if (lossless(problem.codecs[k])) {
@@ -186,6 +196,9 @@ CascadeDecision decide_cascade(const LatencyModel& model, const Network& net, do
       }
     }
   }
+  if (!best.found) {
+    throw ConfigError(kNoCascadeFits, {}, "entries");
+  }
   return best;
 }
 
@@ -214,7 +227,8 @@ PlanRecord to_record(const LatencyModel& model, const CascadeDecision& d,
 }
 
 model::CascadeTable read_cascade_table_for(const std::string& file,
-                                           const std::string& model_sha256) {
+                                           const std::string& model_sha256,
+                                           const PlanProblem& problem) {
   const Artifact art = read_artifact(file, "cascade");
   model::CascadeTable table = model::read_cascade_table(art);
   if (table.model_sha256 != model_sha256) {
@@ -222,6 +236,12 @@ model::CascadeTable read_cascade_table_for(const std::string& file,
                                   "--cascades",
                                   table.model_sha256, model_sha256),
                       art.file, "model_sha256");
+  }
+  require_unit_names(problem);
+  if (std::none_of(table.entries.begin(), table.entries.end(), [&](const model::CascadeRecord& r) {
+        return cascade_shape(problem, r.cascade).has_value();
+      })) {
+    throw ConfigError(kNoCascadeFits, art.file, "entries");
   }
   return table;
 }

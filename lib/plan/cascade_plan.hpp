@@ -74,7 +74,9 @@ CascadeDecision evaluate_cascade(const LatencyModel& model, const Network& net,
 /// (fp32, fp32+zstd: the table's accuracies hold for the tensor as computed; device-first
 /// only): the highest accuracy whose @p statistic meets @p deadline_ms, ties to the lower
 /// statistic; with none feasible the lowest statistic, feasible = false. A one-exit entry is
-/// the fixed-exit plan. Throws ConfigError when the problem has no unit names.
+/// the fixed-exit plan. Throws ConfigError when the problem has no unit names or no cascade
+/// of @p table fits its chains (read_cascade_table_for checks both where the table is read,
+/// naming its file).
 CascadeDecision decide_cascade(const LatencyModel& model, const Network& net, double deadline_ms,
                                const model::CascadeTable& table, CascadeStatistic statistic,
                                const SearchSpace& space = {});
@@ -84,10 +86,14 @@ CascadeDecision decide_cascade(const LatencyModel& model, const Network& net, do
 PlanRecord to_record(const LatencyModel& model, const CascadeDecision& decision,
                      CascadeStatistic statistic);
 
-/// Reads the cascade table @p file (edgent.cascade/1) and checks that it was measured on the
-/// model whose ONNX has @p model_sha256. Throws SchemaError, or ConfigError naming the file.
+/// Reads the cascade table @p file (edgent.cascade/1) and checks it against the model it is
+/// planned for: measured on the ONNX with @p model_sha256, and at least one cascade fits the
+/// chains of @p problem (which need unit names). Whether one fits does not depend on the
+/// network, so every reader of a table checks it once, here. Throws SchemaError, or
+/// ConfigError naming the file and the key.
 model::CascadeTable read_cascade_table_for(const std::string& file,
-                                           const std::string& model_sha256);
+                                           const std::string& model_sha256,
+                                           const PlanProblem& problem);
 
 /// A cascade search as the config map runs it per bandwidth state.
 struct CascadeSearch {

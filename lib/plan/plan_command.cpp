@@ -133,12 +133,8 @@ int run_sweep(const PlanOptions& o, const LatencyModel& model, const SearchSpace
 CascadeDecision plan_cascade(const LatencyModel& model, const Network& net, double deadline_ms,
                              const std::string& table_file, const std::string& model_sha256,
                              CascadeStatistic statistic, const SearchSpace& space) {
-  const model::CascadeTable table = read_cascade_table_for(table_file, model_sha256);
-  CascadeDecision d = decide_cascade(model, net, deadline_ms, table, statistic, space);
-  if (!d.found) {
-    throw ConfigError("no cascade of the table fits the model's chains", table_file, "entries");
-  }
-  return d;
+  const model::CascadeTable table = read_cascade_table_for(table_file, model_sha256, model.problem());
+  return decide_cascade(model, net, deadline_ms, table, statistic, space);
 }
 
 PlanOptions with_measured_network(const PlanOptions& o) {

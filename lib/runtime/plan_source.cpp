@@ -102,7 +102,7 @@ bool FitsPlanner::device_only(const DeviceRunner&) const {
 PlanChoice FitsPlanner::next(const RequestConditions& conditions) {
   if (m_cascades) {
     // Whether a cascade fits the model does not depend on the network: open_plan_source
-    // checked it once.
+    // checked it once, reading the table.
     const plan::CascadeDecision d =
         plan::decide_cascade(*latency_model(), conditions.network, m_deadline_ms,
                              m_cascades->table, m_cascades->statistic);
@@ -198,14 +198,8 @@ std::unique_ptr<PlanSource> open_plan_source(const InferConfig& config, const In
   std::optional<plan::CascadeSearch> cascades;
   if (!o.cascades.empty()) {
     cascades.emplace();
-    cascades->table = plan::read_cascade_table_for(o.cascades, model_sha256);
+    cascades->table = plan::read_cascade_table_for(o.cascades, model_sha256, latency->problem());
     cascades->statistic = plan::parse_cascade_statistic(o.cascade_latency);
-    const plan::CascadeDecision d =
-        plan::decide_cascade(*latency, plan::offload_network(1000, 1000, 0, 0), o.deadline_ms,
-                             cascades->table, cascades->statistic);
-    if (!d.found) {
-      throw ConfigError("no cascade of the table fits the model's chains", o.cascades, "entries");
-    }
   }
   return std::make_unique<FitsPlanner>(std::move(latency), o.deadline_ms, config.strategy,
                                        std::move(cascades));

@@ -294,6 +294,21 @@ TEST(InferCli, CascadesPlansEachRequestsCascadeFromTheFitsAsEdgentPlanDoes) {
                 dir / "d.log"),
             2);
   EXPECT_NE(slurp(dir / "d.log").find("other.json"), std::string::npos) << slurp(dir / "d.log");
+  // A table of this model none of whose cascades it has: refused before the first request.
+  auto foreign = nlohmann::json::parse(slurp(fs::path(table)));
+  foreign["entries"] = nlohmann::json::array(
+      {{{"exits", {9}}, {"thresholds", nlohmann::json::array()}, {"accuracy", 0.9}, {"leave", {1.0}}}});
+  std::ofstream(dir / "foreign.json") << foreign.dump();
+  EXPECT_EQ(run(" --model " + kCard + " --device-fit " + (dir / "device.fit.json").string() +
+                    " --edge-fit " + (dir / "edge.fit.json").string() + " --cascades " +
+                    (dir / "foreign.json").string() + " --deadline 10" + one + " -o " +
+                    (dir / "foreign.jsonl").string(),
+                dir / "e.log"),
+            2);
+  EXPECT_NE(slurp(dir / "e.log").find("foreign.json: entries: no cascade of the table fits"),
+            std::string::npos)
+      << slurp(dir / "e.log");
+  EXPECT_FALSE(fs::exists(dir / "foreign.jsonl"));
   fs::remove_all(dir);
 }
 

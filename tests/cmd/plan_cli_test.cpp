@@ -185,6 +185,30 @@ TEST_F(Cli, BadCascadeInputsAreUsageErrors) {
     EXPECT_EQ(r.code, 2) << pointer << " " << value;
     EXPECT_NE(r.err.find("bad.json: "), std::string::npos) << r.err;
   }
+  // A well-formed table none of whose cascades the model has (its exits are 1 to 5): plan and
+  // mapbuild, building and evaluating a map, name the table and its key.
+  auto foreign = table;
+  foreign["entries"] = nlohmann::json::array(
+      {{{"exits", {9}}, {"thresholds", nlohmann::json::array()}, {"accuracy", 0.9}, {"leave", {1.0}}}});
+  write("foreign.json", foreign.dump());
+  write("trace.csv", "t_s,bandwidth_kbps\n0,300\n1,300\n");
+  const std::string tail = " --cascades " + path("foreign.json");
+  const Outcome mapped = run("edgent-mapbuild", kModel + " --trace " + path("trace.csv") +
+                                                " --deadline 20 -o " + path("map.json"));
+  ASSERT_EQ(mapped.code, 0) << mapped.err;
+  for (const Outcome& r :
+       {run("edgent-plan", kModel + tail + net),
+        run("edgent-mapbuild", kModel + tail + " --trace " + path("trace.csv") +
+                                   " --deadline 20 -o " + path("m.json")),
+        run("edgent-mapbuild", "evaluate" + kModel + tail + " --map " + path("map.json") +
+                                   " --trace " + path("trace.csv") + " -o " + path("e.json"))}) {
+    EXPECT_EQ(r.code, 2) << r.err;
+    EXPECT_NE(r.err.find("foreign.json: entries: no cascade of the table fits the model's chains"),
+              std::string::npos)
+        << r.err;
+  }
+  EXPECT_FALSE(fs::exists(path("m.json")));
+  EXPECT_FALSE(fs::exists(path("e.json")));
 }
 
 TEST_F(Cli, BadTraceNamesFileAndLine) {
