@@ -72,8 +72,9 @@ protected:
     return {
         {"edgent-eval", testing::words("--model " + card + " --data " + m_dir.path().string() +
                                        " -o " + m_dir.file("acc.json"))},
-        {"edgent-profile", testing::words("-m " + card + " --role edge --reps 1 --no-sweep -o " +
-                                          m_dir.file("p.json"))},
+        // No cold-start requests: with the right card they slept 20 s through 100 ms gaps.
+        {"edgent-profile", testing::words("-m " + card + " --role edge --reps 1 --no-sweep "
+                                          "--request-gap-ms 0 -o " + m_dir.file("p.json"))},
         {"edgent-plan", testing::words("--model " + card + fits +
                                        " --bandwidth 500 --rtt 1 --deadline 50 -o " +
                                        m_dir.file("plan.json"))},

@@ -26,6 +26,12 @@
 namespace edgent {
 namespace {
 
+/// Small profiles: a few reps, small sweeps, and cold-start requests after 5 ms gaps rather
+/// than the default 100 ms (the fits still get a requests section; its 21 samples per chain
+/// and codec after 100 ms took 26 s of sleep per profile).
+const std::string kQuickProfile = " --quiet --reps 3 --warmup 1 --sweep-points 4 --sweep-reps 3 "
+                                  "--anchor-points 3 --request-gap-ms 5";
+
 std::string be32(std::uint32_t v) {
   return {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
           static_cast<char>(v)};
@@ -93,11 +99,9 @@ void run_pipeline(const model::OnnxBuilder& builder, const std::string& name) {
   EXPECT_EQ(c.dataset->test_samples, 20);
 
   // 2. Profiles of both roles (small sweeps), fits.
-  const std::string quick =
-      " --quiet --reps 3 --warmup 1 --sweep-points 4 --sweep-reps 3 --anchor-points 3";
   for (const char* role : {"edge", "device"}) {
     const std::string profile = dir.file(std::string(role) + ".profile.json");
-    r = tool("edgent-profile", "-m " + card + " --role " + role + quick + " -o " + profile);
+    r = tool("edgent-profile", "-m " + card + " --role " + role + kQuickProfile + " -o " + profile);
     ASSERT_EQ(r.code, 0) << role << ": " << r.err;
     r = tool("edgent-fit", profile + " --quiet -o " + dir.file(std::string(role) + ".fit.json"));
     ASSERT_EQ(r.code, 0) << role << ": " << r.err;
@@ -175,13 +179,11 @@ TEST(OwnModelPipeline, ThreeCommandsFromBareOnnx) {
   write_dataset(dir.path().string(), 20);
   const std::string data = dir.path().string();
 
-  const std::string quick =
-      " --quiet --reps 3 --warmup 1 --sweep-points 4 --sweep-reps 3 --anchor-points 3";
-  auto r = tool("edgent-profile", "-m " + onnx + " --role device --slowdown 2" + quick + " -o " +
+  auto r = tool("edgent-profile", "-m " + onnx + " --role device --slowdown 2" + kQuickProfile + " -o " +
                                       dir.file("device.profile.json"));
   ASSERT_EQ(r.code, 0) << r.err;
   r = tool("edgent-profile",
-           "-m " + onnx + " --role edge" + quick + " -o " + dir.file("edge.profile.json"));
+           "-m " + onnx + " --role edge" + kQuickProfile + " -o " + dir.file("edge.profile.json"));
   ASSERT_EQ(r.code, 0) << r.err;
   const std::string latency = " --device-profile " + dir.file("device.profile.json") +
                               " --edge-profile " + dir.file("edge.profile.json") +

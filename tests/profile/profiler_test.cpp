@@ -42,6 +42,7 @@ protected:
     o.sweep_options.reps = 2;
     o.sweep_options.max_flops = 5e7;
     o.anchor_points = 2;
+    o.request_gap_ms = 5;  // the requests section is there; 100 ms gaps would sleep 35 s
     return o;
   }
 

@@ -89,7 +89,7 @@ def make_profile():
          path("resnet-exits.json"))
     tool("edgent-profile", "-m", path("resnet-exits.json"), "--role", "edge", "--warmup", "0",
          "--reps", "2", "--sweep-points", "4", "--sweep-reps", "2", "--anchor-points", "1",
-         "--quiet", "-o", path("blocks.json"))
+         "--request-gap-ms", "1", "--quiet", "-o", path("blocks.json"))
     with open(path("blocks.json")) as f:
         if not any(u.get("parts") for u in json.load(f)["units"]):
             raise SystemExit("schema.profile: the residual net's profile has no block parts")
