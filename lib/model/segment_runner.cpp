@@ -11,7 +11,10 @@ namespace edgent::model {
 struct SegmentRunner::Entry {
   std::mutex mutex;
   cv::dnn::Net net;
+  std::vector<int> in_shape;
+  std::size_t in_total = 1;
   std::vector<int> out_shape;
+  std::size_t out_total = 1;
   std::string out_name;
   std::size_t bytes = 0;
 };
@@ -34,7 +37,29 @@ std::vector<int> SegmentRunner::cut_shape(int exit, int cut) const {
   return {dims.begin(), dims.end()};
 }
 
+namespace {
+
+std::size_t element_total(const std::vector<int>& shape) {
+  std::size_t total = 1;
+  for (const int d : shape) {
+    total *= static_cast<std::size_t>(d);
+  }
+  return total;
+}
+
+} // namespace
+
 SegmentRunner::Entry& SegmentRunner::entry(int exit, int from, int to) {
+  const std::uint64_t index = (static_cast<std::uint64_t>(static_cast<std::uint32_t>(exit)) << 42) ^
+                              (static_cast<std::uint64_t>(static_cast<std::uint32_t>(from)) << 21) ^
+                              static_cast<std::uint64_t>(static_cast<std::uint32_t>(to));
+  {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    const auto found = m_by_segment.find(index);
+    if (found != m_by_segment.end()) {
+      return *found->second;
+    }
+  }
   const ExitChain& c = chain(exit);
   check_segment(c, from, to);
   const auto key = std::make_pair(c.cut_tensor[static_cast<std::size_t>(from)],
@@ -42,6 +67,7 @@ SegmentRunner::Entry& SegmentRunner::entry(int exit, int from, int to) {
   std::lock_guard<std::mutex> lock(m_mutex);
   auto it = m_cache.find(key);
   if (it != m_cache.end()) {
+    m_by_segment.emplace(index, it->second.get());
     return *it->second;
   }
   auto e = std::make_unique<Entry>();
@@ -61,9 +87,13 @@ SegmentRunner::Entry& SegmentRunner::entry(int exit, int from, int to) {
                                  exit, ex.what()),
                      m_graph->file());
   }
+  e->in_shape = cut_shape(exit, from);
+  e->in_total = element_total(e->in_shape);
   e->out_shape = cut_shape(exit, to);
+  e->out_total = element_total(e->out_shape);
   e->out_name = key.second;
   auto [pos, inserted] = m_cache.emplace(key, std::move(e));
+  m_by_segment.emplace(index, pos->second.get());
   return *pos->second;
 }
 
@@ -80,11 +110,7 @@ std::size_t SegmentRunner::cached() const {
 
 cv::Mat SegmentRunner::run(int exit, int from, int to, const cv::Mat& input) {
   Entry& e = entry(exit, from, to);
-  const std::vector<int> in_shape = cut_shape(exit, from);
-  std::size_t expected = 1;
-  for (const int d : in_shape) {
-    expected *= static_cast<std::size_t>(d);
-  }
+  const std::size_t expected = e.in_total;
   if (input.type() != CV_32F || input.total() != expected) {
     throw DataError(fmt::format("exit {} cut {}: input has {} values of type {}, expected {} "
                                 "float32 values",
@@ -92,7 +118,7 @@ cv::Mat SegmentRunner::run(int exit, int from, int to, const cv::Mat& input) {
                     {}, "input");
   }
   cv::Mat blob = input.isContinuous() ? input : input.clone();
-  blob = blob.reshape(1, static_cast<int>(in_shape.size()), in_shape.data());
+  blob = blob.reshape(1, static_cast<int>(e.in_shape.size()), e.in_shape.data());
   cv::Mat out;
   std::lock_guard<std::mutex> lock(e.mutex);
   try {
@@ -103,13 +129,9 @@ cv::Mat SegmentRunner::run(int exit, int from, int to, const cv::Mat& input) {
                                  exit, ex.what()),
                      m_graph->file());
   }
-  std::size_t out_total = 1;
-  for (const int d : e.out_shape) {
-    out_total *= static_cast<std::size_t>(d);
-  }
-  if (out.total() != out_total || out.type() != CV_32F) {
+  if (out.total() != e.out_total || out.type() != CV_32F) {
     throw ModelError(fmt::format("segment ({}, {}] of exit {} produced {} values, expected {}",
-                                 from, to, exit, out.total(), out_total),
+                                 from, to, exit, out.total(), e.out_total),
                      m_graph->file());
   }
   // The net's output buffer is reused by the next forward: hand out a copy.

@@ -5,10 +5,12 @@
 
 #include <opencv2/core.hpp>
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -57,7 +59,13 @@ private:
   Partition m_partition;
   int m_threads;
   mutable std::mutex m_mutex;
+  /// The loaded nets, one per distinct pair of cut tensors.
   std::map<std::pair<std::string, std::string>, std::unique_ptr<Entry>> m_cache;
+  /// The same nets by (exit, from, to), what run() looks up: an integer hash, no tensor names
+  /// copied or compared and no graph lookups per run. A model's unit net then costs what a
+  /// one-layer net of the same layer costs, as the profile's sweep measures it (with the
+  /// names, 0.3-0.4 µs more per run in a cold cache: 7 % of a small ReLU's time).
+  std::unordered_map<std::uint64_t, Entry*> m_by_segment;
 };
 
 } // namespace edgent::model
