@@ -204,8 +204,20 @@ RequestRecord run_request(RequestContext& ctx, std::size_t i, const cv::Mat& blo
   rec.result = ctx.runner.run(rec.id, blob, rec.plan, start, rec.deadline_ms);
   rec.cls = argmax(rec.result.logits);
   // A fallback ran work the plan did not predict.
-  if (ctx.speed && rec.predicted && !rec.result.fallback) {
-    ctx.speed->add(rec.result.measured.device_ms, rec.predicted->device_ms / rec.device_scale);
+  if (rec.plan.cascade && !rec.result.fallback) {
+    const std::vector<int>& exits = rec.plan.cascade->cascade.exits;
+    const auto at = std::find(exits.begin(), exits.end(), rec.result.exit);
+    const auto k = static_cast<std::size_t>(at - exits.begin());
+    if (at != exits.end() && k < choice.per_exit.size()) {
+      rec.predicted_answer = choice.per_exit[k];
+    }
+  }
+  // The device's speed is the ratio of what ran to its prediction: for a cascade, the exit
+  // that answered (against the expected mean over the exits, an input leaving at the first
+  // exit would read as a fast device and one running to the last as a slow one).
+  const std::optional<plan::Breakdown>& predicted = rec.prediction_of_run();
+  if (ctx.speed && predicted && !rec.result.fallback) {
+    ctx.speed->add(rec.result.measured.device_ms, predicted->device_ms / rec.device_scale);
   }
   return rec;
 }

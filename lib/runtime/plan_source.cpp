@@ -26,13 +26,16 @@ void check_sha(const std::string& have, const std::string& want, const std::stri
 
 } // namespace
 
-std::optional<plan::Breakdown> PlanSource::predict(const plan::PlanRecord& plan,
-                                                   const plan::Network& network,
-                                                   std::optional<plan::Breakdown> stored) const {
+void PlanSource::predict(PlanChoice& c, const plan::Network& network,
+                         std::optional<plan::Breakdown> stored) const {
+  const plan::PlanRecord& plan = c.plan;
+  c.predicted = std::move(stored);
+  c.per_exit.clear();
   if (m_latency && (network.up_kbps > 0 || plan.codec == "none")) {
     const plan::Choice choice = dynamic::choice_from_record(*m_latency, plan);
     if (!plan.cascade) {
-      return m_latency->latency(choice, network);
+      c.predicted = m_latency->latency(choice, network);
+      return;
     }
     // A cascade's expected latency over its exits, with the measured exit distribution.
     const auto shape = plan::cascade_shape(m_latency->problem(), plan.cascade->cascade);
@@ -41,11 +44,12 @@ std::optional<plan::Breakdown> PlanSource::predict(const plan::PlanRecord& plan,
       record.cascade = plan.cascade->cascade;
       record.leave = plan.cascade->leave;
       record.accuracy = plan.accuracy.value_or(0.0);
-      return plan::evaluate_cascade(*m_latency, network, record, *shape, plan.cut, choice.codec)
-          .expected;
+      plan::CascadeDecision d =
+          plan::evaluate_cascade(*m_latency, network, record, *shape, plan.cut, choice.codec);
+      c.predicted = d.expected;
+      c.per_exit = std::move(d.per_exit);
     }
   }
-  return stored;
 }
 
 FixedPlan read_fixed_plan(const std::string& path, const std::string& model_sha256,
@@ -84,7 +88,7 @@ bool FixedPlanSource::device_only(const DeviceRunner& runner) const {
 PlanChoice FixedPlanSource::next(const RequestConditions& conditions) {
   PlanChoice c;
   c.plan = m_plan.plan;
-  c.predicted = predict(c.plan, conditions.network, m_plan.predicted);
+  predict(c, conditions.network, m_plan.predicted);
   return c;
 }
 
@@ -109,6 +113,7 @@ PlanChoice FitsPlanner::next(const RequestConditions& conditions) {
     PlanChoice c;
     c.plan = plan::to_record(*latency_model(), d, m_cascades->statistic);
     c.predicted = d.expected;
+    c.per_exit = d.per_exit;
     return c;
   }
   const plan::Decision d =
@@ -161,7 +166,7 @@ PlanChoice MapPlanSource::next(const RequestConditions& conditions) {
   const dynamic::MapState& st = sel.current();
   PlanChoice c;
   c.plan = st.plan;
-  c.predicted = predict(c.plan, conditions.network, st.predicted);
+  predict(c, conditions.network, st.predicted);
   c.state = {{"index", sel.state_index()}, {"lo_kbps", st.lo_kbps},
              {"estimate_kbps", sel.estimate_kbps()}};
   return c;

@@ -30,6 +30,10 @@ struct RequestConditions {
 struct PlanChoice {
   plan::PlanRecord plan;
   std::optional<plan::Breakdown> predicted;  ///< empty = no prediction
+  /// A cascade's prediction for an input answered at each of its exits, in the cascade's
+  /// order (predicted is their mean weighted by P(leave)); empty for a fixed exit or without
+  /// a latency model.
+  std::vector<plan::Breakdown> per_exit;
   nlohmann::json state;  ///< map mode: {index, lo_kbps, estimate_kbps}; null otherwise
 };
 
@@ -55,12 +59,12 @@ public:
 protected:
   explicit PlanSource(std::shared_ptr<const plan::LatencyModel> latency)
       : m_latency(std::move(latency)) {}
-  /// The latency model's prediction of @p plan under @p network, when there is a model and
-  /// @p plan can be predicted there (a link, or nothing sent); for a cascade the expected
-  /// breakdown over its exits (P(leave) from the plan); otherwise @p stored.
-  std::optional<plan::Breakdown> predict(const plan::PlanRecord& plan,
-                                         const plan::Network& network,
-                                         std::optional<plan::Breakdown> stored) const;
+  /// Sets @p choice's predictions of its plan under @p network, when there is a model and
+  /// the plan can be predicted there (a link, or nothing sent): for a cascade the expected
+  /// breakdown over its exits (P(leave) from the plan) and each exit's; otherwise
+  /// choice.predicted = @p stored.
+  void predict(PlanChoice& choice, const plan::Network& network,
+               std::optional<plan::Breakdown> stored) const;
 
 private:
   std::shared_ptr<const plan::LatencyModel> m_latency;

@@ -81,6 +81,8 @@ nlohmann::json to_json(const RequestRecord& rec) {
       {"answered_on", rec.answered_on_edge() ? "edge" : "device"},
       {"confidence", r.confidence},
       {"predicted", rec.predicted ? plan::breakdown_to_json(*rec.predicted) : nlohmann::json()},
+      {"predicted_answer",
+       rec.predicted_answer ? plan::breakdown_to_json(*rec.predicted_answer) : nlohmann::json()},
       {"measured",
        {{"device_ms", m.device_ms}, {"device_cpu_ms", m.device_cpu_ms}, {"codec_ms", m.codec_ms},
         {"edge_queue_ms", m.edge_queue_ms}, {"edge_compute_ms", m.edge_compute_ms},
@@ -140,7 +142,7 @@ void RunSummary::add(const RequestRecord& rec) {
       m_overhead_ratio.push_back((r.measured.total_ms - compute) / compute);
     }
   }
-  const std::optional<plan::Breakdown>& predicted = rec.predicted;
+  const std::optional<plan::Breakdown>& predicted = rec.prediction_of_run();
   if (predicted && std::isfinite(predicted->total_ms) && !r.fallback && r.measured.total_ms > 0) {
     const MeasuredBreakdown& m = r.measured;
     const auto rel = [](double measured, double pred) {

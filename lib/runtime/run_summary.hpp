@@ -18,6 +18,9 @@ struct RequestRecord {
   std::size_t id = 0;                        ///< input index (offset included)
   plan::PlanRecord plan;
   std::optional<plan::Breakdown> predicted;  ///< empty = no prediction
+  /// A cascade's prediction for the exit that answered, where it answered (the plan's
+  /// per-exit breakdown); empty for a fixed exit, a fallback or without a prediction.
+  std::optional<plan::Breakdown> predicted_answer;
   RunResult result;                          ///< the exit used and what was measured
   std::optional<double> bandwidth_kbps;      ///< the estimator's bandwidth at the start
   std::optional<double> rtt_ms;              ///< the estimator's RTT at the start
@@ -33,6 +36,11 @@ struct RequestRecord {
   bool switched = false;                     ///< its plan differs from the previous request's
   double slowdown = 1;                       ///< time dilation K of the device runs
 
+  /// What the request is measured against: the prediction of the exit that answered for a
+  /// cascade, else the plan's.
+  const std::optional<plan::Breakdown>& prediction_of_run() const {
+    return predicted_answer ? predicted_answer : predicted;
+  }
   /// The measured total is within the deadline.
   bool deadline_met() const { return result.measured.total_ms <= deadline_ms; }
   /// Whether the answering exit's last unit ran on the edge (device-first, offloaded).

@@ -266,16 +266,34 @@ TEST(InferCli, CascadesPlansEachRequestsCascadeFromTheFitsAsEdgentPlanDoes) {
   ASSERT_EQ(rc, 0) << slurp(dir / "infer.log");
   std::istringstream lines(slurp(dir / "results.jsonl"));
   int n = 0;
+  std::map<int, double> answers;  // exit -> its predicted total
   for (std::string line; std::getline(lines, line); ++n) {
     const auto rec = nlohmann::json::parse(line);
     EXPECT_EQ(rec["plan"]["cascade"], cascade) << line;
     EXPECT_EQ(rec["plan"]["exit"], planned.exit) << line;
-    // The prediction is the cascade's expected latency (plan::decide_cascade's breakdown).
+    // The prediction is the cascade's expected latency (plan::decide_cascade's breakdown);
+    // the answer's, that of the exit that answered, where it ran.
     ASSERT_TRUE(rec["predicted"].is_object()) << line;
     EXPECT_GT(rec["predicted"]["total_ms"].get<double>(), 0) << line;
     EXPECT_FALSE(rec["fallback"].get<bool>()) << line;
+    ASSERT_TRUE(rec["predicted_answer"].is_object()) << line;
+    const nlohmann::json& answer = rec["predicted_answer"];
+    if (rec["answered_on"] == "device") {
+      EXPECT_DOUBLE_EQ(answer["up_ms"].get<double>(), 0) << line;
+      EXPECT_DOUBLE_EQ(answer["edge_ms"].get<double>(), 0) << line;
+    } else {
+      EXPECT_GT(answer["up_ms"].get<double>(), 0) << line;
+      EXPECT_GT(answer["edge_ms"].get<double>(), 0) << line;
+    }
+    const int exit = rec["exit_used"].get<int>();
+    answers[exit] = answer["total_ms"].get<double>();
   }
   EXPECT_EQ(n, 30);
+  // One prediction per exit, later exits later; the expected one between the extremes.
+  ASSERT_FALSE(answers.empty());
+  for (auto it = answers.begin(); std::next(it) != answers.end(); ++it) {
+    EXPECT_LT(it->second, std::next(it)->second) << it->first;
+  }
   // --cascades plans from fits: not with a plan, a map or a baseline strategy.
   write_plan(dir / "fixed.json", 5, 3, "device-first", "fp16");
   const std::string one = " --data /usr/share/datasets/fashion-mnist --count 1";

@@ -192,6 +192,38 @@ TEST(RunSummary, OffloadsSwitchesOverheadAndPredictionErrors) {
   EXPECT_DOUBLE_EQ(j["prediction"]["network"]["median_rel_error"].get<double>(), 0);
 }
 
+TEST(RunSummary, ACascadeRequestIsMeasuredAgainstThePredictionOfTheExitThatAnswered) {
+  // A cascade expected to take 5 ms on average: 2 ms when the first exit answers, 17 ms when
+  // the last does. Each request is compared with its own exit's prediction.
+  plan::Breakdown expected;
+  expected.device_ms = expected.total_ms = 5;
+  RunSummary s;
+  RequestRecord early = request(2.2, 0, 0);
+  early.predicted = expected;
+  early.predicted_answer = plan::Breakdown{};
+  early.predicted_answer->device_ms = early.predicted_answer->total_ms = 2;
+  s.add(early);
+  RequestRecord late = request(15.3, 0, 0);
+  late.predicted = expected;
+  late.predicted_answer = plan::Breakdown{};
+  late.predicted_answer->device_ms = late.predicted_answer->total_ms = 17;
+  s.add(late);
+  const nlohmann::json j = s.to_json(facts());
+  // |2.2 - 2| / 2.2 = 0.0909 and |15.3 - 17| / 15.3 = 0.1111: median 0.101. Against the
+  // expected 5 ms they would be 1.27 and 0.67.
+  EXPECT_NEAR(j["prediction"]["median_rel_error"].get<double>(), (0.2 / 2.2 + 1.7 / 15.3) / 2, 1e-12);
+  EXPECT_NEAR(j["prediction"]["device"]["median_rel_error"].get<double>(), (0.2 / 2.2 + 1.7 / 15.3) / 2,
+              1e-12);
+  EXPECT_DOUBLE_EQ(early.prediction_of_run()->total_ms, 2);
+  const nlohmann::json line = to_json(late);
+  EXPECT_DOUBLE_EQ(line["predicted"]["total_ms"].get<double>(), 5);
+  EXPECT_DOUBLE_EQ(line["predicted_answer"]["total_ms"].get<double>(), 17);
+  // Without an answer's prediction (a fixed exit), the plan's.
+  RequestRecord fixed = request(4, 0, 0);
+  fixed.predicted = expected;
+  EXPECT_DOUBLE_EQ(fixed.prediction_of_run()->total_ms, 5);
+}
+
 TEST(RunSummary, DeviceEmulationIsNamed) {
   RunFacts f = facts();
   f.slowdown = 20;
@@ -216,6 +248,7 @@ TEST(RequestRecord, JsonLineHasEveryKeyWithNullForTheUnknown) {
   EXPECT_FALSE(j["plan"].contains("accuracy"));
   EXPECT_EQ(j["exit_used"], 2);
   EXPECT_TRUE(j["predicted"].is_null());
+  EXPECT_TRUE(j["predicted_answer"].is_null());
   EXPECT_DOUBLE_EQ(j["measured"]["total_ms"].get<double>(), 12);
   EXPECT_DOUBLE_EQ(j["bandwidth_kbps"].get<double>(), 800);
   EXPECT_TRUE(j["rtt_ms"].is_null());
@@ -229,7 +262,7 @@ TEST(RequestRecord, JsonLineHasEveryKeyWithNullForTheUnknown) {
   EXPECT_FALSE(j["plan"].contains("cascade"));
   EXPECT_EQ(j["answered_on"], "device");
   EXPECT_TRUE(j["confidence"].is_number());
-  EXPECT_EQ(j.size(), 28u);
+  EXPECT_EQ(j.size(), 29u);
 }
 
 } // namespace
