@@ -7,8 +7,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <set>
 #include <tuple>
 
 namespace edgent::regress {
@@ -155,21 +157,38 @@ void correct_block(const LatencyFit& fit, std::vector<double>& part_ms,
   }
 }
 
+std::string block_kind(const std::vector<profile::BlockPart>& parts) {
+  const bool joins = std::any_of(parts.begin(), parts.end(),
+                                 [](const profile::BlockPart& p) { return p.type == "concat"; });
+  return joins ? "inception" : "residual";
+}
+
 BlockCorrection fit_block_correction(const LatencyFit& fit,
-                                     const std::vector<profile::BlockTiming>& blocks) {
+                                     const std::vector<profile::BlockTiming>& blocks,
+                                     const std::vector<std::vector<profile::BlockPart>>& model_blocks) {
   BlockCorrection out;
-  out.blocks = static_cast<int>(blocks.size());
   constexpr std::size_t kMinBlocks = 4;
+  constexpr double kCovered = 2.0;  // measured / sum within [1/2, 2]
+  std::set<std::string> kinds;
+  for (const auto& parts : model_blocks) {
+    kinds.insert(block_kind(parts));
+  }
   std::vector<double> sum;
   std::vector<double> measured;
   std::vector<double> boundaries;
   for (const profile::BlockTiming& b : blocks) {
-    if (b.ms > 0) {
-      sum.push_back(block_parts_ms(fit, b.parts));
-      measured.push_back(b.ms);
-      boundaries.push_back(static_cast<double>(b.parts.size() > 1 ? b.parts.size() - 1 : 1));
+    if (!(b.ms > 0) || (!kinds.empty() && kinds.count(block_kind(b.parts)) == 0)) {
+      continue;
     }
+    const double parts = block_parts_ms(fit, b.parts);
+    if (!(parts > 0) || b.ms / parts > kCovered || parts / b.ms > kCovered) {
+      continue;
+    }
+    sum.push_back(parts);
+    measured.push_back(b.ms);
+    boundaries.push_back(static_cast<double>(b.parts.size() > 1 ? b.parts.size() - 1 : 1));
   }
+  out.blocks = static_cast<int>(sum.size());
   if (sum.size() < kMinBlocks) {
     return out;
   }
@@ -188,8 +207,8 @@ BlockCorrection fit_block_correction(const LatencyFit& fit,
     c.value = value;
     return c.apply(sum[i], static_cast<std::size_t>(boundaries[i]) + 1);
   };
+  std::map<std::string, std::vector<double>> ape;  // per method, each block's held-out APE
   for (const std::string method : {"none", "factor", "boundary"}) {
-    double ape = 0;
     for (std::size_t i = 0; i < sum.size(); ++i) {
       std::vector<std::size_t> others;
       for (std::size_t j = 0; j < sum.size(); ++j) {
@@ -197,14 +216,32 @@ BlockCorrection fit_block_correction(const LatencyFit& fit,
           others.push_back(j);
         }
       }
-      ape += std::fabs(predict(method, learn(method, others), i) - measured[i]) / measured[i];
+      ape[method].push_back(std::fabs(predict(method, learn(method, others), i) - measured[i]) /
+                            measured[i]);
     }
-    out.cv_mape[method] = ape / static_cast<double>(sum.size());
+    out.cv_mape[method] = stats::mean(ape[method]);
   }
+  // A correction is adopted when it beats the plain sum by more than the noise of the
+  // comparison: its mean gain in held-out APE over the blocks must exceed the gain's standard
+  // error (the one-standard-error rule). Sixteen blocks cannot tell a gain of a few tenths of
+  // a point from chance, and a correction adopted on chance moves every block of the model.
+  const auto gain_is_clear = [&](const std::string& method) {
+    std::vector<double> gain;
+    for (std::size_t i = 0; i < sum.size(); ++i) {
+      gain.push_back(ape["none"][i] - ape[method][i]);
+    }
+    const double n = static_cast<double>(gain.size());
+    const double mean = stats::mean(gain);
+    double ss = 0;
+    for (const double g : gain) {
+      ss += (g - mean) * (g - mean);
+    }
+    return mean > std::sqrt(ss / (n - 1) / n);
+  };
   std::vector<std::size_t> all(sum.size());
   std::iota(all.begin(), all.end(), std::size_t{0});
   for (const std::string method : {"factor", "boundary"}) {
-    if (out.cv_mape[method] < out.cv_mape[out.method]) {
+    if (out.cv_mape[method] < out.cv_mape[out.method] && gain_is_clear(method)) {
       out.method = method;
     }
   }
@@ -409,7 +446,11 @@ LatencyFit fit_profile(const profile::Profile& profile, const FitSettings& optio
     }
   }
   std::tie(fit.net_overhead_ms, fit.net_overhead_per_byte_ms) = profile_net_overhead(profile);
-  fit.block_correction = fit_block_correction(fit, profile.block_sweep);
+  std::vector<std::vector<profile::BlockPart>> model_blocks;
+  for (const profile::ProfileUnit* b : blocks) {
+    model_blocks.push_back(b->parts);
+  }
+  fit.block_correction = fit_block_correction(fit, profile.block_sweep, model_blocks);
   if (const BlockCorrection& c = fit.block_correction; !c.cv_mape.empty()) {
     log::verbose("{}: block correction '{}' (value {:.4g}) from {} synthetic blocks; "
                  "leave-one-block-out MAPE: none {:.1f}%, factor {:.1f}%, boundary {:.1f}%",

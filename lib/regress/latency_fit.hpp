@@ -52,9 +52,9 @@ std::map<std::string, CodecCost> profile_codec_costs(const profile::Profile& pro
 double block_parts_ms(const LatencyFit& fit, const std::vector<profile::BlockPart>& parts);
 /// A block's predicted time, as edgent-fit --predict reports it and plans charge it:
 /// block_parts_ms() with the fit's block_correction applied (none unless leave-one-block-out
-/// cross-validation on the profile's synthetic blocks favoured it), ms. Over three runs of
-/// experiments/ownmodels.sh it took the own models' worst chain error from 24-27 % (plain
-/// sums) to 15-17 %, and never made a model and role's worst chain worse.
+/// cross-validation on the profile's synthetic blocks favoured it clearly), ms. Over three
+/// runs of experiments/ownmodels.sh it took the own models' worst chain error from 12-13 %
+/// (plain sums) to 8-9 %.
 double block_ms(const LatencyFit& fit, const std::vector<profile::BlockPart>& parts);
 /// Applies the fit's block correction to one block of a chain whose parts' predictions are
 /// @p part_ms (run as one net, @p boundary_bytes between part i and i + 1): the difference
@@ -64,13 +64,24 @@ double block_ms(const LatencyFit& fit, const std::vector<profile::BlockPart>& pa
 void correct_block(const LatencyFit& fit, std::vector<double>& part_ms,
                    const std::vector<double>& boundary_bytes);
 
+/// A block's kind from its parts: "inception" when it joins branches (a concat part), else
+/// "residual" (branches joined by an elementwise Add or Mul).
+std::string block_kind(const std::vector<profile::BlockPart>& parts);
+
 /// Chooses the block correction from @p blocks (the profile's synthetic blocks, never the
 /// model's own) with @p fit's part models: each method ("none", "factor": the median ratio
 /// measured / sum; "boundary": the median of (sum - measured) / boundaries) is scored by its
-/// leave-one-block-out MAPE, and the best is adopted only when it beats "none". Fewer than 4
-/// blocks give "none" with blocks = their count and no scores.
+/// leave-one-block-out MAPE, and the best is adopted only when it beats "none".
+/// It learns only from the synthetic blocks that can teach the model's: those of a kind
+/// (block_kind) among @p model_blocks (the model's blocks' parts; empty = every kind), and
+/// whose parts' sum is within a factor of 2 of their measured time. A block the parts'
+/// regressions miss by more than that lies outside what they were fitted on (the sweep's
+/// points near the model), and a correction of the sum learned on it would carry that
+/// extrapolation to the model's blocks. Fewer than 4 blocks left give "none" with no scores.
+/// `blocks` counts the blocks learned from.
 BlockCorrection fit_block_correction(const LatencyFit& fit,
-                                     const std::vector<profile::BlockTiming>& blocks);
+                                     const std::vector<profile::BlockTiming>& blocks,
+                                     const std::vector<std::vector<profile::BlockPart>>& model_blocks = {});
 
 /// Fits every layer type found in a profile (edgent.profile/1): the synthetic sweep is the
 /// training set, the model's units are held out and report the held-out error. Per type the

@@ -383,6 +383,61 @@ TEST(LatencyFit, BlockCorrectionIsAdoptedOnlyWhenCrossValidationFavoursIt) {
   EXPECT_EQ(none.block_correction.blocks, 0);
 }
 
+TEST(LatencyFit, BlockCorrectionNeedsAGainBeyondChance) {
+  // Blocks scattered around their parts' sum, a little faster on the whole: the factor's
+  // held-out MAPE is lower than the plain sum's, by less than the standard error of the gain.
+  const std::vector<double> ratio{0.52, 1.5, 0.55, 1.45, 0.6, 1.4, 0.9, 0.95};
+  std::size_t k = 0;
+  const LatencyFit scattered = fit_profile(
+      as_artifact(profile_with_block_sweep([&](double sum, int) { return ratio[k++] * sum; })),
+      FitSettings{});
+  const BlockCorrection& c = scattered.block_correction;
+  EXPECT_EQ(c.blocks, 8);
+  EXPECT_LT(c.cv_mape.at("factor"), c.cv_mape.at("none"));
+  EXPECT_EQ(c.method, "none");
+}
+
+TEST(LatencyFit, BlockCorrectionLearnsOnlyFromBlocksThePartsRegressionsCover) {
+  // Six blocks 20 % faster than their parts' sum, two that the parts' regressions miss by
+  // more than 2x (outside what they were fitted on): the factor is the six's, learned from six.
+  std::size_t k = 0;
+  const LatencyFit fit = fit_profile(as_artifact(profile_with_block_sweep([&](double sum, int) {
+                                       const std::size_t i = k++;
+                                       return (i == 2 ? 10.0 : i == 5 ? 0.1 : 0.8) * sum;
+                                     })),
+                                     FitSettings{});
+  EXPECT_EQ(fit.block_correction.method, "factor");
+  EXPECT_NEAR(fit.block_correction.value, 0.8, 1e-9);
+  EXPECT_EQ(fit.block_correction.blocks, 6);
+  EXPECT_NEAR(fit.block_correction.cv_mape.at("factor"), 0.0, 1e-9);
+}
+
+TEST(LatencyFit, BlockCorrectionLearnsFromTheKindsOfBlockTheModelHas) {
+  const LatencyFit fit = fit_profile(as_artifact(synthetic_profile(20, false)), FitSettings{});
+  const model::Features conv{{"in_size", 5e4}, {"filter_term", 700.0}, {"flops", 1e6}};
+  const model::Features relu{{"in_size", 5e4}, {"flops", 5e4}};
+  const std::vector<profile::BlockPart> residual{{"conv", conv, 2e5}, {"eltwise", relu, 2e5}, {"relu", relu, 2e5}};
+  const std::vector<profile::BlockPart> inception{{"conv", conv, 2e5}, {"conv", conv, 2e5}, {"concat", relu, 4e5}};
+  EXPECT_EQ(block_kind(residual), "residual");
+  EXPECT_EQ(block_kind(inception), "inception");
+  // Residual blocks measured at their parts' sum, inception blocks 30 % faster.
+  std::vector<profile::BlockTiming> sweep;
+  for (int i = 0; i < 6; ++i) {
+    sweep.push_back({"residual", residual, block_parts_ms(fit, residual)});
+    sweep.push_back({"inception", inception, 0.7 * block_parts_ms(fit, inception)});
+  }
+  const BlockCorrection for_residual = fit_block_correction(fit, sweep, {residual});
+  EXPECT_EQ(for_residual.method, "none");
+  EXPECT_EQ(for_residual.blocks, 6);
+  const BlockCorrection for_inception = fit_block_correction(fit, sweep, {inception});
+  EXPECT_EQ(for_inception.method, "factor");
+  EXPECT_NEAR(for_inception.value, 0.7, 1e-9);
+  EXPECT_EQ(for_inception.blocks, 6);
+  // A model of both kinds (or a profile without its blocks' parts) learns from all twelve.
+  EXPECT_EQ(fit_block_correction(fit, sweep, {residual, inception}).blocks, 12);
+  EXPECT_EQ(fit_block_correction(fit, sweep).blocks, 12);
+}
+
 } // namespace
 } // namespace edgent::regress
 
