@@ -37,23 +37,16 @@ std::vector<int> SegmentRunner::cut_shape(int exit, int cut) const {
   return {dims.begin(), dims.end()};
 }
 
-namespace {
-
-std::size_t element_total(const std::vector<int>& shape) {
-  std::size_t total = 1;
-  for (const int d : shape) {
-    total *= static_cast<std::size_t>(d);
-  }
-  return total;
-}
-
-} // namespace
-
 SegmentRunner::Entry& SegmentRunner::entry(int exit, int from, int to) {
-  const std::uint64_t index = (static_cast<std::uint64_t>(static_cast<std::uint32_t>(exit)) << 42) ^
-                              (static_cast<std::uint64_t>(static_cast<std::uint32_t>(from)) << 21) ^
-                              static_cast<std::uint64_t>(static_cast<std::uint32_t>(to));
-  {
+  // (exit, from, to) packed 21 bits each; arguments out of that range are never indexed (the
+  // checks below refuse them).
+  constexpr int kBits = 21;
+  const auto fits = [](int v) { return v >= 0 && v < (1 << kBits); };
+  const bool indexable = fits(exit) && fits(from) && fits(to);
+  const std::uint64_t index = (static_cast<std::uint64_t>(exit) << (2 * kBits)) |
+                              (static_cast<std::uint64_t>(from) << kBits) |
+                              static_cast<std::uint64_t>(to);
+  if (indexable) {
     std::lock_guard<std::mutex> lock(m_mutex);
     const auto found = m_by_segment.find(index);
     if (found != m_by_segment.end()) {
@@ -67,7 +60,9 @@ SegmentRunner::Entry& SegmentRunner::entry(int exit, int from, int to) {
   std::lock_guard<std::mutex> lock(m_mutex);
   auto it = m_cache.find(key);
   if (it != m_cache.end()) {
-    m_by_segment.emplace(index, it->second.get());
+    if (indexable) {
+      m_by_segment.emplace(index, it->second.get());
+    }
     return *it->second;
   }
   auto e = std::make_unique<Entry>();
@@ -88,12 +83,14 @@ SegmentRunner::Entry& SegmentRunner::entry(int exit, int from, int to) {
                      m_graph->file());
   }
   e->in_shape = cut_shape(exit, from);
-  e->in_total = element_total(e->in_shape);
+  e->in_total = static_cast<std::size_t>(element_count(m_graph->require_shape(key.first)));
   e->out_shape = cut_shape(exit, to);
-  e->out_total = element_total(e->out_shape);
+  e->out_total = static_cast<std::size_t>(element_count(m_graph->require_shape(key.second)));
   e->out_name = key.second;
   auto [pos, inserted] = m_cache.emplace(key, std::move(e));
-  m_by_segment.emplace(index, pos->second.get());
+  if (indexable) {
+    m_by_segment.emplace(index, pos->second.get());
+  }
   return *pos->second;
 }
 

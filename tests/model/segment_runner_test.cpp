@@ -8,6 +8,7 @@
 
 #include <random>
 #include <thread>
+#include <tuple>
 
 namespace edgent::model {
 namespace {
@@ -84,6 +85,12 @@ TEST(SegmentRunner, CachesSegmentsSharedBetweenExits) {
   EXPECT_EQ(runner.cached(), 1u);
   runner.prepare(1, 3, 6);
   EXPECT_EQ(runner.cached(), 2u);
+  // Running them, by any exit, loads nothing more.
+  const cv::Mat input = random_input(runner.cut_shape(1, 0), 3);
+  for (int exit = 1; exit <= 5; ++exit) {
+    runner.run(exit, 0, 3, input);
+  }
+  EXPECT_EQ(runner.cached(), 2u);
   EXPECT_GT(runner.segment_bytes(1, 0, 3), 0u);
 }
 
@@ -123,6 +130,12 @@ TEST(SegmentRunner, RejectsBadCutsAndInputs) {
   EXPECT_THROW(runner.run(1, 0, 2, input), ConfigError);  // inside the residual block
   EXPECT_THROW(runner.run(1, 2, 2, input), ConfigError);
   EXPECT_THROW(runner.run(3, 0, 1, input), ConfigError);
+  // Once a segment has run (and is found by its numbers), bad numbers are still refused.
+  runner.run(1, 0, 1, input);
+  for (const auto& [exit, from, to] : std::vector<std::tuple<int, int, int>>{
+           {1, -1, 1}, {-1, 0, 1}, {0, 0, 1}, {1, 0, -1}, {1, 1, 0}, {1, 0, 1 << 21}, {1 << 21, 0, 1}}) {
+    EXPECT_THROW(runner.run(exit, from, to, input), ConfigError) << exit << " " << from << " " << to;
+  }
   const cv::Mat wrong = random_input({1, 3, 8, 8}, 1);
   EXPECT_THROW(runner.run(1, 0, 1, wrong), DataError);
   cv::Mat ints(std::vector<int>{1, 3, 16, 16}, CV_32S, cv::Scalar(0));
