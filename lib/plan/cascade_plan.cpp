@@ -91,6 +91,56 @@ bool lossless(const Codec& c) { return c.name == "fp32" || c.name == "fp32+zstd"
 
 } // namespace
 
+namespace {
+
+/// A cascade's latency statistics from each exit's total latency and P(leave there), in the
+/// cascade's order; @p dist is scratch space. The one place they are computed, so that the
+/// search and evaluate_cascade agree to the bit.
+struct CascadeStats {
+  double mean = 0;
+  double p95 = 0;
+  double max = 0;
+};
+
+CascadeStats cascade_stats(const std::vector<double>& total, const std::vector<double>& leave,
+                           std::vector<std::pair<double, double>>& dist) {
+  CascadeStats s;
+  dist.clear();
+  for (std::size_t i = 0; i < total.size(); ++i) {
+    s.max = std::max(s.max, total[i]);
+    const double p = leave[i];
+    // An exit nobody leaves at costs nothing, even over a dead link.
+    if (p > 0) {
+      s.mean += p * total[i];
+      dist.emplace_back(total[i], p);
+    }
+  }
+  std::sort(dist.begin(), dist.end());
+  double cumulative = 0;
+  for (const auto& [ms, p] : dist) {
+    cumulative += p;
+    s.p95 = ms;
+    if (cumulative >= 0.95 - 1e-12) {
+      break;
+    }
+  }
+  return s;
+}
+
+double stat_of(const CascadeStats& s, CascadeStatistic statistic) {
+  switch (statistic) {
+  case CascadeStatistic::mean:
+    return s.mean;
+  case CascadeStatistic::p95:
+    return s.p95;
+  case CascadeStatistic::max:
+    break;
+  }
+  return s.max;
+}
+
+} // namespace
+
 CascadeDecision evaluate_cascade(const LatencyModel& model, const Network& net,
                                  const model::CascadeRecord& record, const CascadeShape& shape,
                                  int cut, int codec) {
@@ -102,32 +152,23 @@ CascadeDecision evaluate_cascade(const LatencyModel& model, const Network& net,
   d.accuracy = record.accuracy;
   d.leave = record.leave;
   d.found = true;
-  std::vector<std::pair<double, double>> dist; // (total ms, P)
+  std::vector<double> total;
   for (std::size_t i = 0; i < shape.exit_index.size(); ++i) {
     const Breakdown b = model.cascade_latency(shape, cut, codec, i, net);
     d.per_exit.push_back(b);
-    d.max_ms = std::max(d.max_ms, b.total_ms);
+    total.push_back(b.total_ms);
     const double p = record.leave[i];
     d.expected.device_ms += p * b.device_ms;
     d.expected.codec_ms += p * b.codec_ms;
     d.expected.edge_ms += p * b.edge_ms;
     d.expected.up_ms += p * b.up_ms;
     d.expected.down_ms += p * b.down_ms;
-    // An exit nobody leaves at costs nothing, even over a dead link.
-    if (p > 0) {
-      d.expected.total_ms += p * b.total_ms;
-      dist.emplace_back(b.total_ms, p);
-    }
   }
-  std::sort(dist.begin(), dist.end());
-  double cumulative = 0;
-  for (const auto& [ms, p] : dist) {
-    cumulative += p;
-    d.p95_ms = ms;
-    if (cumulative >= 0.95 - 1e-12) {
-      break;
-    }
-  }
+  std::vector<std::pair<double, double>> dist;
+  const CascadeStats s = cascade_stats(total, record.leave, dist);
+  d.expected.total_ms = s.mean;
+  d.p95_ms = s.p95;
+  d.max_ms = s.max;
   return d;
 }
 
@@ -157,25 +198,32 @@ CascadeDecision decide_cascade(const LatencyModel& model, const Network& net, do
       codecs.push_back(static_cast<int>(k));
     }
   }
-  CascadeDecision best;
-  const auto better = [&](const CascadeDecision& a, const CascadeDecision& b) {
-    if (!b.found) {
-      return true;
+  const std::vector<int> device_only{-1};
+  // edgent-infer plans every request with this search, so it scores candidates by their
+  // statistic alone and builds the decision once, for the best. Entries are visited by
+  // accuracy, highest first (ties in the table's order): once a plan is feasible, no entry
+  // of lower accuracy can beat it.
+  std::vector<std::size_t> order(table.entries.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return table.entries[a].accuracy > table.entries[b].accuracy;
+  });
+  struct Best {
+    const model::CascadeRecord* record = nullptr;
+    CascadeShape shape;
+    int cut = 0;
+    int codec = -1;
+    double accuracy = 0;
+    double latency = 0;
+    bool feasible = false;
+  } best;
+  std::vector<double> total;
+  std::vector<std::pair<double, double>> dist;
+  for (const std::size_t index : order) {
+    const model::CascadeRecord& record = table.entries[index];
+    if (best.record && best.feasible && record.accuracy < best.accuracy) {
+      break;
     }
-    const double la = a.latency(statistic);
-    const double lb = b.latency(statistic);
-    if (a.feasible != b.feasible) {
-      return a.feasible;
-    }
-    if (!a.feasible) {
-      return la < lb;
-    }
-    if (a.accuracy != b.accuracy) {
-      return a.accuracy > b.accuracy;
-    }
-    return la < lb;
-  };
-  for (const model::CascadeRecord& record : table.entries) {
     const std::optional<CascadeShape> shape = cascade_shape(problem, record.cascade);
     if (!shape) {
       continue;
@@ -186,20 +234,46 @@ CascadeDecision decide_cascade(const LatencyModel& model, const Network& net, do
       if (offload && !space.device_first) {
         continue;
       }
-      for (const int codec : offload ? codecs : std::vector<int>{-1}) {
-        CascadeDecision d = evaluate_cascade(model, net, record, *shape, cut, codec);
-        const double l = d.latency(statistic);
-        d.feasible = std::isfinite(l) && l <= deadline_ms;
-        if (better(d, best)) {
-          best = std::move(d);
+      for (const int codec : offload ? codecs : device_only) {
+        total.clear();
+        for (std::size_t i = 0; i < shape->exit_index.size(); ++i) {
+          total.push_back(model.cascade_latency(*shape, cut, codec, i, net).total_ms);
+        }
+        const double l = stat_of(cascade_stats(total, record.leave, dist), statistic);
+        const bool feasible = std::isfinite(l) && l <= deadline_ms;
+        // Feasible first; among feasible the highest accuracy, then the lowest statistic;
+        // among infeasible the lowest statistic, then the highest accuracy; the first seen
+        // on a full tie.
+        bool better = !best.record;
+        if (!better) {
+          if (feasible != best.feasible) {
+            better = feasible;
+          } else if (feasible && record.accuracy != best.accuracy) {
+            better = record.accuracy > best.accuracy;
+          } else if (l != best.latency) {
+            better = l < best.latency;
+          } else {
+            better = record.accuracy > best.accuracy;
+          }
+        }
+        if (better) {
+          best.record = &record;
+          best.shape = *shape;
+          best.cut = cut;
+          best.codec = codec;
+          best.accuracy = record.accuracy;
+          best.latency = l;
+          best.feasible = feasible;
         }
       }
     }
   }
-  if (!best.found) {
+  if (!best.record) {
     throw ConfigError(kNoCascadeFits, {}, "entries");
   }
-  return best;
+  CascadeDecision d = evaluate_cascade(model, net, *best.record, best.shape, best.cut, best.codec);
+  d.feasible = best.feasible;
+  return d;
 }
 
 PlanRecord to_record(const LatencyModel& model, const CascadeDecision& d,

@@ -73,7 +73,8 @@ CascadeDecision evaluate_cascade(const LatencyModel& model, const Network& net,
 /// Searches every cascade of @p table, every cut of its final chain and every lossless codec
 /// (fp32, fp32+zstd: the table's accuracies hold for the tensor as computed; device-first
 /// only): the highest accuracy whose @p statistic meets @p deadline_ms, ties to the lower
-/// statistic; with none feasible the lowest statistic, feasible = false. A one-exit entry is
+/// statistic; with none feasible the lowest statistic (ties to the higher accuracy),
+/// feasible = false; on a full tie the table's first entry. A one-exit entry is
 /// the fixed-exit plan. Throws ConfigError when the problem has no unit names or no cascade
 /// of @p table fits its chains (read_cascade_table_for checks both where the table is read,
 /// naming its file).

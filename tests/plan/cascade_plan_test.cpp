@@ -220,6 +220,91 @@ TEST(CascadePlan, SearchPicksTheMostAccuratePlanWhoseStatisticMeetsTheDeadline) 
                ConfigError);
 }
 
+/// The search by its definition: every entry, cut and lossless codec through
+/// evaluate_cascade, in the table's order, under the documented order.
+CascadeDecision search_everything(const LatencyModel& m, const Network& n, double deadline,
+                                  const model::CascadeTable& table, CascadeStatistic s) {
+  CascadeDecision best;
+  for (const model::CascadeRecord& r : table.entries) {
+    const auto shape = cascade_shape(m.problem(), r.cascade);
+    if (!shape) {
+      continue;
+    }
+    const ExitCosts& last = m.problem().exits[static_cast<std::size_t>(shape->exit_index.back())];
+    for (const int cut : last.cuts) {
+      for (const int codec : cut < last.units() ? std::vector<int>{0, 1} : std::vector<int>{-1}) {
+        if (codec >= 0 && m.problem().codecs[static_cast<std::size_t>(codec)].name != "fp32") {
+          continue;
+        }
+        CascadeDecision d = evaluate_cascade(m, n, r, *shape, cut, codec);
+        const double l = d.latency(s);
+        d.feasible = std::isfinite(l) && l <= deadline;
+        const double lb = best.latency(s);
+        bool better = !best.found;
+        if (!better && d.feasible != best.feasible) {
+          better = d.feasible;
+        } else if (!better && d.feasible && d.accuracy != best.accuracy) {
+          better = d.accuracy > best.accuracy;
+        } else if (!better && l != lb) {
+          better = l < lb;
+        } else if (!better) {
+          better = d.accuracy > best.accuracy;
+        }
+        if (better) {
+          best = std::move(d);
+        }
+      }
+    }
+  }
+  return best;
+}
+
+TEST(CascadePlan, SearchFindsWhatEvaluatingEveryCandidateFinds) {
+  // The search skips entries once a plan is feasible and scores candidates without building
+  // them: over deadlines, links and statistics it must land where the plain search does,
+  // with entries of equal accuracy (and duplicates) in the table.
+  const LatencyModel m(named_problem());
+  ASSERT_EQ(m.problem().codecs[0].name, "fp32");
+  model::CascadeTable table;
+  const double accuracies[] = {0.8, 0.88, 0.88, 0.9, 0.85, 0.88, 0.8};
+  for (int i = 0; i < 7; ++i) {
+    const double early = 0.1 + 0.13 * i;
+    table.entries.push_back(record({1, 2}, 0.5 + 0.05 * i, accuracies[i], {early, 1 - early}));
+  }
+  table.entries.push_back(record({1}, 0, 0.8, {1.0}));
+  table.entries.push_back(record({2}, 0, 0.9, {1.0}));
+  table.entries.push_back(table.entries[2]); // a duplicate
+  for (const double kbps : {200.0, 2000.0, 8000.0, 80000.0}) {
+    Network n = net();
+    n.up_kbps = n.down_kbps = kbps;
+    for (const CascadeStatistic s :
+         {CascadeStatistic::mean, CascadeStatistic::p95, CascadeStatistic::max}) {
+      for (double deadline = 1; deadline < 80; deadline *= 1.15) {
+        const CascadeDecision want = search_everything(m, n, deadline, table, s);
+        const CascadeDecision got = decide_cascade(m, n, deadline, table, s);
+        ASSERT_TRUE(got.found);
+        EXPECT_EQ(got.feasible, want.feasible) << kbps << " " << deadline;
+        EXPECT_EQ(got.cascade.exits, want.cascade.exits) << kbps << " " << deadline;
+        EXPECT_EQ(got.cascade.thresholds, want.cascade.thresholds) << kbps << " " << deadline;
+        EXPECT_EQ(got.cut, want.cut) << kbps << " " << deadline;
+        EXPECT_EQ(got.codec, want.codec) << kbps << " " << deadline;
+        EXPECT_EQ(got.latency(s), want.latency(s)) << kbps << " " << deadline;
+        EXPECT_EQ(got.expected.total_ms, want.expected.total_ms);
+      }
+    }
+  }
+}
+
+TEST(CascadePlan, WithNothingFeasibleEqualLatencyGoesToTheMoreAccurateEntry) {
+  const LatencyModel m(named_problem());
+  model::CascadeTable table;
+  // Same exits and the same P(leave): the same latency everywhere; the second is more accurate.
+  table.entries = {record({1, 2}, 0.6, 0.85, {0.5, 0.5}), record({1, 2}, 0.7, 0.87, {0.5, 0.5})};
+  const CascadeDecision d = decide_cascade(m, net(), 1, table, CascadeStatistic::mean);
+  EXPECT_FALSE(d.feasible);
+  EXPECT_DOUBLE_EQ(d.accuracy, 0.87);
+}
+
 TEST(CascadePlan, TheRecordCarriesTheCascadeAndRoundTrips) {
   const LatencyModel m(named_problem());
   const CascadeDecision d = evaluate_cascade(m, net(), record({1, 2}, 0.9, 0.88, {0.6, 0.4}),
