@@ -138,6 +138,17 @@ void DeviceRunner::check_plan(const plan::PlanRecord& plan, const std::string& w
   }
 }
 
+void DeviceRunner::load(int exit, int from, int to) {
+  const std::size_t before = m_segments.cached();
+  m_segments.prepare(exit, from, to);
+  if (m_segments.cached() > before) {
+    const std::vector<int> shape = m_segments.cut_shape(exit, from);
+    (void)m_segments.run(exit, from, to,
+                         cv::Mat(static_cast<int>(shape.size()), shape.data(), CV_32F,
+                                 cv::Scalar(0)));
+  }
+}
+
 void DeviceRunner::prepare(const plan::PlanRecord& plan) {
   const int n = m_segments.chain(plan.exit).size();
   if (plan.cascade) {
@@ -151,25 +162,25 @@ void DeviceRunner::prepare(const plan::PlanRecord& plan) {
     std::sort(stops.begin(), stops.end());
     stops.erase(std::unique(stops.begin(), stops.end()), stops.end());
     for (std::size_t i = 0; i + 1 < stops.size(); ++i) {
-      m_segments.prepare(plan.exit, stops[i], stops[i + 1]);
+      load(plan.exit, stops[i], stops[i + 1]);
     }
     for (std::size_t i = 0; i + 1 < c.exits.size(); ++i) {
-      m_segments.prepare(c.exits[i], layout.branch[i], m_segments.chain(c.exits[i]).size());
+      load(c.exits[i], layout.branch[i], m_segments.chain(c.exits[i]).size());
     }
     return;
   }
   if (plan.order == plan::Order::device_first) {
     if (plan.cut > 0) {
-      m_segments.prepare(plan.exit, 0, plan.cut);
+      load(plan.exit, 0, plan.cut);
     }
     if (plan.cut > 0 && plan.cut < n) {
-      m_segments.prepare(plan.exit, plan.cut, n); // a fallback finishes the head's tail
+      load(plan.exit, plan.cut, n); // a fallback finishes the head's tail
     }
   } else {
-    m_segments.prepare(plan.exit, plan.cut, n);
+    load(plan.exit, plan.cut, n);
   }
   for (int e = 1; e <= exits(); ++e) {
-    m_segments.prepare(e, 0, m_segments.chain(e).size());
+    load(e, 0, m_segments.chain(e).size());
   }
 }
 

@@ -82,7 +82,9 @@ public:
   /// Checks that @p plan fits the model: a known exit, a cut point, a known codec ("none" only
   /// for device-only), edge-first only at interior cuts. Throws ConfigError naming @p where.
   void check_plan(const plan::PlanRecord& plan, const std::string& where) const;
-  /// Loads the device's segment nets of @p plan (and every exit's chain for fallbacks).
+  /// Loads the device's segment nets of @p plan (and every exit's chain for fallbacks), and
+  /// runs each net it loads once: OpenCV sets a net up on its first forward pass, which would
+  /// otherwise fall on a request.
   void prepare(const plan::PlanRecord& plan);
 
   /// Runs request @p id on @p input (a float32 blob of the model's input shape) under @p plan.
@@ -100,6 +102,8 @@ private:
                       std::chrono::steady_clock::time_point start, double deadline_ms);
   RunResult run_cascade(std::uint64_t id, const cv::Mat& input, const plan::PlanRecord& plan,
                         std::chrono::steady_clock::time_point start);
+  /// Loads segment (from, to] of @p exit's chain, and runs it once (on zeros) when it is new.
+  void load(int exit, int from, int to);
   /// Copies what @p reply measured into @p r.
   static void record_reply(RunResult& r, const EdgeReply& reply);
   void finish_on_device(RunResult& r, const cv::Mat& input, const plan::PlanRecord& plan,

@@ -162,6 +162,14 @@ struct RequestContext {
   DeviceSpeed* speed;  ///< null = plan the device as profiled (--no-device-speed)
 };
 
+/// The conditions a run starts under, before anything is measured: the given bandwidth
+/// (--bandwidth), RTT and edge queue, the device as profiled.
+RequestConditions start_conditions(const InferOptions& o) {
+  RequestConditions c;
+  c.network = plan::offload_network(o.bandwidth_kbps, o.bandwidth_kbps, o.rtt_ms, o.queue_ms);
+  return c;
+}
+
 /// Plans and runs request @p i (input @p blob, label @p label) that counts as started at
 /// @p start; @p previous is the plan of the request before, updated.
 RequestRecord run_request(RequestContext& ctx, std::size_t i, const cv::Mat& blob, int label,
@@ -316,8 +324,8 @@ int run_infer_unconfined(const InferOptions& o) {
                       emulate::TimeDilation(o.slowdown, "--slowdown",
                                             o.cv_threads == 1 ? emulate::CpuClock::thread
                                                               : emulate::CpuClock::process));
-  // Plans the run may use: check them against the model up front.
-  source->prepare(runner);
+  // Plans the run may use: check them against the model and load them up front.
+  source->prepare(runner, start_conditions(o));
   const bool device_only_run = source->device_only(runner);
   set_exit_latency(runner, source->latency_model(), inputs);
   if (!device_only_run) {

@@ -75,7 +75,7 @@ FixedPlan read_fixed_plan(const std::string& path, const std::string& model_sha2
 FixedPlanSource::FixedPlanSource(FixedPlan plan, std::shared_ptr<const plan::LatencyModel> latency)
     : PlanSource(std::move(latency)), m_plan(std::move(plan)) {}
 
-void FixedPlanSource::prepare(DeviceRunner& runner) {
+void FixedPlanSource::prepare(DeviceRunner& runner, const RequestConditions&) {
   runner.check_plan(m_plan.plan, m_plan.file);
   runner.prepare(m_plan.plan);
 }
@@ -101,6 +101,12 @@ FitsPlanner::FitsPlanner(std::shared_ptr<const plan::LatencyModel> latency, doub
 
 bool FitsPlanner::device_only(const DeviceRunner&) const {
   return m_strategy == plan::Strategy::device_only || m_strategy == plan::Strategy::exit_only;
+}
+
+void FitsPlanner::prepare(DeviceRunner& runner, const RequestConditions& start) {
+  const PlanChoice first = next(start);
+  runner.check_plan(first.plan, "plan");
+  runner.prepare(first.plan);
 }
 
 PlanChoice FitsPlanner::next(const RequestConditions& conditions) {
@@ -138,7 +144,7 @@ dynamic::PlanSelector& MapPlanSource::selector() {
   return *m_selector;
 }
 
-void MapPlanSource::prepare(DeviceRunner& runner) {
+void MapPlanSource::prepare(DeviceRunner& runner, const RequestConditions&) {
   for (std::size_t i = 0; i < m_map.states.size(); ++i) {
     runner.check_plan(m_map.states[i].plan, fmt::format("{}: states[{}]", display_name(m_file), i));
     runner.prepare(m_map.states[i].plan);

@@ -45,10 +45,11 @@ public:
   virtual PlanMode mode() const = 0;
   /// The latency requirement of the run, ms.
   virtual double deadline_ms() const = 0;
-  /// Checks every plan the run may use against the model and loads their segment nets
-  /// (plans chosen per request are checked as they come). Throws ConfigError naming the file.
-  /// Call once, before next().
-  virtual void prepare(DeviceRunner& runner) = 0;
+  /// Checks every plan the run may use against the model and loads their segment nets, run
+  /// once, so that no request pays for loading them. Plans chosen per request are checked as
+  /// they come; of those, the one for @p start (the conditions the run starts under) is
+  /// loaded. Throws ConfigError naming the file. Call once, before next().
+  virtual void prepare(DeviceRunner& runner, const RequestConditions& start) = 0;
   /// True when no request ever crosses the network.
   virtual bool device_only(const DeviceRunner& runner) const = 0;
   /// The plan of the request starting under @p conditions.
@@ -91,7 +92,7 @@ public:
   FixedPlanSource(FixedPlan plan, std::shared_ptr<const plan::LatencyModel> latency);
   PlanMode mode() const override { return PlanMode::fixed; }
   double deadline_ms() const override { return m_plan.deadline_ms; }
-  void prepare(DeviceRunner& runner) override;
+  void prepare(DeviceRunner& runner, const RequestConditions& start) override;
   bool device_only(const DeviceRunner& runner) const override;
   PlanChoice next(const RequestConditions& conditions) override;
 
@@ -111,7 +112,10 @@ public:
               std::optional<plan::CascadeSearch> cascades = std::nullopt);
   PlanMode mode() const override { return PlanMode::fits; }
   double deadline_ms() const override { return m_deadline_ms; }
-  void prepare(DeviceRunner&) override {}
+  /// Loads the plan for @p start: every cut of every exit would be hundreds of nets, each
+  /// with its own copy of the weights, too much for a small device; a plan switched to later
+  /// loads its nets in the first request that runs it.
+  void prepare(DeviceRunner& runner, const RequestConditions& start) override;
   /// Device-only and exit-only never offload.
   bool device_only(const DeviceRunner& runner) const override;
   PlanChoice next(const RequestConditions& conditions) override;
@@ -135,7 +139,7 @@ public:
   PlanMode mode() const override { return PlanMode::map; }
   double deadline_ms() const override { return m_deadline_ms; }
   /// Also starts the detector, which refuses a map without states (ConfigError).
-  void prepare(DeviceRunner& runner) override;
+  void prepare(DeviceRunner& runner, const RequestConditions& start) override;
   bool device_only(const DeviceRunner&) const override { return false; }
   /// Feeds the detector one sample per detector step elapsed since the last feed (the first
   /// as soon as there is an estimate), else guards the plan in force with the estimate.

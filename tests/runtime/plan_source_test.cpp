@@ -5,6 +5,8 @@
 #include "model/model_card.hpp"
 #include "runtime/device_runner.hpp"
 
+#include "plan/problem_from_artifacts.hpp"
+#include "support/fixture_fits.hpp"
 #include "support/plan_problems.hpp"
 #include "support/temp_dir.hpp"
 
@@ -97,7 +99,7 @@ TEST(FixedPlanSource, PreparesItsPlanAndKnowsWhenNoRequestOffloads) {
   FixedPlanSource device_only(
       read_fixed_plan(write_plan(dir, {1, n, plan::Order::device_first, "none", {}}, sha), sha, 0),
       nullptr);
-  device_only.prepare(runner);
+  device_only.prepare(runner, {});
   EXPECT_TRUE(device_only.device_only(runner));
 
   FixedPlanSource edge_only(
@@ -108,7 +110,31 @@ TEST(FixedPlanSource, PreparesItsPlanAndKnowsWhenNoRequestOffloads) {
   FixedPlanSource bad(
       read_fixed_plan(write_plan(dir, {99, 0, plan::Order::device_first, "fp32", {}}, sha), sha, 0),
       nullptr);
-  EXPECT_THROW(bad.prepare(runner), ConfigError);
+  EXPECT_THROW(bad.prepare(runner, {}), ConfigError);
+}
+
+TEST(FitsPlanner, LoadsThePlanForTheStartSoThatTheFirstRequestLoadsNothing) {
+  const Model m;
+  const TempDir dir("plan-source");
+  testing::write_fixture_fits(dir.path().string(), m.graph->sha256());
+  plan::ModelInputs mi;
+  mi.model = kCard;
+  mi.device_fit = dir.file("device.fit.json");
+  mi.edge_fit = dir.file("edge.fit.json");
+  const auto latency = std::make_shared<const plan::LatencyModel>(plan::load_problem(mi).problem);
+  DeviceRunner runner(m.graph, nullptr, 1);
+  FitsPlanner planner(latency, /*deadline_ms=*/1000, plan::Strategy::device_only);
+  EXPECT_EQ(runner.segments().cached(), 0u);
+  const RequestConditions start;
+  planner.prepare(runner, start);
+  const std::size_t loaded = runner.segments().cached();
+  EXPECT_GT(loaded, 0u);
+  const PlanChoice first = planner.next(start);
+  const std::vector<int> shape = runner.segments().cut_shape(first.plan.exit, 0);
+  const cv::Mat input(static_cast<int>(shape.size()), shape.data(), CV_32F, cv::Scalar(0.5));
+  const RunResult r = runner.run(1, input, first.plan, std::chrono::steady_clock::now(), 1000);
+  EXPECT_EQ(r.exit, first.plan.exit);
+  EXPECT_EQ(runner.segments().cached(), loaded);
 }
 
 TEST(FitsPlanner, PlansEachRequestAtItsNetworkAsTheSearchDoes) {
