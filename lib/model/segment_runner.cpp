@@ -105,6 +105,15 @@ std::size_t SegmentRunner::cached() const {
   return m_cache.size();
 }
 
+std::size_t SegmentRunner::cached_bytes() const {
+  std::lock_guard<std::mutex> lock(m_mutex);
+  std::size_t total = 0;
+  for (const auto& [key, e] : m_cache) {
+    total += e->bytes;
+  }
+  return total;
+}
+
 cv::Mat SegmentRunner::run(int exit, int from, int to, const cv::Mat& input) {
   Entry& e = entry(exit, from, to);
   const std::size_t expected = e.in_total;

@@ -48,6 +48,8 @@ public:
   void prepare(int exit, int from, int to);
   /// Number of loaded segment nets.
   std::size_t cached() const;
+  /// Serialized size in bytes of every loaded segment net (their weights, mostly).
+  std::size_t cached_bytes() const;
   /// Serialized size in bytes of segment (from, to] of exit @p exit (what loading it reads).
   std::size_t segment_bytes(int exit, int from, int to);
 

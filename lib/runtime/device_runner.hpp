@@ -93,6 +93,8 @@ public:
   RunResult run(std::uint64_t id, const cv::Mat& input, const plan::PlanRecord& plan,
                 std::chrono::steady_clock::time_point start, double deadline_ms);
 
+  /// Whether requests can be offloaded (there is an edge link).
+  bool has_link() const { return m_link != nullptr; }
   model::SegmentRunner& segments() { return m_segments; }
   const model::SegmentRunner& segments() const { return m_segments; }
   int exits() const { return static_cast<int>(m_segments.partition().exits.size()); }

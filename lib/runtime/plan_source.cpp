@@ -3,6 +3,7 @@
 #include "core/artifact.hpp"
 #include "core/error.hpp"
 #include "core/file_io.hpp"
+#include "core/log.hpp"
 #include "plan/cascade_plan.hpp"
 #include "plan/problem_from_artifacts.hpp"
 #include "runtime/device_runner.hpp"
@@ -104,9 +105,40 @@ bool FitsPlanner::device_only(const DeviceRunner&) const {
 }
 
 void FitsPlanner::prepare(DeviceRunner& runner, const RequestConditions& start) {
-  const PlanChoice first = next(start);
-  runner.check_plan(first.plan, "plan");
-  runner.prepare(first.plan);
+  // The start's plan first: it is what the first request runs.
+  std::vector<RequestConditions> grid{start};
+  const bool prior = start.network.up_kbps > 0 && start.network.down_kbps > 0;
+  for (int k = 0; k <= 12; ++k) {
+    // 1/8 .. 8 times the start's bandwidth, or 25 kbit/s .. 25 Mbit/s, 13 points.
+    const double step = prior ? std::pow(2.0, (k - 6) / 2.0) : std::pow(1000.0, k / 12.0);
+    for (const double scale : {0.75, 0.9, 1.0, 1.1, 1.25, 1.5}) {
+      RequestConditions c = start;
+      c.network.up_kbps = prior ? start.network.up_kbps * step : 25 * step;
+      c.network.down_kbps = prior ? start.network.down_kbps * step : 25 * step;
+      c.network.device_scale = scale;
+      grid.push_back(c);
+    }
+  }
+  std::size_t plans = 0;
+  std::vector<plan::PlanRecord> seen;
+  for (const RequestConditions& c : grid) {
+    const plan::PlanRecord p = next(c).plan;
+    const bool known = std::any_of(seen.begin(), seen.end(), [&](const plan::PlanRecord& s) {
+      return s.exit == p.exit && s.cut == p.cut && s.order == p.order &&
+             (s.cascade ? s.cascade->cascade.exits : std::vector<int>{}) ==
+                 (p.cascade ? p.cascade->cascade.exits : std::vector<int>{});
+    });
+    if (known || (p.codec != "none" && !runner.has_link())) {
+      continue;
+    }
+    runner.check_plan(p, "plan");
+    runner.prepare(p);
+    seen.push_back(p);
+    ++plans;
+  }
+  log::verbose("loaded {} plans for the conditions around the start: {} segment nets, {:.1f} MB",
+               plans, runner.segments().cached(),
+               static_cast<double>(runner.segments().cached_bytes()) / 1e6);
 }
 
 PlanChoice FitsPlanner::next(const RequestConditions& conditions) {

@@ -112,9 +112,12 @@ public:
               std::optional<plan::CascadeSearch> cascades = std::nullopt);
   PlanMode mode() const override { return PlanMode::fits; }
   double deadline_ms() const override { return m_deadline_ms; }
-  /// Loads the plan for @p start: every cut of every exit would be hundreds of nets, each
-  /// with its own copy of the weights, too much for a small device; a plan switched to later
-  /// loads its nets in the first request that runs it.
+  /// Loads the plans for @p start and for the conditions around it that a run meets as it
+  /// goes: the bandwidth from 1/8 to 8 times the start's (no link: 25 kbit/s to 25 Mbit/s)
+  /// and the device from 0.75 to 1.5 times as fast as profiled, a grid of 78 points. Every
+  /// cut of every exit would be hundreds of nets, each with its own copy of the weights, too
+  /// much for a small device; a plan outside the grid loads its nets in the first request
+  /// that runs it, on the device's clock.
   void prepare(DeviceRunner& runner, const RequestConditions& start) override;
   /// Device-only and exit-only never offload.
   bool device_only(const DeviceRunner& runner) const override;

@@ -5,6 +5,7 @@
 #include "model/model_card.hpp"
 #include "runtime/device_runner.hpp"
 
+#include "plan/cascade_plan.hpp"
 #include "plan/problem_from_artifacts.hpp"
 #include "support/fixture_fits.hpp"
 #include "support/plan_problems.hpp"
@@ -135,6 +136,45 @@ TEST(FitsPlanner, LoadsThePlanForTheStartSoThatTheFirstRequestLoadsNothing) {
   const RunResult r = runner.run(1, input, first.plan, std::chrono::steady_clock::now(), 1000);
   EXPECT_EQ(r.exit, first.plan.exit);
   EXPECT_EQ(runner.segments().cached(), loaded);
+}
+
+TEST(FitsPlanner, LoadsThePlansOfASlowerDeviceToo) {
+  // Cascades, device-only (no link): with a deadline the loosest plan meets only as profiled,
+  // a device 25 % slower is planned another cascade, whose trunk pieces no other plan loads;
+  // it is loaded before the first request too.
+  const Model m;
+  const TempDir dir("plan-source");
+  testing::write_fixture_fits(dir.path().string(), m.graph->sha256());
+  plan::ModelInputs mi;
+  mi.model = kCard;
+  mi.device_fit = dir.file("device.fit.json");
+  mi.edge_fit = dir.file("edge.fit.json");
+  const auto latency = std::make_shared<const plan::LatencyModel>(plan::load_problem(mi).problem);
+  plan::CascadeSearch search;
+  search.table = plan::read_cascade_table_for(
+      std::string(EDGENT_SOURCE_DIR) + "/models/branchy-alexnet-fmnist.cascade.json",
+      m.graph->sha256(), latency->problem());
+  const PlanChoice loose =
+      FitsPlanner(latency, 1e9, plan::Strategy::edgent, search).next(RequestConditions{});
+  ASSERT_TRUE(loose.predicted);
+  FitsPlanner planner(latency, loose.predicted->total_ms * 1.05, plan::Strategy::edgent, search);
+  RequestConditions slow;
+  slow.network.device_scale = 1.25;
+  const PlanChoice as_profiled = planner.next(RequestConditions{});
+  const PlanChoice slower = planner.next(slow);
+  const auto exits = [](const PlanChoice& c) {
+    return c.plan.cascade ? c.plan.cascade->cascade.exits : std::vector<int>{c.plan.exit};
+  };
+  ASSERT_NE(exits(as_profiled), exits(slower)) << "the case needs two cascades";
+  DeviceRunner runner(m.graph, nullptr, 1);
+  planner.prepare(runner, RequestConditions{});
+  const std::size_t loaded = runner.segments().cached();
+  for (const PlanChoice* c : {&as_profiled, &slower}) {
+    const std::vector<int> shape = runner.segments().cut_shape(c->plan.exit, 0);
+    const cv::Mat input(static_cast<int>(shape.size()), shape.data(), CV_32F, cv::Scalar(0.5));
+    (void)runner.run(1, input, c->plan, std::chrono::steady_clock::now(), 1000);
+    EXPECT_EQ(runner.segments().cached(), loaded) << "exit " << c->plan.exit;
+  }
 }
 
 TEST(FitsPlanner, PlansEachRequestAtItsNetworkAsTheSearchDoes) {
