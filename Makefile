@@ -51,7 +51,7 @@ endif
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps build test test-asan fuzz fuzz-smoke load demo model accuracy cascades install clean \
-  deps-bench bench-overhead bench-serve deps-arm64 device-arm64 test-arm64 time-arm64
+  deps-bench bench-overhead bench-serve bench-plan deps-arm64 device-arm64 test-arm64 time-arm64
 
 # $(call install_missing,PACKAGES,LOG,APT_OPTIONS): installs those of PACKAGES that dpkg does
 # not list as installed (quiet when all are), apt's output in LOG, shown when it fails.
@@ -163,6 +163,12 @@ bench-overhead: deps-bench $(BUILD)/build.ninja
 bench-serve: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS) --target serve_bench
 	$(BUILD)/bench/serve_bench --model models/branchy-alexnet-fmnist.json
+
+## bench-plan: what planning costs per request (bench/plan_bench.sh): the fixed-exit search and
+## the cascade search over the default model's table, beside the exhaustive search, us per call
+bench-plan: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS) --target plan_bench edgent-profile edgent-fit
+	bench/plan_bench.sh $(BUILD)
 
 ## model: train the default branchy AlexNet into models/ (seeded; run time in models/README.md)
 model: build
