@@ -114,15 +114,20 @@ TEST(FixedPlanSource, PreparesItsPlanAndKnowsWhenNoRequestOffloads) {
   EXPECT_THROW(bad.prepare(runner, {}), ConfigError);
 }
 
-TEST(FitsPlanner, LoadsThePlanForTheStartSoThatTheFirstRequestLoadsNothing) {
-  const Model m;
-  const TempDir dir("plan-source");
+/// The default model's latency model with the plan fixture's fits (written into @p dir).
+std::shared_ptr<const plan::LatencyModel> fixture_latency(const Model& m, const TempDir& dir) {
   testing::write_fixture_fits(dir.path().string(), m.graph->sha256());
   plan::ModelInputs mi;
   mi.model = kCard;
   mi.device_fit = dir.file("device.fit.json");
   mi.edge_fit = dir.file("edge.fit.json");
-  const auto latency = std::make_shared<const plan::LatencyModel>(plan::load_problem(mi).problem);
+  return std::make_shared<const plan::LatencyModel>(plan::load_problem(mi).problem);
+}
+
+TEST(FitsPlanner, LoadsThePlanForTheStartSoThatTheFirstRequestLoadsNothing) {
+  const Model m;
+  const TempDir dir("plan-source");
+  const auto latency = fixture_latency(m, dir);
   DeviceRunner runner(m.graph, nullptr, 1);
   FitsPlanner planner(latency, /*deadline_ms=*/1000, plan::Strategy::device_only);
   EXPECT_EQ(runner.segments().cached(), 0u);
@@ -144,12 +149,7 @@ TEST(FitsPlanner, LoadsThePlansOfASlowerDeviceToo) {
   // it is loaded before the first request too.
   const Model m;
   const TempDir dir("plan-source");
-  testing::write_fixture_fits(dir.path().string(), m.graph->sha256());
-  plan::ModelInputs mi;
-  mi.model = kCard;
-  mi.device_fit = dir.file("device.fit.json");
-  mi.edge_fit = dir.file("edge.fit.json");
-  const auto latency = std::make_shared<const plan::LatencyModel>(plan::load_problem(mi).problem);
+  const auto latency = fixture_latency(m, dir);
   plan::CascadeSearch search;
   search.table = plan::read_cascade_table_for(
       std::string(EDGENT_SOURCE_DIR) + "/models/branchy-alexnet-fmnist.cascade.json",
