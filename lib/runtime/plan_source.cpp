@@ -119,25 +119,17 @@ void FitsPlanner::prepare(DeviceRunner& runner, const RequestConditions& start) 
       grid.push_back(c);
     }
   }
-  std::size_t plans = 0;
-  std::vector<plan::PlanRecord> seen;
+  // Plans repeat across the grid; the runner loads each net once.
   for (const RequestConditions& c : grid) {
     const plan::PlanRecord p = next(c).plan;
-    const bool known = std::any_of(seen.begin(), seen.end(), [&](const plan::PlanRecord& s) {
-      return s.exit == p.exit && s.cut == p.cut && s.order == p.order &&
-             (s.cascade ? s.cascade->cascade.exits : std::vector<int>{}) ==
-                 (p.cascade ? p.cascade->cascade.exits : std::vector<int>{});
-    });
-    if (known || (p.codec != "none" && !runner.has_link())) {
+    if (p.codec != "none" && !runner.has_link()) {
       continue;
     }
     runner.check_plan(p, "plan");
     runner.prepare(p);
-    seen.push_back(p);
-    ++plans;
   }
-  log::verbose("loaded {} plans for the conditions around the start: {} segment nets, {:.1f} MB",
-               plans, runner.segments().cached(),
+  log::verbose("loaded the plans of {} conditions around the start: {} segment nets, {:.1f} MB",
+               grid.size(), runner.segments().cached(),
                static_cast<double>(runner.segments().cached_bytes()) / 1e6);
 }
 
