@@ -141,9 +141,11 @@ double stat_of(const CascadeStats& s, CascadeStatistic statistic) {
 
 } // namespace
 
-CascadeDecision evaluate_cascade(const LatencyModel& model, const Network& net,
-                                 const model::CascadeRecord& record, const CascadeShape& shape,
-                                 int cut, int codec) {
+namespace {
+
+/// The decision for @p record at (@p cut, @p codec) with its exits' breakdowns @p per_exit.
+CascadeDecision make_decision(const model::CascadeRecord& record, const CascadeShape& shape,
+                              int cut, int codec, std::vector<Breakdown> per_exit) {
   CascadeDecision d;
   d.cascade = record.cascade;
   d.shape = shape;
@@ -152,10 +154,10 @@ CascadeDecision evaluate_cascade(const LatencyModel& model, const Network& net,
   d.accuracy = record.accuracy;
   d.leave = record.leave;
   d.found = true;
+  d.per_exit = std::move(per_exit);
   std::vector<double> total;
-  for (std::size_t i = 0; i < shape.exit_index.size(); ++i) {
-    const Breakdown b = model.cascade_latency(shape, cut, codec, i, net);
-    d.per_exit.push_back(b);
+  for (std::size_t i = 0; i < d.per_exit.size(); ++i) {
+    const Breakdown& b = d.per_exit[i];
     total.push_back(b.total_ms);
     const double p = record.leave[i];
     d.expected.device_ms += p * b.device_ms;
@@ -172,7 +174,16 @@ CascadeDecision evaluate_cascade(const LatencyModel& model, const Network& net,
   return d;
 }
 
-namespace {
+/// The mean of cascade_stats alone: the same sum in the same order, without the sort.
+double mean_of(const std::vector<double>& total, const std::vector<double>& leave) {
+  double mean = 0;
+  for (std::size_t i = 0; i < total.size(); ++i) {
+    if (leave[i] > 0) {
+      mean += leave[i] * total[i];
+    }
+  }
+  return mean;
+}
 
 constexpr const char* kNoCascadeFits = "no cascade of the table fits the model's chains";
 
@@ -187,9 +198,18 @@ void require_unit_names(const PlanProblem& problem) {
 
 } // namespace
 
-CascadeDecision decide_cascade(const LatencyModel& model, const Network& net, double deadline_ms,
-                               const model::CascadeTable& table, CascadeStatistic statistic,
-                               const SearchSpace& space) {
+CascadeDecision evaluate_cascade(const LatencyModel& model, const Network& net,
+                                 const model::CascadeRecord& record, const CascadeShape& shape,
+                                 int cut, int codec) {
+  std::vector<Breakdown> per_exit;
+  for (std::size_t i = 0; i < shape.exit_index.size(); ++i) {
+    per_exit.push_back(model.cascade_latency(shape, cut, codec, i, net));
+  }
+  return make_decision(record, shape, cut, codec, std::move(per_exit));
+}
+
+CascadeCandidates::CascadeCandidates(const LatencyModel& model, const model::CascadeTable& table,
+                                     const SearchSpace& space) {
   const PlanProblem& problem = model.problem();
   require_unit_names(problem);
   std::vector<int> codecs;
@@ -199,35 +219,19 @@ CascadeDecision decide_cascade(const LatencyModel& model, const Network& net, do
     }
   }
   const std::vector<int> device_only{-1};
-  // edgent-infer plans every request with this search, so it scores candidates by their
-  // statistic alone and builds the decision once, for the best. Entries are visited by
-  // accuracy, highest first (ties in the table's order): once a plan is feasible, no entry
-  // of lower accuracy can beat it.
   std::vector<std::size_t> order(table.entries.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
     return table.entries[a].accuracy > table.entries[b].accuracy;
   });
-  struct Best {
-    const model::CascadeRecord* record = nullptr;
-    CascadeShape shape;
-    int cut = 0;
-    int codec = -1;
-    double accuracy = 0;
-    double latency = 0;
-    bool feasible = false;
-  } best;
-  std::vector<double> total;
-  std::vector<std::pair<double, double>> dist;
   for (const std::size_t index : order) {
     const model::CascadeRecord& record = table.entries[index];
-    if (best.record && best.feasible && record.accuracy < best.accuracy) {
-      break;
-    }
-    const std::optional<CascadeShape> shape = cascade_shape(problem, record.cascade);
+    std::optional<CascadeShape> shape = cascade_shape(problem, record.cascade);
     if (!shape) {
       continue;
     }
+    Entry entry;
+    entry.first = m_candidates.size();
     const ExitCosts& last = problem.exits[static_cast<std::size_t>(shape->exit_index.back())];
     for (const int cut : last.cuts) {
       const bool offload = cut < last.units();
@@ -235,45 +239,90 @@ CascadeDecision decide_cascade(const LatencyModel& model, const Network& net, do
         continue;
       }
       for (const int codec : offload ? codecs : device_only) {
-        total.clear();
+        m_candidates.push_back(Candidate{cut, codec, m_terms.size()});
         for (std::size_t i = 0; i < shape->exit_index.size(); ++i) {
-          total.push_back(model.cascade_latency(*shape, cut, codec, i, net).total_ms);
-        }
-        const double l = stat_of(cascade_stats(total, record.leave, dist), statistic);
-        const bool feasible = std::isfinite(l) && l <= deadline_ms;
-        // Feasible first; among feasible the highest accuracy, then the lowest statistic;
-        // among infeasible the lowest statistic, then the highest accuracy; the first seen
-        // on a full tie.
-        bool better = !best.record;
-        if (!better) {
-          if (feasible != best.feasible) {
-            better = feasible;
-          } else if (feasible && record.accuracy != best.accuracy) {
-            better = record.accuracy > best.accuracy;
-          } else if (l != best.latency) {
-            better = l < best.latency;
-          } else {
-            better = record.accuracy > best.accuracy;
-          }
-        }
-        if (better) {
-          best.record = &record;
-          best.shape = *shape;
-          best.cut = cut;
-          best.codec = codec;
-          best.accuracy = record.accuracy;
-          best.latency = l;
-          best.feasible = feasible;
+          m_terms.push_back(model.cascade_terms(*shape, cut, codec, i));
         }
       }
     }
+    entry.end = m_candidates.size();
+    if (entry.end == entry.first) {
+      continue;
+    }
+    entry.record = record;
+    entry.shape = std::move(*shape);
+    m_entries.push_back(std::move(entry));
   }
-  if (!best.record) {
+  if (m_entries.empty()) {
     throw ConfigError(kNoCascadeFits, {}, "entries");
   }
-  CascadeDecision d = evaluate_cascade(model, net, *best.record, best.shape, best.cut, best.codec);
+}
+
+CascadeDecision CascadeCandidates::decide(const Network& net, double deadline_ms,
+                                          CascadeStatistic statistic) const {
+  // Entries are visited by accuracy, highest first: once a plan is feasible, no entry of
+  // lower accuracy can beat it.
+  struct Best {
+    const Entry* entry = nullptr;
+    const Candidate* candidate = nullptr;
+    double latency = 0;
+    bool feasible = false;
+  } best;
+  std::vector<double> total;
+  std::vector<std::pair<double, double>> dist;
+  for (const Entry& entry : m_entries) {
+    const model::CascadeRecord& record = entry.record;
+    if (best.entry && best.feasible && record.accuracy < best.entry->record.accuracy) {
+      break;
+    }
+    const std::size_t exits = entry.shape.exit_index.size();
+    for (std::size_t c = entry.first; c < entry.end; ++c) {
+      const Candidate& candidate = m_candidates[c];
+      total.clear();
+      for (std::size_t i = 0; i < exits; ++i) {
+        total.push_back(cascade_breakdown(m_terms[candidate.terms + i], net).total_ms);
+      }
+      const double l = statistic == CascadeStatistic::mean
+                           ? mean_of(total, record.leave)
+                           : stat_of(cascade_stats(total, record.leave, dist), statistic);
+      const bool feasible = std::isfinite(l) && l <= deadline_ms;
+      // Feasible first; among feasible the highest accuracy, then the lowest statistic;
+      // among infeasible the lowest statistic, then the highest accuracy; the first seen
+      // on a full tie.
+      bool better = !best.entry;
+      if (!better) {
+        const double best_accuracy = best.entry->record.accuracy;
+        if (feasible != best.feasible) {
+          better = feasible;
+        } else if (feasible && record.accuracy != best_accuracy) {
+          better = record.accuracy > best_accuracy;
+        } else if (l != best.latency) {
+          better = l < best.latency;
+        } else {
+          better = record.accuracy > best_accuracy;
+        }
+      }
+      if (better) {
+        best = Best{&entry, &candidate, l, feasible};
+      }
+    }
+  }
+  const Entry& entry = *best.entry;
+  const Candidate& candidate = *best.candidate;
+  std::vector<Breakdown> per_exit;
+  for (std::size_t i = 0; i < entry.shape.exit_index.size(); ++i) {
+    per_exit.push_back(cascade_breakdown(m_terms[candidate.terms + i], net));
+  }
+  CascadeDecision d =
+      make_decision(entry.record, entry.shape, candidate.cut, candidate.codec, std::move(per_exit));
   d.feasible = best.feasible;
   return d;
+}
+
+CascadeDecision decide_cascade(const LatencyModel& model, const Network& net, double deadline_ms,
+                               const model::CascadeTable& table, CascadeStatistic statistic,
+                               const SearchSpace& space) {
+  return CascadeCandidates(model, table, space).decide(net, deadline_ms, statistic);
 }
 
 PlanRecord to_record(const LatencyModel& model, const CascadeDecision& d,

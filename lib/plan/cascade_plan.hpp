@@ -77,10 +77,46 @@ CascadeDecision evaluate_cascade(const LatencyModel& model, const Network& net,
 /// feasible = false; on a full tie the table's first entry. A one-exit entry is
 /// the fixed-exit plan. Throws ConfigError when the problem has no unit names or no cascade
 /// of @p table fits its chains (read_cascade_table_for checks both where the table is read,
-/// naming its file).
+/// naming its file). Prepares CascadeCandidates for one search: a caller that searches
+/// the same table again keeps those instead.
 CascadeDecision decide_cascade(const LatencyModel& model, const Network& net, double deadline_ms,
                                const model::CascadeTable& table, CascadeStatistic statistic,
                                const SearchSpace& space = {});
+
+/// decide_cascade's candidates with everything that does not depend on the network done
+/// once: the table's entries that fit the model, by accuracy (highest first, ties in the
+/// table's order), each cut of an entry's final chain with each lossless codec, and each
+/// exit's CascadeTerms. edgent-infer plans every request with it: a search applies the
+/// request's network to stored terms and computes nothing else per candidate.
+class CascadeCandidates {
+public:
+  /// Throws ConfigError as decide_cascade does. Keeps no reference to its arguments.
+  CascadeCandidates(const LatencyModel& model, const model::CascadeTable& table,
+                    const SearchSpace& space = {});
+
+  /// decide_cascade's search under @p net.
+  CascadeDecision decide(const Network& net, double deadline_ms,
+                         CascadeStatistic statistic) const;
+
+  /// How many (entry, cut, codec) candidates a search may score.
+  std::size_t size() const { return m_candidates.size(); }
+
+private:
+  struct Entry {
+    model::CascadeRecord record;
+    CascadeShape shape;
+    std::size_t first = 0; ///< its candidates: [first, end) of m_candidates
+    std::size_t end = 0;
+  };
+  struct Candidate {
+    int cut = 0;
+    int codec = -1;
+    std::size_t terms = 0; ///< its exits' terms start here in m_terms, in the cascade's order
+  };
+  std::vector<Entry> m_entries;
+  std::vector<Candidate> m_candidates;
+  std::vector<CascadeTerms> m_terms;
+};
 
 /// The plan record of @p decision: exit = the cascade's final exit, device-first, the cut and
 /// codec, the table's accuracy, and the cascade (none for a one-exit entry: a fixed-exit plan).

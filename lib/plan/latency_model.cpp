@@ -124,7 +124,22 @@ Breakdown LatencyModel::latency(const Choice& choice, const Network& net) const 
 
 Breakdown LatencyModel::cascade_latency(const CascadeShape& shape, int cut, int codec,
                                         std::size_t leave, const Network& net) const {
-  return scale_device(profiled_cascade_latency(shape, cut, codec, leave, net), net.device_scale);
+  return cascade_breakdown(cascade_terms(shape, cut, codec, leave), net);
+}
+
+Breakdown cascade_breakdown(const CascadeTerms& t, const Network& net) {
+  Breakdown b;
+  b.device_ms = t.device_ms * net.device_scale;
+  b.codec_ms = t.codec_ms * net.device_scale;
+  if (t.crosses) {
+    b.edge_ms = t.edge_ms + net.edge_queue_ms;
+    b.up_ms = net.rtt_ms / 2 + net.up_fixed_ms +
+              transfer_ms(t.up_bytes + net.up_overhead_bytes, net.up_kbps);
+    b.down_ms = net.rtt_ms / 2 + net.down_fixed_ms +
+                transfer_ms(t.down_bytes + net.down_overhead_bytes, net.down_kbps);
+  }
+  b.total_ms = b.device_ms + b.codec_ms + b.edge_ms + b.up_ms + b.down_ms;
+  return b;
 }
 
 Breakdown LatencyModel::profiled_latency(const Choice& choice, const Network& net) const {
@@ -176,8 +191,8 @@ Breakdown LatencyModel::profiled_latency(const Choice& choice, const Network& ne
   return b;
 }
 
-Breakdown LatencyModel::profiled_cascade_latency(const CascadeShape& shape, int cut, int codec,
-                                                 std::size_t leave, const Network& net) const {
+CascadeTerms LatencyModel::cascade_terms(const CascadeShape& shape, int cut, int codec,
+                                         std::size_t leave) const {
   const std::size_t last = shape.exit_index.size() - 1;
   const int f = shape.exit_index[last];
   const PreparedExit& pf = m_prepared[static_cast<std::size_t>(f)];
@@ -191,7 +206,7 @@ Breakdown LatencyModel::profiled_cascade_latency(const CascadeShape& shape, int 
     return device ? device_segment_ms(pe, shape.branch[i], ne)
                   : edge_segment_ms(pe, shape.branch[i], ne);
   };
-  Breakdown b;
+  CascadeTerms t;
   // The device part: exits branching at or before the cut, evaluated in order. Every net
   // after a side's first (a trunk segment, a branch) costs that side request_net_ms more.
   // The request's cold start is added where the path ends: a path answered on the device ran
@@ -212,10 +227,8 @@ Breakdown LatencyModel::profiled_cascade_latency(const CascadeShape& shape, int 
     device += branch_ms(i, /*device=*/true);
     pos = shape.branch[i];
     if (i == leave) {
-      device += chain_start_ms(shape.exit_index[i], /*device=*/true);
-      b.device_ms = device;
-      b.total_ms = device;
-      return b;
+      t.device_ms = device + chain_start_ms(shape.exit_index[i], /*device=*/true);
+      return t;
     }
   }
   if (cut > pos) {
@@ -223,17 +236,16 @@ Breakdown LatencyModel::profiled_cascade_latency(const CascadeShape& shape, int 
     device += device_segment_ms(pf, pos, cut);
   }
   if (cut == n) {
-    device += chain_start_ms(f, /*device=*/true);
-    b.device_ms = device;
-    b.total_ms = device;
-    return b;
+    t.device_ms = device + chain_start_ms(f, /*device=*/true);
+    return t;
   }
-  b.device_ms = device + (cut > 0 ? m_problem.device_request_ms : 0.0);
+  t.crosses = true;
+  t.device_ms = device + (cut > 0 ? m_problem.device_request_ms : 0.0);
   // The rest crosses the link; the edge continues to the answering exit.
   const ExitCosts& answer = m_problem.exits[static_cast<std::size_t>(shape.exit_index[leave])];
   const double logits_bytes = answer.fp32_bytes.back();
   const Codec& k = m_problem.codecs[static_cast<std::size_t>(codec)];
-  b.codec_ms = (cut > 0 ? k.device.encode(ef.fp32_bytes[static_cast<std::size_t>(cut)])
+  t.codec_ms = (cut > 0 ? k.device.encode(ef.fp32_bytes[static_cast<std::size_t>(cut)])
                         : first_encode_ms(k.device, ef.fp32_bytes[0])) +
                m_problem.fp32.device.decode(logits_bytes);
   // Edge-only, the edge runs the answering exit's chain: its measured cold start.
@@ -255,13 +267,10 @@ Breakdown LatencyModel::profiled_cascade_latency(const CascadeShape& shape, int 
       edge += branch_ms(i, /*device=*/false);
     }
   }
-  b.edge_ms = edge + m_problem.fp32.edge.encode(logits_bytes) + net.edge_queue_ms;
-  b.up_ms = net.rtt_ms / 2 + net.up_fixed_ms +
-            transfer_ms(tensor_bytes(f, cut, codec) + net.up_overhead_bytes, net.up_kbps);
-  b.down_ms = net.rtt_ms / 2 + net.down_fixed_ms +
-              transfer_ms(logits_bytes + net.down_overhead_bytes, net.down_kbps);
-  b.total_ms = b.device_ms + b.codec_ms + b.edge_ms + b.up_ms + b.down_ms;
-  return b;
+  t.edge_ms = edge + m_problem.fp32.edge.encode(logits_bytes);
+  t.up_bytes = tensor_bytes(f, cut, codec);
+  t.down_bytes = logits_bytes;
+  return t;
 }
 
 std::optional<double> LatencyModel::accuracy(const Choice& choice) const {

@@ -39,6 +39,22 @@ struct CascadeShape {
   std::vector<int> branch;
 };
 
+/// What a cascade's input costs up to the exit it leaves at, without the network: the
+/// cascade search computes these once per (cascade, cut, codec, exit) and applies each
+/// request's network with cascade_breakdown.
+struct CascadeTerms {
+  double device_ms = 0;  ///< device compute as profiled (net.device_scale multiplies it)
+  double codec_ms = 0;   ///< device encode/decode as profiled (net.device_scale multiplies it)
+  double edge_ms = 0;    ///< edge compute and codec, without the queue
+  double up_bytes = 0;   ///< the encoded tensor at the cut, without protocol overhead
+  double down_bytes = 0; ///< the answering exit's fp32 logits
+  bool crosses = false;  ///< the input crosses the link (else every other part is 0)
+};
+
+/// @p terms under @p net: the device's parts scaled by net.device_scale; an input that
+/// crosses pays the edge's queue, the RTT, the fixed parts and the transfers.
+Breakdown cascade_breakdown(const CascadeTerms& terms, const Network& net);
+
 /// Per-exit prefix sums for O(1) latency evaluation.
 struct PreparedExit {
   std::vector<double> device_prefix; ///< n+1 entries: device ms of units 1..c
@@ -82,6 +98,10 @@ public:
   /// The device's compute and codec times are scaled by net.device_scale.
   Breakdown cascade_latency(const CascadeShape& shape, int cut, int codec, std::size_t leave,
                             const Network& net) const;
+  /// cascade_latency() with the network left out: cascade_breakdown(cascade_terms(...), net)
+  /// is cascade_latency(..., net), to the bit.
+  CascadeTerms cascade_terms(const CascadeShape& shape, int cut, int codec,
+                             std::size_t leave) const;
 
   /// Accuracy of @p choice: the (cut, codec) entry when known, else the exit's accuracy;
   /// device-only uses the exit accuracy. Empty when unknown.
@@ -90,8 +110,6 @@ public:
 private:
   /// latency() and cascade_latency() with the device as profiled (device_scale ignored).
   Breakdown profiled_latency(const Choice& choice, const Network& net) const;
-  Breakdown profiled_cascade_latency(const CascadeShape& shape, int cut, int codec,
-                                     std::size_t leave, const Network& net) const;
   /// Units (from, to] as one net on that side, with the request overhead's per-weight-byte
   /// part; 0 when empty.
   double device_segment_ms(const PreparedExit& p, int from, int to) const;

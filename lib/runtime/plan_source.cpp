@@ -98,7 +98,11 @@ FitsPlanner::FitsPlanner(std::shared_ptr<const plan::LatencyModel> latency, doub
     : PlanSource(std::move(latency)),
       m_deadline_ms(deadline_ms),
       m_strategy(strategy),
-      m_cascades(std::move(cascades)) {}
+      m_cascades(std::move(cascades)) {
+  if (m_cascades) {
+    m_candidates.emplace(*latency_model(), m_cascades->table);
+  }
+}
 
 bool FitsPlanner::device_only(const DeviceRunner&) const {
   return m_strategy == plan::Strategy::device_only || m_strategy == plan::Strategy::exit_only;
@@ -138,8 +142,7 @@ PlanChoice FitsPlanner::next(const RequestConditions& conditions) {
     // Whether a cascade fits the model does not depend on the network: open_plan_source
     // checked it once, reading the table.
     const plan::CascadeDecision d =
-        plan::decide_cascade(*latency_model(), conditions.network, m_deadline_ms,
-                             m_cascades->table, m_cascades->statistic);
+        m_candidates->decide(conditions.network, m_deadline_ms, m_cascades->statistic);
     PlanChoice c;
     c.plan = plan::to_record(*latency_model(), d, m_cascades->statistic);
     c.predicted = d.expected;

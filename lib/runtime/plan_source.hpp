@@ -127,6 +127,8 @@ private:
   double m_deadline_ms;
   plan::Strategy m_strategy;
   std::optional<plan::CascadeSearch> m_cascades;
+  /// With m_cascades: its table's candidates, prepared once for every request's search.
+  std::optional<plan::CascadeCandidates> m_candidates;
 };
 
 /// The config map's plan for the state the change-point detector picks from the measured

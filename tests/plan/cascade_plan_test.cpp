@@ -3,6 +3,7 @@
 #include "core/error.hpp"
 #include "support/plan_problems.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -260,9 +261,10 @@ CascadeDecision search_everything(const LatencyModel& m, const Network& n, doubl
 }
 
 TEST(CascadePlan, SearchFindsWhatEvaluatingEveryCandidateFinds) {
-  // The search skips entries once a plan is feasible and scores candidates without building
-  // them: over deadlines, links and statistics it must land where the plain search does,
-  // with entries of equal accuracy (and duplicates) in the table.
+  // The search skips entries once a plan is feasible and scores candidates from terms
+  // prepared without the network: over deadlines, links, device speeds, queues and
+  // statistics it must land where the plain search does, with entries of equal accuracy
+  // (and duplicates) in the table, and so must one preparation reused for every network.
   const LatencyModel m(named_problem());
   ASSERT_EQ(m.problem().codecs[0].name, "fp32");
   model::CascadeTable table;
@@ -274,22 +276,36 @@ TEST(CascadePlan, SearchFindsWhatEvaluatingEveryCandidateFinds) {
   table.entries.push_back(record({1}, 0, 0.8, {1.0}));
   table.entries.push_back(record({2}, 0, 0.9, {1.0}));
   table.entries.push_back(table.entries[2]); // a duplicate
+  const CascadeCandidates prepared(m, table);
   for (const double kbps : {200.0, 2000.0, 8000.0, 80000.0}) {
-    Network n = net();
-    n.up_kbps = n.down_kbps = kbps;
-    for (const CascadeStatistic s :
-         {CascadeStatistic::mean, CascadeStatistic::p95, CascadeStatistic::max}) {
-      for (double deadline = 1; deadline < 80; deadline *= 1.15) {
-        const CascadeDecision want = search_everything(m, n, deadline, table, s);
-        const CascadeDecision got = decide_cascade(m, n, deadline, table, s);
-        ASSERT_TRUE(got.found);
-        EXPECT_EQ(got.feasible, want.feasible) << kbps << " " << deadline;
-        EXPECT_EQ(got.cascade.exits, want.cascade.exits) << kbps << " " << deadline;
-        EXPECT_EQ(got.cascade.thresholds, want.cascade.thresholds) << kbps << " " << deadline;
-        EXPECT_EQ(got.cut, want.cut) << kbps << " " << deadline;
-        EXPECT_EQ(got.codec, want.codec) << kbps << " " << deadline;
-        EXPECT_EQ(got.latency(s), want.latency(s)) << kbps << " " << deadline;
-        EXPECT_EQ(got.expected.total_ms, want.expected.total_ms);
+    for (const double scale : {1.0, 0.6, 2.5}) {
+      Network n = net();
+      n.up_kbps = n.down_kbps = kbps;
+      n.device_scale = scale;
+      n.edge_queue_ms = scale == 2.5 ? 1.5 : 0.0;
+      for (const CascadeStatistic s :
+           {CascadeStatistic::mean, CascadeStatistic::p95, CascadeStatistic::max}) {
+        for (double deadline = 1; deadline < 80; deadline *= 1.15) {
+          const CascadeDecision want = search_everything(m, n, deadline, table, s);
+          for (const CascadeDecision& got : {decide_cascade(m, n, deadline, table, s),
+                                             prepared.decide(n, deadline, s)}) {
+            const std::string at = fmt::format("{} kbit/s x{} {} ms", kbps, scale, deadline);
+            ASSERT_TRUE(got.found) << at;
+            EXPECT_EQ(got.feasible, want.feasible) << at;
+            EXPECT_EQ(got.cascade.exits, want.cascade.exits) << at;
+            EXPECT_EQ(got.cascade.thresholds, want.cascade.thresholds) << at;
+            EXPECT_EQ(got.cut, want.cut) << at;
+            EXPECT_EQ(got.codec, want.codec) << at;
+            EXPECT_EQ(got.latency(s), want.latency(s)) << at;
+            EXPECT_EQ(got.expected.total_ms, want.expected.total_ms) << at;
+            ASSERT_EQ(got.per_exit.size(), want.per_exit.size()) << at;
+            for (std::size_t i = 0; i < got.per_exit.size(); ++i) {
+              EXPECT_EQ(got.per_exit[i].total_ms, want.per_exit[i].total_ms) << at;
+              EXPECT_EQ(got.per_exit[i].codec_ms, want.per_exit[i].codec_ms) << at;
+              EXPECT_EQ(got.per_exit[i].edge_ms, want.per_exit[i].edge_ms) << at;
+            }
+          }
+        }
       }
     }
   }
