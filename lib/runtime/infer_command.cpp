@@ -222,10 +222,13 @@ RequestRecord run_request(RequestContext& ctx, std::size_t i, const cv::Mat& blo
   }
   // The device's speed is the ratio of what ran to its prediction: for a cascade, the exit
   // that answered (against the expected mean over the exits, an input leaving at the first
-  // exit would read as a fast device and one running to the last as a slow one).
+  // exit would read as a fast device and one running to the last as a slow one). Its work is
+  // compute and codec alike, both of which device_scale multiplies: an edge-only plan's is
+  // all codec.
   const std::optional<plan::Breakdown>& predicted = rec.prediction_of_run();
   if (ctx.speed && predicted && !rec.result.fallback) {
-    ctx.speed->add(rec.result.measured.device_ms, predicted->device_ms / rec.device_scale);
+    ctx.speed->add(rec.result.measured.device_ms + rec.result.measured.codec_ms,
+                   (predicted->device_ms + predicted->codec_ms) / rec.device_scale);
   }
   return rec;
 }

@@ -5,8 +5,10 @@
 #include "model/card_from_onnx.hpp"
 #include "model/model_card.hpp"
 #include "model/reference_models.hpp"
+#include "runtime/device_speed.hpp"
 #include "support/fixture_fits.hpp"
 #include "support/process.hpp"
+#include "support/serve_process.hpp"
 #include "support/temp_dir.hpp"
 
 #include <fmt/format.h>
@@ -37,12 +39,15 @@ protected:
     write_file_atomic(m_dir.file("in.f32"), inputs);
   }
 
-  /// Runs 40 device-only requests at time dilation 60; the records, and the summary in @p summary.
+  /// Runs 40 requests (device-only unless @p extra names another strategy) at time dilation
+  /// 60; the records, and the summary in @p summary.
   std::vector<nlohmann::json> infer(const std::string& extra, nlohmann::json& summary) {
+    const std::string strategy =
+        extra.find("--strategy") == std::string::npos ? " --strategy device-only" : "";
     const std::string args =
         "--model " + m_dir.file("card.json") + " --device-fit " + m_dir.file("device.fit.json") +
-        " --edge-fit " + m_dir.file("edge.fit.json") +
-        " --strategy device-only --deadline 100000 --slowdown 60 --tensors " +
+        " --edge-fit " + m_dir.file("edge.fit.json") + strategy +
+        " --deadline 100000 --slowdown 60 --tensors " +
         m_dir.file("in.f32") + " -o " + m_dir.file("r.jsonl") + " --summary " +
         m_dir.file("s.json") + extra;
     const testing::RunResult r = testing::run_tool("edgent-infer", args);
@@ -90,6 +95,45 @@ TEST_F(DeviceSpeedCli, ADeviceSlowerThanItsFitIsPredictedAsItRuns) {
     EXPECT_LT(device["median_rel_error"].get<double>(), 0.5 * fit_alone)
         << device.dump() << "\n" << rows;
   }
+}
+
+TEST_F(DeviceSpeedCli, AnEdgeOnlyPlanLearnsTheSpeedFromTheDevicesCodecWork) {
+  // Edge-only, the device computes nothing: its work is encoding the input and decoding the
+  // answer, which run at the device's speed too and are what the estimate learns from.
+  // The test data's fit has no codec times: give every codec 0.25 ms for the input's first
+  // encoding and 0.05 ms per decoding, far below what they take 60 times slower.
+  Artifact fit = read_artifact(m_dir.file("device.fit.json"), "fit");
+  for (const char* codec : {"fp32", "fp16", "int8", "fp32+zstd", "fp16+zstd", "int8+zstd"}) {
+    fit.doc["codecs"][codec] = {{"encode", {{"ms", 0.1}, {"ms_per_byte", 0.0}}},
+                                {"decode", {{"ms", 0.05}, {"ms_per_byte", 0.0}}},
+                                {"encode_first_ms", 0.25}};
+  }
+  fit.doc.erase("schema");
+  fit.doc.erase("generator");
+  write_artifact(m_dir.file("device.fit.json"), fit.doc, "fit", "edgent-fit");
+  testing::ServeProcess server({"--model", m_dir.file("card.json"), "--threads", "1", "--quiet"});
+  nlohmann::json summary;
+  const std::vector<nlohmann::json> recs =
+      infer(fmt::format(" --strategy edge-only --edge 127.0.0.1:{} --bandwidth 100000",
+                        server.port()),
+            summary);
+  ASSERT_EQ(recs.size(), 40u);
+  // Each request is planned with the estimate of the requests before it, fed the device's
+  // compute and codec time against their prediction as profiled.
+  runtime::DeviceSpeed speed;
+  for (const nlohmann::json& r : recs) {
+    ASSERT_EQ(r["plan"]["cut"].get<int>(), 0) << "edge-only";
+    ASSERT_FALSE(r["fallback"].get<bool>()) << r.dump();
+    EXPECT_DOUBLE_EQ(r["measured"]["device_ms"].get<double>(), 0.0);
+    const double scale = r["device_scale"].get<double>();
+    EXPECT_NEAR(scale, speed.scale(), 1e-9 * scale) << r.dump();
+    const nlohmann::json& m = r["measured"];
+    const nlohmann::json& p = r["predicted"];
+    speed.add(m["device_ms"].get<double>() + m["codec_ms"].get<double>(),
+              (p["device_ms"].get<double>() + p["codec_ms"].get<double>()) / scale);
+  }
+  EXPECT_GT(recs.back()["device_scale"].get<double>(), 1.5)
+      << "the codec work runs 60 times slower than this machine, far beyond its fit";
 }
 
 TEST_F(DeviceSpeedCli, NoDeviceSpeedPlansWithTheFitAlone) {
