@@ -6,14 +6,14 @@
 set datafile separator ","
 set terminal pngcairo size 1400,600 font ",11" noenhanced
 set output out."/cascade.png"
-set multiplot layout 1,2 title sprintf("Accuracy against expected latency (planner), fixed exits vs confidence cascades; device %sx slower than the edge", slowdown)
+set multiplot layout 1,words(bandwidths) title sprintf("Accuracy against mean latency, fixed exits vs confidence cascades; device %sx slower than the edge", slowdown)
 set grid
 set key bottom right
-set xlabel "expected latency per request (ms, log)"
+set xlabel "mean latency per request (ms, log): the planner's expected; measured for the points"
 set ylabel "accuracy (%)"
 set logscale x
 set format x "%g"
-do for [i = 1:2] {
+do for [i = 1:words(bandwidths)] {
   b = word(bandwidths, i) + 0
   set title sprintf("link %g kbit/s", b)
   plot out."/frontier.csv" using ($1 == b && stringcolumn(2) eq "fixed" && stringcolumn(4) eq "true" ? $6 : NaN):($5 * 100) \

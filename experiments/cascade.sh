@@ -16,6 +16,10 @@
 #      edgent-infer (--slowdown SLOWDOWN, closed loop) over COUNT test images against its own
 #      edgent-serve, the link emulated at that rate (--emulate-trace): measured accuracy and
 #      mean latency of both, and the planner's expected latency against the measured mean.
+#      The two are measured side by side: they take turns over CHUNKS slices of the images
+#      (exit 5 first in even slices, the cascade first in odd ones), so that the host's drift
+#      in speed over the minutes a run takes hits both alike; each plan's records are joined
+#      and summarised (accuracy, mean latency, answers per exit) in $name-$kbps.summary.json.
 #
 #      Then open loop at RATE requests/s (configs/demo.conf, the demo's stream) over
 #      OPEN_COUNT images: each request comes after an idle gap, as the profile's request
@@ -33,7 +37,7 @@
 #      with the measured mean.
 #
 # Settings (environment): BANDWIDTHS ("250 1500"), MEASURE_KBPS ("250 1500"), COUNT (10000),
-# OPEN_COUNT (1000), CAL_COUNT (200), OUT
+# CHUNKS (10), OPEN_COUNT (1000), CAL_COUNT (200), OUT
 # (out/cascade), BIN, MODEL, ACCURACY, CASCADES, DATA; SLOWDOWN and RTT from configs/demo.conf
 # (DEMO_CONFIG names another file) unless set.
 set -euo pipefail
@@ -49,6 +53,7 @@ DATA=${DATA:-/usr/share/datasets/fashion-mnist}
 BANDWIDTHS=${BANDWIDTHS:-250 1500}
 MEASURE_KBPS=${MEASURE_KBPS:-250 1500}
 COUNT=${COUNT:-10000}
+CHUNKS=${CHUNKS:-10}
 OPEN_COUNT=${OPEN_COUNT:-1000}
 CAL_COUNT=${CAL_COUNT:-200}
 # shellcheck source=experiments/settings.sh
@@ -137,7 +142,8 @@ jq '.entries |= map(select(.exits == [5]))' "$CASCADES" >"$OUT/exit5.json"
   printf '# Confidence cascades against fixed exits\n\n'
   printf -- '- device: this machine'"'"'s core %sx slower (time dilation); edge: edgent-serve, one thread, loopback;\n' "$SLOWDOWN"
   printf '  the link emulated at a constant rate (token buckets in the client), planner RTT %s ms;\n' "$RTT"
-  printf '  each plan run by edgent-infer over %s test images, closed loop\n' "$COUNT"
+  printf '  each plan run by edgent-infer over %s test images, closed loop, the two plans taking turns over %s slices\n' \
+    "$COUNT" "$CHUNKS"
   printf -- '- cascade table: %s (%s test images, %s entries)\n' "${CASCADES#"$ROOT"/}" \
     "$(jq .samples "$CASCADES")" "$(jq '.entries | length' "$CASCADES")"
 } >"$OUT/summary.md"
@@ -149,11 +155,31 @@ for kbps in $MEASURE_KBPS; do
   plan "$CASCADES" "$kbps" "$d60" "$OUT/cascade-$kbps.plan.json"
   say "$kbps kbit/s: exit 5's fastest plan: cut $(jq .plan.cut "$OUT/exit5-$kbps.plan.json"), expected $e5_ms ms;" \
       "the most accurate cascade within 60 % ($d60 ms): $(row "$OUT/cascade-$kbps.plan.json")"
+  say "$kbps kbit/s: running both plans over $COUNT test images (closed loop, taking turns over $CHUNKS slices)"
+  : >"$OUT/exit5-$kbps.jsonl"
+  : >"$OUT/cascade-$kbps.jsonl"
+  per=$(((COUNT + CHUNKS - 1) / CHUNKS))
+  for ((k = 0; k * per < COUNT; k++)); do
+    n=$((COUNT - k * per < per ? COUNT - k * per : per))
+    order="exit5 cascade"
+    [ $((k % 2)) = 1 ] && order="cascade exit5"
+    for name in $order; do
+      serve_and_infer "$name-$kbps-part" "$OUT/$name-$kbps.plan.json" "$OUT/link-$kbps.csv" "$kbps" \
+        "$n" "" $((k * per))
+      cat "$OUT/$name-$kbps-part.jsonl" >>"$OUT/$name-$kbps.jsonl"
+    done
+  done
   for name in exit5 cascade; do
-    say "$kbps kbit/s: running the $name plan over $COUNT test images (closed loop)"
-    serve_and_infer "$name-$kbps" "$OUT/$name-$kbps.plan.json" "$OUT/link-$kbps.csv" "$kbps" "$COUNT"
+    jq -s '{accuracy: ((map(select(.correct)) | length) / length),
+            latency_ms: {mean: (map(.measured.total_ms) | add / length)}, count: length,
+            answers: (group_by(.exit_used) | map({exit: .[0].exit_used,
+              device: (map(select(.answered_on == "device")) | length),
+              edge: (map(select(.answered_on == "edge")) | length)}))}' \
+      "$OUT/$name-$kbps.jsonl" >"$OUT/$name-$kbps.summary.json"
     printf '%s,%s,%s,%s\n' "$kbps" "$name" "$(jq '.latency_ms.mean' "$OUT/$name-$kbps.summary.json")" \
       "$(jq '.accuracy' "$OUT/$name-$kbps.summary.json")" >>"$OUT/measured.csv"
+  done
+  for name in exit5 cascade; do
     say "$kbps kbit/s: the device's speed now: the $name plan over $CAL_COUNT other images at $RATE requests/s"
     serve_and_infer "$name-$kbps-cal" "$OUT/$name-$kbps.plan.json" "$OUT/link-$kbps.csv" "$kbps" \
       "$CAL_COUNT" "$RATE" "$OPEN_COUNT"
