@@ -108,7 +108,7 @@ public:
   std::optional<double> accuracy(const Choice& choice) const;
 
 private:
-  /// latency() and cascade_latency() with the device as profiled (device_scale ignored).
+  /// latency() with the device as profiled (device_scale ignored).
   Breakdown profiled_latency(const Choice& choice, const Network& net) const;
   /// Units (from, to] as one net on that side, with the request overhead's per-weight-byte
   /// part; 0 when empty.
