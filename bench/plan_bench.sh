@@ -2,7 +2,8 @@
 # What planning costs per request (`make bench-plan`): bench/plan_bench.sh [BUILD_DIR]
 # edgent-infer with --device-fit/--edge-fit plans every request; with --cascades it searches
 # the whole cascade table. build/bench/plan_bench times the fixed-exit search, the cascade
-# search and, beside it in the same run, the exhaustive cascade search, on the default model
+# search over candidates prepared once (as edgent-infer keeps them) and, beside it in the same
+# run, decide_cascade (preparing them per call) and the exhaustive cascade search, on the default model
 # and its cascade table with the demo's fits (demo-out/, from `make demo`; made in a temporary
 # directory when missing), at the demo's bandwidths and at deadlines from infeasible to loose.
 set -euo pipefail
