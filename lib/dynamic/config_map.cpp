@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <set>
 
 // The artifacts are read and written in dynamic/config_map_json.cpp (edgent.configmap/1) and
@@ -23,6 +24,17 @@ plan::Network network_at(const plan::Network& base, double kbps) {
   n.up_kbps = kbps;
   n.down_kbps = kbps;
   return n;
+}
+
+/// @p cascades' candidates, prepared once for every search a map's build or replay runs;
+/// empty without cascades.
+std::optional<plan::CascadeCandidates> prepare_cascades(const plan::LatencyModel& model,
+                                                        const plan::CascadeSearch* cascades,
+                                                        const plan::SearchSpace& space) {
+  if (!cascades) {
+    return std::nullopt;
+  }
+  return std::optional<plan::CascadeCandidates>(std::in_place, model, cascades->table, space);
 }
 
 } // namespace
@@ -80,15 +92,15 @@ ConfigMap build_config_map(const plan::LatencyModel& model, const plan::Network&
   for (const long k : bins) {
     lows.push_back(std::pow(settings.resolution, static_cast<double>(k)));
   }
+  const std::optional<plan::CascadeCandidates> candidates = prepare_cascades(model, cascades, space);
   for (std::size_t i = 0; i < lows.size(); ++i) {
     MapState st;
     st.lo_kbps = lows[i];
     st.hi_kbps = i + 1 < lows.size() ? lows[i + 1] : kInf;
     st.bandwidth_kbps = lows[i];
     if (cascades) {
-      const plan::CascadeDecision d =
-          plan::decide_cascade(model, network_at(base, st.bandwidth_kbps), deadline_ms,
-                               cascades->table, cascades->statistic, space);
+      const plan::CascadeDecision d = candidates->decide(network_at(base, st.bandwidth_kbps),
+                                                        deadline_ms, cascades->statistic);
       const double latency = d.latency(cascades->statistic);
       st.strategy = plan::strategy_name(plan::Strategy::edgent);
       st.feasible = d.feasible;
@@ -276,13 +288,13 @@ Used used_plan(const plan::LatencyModel& model, StoredPlan stored) {
 }
 
 /// The best plan at @p net as the map's states are planned: the cascade search over the
-/// table, or the best strategy.
+/// table (@p candidates, prepared from @p cascades), or the best strategy.
 Used best_used(const plan::LatencyModel& model, const plan::Network& net, double deadline_ms,
                const std::vector<plan::Strategy>& strategies, const plan::Objective& objective,
-               const plan::SearchSpace& space, const plan::CascadeSearch* cascades) {
+               const plan::SearchSpace& space, const plan::CascadeSearch* cascades,
+               const std::optional<plan::CascadeCandidates>& candidates) {
   if (cascades) {
-    const plan::CascadeDecision d = plan::decide_cascade(model, net, deadline_ms, cascades->table,
-                                                         cascades->statistic, space);
+    const plan::CascadeDecision d = candidates->decide(net, deadline_ms, cascades->statistic);
     return used_plan(model, stored_plan(model, plan::to_record(model, d, cascades->statistic)));
   }
   const plan::Scored best = plan::best_of(model, net, deadline_ms, strategies, objective, space);
@@ -306,6 +318,7 @@ std::vector<Evaluation> evaluate(const plan::LatencyModel& model, const ConfigMa
   for (const MapState& st : map.states) {
     state_plans.push_back(used_plan(model, stored_plan(model, st.plan)));
   }
+  const std::optional<plan::CascadeCandidates> candidates = prepare_cascades(model, cascades, space);
   std::vector<Evaluation> out;
   Evaluation total;
   total.path = "all";
@@ -327,7 +340,7 @@ std::vector<Evaluation> evaluate(const plan::LatencyModel& model, const ConfigMa
     }
 
     const Used fixed_used = best_used(model, network_at(base, trace.mean_kbps()), deadline,
-                                      strategies, objective, space, cascades);
+                                      strategies, objective, space, cascades, candidates);
 
     PlanSelector selector(map, &model);
     std::vector<std::size_t> alarms;
@@ -340,7 +353,7 @@ std::vector<Evaluation> evaluate(const plan::LatencyModel& model, const ConfigMa
       prev_map = used.plan;
 
       const Used oracle_used =
-          best_used(model, net, deadline, strategies, objective, space, cascades);
+          best_used(model, net, deadline, strategies, objective, space, cascades, candidates);
       score_step(model, oracle_used, net, deadline, unit, ev.oracle,
                  prev_oracle ? &*prev_oracle : nullptr);
       prev_oracle = oracle_used.plan;
