@@ -102,17 +102,27 @@ struct CascadeStats {
   double max = 0;
 };
 
+/// The mean alone, which the search needs without the sort: Σ P(leave) x latency over the
+/// exits some input leaves at (an exit nobody leaves at costs nothing, even over a dead link).
+double mean_of(const std::vector<double>& total, const std::vector<double>& leave) {
+  double mean = 0;
+  for (std::size_t i = 0; i < total.size(); ++i) {
+    if (leave[i] > 0) {
+      mean += leave[i] * total[i];
+    }
+  }
+  return mean;
+}
+
 CascadeStats cascade_stats(const std::vector<double>& total, const std::vector<double>& leave,
                            std::vector<std::pair<double, double>>& dist) {
   CascadeStats s;
+  s.mean = mean_of(total, leave);
   dist.clear();
   for (std::size_t i = 0; i < total.size(); ++i) {
     s.max = std::max(s.max, total[i]);
-    const double p = leave[i];
-    // An exit nobody leaves at costs nothing, even over a dead link.
-    if (p > 0) {
-      s.mean += p * total[i];
-      dist.emplace_back(total[i], p);
+    if (leave[i] > 0) {
+      dist.emplace_back(total[i], leave[i]);
     }
   }
   std::sort(dist.begin(), dist.end());
@@ -172,17 +182,6 @@ CascadeDecision make_decision(const model::CascadeRecord& record, const CascadeS
   d.p95_ms = s.p95;
   d.max_ms = s.max;
   return d;
-}
-
-/// The mean of cascade_stats alone: the same sum in the same order, without the sort.
-double mean_of(const std::vector<double>& total, const std::vector<double>& leave) {
-  double mean = 0;
-  for (std::size_t i = 0; i < total.size(); ++i) {
-    if (leave[i] > 0) {
-      mean += leave[i] * total[i];
-    }
-  }
-  return mean;
 }
 
 constexpr const char* kNoCascadeFits = "no cascade of the table fits the model's chains";

@@ -17,8 +17,8 @@ struct DeviceSpeedOptions {
 };
 
 /// The device's online estimate of how much longer its work takes now than its fit predicts:
-/// Σ measured / Σ predicted device work (compute and codec) over recent requests (each request's prediction
-/// as profiled, without this scale). A profile is one moment of the device: a device that has
+/// Σ measured / Σ predicted device work (compute and codec) over recent requests (each
+/// request's prediction as profiled, without this scale). A profile is one moment of the device: a device that has
 /// since slowed down (a Raspberry Pi throttling when hot, a background job, a slower spell of
 /// a virtual machine) or sped up is planned as it runs now, as the edge's queue is
 /// (net::QueueEstimator). Not thread-safe.

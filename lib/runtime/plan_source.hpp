@@ -114,9 +114,9 @@ public:
   double deadline_ms() const override { return m_deadline_ms; }
   /// Loads the plans for @p start and for the conditions around it that a run meets as it
   /// goes: the bandwidth from 1/8 to 8 times the start's (no link: 25 kbit/s to 25 Mbit/s)
-  /// and the device's work taking 0.75 to 1.5 times as long as profiled, a grid of 78 points. Every
-  /// cut of every exit would be hundreds of nets, each with its own copy of the weights, too
-  /// much for a small device; a plan outside the grid loads its nets in the first request
+  /// and the device's work taking 0.75 to 1.5 times as long as profiled, a grid of 78 points.
+  /// Every cut of every exit would be hundreds of nets, each with its own copy of the weights,
+  /// too much for a small device; a plan outside the grid loads its nets in the first request
   /// that runs it, on the device's clock.
   void prepare(DeviceRunner& runner, const RequestConditions& start) override;
   /// Device-only and exit-only never offload.

@@ -39,14 +39,13 @@ protected:
     write_file_atomic(m_dir.file("in.f32"), inputs);
   }
 
-  /// Runs 40 requests (device-only unless @p extra names another strategy) at time dilation
-  /// 60; the records, and the summary in @p summary.
-  std::vector<nlohmann::json> infer(const std::string& extra, nlohmann::json& summary) {
-    const std::string strategy =
-        extra.find("--strategy") == std::string::npos ? " --strategy device-only" : "";
+  /// Runs 40 requests with @p strategy at time dilation 60; the records, and the summary in
+  /// @p summary.
+  std::vector<nlohmann::json> infer(const std::string& extra, nlohmann::json& summary,
+                                    const std::string& strategy = "device-only") {
     const std::string args =
         "--model " + m_dir.file("card.json") + " --device-fit " + m_dir.file("device.fit.json") +
-        " --edge-fit " + m_dir.file("edge.fit.json") + strategy +
+        " --edge-fit " + m_dir.file("edge.fit.json") + " --strategy " + strategy +
         " --deadline 100000 --slowdown 60 --tensors " +
         m_dir.file("in.f32") + " -o " + m_dir.file("r.jsonl") + " --summary " +
         m_dir.file("s.json") + extra;
@@ -114,9 +113,8 @@ TEST_F(DeviceSpeedCli, AnEdgeOnlyPlanLearnsTheSpeedFromTheDevicesCodecWork) {
   testing::ServeProcess server({"--model", m_dir.file("card.json"), "--threads", "1", "--quiet"});
   nlohmann::json summary;
   const std::vector<nlohmann::json> recs =
-      infer(fmt::format(" --strategy edge-only --edge 127.0.0.1:{} --bandwidth 100000",
-                        server.port()),
-            summary);
+      infer(fmt::format(" --edge 127.0.0.1:{} --bandwidth 100000", server.port()), summary,
+            "edge-only");
   ASSERT_EQ(recs.size(), 40u);
   // Each request is planned with the estimate of the requests before it, fed the device's
   // compute and codec time against their prediction as profiled.
